@@ -1,0 +1,75 @@
+// Shared plumbing of the command line: how a command group registers its
+// subcommands and how actions, errors and output are handled.
+#pragma once
+
+#include <CLI/CLI.hpp>
+#include <functional>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "core/error.hpp"
+
+namespace contain::cli {
+
+// What a parsed command does: returns its exit code, or an error to print.
+using Action = std::function<Result<int>()>;
+
+class Commands {
+ public:
+  explicit Commands(CLI::App& app) : app_(app) {}
+  CLI::App& app() { return app_; }
+
+  // Sets the action of `sub`. Privileged actions check for root first, so a
+  // normal user gets one clear line before anything is tried.
+  struct Traits {
+    bool privileged = true;      // needs CAP_SYS_ADMIN and CAP_NET_ADMIN
+    bool takes_command = false;  // accepts "-- CMD [ARG...]"
+  };
+  void on(CLI::App* sub, std::string name, Action action, Traits traits);
+  void on(CLI::App* sub, std::string name, Action action) {
+    on(sub, std::move(name), std::move(action), Traits{});
+  }
+  bool takes_command() const { return chosen_traits_.takes_command; }
+
+  // Runs the action chosen by parsing, if any.
+  std::optional<Result<int>> run() const;
+
+  // The user's command for `net exec`, `exec` and `run`. main() splits the
+  // arguments at the first "--" before CLI11 sees them (CLI11 hands "--" back to
+  // the parent command); `sub` must be a prefix_command(), so a command given
+  // without "--" arrives as its remaining arguments.
+  std::vector<std::string> command_of(CLI::App* sub) const;
+  void set_after_dashes(std::vector<std::string> args) {
+    after_dashes_ = std::move(args);
+    has_dashes_ = true;
+  }
+  bool has_after_dashes() const { return has_dashes_; }
+
+ private:
+  CLI::App& app_;
+  Action chosen_;
+  std::string chosen_name_;
+  Traits chosen_traits_;
+  std::vector<std::string> after_dashes_;
+  bool has_dashes_ = false;
+};
+
+// Converts a validated-type parse (NetnsName::parse, Cidr::parse, ...) of an
+// optional string into the typed value, or returns the usage error.
+template <class T, class Parse>
+Result<std::optional<T>> parse_optional(const std::string& text, Parse parse) {
+  if (text.empty()) return std::optional<T>();
+  auto v = parse(text);
+  if (!v) return fail(std::move(v).error());
+  return std::optional<T>(std::move(*v));
+}
+
+// Prints rows as an aligned table with a header line.
+void print_table(const std::vector<std::string>& header,
+                 const std::vector<std::vector<std::string>>& rows);
+void print_json(const nlohmann::json& value);
+
+void add_net_commands(Commands& commands);
+
+}  // namespace contain::cli

@@ -1,0 +1,248 @@
+#include "engine/net.hpp"
+
+#include <fmt/format.h>
+#include <linux/rtnetlink.h>
+#include <netlink/socket.h>
+#include <net/if.h>
+#include <poll.h>
+#include <sys/socket.h>
+
+#include <chrono>
+#include <set>
+
+#include "core/undo.hpp"
+#include "engine/state.hpp"
+#include "kernel/netns.hpp"
+#include "kernel/process.hpp"
+
+namespace contain::engine {
+
+namespace {
+
+constexpr std::string_view kNetnsKind = "netns";
+constexpr int kLoopbackIfindex = 1;  // always 1 in a new namespace
+
+using nlohmann::json;
+
+std::string netns_owner(const NetnsName& name) { return "netns/" + name.str(); }
+
+json empty_record(const NetnsName& name, bool created) {
+  return json{{"name", name.str()}, {"created", created}, {"links", json::array()}};
+}
+
+// A host link recorded as ours: it is gone, or still there with our alias.
+struct HostLink {
+  std::string name;
+  int ifindex;
+};
+
+std::vector<HostLink> host_links_of(const json& record) {
+  std::vector<HostLink> links;
+  if (!record.is_object()) return links;
+  for (const auto& l : record.value("links", json::array()))
+    links.push_back({l.value("name", ""), l.value("ifindex", 0)});
+  return links;
+}
+
+// Waits until none of `pending` (ifindexes on the host) exists any more, reading
+// RTM_DELLINK notifications on a socket subscribed before the namespaces were
+// removed. Returns the ones still present after `timeout`.
+std::set<int> wait_for_links_gone(const kernel::NetlinkSocket& sock, std::set<int> pending,
+                                  std::chrono::milliseconds timeout) {
+  using clock = std::chrono::steady_clock;
+  auto deadline = clock::now() + timeout;
+  int fd = nl_socket_get_fd(sock.get());
+  alignas(nlmsghdr) char buf[65536];
+  while (!pending.empty()) {
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - clock::now());
+    if (left.count() <= 0) break;
+    pollfd p{fd, POLLIN, 0};
+    int ready = ::poll(&p, 1, static_cast<int>(left.count()));
+    if (ready < 0 && errno == EINTR) continue;
+    if (ready <= 0) break;
+    ssize_t n = ::recv(fd, buf, sizeof buf, MSG_DONTWAIT);
+    if (n < 0) {
+      if (errno == ENOBUFS) {
+        // Notifications were dropped: ask the kernel which links still exist.
+        auto links = kernel::list_links(sock);
+        if (!links) break;
+        std::set<int> present;
+        for (const auto& l : *links) present.insert(l.ifindex);
+        std::erase_if(pending, [&](int i) { return !present.contains(i); });
+      }
+      continue;
+    }
+    for (auto* h = reinterpret_cast<nlmsghdr*>(buf); NLMSG_OK(h, static_cast<unsigned>(n));
+         h = NLMSG_NEXT(h, n)) {
+      if (h->nlmsg_type != RTM_DELLINK) continue;
+      auto* info = static_cast<ifinfomsg*>(NLMSG_DATA(h));
+      pending.erase(info->ifi_index);
+    }
+  }
+  return pending;
+}
+
+Result<json> read_record(const StateStore& store, const NetnsName& name) {
+  auto record = TRY(store.read(kNetnsKind, name.str()));
+  return record ? std::move(*record) : json();
+}
+
+}  // namespace
+
+Status create_netns(const NetnsName& name) {
+  auto store = TRY(StateStore::lock());
+  std::string what = fmt::format("create network namespace {}", quote(name.str()));
+  if (kernel::netns_exists(name))
+    return fail(Error::failed(
+        fmt::format("{}: it already exists (delete it first or choose another name)", what),
+        EEXIST));
+  Undo undo;
+  TRY_WRAP(store.write(kNetnsKind, name.str(), empty_record(name, true)), what);
+  undo.add([&] { (void)store.remove(kNetnsKind, name.str()); });
+  auto netns = TRY(kernel::create_netns(name));
+  undo.add([&] { (void)kernel::remove_netns(name); });
+  auto sock = TRY_WRAP(kernel::NetlinkSocket::open_in(netns.get()), what);
+  TRY_WRAP(kernel::set_link_up(sock, kLoopbackIfindex), what + ": bring loopback up");
+  undo.commit();
+  return {};
+}
+
+Status delete_netns(const std::vector<NetnsName>& names) {
+  auto store = TRY(StateStore::lock());
+  // Check every name first: nothing changes unless all of them can go.
+  for (const auto& name : names) {
+    if (!kernel::netns_exists(name))
+      return fail(Error::failed(
+          fmt::format("delete network namespace {}: it does not exist (see 'contain net list')",
+                      quote(name.str())),
+          ENOENT));
+  }
+  auto host = TRY_WRAP(kernel::NetlinkSocket::open(), "delete network namespaces");
+  // Subscribe before removing anything, so that no notification is missed.
+  nl_socket_disable_seq_check(host.get());
+  nl_socket_set_buffer_size(host.get(), 4 << 20, 0);
+  TRY(host.check(nl_socket_add_membership(host.get(), RTNLGRP_LINK), "watch link changes"));
+
+  std::vector<json> records;
+  std::set<int> recorded;
+  for (const auto& name : names) {
+    records.push_back(TRY(read_record(store, name)));
+    for (const auto& l : host_links_of(records.back())) recorded.insert(l.ifindex);
+  }
+  // Only the recorded links that still exist, still ours, are waited for.
+  std::set<int> pending;
+  if (!recorded.empty()) {
+    auto links = TRY(kernel::list_links(host));
+    for (const auto& l : links)
+      if (recorded.contains(l.ifindex) && l.alias.starts_with(kAliasPrefix))
+        pending.insert(l.ifindex);
+  }
+  for (const auto& name : names) {
+    TRY(kernel::remove_netns(name));
+    TRY(store.remove(kNetnsKind, name.str()));
+  }
+  // If something else still holds a namespace (a process inside it), the kernel
+  // keeps it and its veth pairs: remove our host ends ourselves.
+  auto left = wait_for_links_gone(host, std::move(pending), std::chrono::milliseconds(2000));
+  for (int ifindex : left) (void)kernel::delete_link(host, ifindex);
+  return {};
+}
+
+Result<std::vector<NetnsSummary>> list_netns() {
+  auto store = StateStore::reader();
+  auto names = TRY(kernel::list_netns_names());
+  std::vector<NetnsSummary> out;
+  for (const auto& n : names) {
+    NetnsSummary s;
+    s.name = n;
+    auto name = NetnsName::parse(n);
+    if (name) {
+      auto record = store.read(kNetnsKind, n);
+      s.managed = record && *record && (**record).value("created", false);
+      auto fd = kernel::open_netns(*name);
+      if (fd) {
+        auto sock = kernel::NetlinkSocket::open_in(fd->get());
+        if (sock) {
+          auto links = kernel::list_links(*sock);
+          if (links) s.interfaces = static_cast<int>(links->size());
+        }
+      }
+    }
+    out.push_back(std::move(s));
+  }
+  return out;
+}
+
+Result<NetnsDetails> show_netns(const NetnsName& name) {
+  auto fd = TRY(kernel::open_netns(name));
+  auto sock = TRY(kernel::NetlinkSocket::open_in(fd.get()));
+  NetnsDetails d;
+  d.name = name.str();
+  d.links = TRY(kernel::list_links(sock));
+  d.addresses = TRY(kernel::list_addresses(sock));
+  d.routes = TRY(kernel::list_routes(sock));
+  return d;
+}
+
+Status create_veth_to_netns(const VethSpec& spec) {
+  std::string what = fmt::format("create veth {} to namespace {}", spec.host.str(),
+                                 quote(spec.netns.str()));
+  auto store = TRY(StateStore::lock());
+  auto netns = TRY_WRAP(kernel::open_netns(spec.netns), what);
+  auto host = TRY_WRAP(kernel::NetlinkSocket::open(), what);
+  auto inside = TRY_WRAP(kernel::NetlinkSocket::open_in(netns.get()), what);
+
+  // Refuse names in use before changing anything, with a message that says where.
+  if (kernel::get_link(host, spec.host.str()))
+    return fail(Error::failed(
+        fmt::format("{}: the host already has a link named {} (choose another --host name)", what,
+                    spec.host.str()),
+        EEXIST));
+  if (kernel::get_link(inside, spec.peer.str()))
+    return fail(Error::failed(
+        fmt::format("{}: the namespace already has a link named {} (choose another --peer name)",
+                    what, spec.peer.str()),
+        EEXIST));
+
+  json before = TRY(read_record(store, spec.netns));
+  if (before.is_null()) before = empty_record(spec.netns, false);
+  json record = before;
+  record["links"].push_back({{"name", spec.host.str()}, {"ifindex", 0}, {"peer", spec.peer.str()},
+                             {"kind", "veth"}});
+  // Declared after what its steps refer to, so it runs while they still exist.
+  Undo undo;
+  TRY_WRAP(store.write(kNetnsKind, spec.netns.str(), record), what);
+  undo.add([&] {
+    if (before.value("created", false) || !before["links"].empty())
+      (void)store.write(kNetnsKind, spec.netns.str(), before);
+    else
+      (void)store.remove(kNetnsKind, spec.netns.str());
+  });
+
+  // The kernel refuses to bring the peer up in the creating request (ENOTCONN
+  // on 6.x), so the namespace end is brought up by a second request inside.
+  TRY_WRAP(kernel::create_veth(host, {spec.host, spec.peer, netns.get(), true}), what);
+  auto host_link = TRY_WRAP(kernel::get_link(host, spec.host.str()), what);
+  undo.add([&host, ifindex = host_link.ifindex] { (void)kernel::delete_link(host, ifindex); });
+  record["links"].back()["ifindex"] = host_link.ifindex;
+  TRY_WRAP(store.write(kNetnsKind, spec.netns.str(), record), what);
+  TRY_WRAP(kernel::set_link_alias(host, host_link.ifindex, owner_alias(netns_owner(spec.netns))),
+           what);
+  if (spec.host_address)
+    TRY_WRAP(kernel::add_address(host, host_link.ifindex, *spec.host_address),
+             what + ": on the host end");
+  auto peer = TRY_WRAP(kernel::get_link(inside, spec.peer.str()), what);
+  TRY_WRAP(kernel::set_link_up(inside, peer.ifindex), what + ": bring the namespace end up");
+  if (spec.netns_address)
+    TRY_WRAP(kernel::add_address(inside, peer.ifindex, *spec.netns_address),
+             what + ": on the namespace end");
+  undo.commit();
+  return {};
+}
+
+Result<int> exec_in_netns(const NetnsName& name, const std::vector<std::string>& argv) {
+  auto fd = TRY(kernel::open_netns(name));
+  return kernel::run_in_netns(name, fd.get(), argv);
+}
+
+}  // namespace contain::engine

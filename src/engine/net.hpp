@@ -1,0 +1,51 @@
+// The `net` primitives: named network namespaces and veth pairs to them.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/error.hpp"
+#include "core/ip.hpp"
+#include "core/names.hpp"
+#include "kernel/addr.hpp"
+#include "kernel/link.hpp"
+#include "kernel/route.hpp"
+
+namespace contain::engine {
+
+Status create_netns(const NetnsName& name);
+
+// Removes the namespaces (all names are checked before any is touched) and
+// what contain made for them on the host. The kernel destroys a veth pair when
+// the namespace holding one end goes; we wait for that, so when this returns
+// the host links are gone.
+Status delete_netns(const std::vector<NetnsName>& names);
+
+struct NetnsSummary {
+  std::string name;
+  int interfaces = 0;      // links inside, loopback included
+  bool managed = false;    // created by contain
+};
+Result<std::vector<NetnsSummary>> list_netns();
+
+struct NetnsDetails {
+  std::string name;
+  std::vector<kernel::LinkInfo> links;
+  std::vector<kernel::AddressInfo> addresses;
+  std::vector<kernel::RouteInfo> routes;
+};
+Result<NetnsDetails> show_netns(const NetnsName& name);
+
+struct VethSpec {
+  IfName host;
+  NetnsName netns;
+  IfName peer;
+  std::optional<Cidr> host_address;
+  std::optional<Cidr> netns_address;
+};
+Status create_veth_to_netns(const VethSpec& spec);
+
+Result<int> exec_in_netns(const NetnsName& name, const std::vector<std::string>& argv);
+
+}  // namespace contain::engine

@@ -1,0 +1,131 @@
+#include "engine/state.hpp"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <fmt/format.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstdio>
+
+namespace contain::engine {
+
+namespace {
+
+Status make_dir(const std::string& path) {
+  if (::mkdir(path.c_str(), 0755) < 0 && errno != EEXIST)
+    return fail(Error::system(fmt::format("create {}", path)));
+  return {};
+}
+
+std::string path_of(std::string_view kind, std::string_view name) {
+  return fmt::format("{}/{}/{}", StateStore::kRoot, kind, name);
+}
+
+}  // namespace
+
+Result<StateStore> StateStore::lock() {
+  TRY(make_dir(kRoot));
+  // The lock is on the folder itself: a lock file could never be removed safely.
+  UniqueFd fd(::open(kRoot, O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  if (!fd) return fail(Error::system(fmt::format("open {}", kRoot)));
+  while (::flock(fd.get(), LOCK_EX) < 0) {
+    if (errno != EINTR) return fail(Error::system(fmt::format("lock {}", kRoot)));
+  }
+  return StateStore(std::move(fd));
+}
+
+StateStore StateStore::reader() { return StateStore(UniqueFd()); }
+
+Result<std::optional<nlohmann::json>> StateStore::read(std::string_view kind,
+                                                       std::string_view name) const {
+  std::string path = path_of(kind, name);
+  UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+  if (!fd) {
+    if (errno == ENOENT) return std::optional<nlohmann::json>();
+    return fail(Error::system(fmt::format("read {}", path)));
+  }
+  std::string text;
+  char buf[8192];
+  for (;;) {
+    ssize_t n = ::read(fd.get(), buf, sizeof buf);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return fail(Error::system(fmt::format("read {}", path)));
+    if (n == 0) break;
+    text.append(buf, static_cast<std::size_t>(n));
+  }
+  auto record = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
+  if (record.is_discarded())
+    return fail(Error::failed(fmt::format(
+        "state file {} is corrupt; remove it and run 'contain gc'", path)));
+  return std::optional<nlohmann::json>(std::move(record));
+}
+
+Status StateStore::write(std::string_view kind, std::string_view name,
+                         const nlohmann::json& record) const {
+  std::string dir = fmt::format("{}/{}", kRoot, kind);
+  TRY(make_dir(kRoot));
+  TRY(make_dir(dir));
+  std::string path = path_of(kind, name);
+  // No record name holds white space, so this cannot collide with one.
+  std::string tmp = fmt::format("{}/.tmp {}", dir, ::getpid());
+  std::string text = record.dump();
+  UniqueFd fd(::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644));
+  if (!fd) return fail(Error::system(fmt::format("write {}", tmp)));
+  std::size_t done = 0;
+  while (done < text.size()) {
+    ssize_t n = ::write(fd.get(), text.data() + done, text.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) {
+      Error e = Error::system(fmt::format("write {}", tmp));
+      ::unlink(tmp.c_str());
+      return fail(std::move(e));
+    }
+    done += static_cast<std::size_t>(n);
+  }
+  fd.reset();
+  if (::rename(tmp.c_str(), path.c_str()) < 0) {
+    Error e = Error::system(fmt::format("replace {}", path));
+    ::unlink(tmp.c_str());
+    return fail(std::move(e));
+  }
+  return {};
+}
+
+Status StateStore::remove(std::string_view kind, std::string_view name) const {
+  std::string path = path_of(kind, name);
+  if (::unlink(path.c_str()) < 0 && errno != ENOENT)
+    return fail(Error::system(fmt::format("remove {}", path)));
+  // An empty folder is removed too, so a host with nothing of ours has an
+  // empty /run/contain.
+  ::rmdir(fmt::format("{}/{}", kRoot, kind).c_str());
+  return {};
+}
+
+Result<std::vector<std::string>> StateStore::list(std::string_view kind) const {
+  std::vector<std::string> names;
+  std::string dir = fmt::format("{}/{}", kRoot, kind);
+  DIR* d = ::opendir(dir.c_str());
+  if (!d) {
+    if (errno == ENOENT) return names;
+    return fail(Error::system(fmt::format("read {}", dir)));
+  }
+  while (dirent* entry = ::readdir(d)) {
+    std::string_view n = entry->d_name;
+    if (n == "." || n == ".." || n.find(' ') != std::string_view::npos) continue;
+    names.emplace_back(n);
+  }
+  ::closedir(d);
+  std::sort(names.begin(), names.end());
+  return names;
+}
+
+std::string owner_alias(std::string_view owner) {
+  std::string alias = fmt::format("{}{}", kAliasPrefix, owner);
+  if (alias.size() > 255) alias.resize(255);  // IFALIASZ - 1
+  return alias;
+}
+
+}  // namespace contain::engine

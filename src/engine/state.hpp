@@ -1,0 +1,44 @@
+// The state store under /run/contain: one JSON record per object, written
+// atomically (temporary file + rename), mutations serialised by one flock on the folder.
+// Records are written *before* the kernel object they describe is created, so
+// after a crash `contain gc` can find everything that might exist.
+#pragma once
+
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/error.hpp"
+#include "core/unique_fd.hpp"
+
+namespace contain::engine {
+
+class StateStore {
+ public:
+  static constexpr const char* kRoot = "/run/contain";
+
+  // The store with its exclusive lock held until the object is destroyed.
+  // Every command that changes the kernel or the store takes it first.
+  static Result<StateStore> lock();
+  // The store for reading only: records are replaced atomically, so readers
+  // never see half a record and need no lock.
+  static StateStore reader();
+
+  // `kind` is a folder ("netns", "network", ...), `name` a file in it.
+  Result<std::optional<nlohmann::json>> read(std::string_view kind, std::string_view name) const;
+  Status write(std::string_view kind, std::string_view name, const nlohmann::json& record) const;
+  Status remove(std::string_view kind, std::string_view name) const;
+  Result<std::vector<std::string>> list(std::string_view kind) const;
+
+ private:
+  explicit StateStore(UniqueFd lock) : lock_(std::move(lock)) {}
+  UniqueFd lock_;
+};
+
+// The alias marking a link as ours: "contain:<owner>".
+std::string owner_alias(std::string_view owner);
+inline constexpr std::string_view kAliasPrefix = "contain:";
+
+}  // namespace contain::engine

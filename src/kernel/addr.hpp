@@ -1,0 +1,26 @@
+// Interface addresses over rtnetlink.
+#pragma once
+
+#include <vector>
+
+#include "core/error.hpp"
+#include "core/ip.hpp"
+#include "kernel/netlink.hpp"
+
+namespace contain::kernel {
+
+struct AddressInfo {
+  int ifindex = 0;
+  Cidr cidr;
+  int scope = 0;  // RT_SCOPE_*
+};
+
+Result<std::vector<AddressInfo>> list_addresses(const NetlinkSocket& sock);
+
+// IPv6 addresses are added with IFA_F_NODAD: our links are point-to-point or
+// bridges of our own making, and duplicate detection would keep the address
+// unusable ("tentative") for about a second.
+Status add_address(const NetlinkSocket& sock, int ifindex, const Cidr& cidr);
+Status delete_address(const NetlinkSocket& sock, int ifindex, const Cidr& cidr);
+
+}  // namespace contain::kernel

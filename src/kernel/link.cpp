@@ -1,0 +1,102 @@
+#include "kernel/link.hpp"
+
+#include <fmt/format.h>
+#include <net/if.h>
+#include <netlink/route/link/veth.h>
+
+#include "kernel/libnl.hpp"
+
+namespace contain::kernel {
+
+namespace {
+
+LinkInfo to_info(rtnl_link* link) {
+  LinkInfo info;
+  info.ifindex = rtnl_link_get_ifindex(link);
+  if (const char* name = rtnl_link_get_name(link)) info.name = name;
+  if (const char* type = rtnl_link_get_type(link)) info.kind = type;
+  info.flags = rtnl_link_get_flags(link);
+  char buf[64];
+  info.operstate = rtnl_link_operstate2str(rtnl_link_get_operstate(link), buf, sizeof buf);
+  for (char& c : info.operstate) c = static_cast<char>(std::tolower(c));
+  if (const char* alias = rtnl_link_get_ifalias(link)) info.alias = alias;
+  info.master = rtnl_link_get_master(link);
+  info.peer_ifindex = rtnl_link_get_link(link);
+  if (nl_addr* mac = rtnl_link_get_addr(link); mac && nl_addr_get_len(mac) > 0) {
+    char text[64];
+    info.mac = nl_addr2str(mac, text, sizeof text);
+  }
+  info.mtu = rtnl_link_get_mtu(link);
+  return info;
+}
+
+}  // namespace
+
+Result<std::vector<LinkInfo>> list_links(const NetlinkSocket& sock) {
+  nl_cache* raw = nullptr;
+  TRY(sock.check(rtnl_link_alloc_cache(sock.get(), AF_UNSPEC, &raw), "list links"));
+  CachePtr cache(raw);
+  std::vector<LinkInfo> links;
+  for (nl_object* o = nl_cache_get_first(cache.get()); o; o = nl_cache_get_next(o))
+    links.push_back(to_info(reinterpret_cast<rtnl_link*>(o)));
+  return links;
+}
+
+Result<LinkInfo> get_link(const NetlinkSocket& sock, std::string_view name) {
+  rtnl_link* raw = nullptr;
+  std::string n(name);
+  TRY(sock.check(rtnl_link_get_kernel(sock.get(), 0, n.c_str(), &raw),
+                 fmt::format("look up link {}", quote(name))));
+  LinkPtr link(raw);
+  return to_info(link.get());
+}
+
+Status create_veth(const NetlinkSocket& sock, const VethRequest& request) {
+  LinkPtr link(rtnl_link_veth_alloc());
+  if (!link) return fail(Error::system("allocate a veth", ENOMEM));
+  LinkPtr peer(rtnl_link_veth_get_peer(link.get()));
+  rtnl_link_set_name(link.get(), request.name.c_str());
+  rtnl_link_set_name(peer.get(), request.peer.c_str());
+  if (request.peer_netns_fd >= 0) rtnl_link_set_ns_fd(peer.get(), request.peer_netns_fd);
+  if (request.up) rtnl_link_set_flags(link.get(), IFF_UP);
+  return sock.check(rtnl_link_add(sock.get(), link.get(), NLM_F_CREATE | NLM_F_EXCL),
+                    fmt::format("create veth pair {} <-> {}", request.name.str(),
+                                request.peer.str()));
+}
+
+namespace {
+
+Status change_link(const NetlinkSocket& sock, int ifindex, rtnl_link* changes,
+                   std::string_view what) {
+  LinkPtr orig(rtnl_link_alloc());
+  if (!orig) return fail(Error::system("allocate a link", ENOMEM));
+  rtnl_link_set_ifindex(orig.get(), ifindex);
+  return sock.check(rtnl_link_change(sock.get(), orig.get(), changes, 0), what);
+}
+
+}  // namespace
+
+Status set_link_alias(const NetlinkSocket& sock, int ifindex, std::string_view alias) {
+  LinkPtr changes(rtnl_link_alloc());
+  if (!changes) return fail(Error::system("allocate a link", ENOMEM));
+  std::string a(alias);
+  rtnl_link_set_ifalias(changes.get(), a.c_str());
+  return change_link(sock, ifindex, changes.get(), fmt::format("set alias of link {}", ifindex));
+}
+
+Status set_link_up(const NetlinkSocket& sock, int ifindex) {
+  LinkPtr changes(rtnl_link_alloc());
+  if (!changes) return fail(Error::system("allocate a link", ENOMEM));
+  rtnl_link_set_flags(changes.get(), IFF_UP);
+  return change_link(sock, ifindex, changes.get(), fmt::format("bring link {} up", ifindex));
+}
+
+Status delete_link(const NetlinkSocket& sock, int ifindex) {
+  LinkPtr link(rtnl_link_alloc());
+  if (!link) return fail(Error::system("allocate a link", ENOMEM));
+  rtnl_link_set_ifindex(link.get(), ifindex);
+  return sock.check(rtnl_link_delete(sock.get(), link.get()),
+                    fmt::format("delete link {}", ifindex));
+}
+
+}  // namespace contain::kernel

@@ -1,0 +1,45 @@
+// Network links over rtnetlink: veth pairs, state, aliases, listing.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/error.hpp"
+#include "core/names.hpp"
+#include "kernel/netlink.hpp"
+
+namespace contain::kernel {
+
+struct LinkInfo {
+  int ifindex = 0;
+  std::string name;
+  std::string kind;       // "veth", "bridge", ... empty for physical/loopback
+  unsigned flags = 0;     // IFF_*
+  std::string operstate;  // "up", "down", "unknown", ...
+  std::string alias;
+  int master = 0;  // ifindex of the bridge it is enslaved to, 0 if none
+  int peer_ifindex = 0;  // IFLA_LINK: a veth's peer
+  std::string mac;
+  unsigned mtu = 0;
+};
+
+Result<std::vector<LinkInfo>> list_links(const NetlinkSocket& sock);
+// ENOENT if there is no such link.
+Result<LinkInfo> get_link(const NetlinkSocket& sock, std::string_view name);
+
+// A veth pair whose peer is born inside another namespace in the same request:
+// moving a link between namespaces afterwards costs an RCU barrier (~20 ms).
+struct VethRequest {
+  IfName name;           // the end that stays in the socket's namespace
+  IfName peer;           // the end created in peer_netns_fd
+  int peer_netns_fd = -1;
+  bool up = true;        // bring this end up in the same request
+};
+Status create_veth(const NetlinkSocket& sock, const VethRequest& request);
+
+Status set_link_alias(const NetlinkSocket& sock, int ifindex, std::string_view alias);
+Status set_link_up(const NetlinkSocket& sock, int ifindex);
+Status delete_link(const NetlinkSocket& sock, int ifindex);
+
+}  // namespace contain::kernel

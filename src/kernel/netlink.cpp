@@ -1,0 +1,98 @@
+#include "kernel/netlink.hpp"
+
+#include <linux/netlink.h>
+#include <netlink/errno.h>
+#include <netlink/netlink.h>
+#include <netlink/socket.h>
+#include <sys/socket.h>
+
+#include <fmt/format.h>
+
+#include "kernel/netns.hpp"
+
+namespace contain::kernel {
+
+void NetlinkSocket::Deleter::operator()(nl_sock* s) const { nl_socket_free(s); }
+
+namespace {
+
+// libnl reports the kernel's errno folded into its own codes; keep the exact one
+// and the extended-ack text ("Permission denied" alone rarely says enough).
+int capture_error(struct sockaddr_nl*, struct nlmsgerr* err, void* arg) {
+  auto* last = static_cast<NetlinkLastError*>(arg);
+  last->error = -err->error;
+  last->extack.clear();
+  // libnl hands us nlmsg_data(header): step back to the header to read the TLVs.
+  auto* header = reinterpret_cast<nlmsghdr*>(reinterpret_cast<char*>(err) - NLMSG_HDRLEN);
+  if (!(header->nlmsg_flags & NLM_F_ACK_TLVS)) return NL_STOP;
+  std::size_t offset = NLMSG_HDRLEN + sizeof(nlmsgerr);
+  if (!(header->nlmsg_flags & NLM_F_CAPPED)) offset += err->msg.nlmsg_len - NLMSG_HDRLEN;
+  while (offset + sizeof(nlattr) <= header->nlmsg_len) {
+    auto* attr = reinterpret_cast<nlattr*>(reinterpret_cast<char*>(header) + offset);
+    if (attr->nla_len < sizeof(nlattr) || offset + attr->nla_len > header->nlmsg_len) break;
+    if ((attr->nla_type & NLA_TYPE_MASK) == NLMSGERR_ATTR_MSG) {
+      const char* text = reinterpret_cast<const char*>(attr) + NLA_HDRLEN;
+      std::size_t length = attr->nla_len - NLA_HDRLEN;
+      last->extack.assign(text, strnlen(text, length));
+      break;
+    }
+    offset += NLA_ALIGN(attr->nla_len);
+  }
+  return NL_STOP;
+}
+
+// The few libnl codes that do not come from a kernel errno, mapped back to one.
+int errno_of(int nl_code) {
+  switch (-nl_code) {
+    case NLE_NOMEM: return ENOMEM;
+    case NLE_EXIST: return EEXIST;
+    case NLE_OBJ_NOTFOUND: return ENOENT;
+    case NLE_NODEV: return ENODEV;
+    case NLE_PERM: return EPERM;
+    case NLE_BUSY: return EBUSY;
+    case NLE_OPNOTSUPP: return EOPNOTSUPP;
+    case NLE_INVAL: return EINVAL;
+    case NLE_RANGE: return ERANGE;
+    case NLE_AGAIN: return EAGAIN;
+    default: return EIO;
+  }
+}
+
+}  // namespace
+
+Result<NetlinkSocket> NetlinkSocket::open() {
+  NetlinkSocket s;
+  s.sock_.reset(nl_socket_alloc());
+  if (!s.sock_) return fail(Error::system("allocate a netlink socket", ENOMEM));
+  s.last_ = std::make_unique<NetlinkLastError>();
+  if (int rc = nl_connect(s.sock_.get(), NETLINK_ROUTE); rc < 0)
+    return fail(Error::failed(fmt::format("open a netlink socket: {}", nl_geterror(rc)),
+                              errno_of(rc)));
+  int fd = nl_socket_get_fd(s.sock_.get());
+  int on = 1;
+  setsockopt(fd, SOL_NETLINK, NETLINK_EXT_ACK, &on, sizeof on);
+  setsockopt(fd, SOL_NETLINK, NETLINK_CAP_ACK, &on, sizeof on);
+  nl_socket_modify_err_cb(s.sock_.get(), NL_CB_CUSTOM, capture_error, s.last_.get());
+  return s;
+}
+
+Result<NetlinkSocket> NetlinkSocket::open_in(int netns_fd) {
+  auto guard = TRY_WRAP(NetnsGuard::enter(netns_fd), "open a netlink socket in a namespace");
+  return open();
+}
+
+Status NetlinkSocket::check(int nl_code, std::string_view what) const {
+  if (nl_code >= 0) {
+    last_->error = 0;
+    return {};
+  }
+  int err = last_->error != 0 ? last_->error : errno_of(nl_code);
+  std::string extack = std::move(last_->extack);
+  last_->error = 0;
+  last_->extack.clear();
+  Error e = Error::system(std::string(what), err);
+  if (!extack.empty()) e = Error::failed(fmt::format("{} ({})", e.message(), extack), err);
+  return fail(std::move(e));
+}
+
+}  // namespace contain::kernel

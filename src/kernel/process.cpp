@@ -1,0 +1,136 @@
+#include "kernel/process.hpp"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <fmt/format.h>
+#include <sched.h>
+#include <signal.h>
+#include <sys/mount.h>
+#include <sys/statvfs.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstring>
+
+#include "core/unique_fd.hpp"
+
+namespace contain::kernel {
+
+namespace {
+
+// What a child that failed before exec tells its parent over the CLOEXEC pipe.
+struct ChildFailure {
+  int error;
+  char step[120];
+};
+
+[[noreturn]] void child_fail(int pipe_fd, const char* step) {
+  ChildFailure failure{errno, {}};
+  std::strncpy(failure.step, step, sizeof failure.step - 1);
+  [[maybe_unused]] auto n = ::write(pipe_fd, &failure, sizeof failure);
+  ::_exit(127);
+}
+
+// Child, after fork, still in the caller's namespaces: enter the network
+// namespace and give it the view of the system `ip netns exec` gives.
+void enter_netns_view(const char* name, int netns_fd, int pipe_fd) {
+  if (::setns(netns_fd, CLONE_NEWNET) < 0) child_fail(pipe_fd, "enter the network namespace");
+  if (::unshare(CLONE_NEWNS) < 0) child_fail(pipe_fd, "create a mount namespace");
+  // Our mounts must not propagate back to the host.
+  if (::mount("", "/", "none", MS_SLAVE | MS_REC, nullptr) < 0)
+    child_fail(pipe_fd, "make / a slave mount");
+  // A sysfs mounted from inside the namespace lists its own network devices.
+  unsigned long sys_flags = 0;
+  struct statvfs st;
+  if (::statvfs("/sys", &st) == 0 && (st.f_flag & ST_RDONLY)) sys_flags |= MS_RDONLY;
+  if (::umount2("/sys", MNT_DETACH) == 0 || errno == EINVAL)
+    ::mount(name, "/sys", "sysfs", sys_flags, nullptr);  // best effort, as iproute2
+  // /etc/netns/NAME/FILE is bound over /etc/FILE (resolv.conf, hosts...).
+  char dir_path[4096];
+  std::snprintf(dir_path, sizeof dir_path, "/etc/netns/%s", name);
+  if (DIR* dir = ::opendir(dir_path)) {
+    while (dirent* entry = ::readdir(dir)) {
+      if (std::strcmp(entry->d_name, ".") == 0 || std::strcmp(entry->d_name, "..") == 0) continue;
+      char from[4400], to[300];
+      std::snprintf(from, sizeof from, "%s/%s", dir_path, entry->d_name);
+      std::snprintf(to, sizeof to, "/etc/%s", entry->d_name);
+      ::mount(from, to, "none", MS_BIND, nullptr);
+    }
+    ::closedir(dir);
+  }
+}
+
+pid_t g_forward_to = 0;
+void forward_signal(int sig) {
+  if (g_forward_to > 0) ::kill(g_forward_to, sig);
+}
+
+}  // namespace
+
+int shell_status(int wait_status) {
+  if (WIFEXITED(wait_status)) return WEXITSTATUS(wait_status);
+  if (WIFSIGNALED(wait_status)) return 128 + WTERMSIG(wait_status);
+  return 1;
+}
+
+Result<int> run_in_netns(const NetnsName& name, int netns_fd,
+                         const std::vector<std::string>& argv) {
+  if (argv.empty()) return fail(Error::usage("no command given: put it after '--'"));
+  int pipe_fds[2];
+  if (::pipe2(pipe_fds, O_CLOEXEC) < 0) return fail(Error::system("create a pipe"));
+  UniqueFd read_end(pipe_fds[0]), write_end(pipe_fds[1]);
+
+  std::vector<char*> args;
+  for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+  args.push_back(nullptr);
+
+  pid_t pid = ::fork();
+  if (pid < 0) return fail(Error::system("fork"));
+  if (pid == 0) {
+    // Child: no allocation, no exceptions; failures go back over the pipe.
+    read_end.reset();
+    enter_netns_view(name.c_str(), netns_fd, write_end.get());
+    ::execvp(args[0], args.data());
+    child_fail(write_end.get(), "exec");
+  }
+  // Parent.
+  write_end.reset();
+  struct sigaction ignore {}, forward {}, old_int {}, old_quit {}, old_term {}, old_hup {};
+  ignore.sa_handler = SIG_IGN;
+  forward.sa_handler = forward_signal;
+  g_forward_to = pid;
+  ::sigaction(SIGINT, &ignore, &old_int);
+  ::sigaction(SIGQUIT, &ignore, &old_quit);
+  ::sigaction(SIGTERM, &forward, &old_term);
+  ::sigaction(SIGHUP, &forward, &old_hup);
+
+  ChildFailure failure{};
+  ssize_t n;
+  do n = ::read(read_end.get(), &failure, sizeof failure);
+  while (n < 0 && errno == EINTR);
+  int status = 0;
+  while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+  }
+  g_forward_to = 0;
+  ::sigaction(SIGINT, &old_int, nullptr);
+  ::sigaction(SIGQUIT, &old_quit, nullptr);
+  ::sigaction(SIGTERM, &old_term, nullptr);
+  ::sigaction(SIGHUP, &old_hup, nullptr);
+
+  if (n == static_cast<ssize_t>(sizeof failure)) {
+    failure.step[sizeof failure.step - 1] = '\0';
+    if (std::strcmp(failure.step, "exec") == 0) {
+      bool missing = failure.error == ENOENT;
+      return fail(Error::system(fmt::format("{}: {}", argv[0],
+                                            missing ? "command not found" : "cannot execute"),
+                                missing ? 0 : failure.error)
+                      .with_exit_code(missing ? 127 : 126));
+    }
+    return fail(Error::system(fmt::format("run in network namespace {}: {}",
+                                          quote(name.str()), failure.step),
+                              failure.error));
+  }
+  return shell_status(status);
+}
+
+}  // namespace contain::kernel

@@ -1,0 +1,60 @@
+#include "kernel/route.hpp"
+
+#include <fmt/format.h>
+#include <linux/rtnetlink.h>
+
+#include "kernel/libnl.hpp"
+
+namespace contain::kernel {
+
+Result<std::vector<RouteInfo>> list_routes(const NetlinkSocket& sock) {
+  nl_cache* raw = nullptr;
+  TRY(sock.check(rtnl_route_alloc_cache(sock.get(), AF_UNSPEC, 0, &raw), "list routes"));
+  CachePtr cache(raw);
+  std::vector<RouteInfo> out;
+  for (nl_object* o = nl_cache_get_first(cache.get()); o; o = nl_cache_get_next(o)) {
+    auto* r = reinterpret_cast<rtnl_route*>(o);
+    if (rtnl_route_get_table(r) != RT_TABLE_MAIN) continue;
+    if (rtnl_route_get_type(r) != RTN_UNICAST) continue;
+    RouteInfo info;
+    info.family = rtnl_route_get_family(r);
+    if (info.family != AF_INET && info.family != AF_INET6) continue;
+    nl_addr* dst = rtnl_route_get_dst(r);
+    if (dst && nl_addr_get_prefixlen(dst) > 0)
+      info.destination = Cidr(IpAddress::from_bytes(info.family, nl_addr_get_binary_addr(dst)),
+                              nl_addr_get_prefixlen(dst));
+    info.scope = rtnl_route_get_scope(r);
+    info.protocol = rtnl_route_get_protocol(r);
+    if (rtnl_route_get_nnexthops(r) > 0) {
+      rtnl_nexthop* hop = rtnl_route_nexthop_n(r, 0);
+      info.ifindex = rtnl_route_nh_get_ifindex(hop);
+      if (nl_addr* gw = rtnl_route_nh_get_gateway(hop); gw && nl_addr_get_len(gw) > 0)
+        info.gateway = IpAddress::from_bytes(info.family, nl_addr_get_binary_addr(gw));
+    }
+    out.push_back(info);
+  }
+  return out;
+}
+
+Status add_default_route(const NetlinkSocket& sock, const IpAddress& gateway, int ifindex) {
+  RoutePtr route(rtnl_route_alloc());
+  NlAddrPtr dst(nl_addr_build(gateway.family(), nullptr, 0));
+  NlAddrPtr gw(nl_addr_build(gateway.family(), gateway.bytes(), gateway.size()));
+  rtnl_nexthop* hop = rtnl_route_nh_alloc();
+  if (!route || !dst || !gw || !hop) {
+    if (hop) rtnl_route_nh_free(hop);
+    return fail(Error::system("allocate a route", ENOMEM));
+  }
+  nl_addr_set_prefixlen(dst.get(), 0);
+  rtnl_route_set_family(route.get(), gateway.family());
+  rtnl_route_set_dst(route.get(), dst.get());
+  rtnl_route_set_table(route.get(), RT_TABLE_MAIN);
+  rtnl_route_set_protocol(route.get(), RTPROT_STATIC);
+  rtnl_route_nh_set_gateway(hop, gw.get());
+  if (ifindex > 0) rtnl_route_nh_set_ifindex(hop, ifindex);
+  rtnl_route_add_nexthop(route.get(), hop);  // the route owns the hop from here
+  return sock.check(rtnl_route_add(sock.get(), route.get(), NLM_F_CREATE | NLM_F_EXCL),
+                    fmt::format("add default route via {}", gateway.str()));
+}
+
+}  // namespace contain::kernel

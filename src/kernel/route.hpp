@@ -1,0 +1,28 @@
+// Routes over rtnetlink (main table).
+#pragma once
+
+#include <optional>
+#include <vector>
+
+#include "core/error.hpp"
+#include "core/ip.hpp"
+#include "kernel/netlink.hpp"
+
+namespace contain::kernel {
+
+struct RouteInfo {
+  int family = 0;
+  std::optional<Cidr> destination;  // empty: the default route
+  std::optional<IpAddress> gateway;
+  int ifindex = 0;
+  int scope = 0;
+  int protocol = 0;
+};
+
+// Routes of the main table, IPv4 and IPv6.
+Result<std::vector<RouteInfo>> list_routes(const NetlinkSocket& sock);
+
+// A default route through `gateway` (on link `ifindex`, 0 to let the kernel pick).
+Status add_default_route(const NetlinkSocket& sock, const IpAddress& gateway, int ifindex);
+
+}  // namespace contain::kernel
