@@ -2,6 +2,7 @@
 #pragma once
 
 #include <netlink/cache.h>
+#include <netlink/msg.h>
 #include <netlink/route/addr.h>
 #include <netlink/route/link.h>
 #include <netlink/route/route.h>
@@ -26,6 +27,11 @@ struct AddrNlPut {
   void operator()(nl_addr* p) const { nl_addr_put(p); }
 };
 
+struct MsgFree {
+  void operator()(nl_msg* p) const { nlmsg_free(p); }
+};
+
+using NlMsgPtr = std::unique_ptr<nl_msg, MsgFree>;
 using LinkPtr = std::unique_ptr<rtnl_link, LinkPut>;
 using AddrPtr = std::unique_ptr<rtnl_addr, AddrPut>;
 using RoutePtr = std::unique_ptr<rtnl_route, RoutePut>;

@@ -51,7 +51,7 @@ Result<LinkInfo> get_link(const NetlinkSocket& sock, std::string_view name) {
   return to_info(link.get());
 }
 
-Status create_veth(const NetlinkSocket& sock, const VethRequest& request) {
+Result<NlMsgPtr> build_veth_request(const VethRequest& request) {
   LinkPtr link(rtnl_link_veth_alloc());
   if (!link) return fail(Error::system("allocate a veth", ENOMEM));
   LinkPtr peer(rtnl_link_veth_get_peer(link.get()));
@@ -59,7 +59,16 @@ Status create_veth(const NetlinkSocket& sock, const VethRequest& request) {
   rtnl_link_set_name(peer.get(), request.peer.c_str());
   if (request.peer_netns_fd >= 0) rtnl_link_set_ns_fd(peer.get(), request.peer_netns_fd);
   if (request.up) rtnl_link_set_flags(link.get(), IFF_UP);
-  return sock.check(rtnl_link_add(sock.get(), link.get(), NLM_F_CREATE | NLM_F_EXCL),
+  nl_msg* msg = nullptr;
+  if (int rc = rtnl_link_build_add_request(link.get(), NLM_F_CREATE | NLM_F_EXCL, &msg); rc < 0)
+    return fail(Error::failed(fmt::format("build veth request: {}", nl_geterror(rc))));
+  return NlMsgPtr(msg);
+}
+
+Status create_veth(const NetlinkSocket& sock, const VethRequest& request) {
+  auto msg = TRY(build_veth_request(request));
+  // nl_send_sync frees the message.
+  return sock.check(nl_send_sync(sock.get(), msg.release()),
                     fmt::format("create veth pair {} <-> {}", request.name.str(),
                                 request.peer.str()));
 }

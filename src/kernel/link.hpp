@@ -7,6 +7,7 @@
 
 #include "core/error.hpp"
 #include "core/names.hpp"
+#include "kernel/libnl.hpp"
 #include "kernel/netlink.hpp"
 
 namespace contain::kernel {
@@ -37,6 +38,8 @@ struct VethRequest {
   bool up = true;        // bring this end up in the same request
 };
 Status create_veth(const NetlinkSocket& sock, const VethRequest& request);
+// The RTM_NEWLINK message create_veth sends (exposed for round-trip tests).
+Result<NlMsgPtr> build_veth_request(const VethRequest& request);
 
 Status set_link_alias(const NetlinkSocket& sock, int ifindex, std::string_view alias);
 Status set_link_up(const NetlinkSocket& sock, int ifindex);

@@ -1,0 +1,51 @@
+# Helpers for integration tests. Source it first: `. "$TESTS_SUPPORT/lib.sh"`.
+# Every test runs under `bash -euo pipefail` inside its own sandbox.
+
+CONTAIN=${CONTAIN:?the path of the contain binary}
+contain() { "$CONTAIN" "$@"; }
+
+trap 'echo "FAILED at ${BASH_SOURCE[0]}:${LINENO}: ${BASH_COMMAND}" >&2' ERR
+
+step() { printf '\n== %s\n' "$*"; }
+die() { echo "FAIL: $*" >&2; exit 1; }
+
+assert_eq() {  # expected actual [what]
+  [[ "$1" == "$2" ]] || die "${3:-value}: expected [$1], got [$2]"
+}
+assert_contains() {  # haystack needle [what]
+  [[ "$1" == *"$2"* ]] || die "${3:-output} does not contain [$2]: [$1]"
+}
+assert_not_contains() {  # haystack needle [what]
+  [[ "$1" != *"$2"* ]] || die "${3:-output} contains [$2]: [$1]"
+}
+
+# expect_fail CODE PATTERN -- CMD...: the command exits with CODE and prints one
+# line on stderr that matches PATTERN (a grep -E pattern).
+expect_fail() {
+  local code=$1 pattern=$2
+  shift 3
+  local err rc=0
+  err=$("$@" 2>&1 >/dev/null) || rc=$?
+  [[ $rc -eq $code ]] || die "'$*' exited $rc, expected $code (stderr: $err)"
+  [[ $(printf '%s\n' "$err" | wc -l) -eq 1 ]] || die "'$*' printed more than one line: $err"
+  grep -qE -- "$pattern" <<<"$err" || die "'$*' said [$err], expected /$pattern/"
+  echo "refused as expected: $err"
+}
+
+# A fingerprint of the kernel state a refused command must not change.
+kernel_state() {
+  { ip -o link show; ip -o addr show; ls -A /run/netns; find /run/contain -type f -exec cat {} +;
+    nft list ruleset 2>/dev/null; } 2>/dev/null | sed 's/ *$//'
+}
+
+# wait_until SECONDS CMD...: polls a condition that no pipe or event can tell us
+# about (for example, a server in another namespace accepting connections).
+wait_until() {
+  local limit=$1
+  shift
+  local deadline=$((SECONDS + limit))
+  until "$@" >/dev/null 2>&1; do
+    ((SECONDS < deadline)) || die "timed out after ${limit}s waiting for: $*"
+    sleep 0.02
+  done
+}
