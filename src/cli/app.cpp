@@ -26,6 +26,30 @@ std::optional<Result<int>> Commands::run() const {
   return chosen_();
 }
 
+namespace {
+
+struct GroupEntry {
+  const char* name;
+  int order;
+  void (*add)(Commands&);
+};
+std::vector<GroupEntry>& groups() {
+  static std::vector<GroupEntry> all;
+  return all;
+}
+
+}  // namespace
+
+CommandGroup::CommandGroup(const char* name, int order, void (*add)(Commands&)) {
+  groups().push_back({name, order, add});
+}
+
+void add_all_command_groups(Commands& commands) {
+  auto all = groups();
+  std::sort(all.begin(), all.end(), [](auto& a, auto& b) { return a.order < b.order; });
+  for (const auto& g : all) g.add(commands);
+}
+
 std::vector<std::string> Commands::command_of(CLI::App* sub) const {
   std::vector<std::string> argv = sub->remaining();
   // "CMD -- ARG": the "--" was the command's own argument.

@@ -70,6 +70,12 @@ void print_table(const std::vector<std::string>& header,
                  const std::vector<std::vector<std::string>>& rows);
 void print_json(const nlohmann::json& value);
 
-void add_net_commands(Commands& commands);
+// Each command group (net, bridge, network, ...) registers itself from its own
+// file with `static CommandGroup group{"net", 10, add_net_commands};`, so adding
+// a group touches no shared file. `order` sorts them in the help.
+struct CommandGroup {
+  CommandGroup(const char* name, int order, void (*add)(Commands&));
+};
+void add_all_command_groups(Commands& commands);
 
 }  // namespace contain::cli

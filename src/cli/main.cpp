@@ -19,7 +19,7 @@ int main(int argc, char** argv) {
   app.footer("Run 'contain COMMAND --help' for a command's options.");
 
   contain::cli::Commands commands(app);
-  contain::cli::add_net_commands(commands);
+  contain::cli::add_all_command_groups(commands);
 
   std::vector<std::string> args;
   for (int i = argc - 1; i >= 1; --i) args.emplace_back(argv[i]);  // CLI11 wants them reversed

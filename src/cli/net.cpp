@@ -96,6 +96,8 @@ void print_details(const json& d) {
 
 }  // namespace
 
+namespace {
+
 void add_net_commands(Commands& commands) {
   CLI::App* net = commands.app().add_subcommand(
       "net", "Named network namespaces (compatible with 'ip netns') and veth pairs");
@@ -197,5 +199,9 @@ void add_net_commands(Commands& commands) {
     });
   }
 }
+
+CommandGroup net_group{"net", 10, add_net_commands};
+
+}  // namespace
 
 }  // namespace contain::cli
