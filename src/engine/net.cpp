@@ -11,6 +11,7 @@
 #include <set>
 
 #include "core/undo.hpp"
+#include "engine/shape.hpp"
 #include "engine/state.hpp"
 #include "kernel/netns.hpp"
 #include "kernel/process.hpp"
@@ -138,6 +139,12 @@ Status delete_netns(const std::vector<NetnsName>& names) {
     nl_socket_set_buffer_size(host.get(), 4 << 20, 0);
     TRY(host.check(nl_socket_add_membership(host.get(), RTNLGRP_LINK), "watch link changes"));
   }
+  // Shaping goes with the links; ifb devices of ours on their host ends do not.
+  std::vector<std::string> netns_names, host_link_names;
+  for (const auto& name : names) netns_names.push_back(name.str());
+  for (const auto& record : records)
+    for (const auto& l : host_links_of(record)) host_link_names.push_back(l.name);
+  TRY(forget_shaping(store, host, netns_names, host_link_names));
   for (const auto& name : names) {
     TRY(kernel::remove_netns(name));
     TRY(store.remove(kNetnsKind, name.str()));

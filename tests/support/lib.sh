@@ -49,3 +49,27 @@ wait_until() {
     sleep 0.02
   done
 }
+
+# start_ready PATTERN CMD...: starts a server in the background and returns once
+# it has printed a line matching PATTERN (a readiness signal through a fifo, not
+# a sleep); its output keeps draining to $SERVER_LOG. Sets SERVER_PID.
+start_ready() {
+  local pattern=$1
+  shift
+  local fifo
+  fifo=$(mktemp -u "${TMPDIR:-/tmp}/ready.XXXXXX")
+  mkfifo "$fifo"
+  SERVER_LOG=${SERVER_LOG:-server.log}
+  "$@" > "$fifo" 2>&1 &
+  SERVER_PID=$!
+  local line found=0
+  exec {ready_fd}<"$fifo"
+  rm -f "$fifo"
+  while IFS= read -r -t 10 -u "$ready_fd" line; do
+    echo "$line" >> "$SERVER_LOG"
+    if grep -qE -- "$pattern" <<<"$line"; then found=1; break; fi
+  done
+  ((found)) || die "server '$*' did not print /$pattern/ within 10 s"
+  cat <&"$ready_fd" >> "$SERVER_LOG" &
+  exec {ready_fd}<&-
+}

@@ -1,0 +1,131 @@
+// contain shape ...: bandwidth limits and delay/loss emulation.
+#include <fmt/format.h>
+
+#include "cli/app.hpp"
+#include "engine/shape.hpp"
+
+namespace contain::cli {
+
+namespace {
+
+using nlohmann::json;
+
+struct TargetOptions {
+  std::string netns, ifname, dev;
+};
+
+void add_target_options(CLI::App* sub, TargetOptions& o) {
+  auto* ns = sub->add_option("--ns", o.netns, "Shape the namespace's contain-managed interface");
+  auto* dev = sub->add_option("--dev", o.dev, "Shape a device on the host");
+  sub->add_option("--ifname", o.ifname,
+                  "With --ns: which managed interface (needed when there are several)")
+      ->needs(ns);
+  ns->excludes(dev);
+}
+
+Result<engine::ShapeTarget> parse_target(const TargetOptions& o) {
+  engine::ShapeTarget t;
+  if (o.netns.empty() == o.dev.empty())
+    return fail(Error::usage("give exactly one of --ns NS or --dev IF"));
+  if (!o.netns.empty()) t.netns = TRY(NetnsName::parse(o.netns));
+  if (!o.ifname.empty()) t.ifname = TRY(IfName::parse(o.ifname));
+  if (!o.dev.empty()) t.dev = TRY(IfName::parse(o.dev));
+  return t;
+}
+
+void print_shaping(const json& j) {
+  if (!j.value("shaped", false)) {
+    fmt::print("not shaped\n");
+    return;
+  }
+  fmt::print("direction {}  rate {}  burst {}  latency {}", j["direction"].get<std::string>(),
+             j["rate"].get<std::string>(), j["burst"].get<std::string>(),
+             j["latency"].get<std::string>());
+  for (const char* k : {"delay", "jitter", "loss"})
+    if (j.contains(k)) fmt::print("  {} {}", k, j[k].get<std::string>());
+  fmt::print("\n");
+  for (const auto& d : j["devices"]) {
+    std::string kinds;
+    for (const auto& k : d["kernel_qdiscs"]) kinds += (kinds.empty() ? "" : ",") + k.get<std::string>();
+    fmt::print("  {:<8} {}{}  qdiscs: {}\n", d["direction"].get<std::string>(),
+               d["ifname"].get<std::string>(),
+               d["netns"].is_null() ? " (host)" : " (in " + d["netns"].get<std::string>() + ")",
+               kinds.empty() ? "-" : kinds);
+  }
+  if (j.contains("ifb")) fmt::print("  ingress redirected to {}\n", j["ifb"].get<std::string>());
+}
+
+void add_shape_commands(Commands& commands) {
+  CLI::App* shape = commands.app().add_subcommand(
+      "shape", "Bandwidth limits in both directions (tbf), delay and loss (netem)");
+  shape->require_subcommand(1);
+  {
+    auto* sub = shape->add_subcommand("set", "Limit the bandwidth of a namespace or device");
+    struct Options {
+      TargetOptions target;
+      std::string rate, burst, latency, direction = "egress", delay, jitter, loss;
+    };
+    auto o = std::make_shared<Options>();
+    add_target_options(sub, o->target);
+    sub->add_option("--rate", o->rate, "Rate in tc units: 10mbit, 1gbit, 500kbps")->required();
+    sub->add_option("--burst", o->burst, "Bucket size (default: 4 ms of the rate, >= 2 frames)");
+    sub->add_option("--latency", o->latency, "Longest queueing delay (default 50ms)");
+    sub->add_option("--direction", o->direction,
+                    "egress (leaving), ingress (entering) or both")
+        ->check(CLI::IsMember({"egress", "ingress", "both"}))
+        ->capture_default_str();
+    sub->add_option("--delay", o->delay, "Added delay (netem), e.g. 20ms");
+    sub->add_option("--jitter", o->jitter, "Delay variation (netem), e.g. 5ms");
+    sub->add_option("--loss", o->loss, "Random loss (netem), e.g. 1%");
+    commands.on(sub, "shape set", [o]() -> Result<int> {
+      engine::ShapeSpec spec;
+      spec.target = TRY(parse_target(o->target));
+      spec.rate = TRY(Rate::parse(o->rate));
+      if (!o->burst.empty()) spec.burst = TRY(Size::parse(o->burst));
+      if (!o->latency.empty()) spec.latency = TRY(Duration::parse(o->latency));
+      if (!o->delay.empty()) spec.delay = TRY(Duration::parse(o->delay));
+      if (!o->jitter.empty()) spec.jitter = TRY(Duration::parse(o->jitter));
+      if (!o->loss.empty()) spec.loss = TRY(Percent::parse(o->loss));
+      if (spec.jitter && !spec.delay)
+        return fail(Error::usage("--jitter needs --delay (jitter varies the added delay)"));
+      spec.direction = o->direction == "both"      ? engine::Direction::both
+                       : o->direction == "ingress" ? engine::Direction::ingress
+                                                   : engine::Direction::egress;
+      TRY(engine::set_shaping(spec));
+      return 0;
+    });
+  }
+  {
+    auto* sub = shape->add_subcommand("show", "Show the shaping of a namespace or device");
+    auto o = std::make_shared<TargetOptions>();
+    auto as_json = std::make_shared<bool>(false);
+    add_target_options(sub, *o);
+    sub->add_flag("--json", *as_json,
+                  "Print JSON: {\"shaped\", \"target\", \"direction\", \"rate\", \"burst\", "
+                  "\"latency\", \"rate_bps\", \"burst_bytes\", \"limit_bytes\", \"devices\"}");
+    commands.on(sub, "shape show", [o, as_json]() -> Result<int> {
+      auto target = TRY(parse_target(*o));
+      auto j = TRY(engine::show_shaping(target));
+      if (*as_json)
+        print_json(j);
+      else
+        print_shaping(j);
+      return 0;
+    });
+  }
+  {
+    auto* sub = shape->add_subcommand("clear", "Remove the shaping (back to the default qdisc)");
+    auto o = std::make_shared<TargetOptions>();
+    add_target_options(sub, *o);
+    commands.on(sub, "shape clear", [o]() -> Result<int> {
+      TRY(engine::clear_shaping(TRY(parse_target(*o))));
+      return 0;
+    });
+  }
+}
+
+CommandGroup shape_group{"shape", 40, add_shape_commands};
+
+}  // namespace
+
+}  // namespace contain::cli

@@ -1,0 +1,371 @@
+#include "engine/shape.hpp"
+
+#include <fmt/format.h>
+#include <linux/pkt_sched.h>
+
+#include <algorithm>
+
+#include "core/undo.hpp"
+#include "kernel/link.hpp"
+#include "kernel/netns.hpp"
+#include "kernel/tc.hpp"
+#include "model/shaping.hpp"
+
+namespace contain::engine {
+
+namespace {
+
+using nlohmann::json;
+constexpr std::string_view kShapeKind = "shape";
+constexpr std::string_view kNetnsKind = "netns";
+
+const char* direction_name(Direction d) {
+  switch (d) {
+    case Direction::egress: return "egress";
+    case Direction::ingress: return "ingress";
+    case Direction::both: return "both";
+  }
+  return "egress";
+}
+
+// A device that gets a qdisc: in a namespace (netns set) or on the host.
+struct Device {
+  std::optional<std::string> netns;
+  std::string ifname;
+};
+
+// The target, resolved to the devices that carry each direction.
+struct Resolved {
+  std::string key;     // the record's name
+  json target;         // as the user named it
+  Device egress;       // tbf here limits what leaves
+  Device ingress;      // tbf here limits what enters (for a host device: via an ifb)
+  bool ingress_via_ifb = false;
+  std::string what;    // "namespace ns1 (eth0)" / "device br0"
+};
+
+std::string describe(const ShapeTarget& t) {
+  if (t.dev) return fmt::format("device {}", t.dev->str());
+  return fmt::format("namespace {}{}", quote(t.netns->str()),
+                     t.ifname ? fmt::format(" ({})", t.ifname->str()) : "");
+}
+
+Result<Resolved> resolve(const StateStore& store, const ShapeTarget& target) {
+  Resolved r;
+  if (target.dev) {
+    r.key = "dev:" + target.dev->str();
+    r.target = {{"dev", target.dev->str()}};
+    r.egress = {std::nullopt, target.dev->str()};
+    r.ingress = {std::nullopt, target.dev->str()};
+    r.ingress_via_ifb = true;
+    r.what = describe(target);
+    return r;
+  }
+  const NetnsName& ns = *target.netns;
+  if (!kernel::netns_exists(ns))
+    return fail(Error::failed(
+        fmt::format("network namespace {} does not exist (see 'contain net list')",
+                    quote(ns.str())),
+        ENOENT));
+  auto record = TRY(store.read(kNetnsKind, ns.str()));
+  std::vector<std::pair<std::string, std::string>> managed;  // (namespace end, host end)
+  if (record)
+    for (const auto& l : (*record).value("links", json::array()))
+      managed.emplace_back(l.value("peer", ""), l.value("name", ""));
+  std::string choices;
+  for (const auto& [peer, host] : managed) choices += (choices.empty() ? "" : ", ") + peer;
+  const std::pair<std::string, std::string>* chosen = nullptr;
+  if (target.ifname) {
+    for (const auto& m : managed)
+      if (m.first == target.ifname->str()) chosen = &m;
+    if (!chosen)
+      return fail(Error::usage(fmt::format(
+          "{} is not an interface contain manages in namespace {} ({}); shape a host device "
+          "with --dev",
+          target.ifname->str(), quote(ns.str()),
+          managed.empty() ? "it has none" : "choose one of: " + choices)));
+  } else if (managed.size() == 1) {
+    chosen = &managed.front();
+  } else if (managed.empty()) {
+    return fail(Error::usage(fmt::format(
+        "namespace {} has no interface made by contain to shape; connect it first (contain net "
+        "veth, bridge attach, network attach) or shape a host device with --dev",
+        quote(ns.str()))));
+  } else {
+    return fail(Error::usage(fmt::format(
+        "namespace {} has several interfaces made by contain; choose one with --ifname ({})",
+        quote(ns.str()), choices)));
+  }
+  r.key = fmt::format("netns:{}:{}", ns.str(), chosen->first);
+  r.target = {{"netns", ns.str()}, {"ifname", chosen->first}};
+  r.egress = {ns.str(), chosen->first};
+  r.ingress = {std::nullopt, chosen->second};
+  r.what = fmt::format("namespace {} ({})", quote(ns.str()), chosen->first);
+  return r;
+}
+
+// Sockets on the host and, opened on first use, in the target namespace.
+class Sockets {
+ public:
+  explicit Sockets(kernel::NetlinkSocket host) : host_(std::move(host)) {}
+  Result<const kernel::NetlinkSocket*> for_device(const Device& d) {
+    if (!d.netns) return &host_;
+    if (!inside_) {
+      auto name = TRY(NetnsName::parse(*d.netns));
+      auto fd = TRY(kernel::open_netns(name));
+      inside_ = TRY(kernel::NetlinkSocket::open_in(fd.get()));
+    }
+    return &*inside_;
+  }
+  const kernel::NetlinkSocket& host() const { return host_; }
+
+ private:
+  kernel::NetlinkSocket host_;
+  std::optional<kernel::NetlinkSocket> inside_;
+};
+
+Result<int> ifindex_of(Sockets& sockets, const Device& d) {
+  auto* sock = TRY(sockets.for_device(d));
+  auto link = kernel::get_link(*sock, d.ifname);
+  if (!link) {
+    return fail(Error::failed(
+        fmt::format("there is no link {}{}", d.ifname,
+                    d.netns ? fmt::format(" in namespace {}", quote(*d.netns)) : " on the host"),
+        ENODEV));
+  }
+  return link->ifindex;
+}
+
+std::string ifb_name_for(int ifindex) { return fmt::format("cifb{}", ifindex); }
+
+// Removes what a record says was applied; tolerant of links already gone.
+void remove_applied(Sockets& sockets, const json& record) {
+  for (const auto& d : record.value("devices", json::array())) {
+    Device dev{d["netns"].is_null() ? std::nullopt
+                                    : std::optional<std::string>(d["netns"].get<std::string>()),
+               d.value("ifname", "")};
+    auto ifindex = ifindex_of(sockets, dev);
+    if (!ifindex) continue;
+    auto sock = sockets.for_device(dev);
+    if (!sock) continue;
+    if (d.value("qdisc", "") == "ingress")
+      (void)kernel::delete_ingress_qdisc(**sock, *ifindex);
+    else
+      (void)kernel::delete_root_qdisc(**sock, *ifindex);
+  }
+  if (record.contains("ifb")) {
+    if (auto link = kernel::get_link(sockets.host(), record["ifb"].get<std::string>()))
+      (void)kernel::delete_link(sockets.host(), link->ifindex);
+  }
+}
+
+json spec_json(const ShapeSpec& spec, const Resolved& r, const model::TokenBucket& bucket) {
+  json j = {{"target", r.target},
+            {"direction", direction_name(spec.direction)},
+            {"rate", spec.rate.text()},
+            {"burst", spec.burst ? spec.burst->text() : fmt::format("{}b", bucket.burst_bytes)},
+            {"latency", spec.latency ? spec.latency->text()
+                                     : fmt::format("{}ms", model::kDefaultLatencyMicroseconds / 1000)},
+            {"rate_bps", spec.rate.bits_per_second()},
+            {"burst_bytes", bucket.burst_bytes},
+            {"limit_bytes", bucket.limit_bytes},
+            {"devices", json::array()}};
+  if (spec.delay) j["delay"] = spec.delay->text();
+  if (spec.jitter) j["jitter"] = spec.jitter->text();
+  if (spec.loss) j["loss"] = spec.loss->text();
+  return j;
+}
+
+// Applies the spec; each step registers its undo.
+Status apply(Sockets& sockets, const ShapeSpec& spec, const Resolved& r, json& record,
+             Undo& undo) {
+  auto bucket = model::plan_token_bucket(
+      spec.rate.bits_per_second(),
+      spec.burst ? std::optional<std::uint64_t>(spec.burst->bytes()) : std::nullopt,
+      spec.latency ? std::optional<std::uint64_t>(spec.latency->microseconds()) : std::nullopt);
+  kernel::TbfParams tbf{bucket.rate_bytes, bucket.burst_bytes, bucket.limit_bytes};
+  bool netem = spec.delay || spec.jitter || spec.loss;
+  kernel::NetemParams emulation{
+      spec.delay ? static_cast<std::uint32_t>(spec.delay->microseconds()) : 0,
+      spec.jitter ? static_cast<std::uint32_t>(spec.jitter->microseconds()) : 0,
+      spec.loss ? spec.loss->value() : 0};
+
+  auto shape_device = [&](const Device& d, int ifindex) -> Status {
+    auto* sock = TRY(sockets.for_device(d));
+    TRY(kernel::set_root_tbf(*sock, ifindex, tbf));
+    undo.add([sock, ifindex] { (void)kernel::delete_root_qdisc(*sock, ifindex); });
+    if (netem) {
+      auto added = kernel::add_netem_under_tbf(*sock, ifindex, emulation);
+      if (!added) {
+        if (added.error().code() == ENOENT || added.error().code() == EOPNOTSUPP)
+          return fail(Error::failed(
+              "this kernel has no netem qdisc (sch_netem), which --delay, --jitter and --loss "
+              "need; nothing was changed",
+              added.error().code()));
+        return fail(std::move(added).error());
+      }
+    }
+    return {};
+  };
+
+  bool egress = spec.direction != Direction::ingress;
+  bool ingress = spec.direction != Direction::egress;
+  if (egress) {
+    int ifindex = TRY(ifindex_of(sockets, r.egress));
+    TRY(shape_device(r.egress, ifindex));
+    record["devices"].push_back(
+        {{"netns", r.egress.netns ? json(*r.egress.netns) : json(nullptr)},
+         {"ifname", r.egress.ifname}, {"qdisc", "root"}, {"direction", "egress"}});
+  }
+  if (ingress && !r.ingress_via_ifb) {
+    int ifindex = TRY(ifindex_of(sockets, r.ingress));
+    TRY(shape_device(r.ingress, ifindex));
+    record["devices"].push_back({{"netns", nullptr}, {"ifname", r.ingress.ifname},
+                                 {"qdisc", "root"}, {"direction", "ingress"}});
+  }
+  if (ingress && r.ingress_via_ifb) {
+    const auto& host = sockets.host();
+    int dev_index = TRY(ifindex_of(sockets, r.ingress));
+    auto ifb = TRY(IfName::parse(ifb_name_for(dev_index)));
+    TRY(kernel::create_ifb(host, ifb));
+    auto ifb_link = TRY(kernel::get_link(host, ifb.str()));
+    undo.add([&host, i = ifb_link.ifindex] { (void)kernel::delete_link(host, i); });
+    TRY(kernel::set_link_alias(host, ifb_link.ifindex, owner_alias("shape/" + r.key)));
+    record["ifb"] = ifb.str();
+    TRY(kernel::redirect_ingress(host, dev_index, ifb_link.ifindex));
+    undo.add([&host, dev_index] { (void)kernel::delete_ingress_qdisc(host, dev_index); });
+    record["devices"].push_back({{"netns", nullptr}, {"ifname", r.ingress.ifname},
+                                 {"qdisc", "ingress"}, {"direction", "ingress"}});
+    TRY(shape_device({std::nullopt, ifb.str()}, ifb_link.ifindex));
+  }
+  return {};
+}
+
+Result<ShapeSpec> spec_from_record(const json& record, const ShapeTarget& target) {
+  ShapeSpec spec;
+  spec.target = target;
+  spec.rate = TRY(Rate::parse(record.value("rate", "")));
+  if (record.contains("burst")) spec.burst = TRY(Size::parse(record["burst"].get<std::string>()));
+  if (record.contains("latency"))
+    spec.latency = TRY(Duration::parse(record["latency"].get<std::string>()));
+  if (record.contains("delay")) spec.delay = TRY(Duration::parse(record["delay"].get<std::string>()));
+  if (record.contains("jitter"))
+    spec.jitter = TRY(Duration::parse(record["jitter"].get<std::string>()));
+  if (record.contains("loss")) spec.loss = TRY(Percent::parse(record["loss"].get<std::string>()));
+  std::string d = record.value("direction", "egress");
+  spec.direction = d == "both" ? Direction::both
+                   : d == "ingress" ? Direction::ingress
+                                    : Direction::egress;
+  return spec;
+}
+
+}  // namespace
+
+Status set_shaping(const ShapeSpec& spec) {
+  std::string what = fmt::format("shape {}", describe(spec.target));
+  if (spec.burst && spec.burst->bytes() < model::kFrameBytes)
+    return fail(Error::usage(fmt::format(
+        "{}: burst {} is smaller than one full frame ({} bytes): no packet could pass", what,
+        spec.burst->text(), model::kFrameBytes)));
+  auto store = TRY(StateStore::lock());
+  auto r = TRY_WRAP(resolve(store, spec.target), what);
+  Sockets sockets(TRY_WRAP(kernel::NetlinkSocket::open(), what));
+  // Every device must exist before anything changes.
+  TRY_WRAP(ifindex_of(sockets, r.egress), what);
+  TRY_WRAP(ifindex_of(sockets, r.ingress), what);
+
+  auto old = TRY(store.read(kShapeKind, r.key));
+  auto bucket = model::plan_token_bucket(
+      spec.rate.bits_per_second(),
+      spec.burst ? std::optional<std::uint64_t>(spec.burst->bytes()) : std::nullopt,
+      spec.latency ? std::optional<std::uint64_t>(spec.latency->microseconds()) : std::nullopt);
+  json record = spec_json(spec, r, bucket);
+
+  Undo undo;
+  TRY_WRAP(store.write(kShapeKind, r.key, record), what);
+  undo.add([&] {
+    if (old)
+      (void)store.write(kShapeKind, r.key, *old);
+    else
+      (void)store.remove(kShapeKind, r.key);
+  });
+  if (old) {
+    // Replacing: clear the old shaping; should the new one fail, put it back.
+    remove_applied(sockets, *old);
+    undo.add([&] {
+      auto previous = spec_from_record(*old, spec.target);
+      if (!previous) return;
+      json again = *old;
+      again["devices"] = json::array();
+      again.erase("ifb");
+      Undo nothing;
+      if (apply(sockets, *previous, r, again, nothing)) nothing.commit();
+    });
+  }
+  TRY_WRAP(apply(sockets, spec, r, record, undo), what);
+  TRY_WRAP(store.write(kShapeKind, r.key, record), what);
+  undo.commit();
+  return {};
+}
+
+Result<json> show_shaping(const ShapeTarget& target) {
+  auto store = StateStore::reader();
+  std::string what = fmt::format("show shaping of {}", describe(target));
+  auto r = TRY_WRAP(resolve(store, target), what);
+  auto record = TRY(store.read(kShapeKind, r.key));
+  if (!record) {
+    return json{{"target", r.target}, {"shaped", false}};
+  }
+  json out = *record;
+  out["shaped"] = true;
+  Sockets sockets(TRY(kernel::NetlinkSocket::open()));
+  for (auto& d : out["devices"]) {
+    Device dev{d["netns"].is_null() ? std::nullopt
+                                    : std::optional<std::string>(d["netns"].get<std::string>()),
+               d.value("ifname", "")};
+    json kinds = json::array();
+    if (auto ifindex = ifindex_of(sockets, dev)) {
+      auto* sock = TRY(sockets.for_device(dev));
+      if (auto qdiscs = kernel::list_qdiscs(*sock, *ifindex))
+        for (const auto& q : *qdiscs) kinds.push_back(q.kind);
+    }
+    d["kernel_qdiscs"] = kinds;
+  }
+  return out;
+}
+
+Status clear_shaping(const ShapeTarget& target) {
+  std::string what = fmt::format("clear shaping of {}", describe(target));
+  auto store = TRY(StateStore::lock());
+  auto r = TRY_WRAP(resolve(store, target), what);
+  auto record = TRY(store.read(kShapeKind, r.key));
+  if (!record)
+    return fail(Error::failed(fmt::format("{}: it is not shaped (see 'contain shape show')", what),
+                              ENOENT));
+  Sockets sockets(TRY(kernel::NetlinkSocket::open()));
+  remove_applied(sockets, *record);
+  return store.remove(kShapeKind, r.key);
+}
+
+Status forget_shaping(const StateStore& store, const kernel::NetlinkSocket& host,
+                      const std::vector<std::string>& netns_names,
+                      const std::vector<std::string>& host_links) {
+  for (const auto& key : TRY(store.list(kShapeKind))) {
+    auto record = TRY(store.read(kShapeKind, key));
+    if (!record) continue;
+    const json& t = (*record)["target"];
+    bool of_netns =
+        t.contains("netns") && std::ranges::count(netns_names, t["netns"].get<std::string>()) > 0;
+    bool of_link =
+        t.contains("dev") && std::ranges::count(host_links, t["dev"].get<std::string>()) > 0;
+    if (!of_netns && !of_link) continue;
+    if (record->contains("ifb")) {
+      if (auto link = kernel::get_link(host, (*record)["ifb"].get<std::string>()))
+        (void)kernel::delete_link(host, link->ifindex);
+    }
+    TRY(store.remove(kShapeKind, key));
+  }
+  return {};
+}
+
+}  // namespace contain::engine

@@ -1,0 +1,52 @@
+// `shape`: bandwidth limits (tbf) in both directions, and delay/loss (netem).
+#pragma once
+
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/error.hpp"
+#include "core/names.hpp"
+#include "core/units.hpp"
+#include "engine/state.hpp"
+#include "kernel/netlink.hpp"
+
+namespace contain::engine {
+
+// What is shaped: a namespace's contain-managed interface, or a host device.
+struct ShapeTarget {
+  std::optional<NetnsName> netns;
+  std::optional<IfName> ifname;  // with netns: which managed interface
+  std::optional<IfName> dev;     // a device on the host
+};
+
+enum class Direction { egress, ingress, both };
+
+struct ShapeSpec {
+  ShapeTarget target;
+  Rate rate;
+  std::optional<Size> burst;
+  std::optional<Duration> latency;
+  Direction direction = Direction::egress;
+  std::optional<Duration> delay;
+  std::optional<Duration> jitter;
+  std::optional<Percent> loss;
+};
+
+// Egress (leaving the namespace or device) is a tbf on the namespace end of
+// its veth, or on the device. Ingress (entering it) is a tbf on the host end of
+// the namespace's veth, or, for a host device, on an ifb device its ingress is
+// redirected to. Setting again replaces what was set before.
+Status set_shaping(const ShapeSpec& spec);
+// The record as the user gave it, plus what the kernel has on each device.
+Result<nlohmann::json> show_shaping(const ShapeTarget& target);
+Status clear_shaping(const ShapeTarget& target);
+
+// For `net delete`: drops the shaping of namespaces and host links that are
+// about to disappear (their qdiscs go with the links; ifb devices are removed).
+Status forget_shaping(const StateStore& store, const kernel::NetlinkSocket& host,
+                      const std::vector<std::string>& netns_names,
+                      const std::vector<std::string>& host_links);
+
+}  // namespace contain::engine
