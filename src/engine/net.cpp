@@ -11,6 +11,7 @@
 #include <set>
 
 #include "core/undo.hpp"
+#include "engine/firewall.hpp"
 #include "engine/state.hpp"
 #include "kernel/netns.hpp"
 #include "kernel/process.hpp"
@@ -137,6 +138,8 @@ Status delete_netns(const std::vector<NetnsName>& names) {
       if (recorded.contains(l.ifindex) && l.alias.starts_with(kAliasPrefix))
         pending.insert(l.ifindex);
   }
+  // Forwards to a namespace go with it (their targets would point at nothing).
+  for (const auto& name : names) TRY(remove_firewall_owned_by(store, netns_owner(name)));
   for (const auto& name : names) {
     TRY(kernel::remove_netns(name));
     TRY(store.remove(kNetnsKind, name.str()));
