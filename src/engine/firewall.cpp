@@ -326,6 +326,13 @@ Result<ManagedAddress> managed_address(const StateStore& store, const NetnsName&
     break;
   }
   if (!found.v4 && !found.v6) return fail(Error::failed(why, EADDRNOTAVAIL));
+  // A host end enslaved to a bridge since (by hand, or by an older record) is
+  // reached through that bridge.
+  auto host = TRY(kernel::NetlinkSocket::open());
+  if (auto link = kernel::get_link(host, found.host_interface); link && link->master != 0) {
+    for (const auto& l : TRY(kernel::list_links(host)))
+      if (l.ifindex == link->master) found.host_interface = l.name;
+  }
   return found;
 }
 
