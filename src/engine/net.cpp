@@ -7,7 +7,11 @@
 #include <poll.h>
 #include <sys/socket.h>
 
+#include <atomic>
 #include <chrono>
+#include <mutex>
+#include <optional>
+#include <thread>
 #include <set>
 
 #include "core/undo.hpp"
@@ -88,6 +92,38 @@ Result<json> read_record(const StateStore& store, const NetnsName& name) {
   return record ? std::move(*record) : json();
 }
 
+// Unmounting a namespace waits for an RCU grace period (about 1 ms each);
+// waiters in several threads share grace periods, so many namespaces are
+// removed by a few threads at once.
+Status remove_all(const StateStore& store, const std::vector<NetnsName>& names) {
+  auto remove_one = [&](const NetnsName& name) -> Status {
+    TRY(kernel::remove_netns(name));
+    return store.remove(kNetnsKind, name.str());
+  };
+  std::size_t threads = std::min<std::size_t>(8, names.size() / 16);
+  if (threads < 2) {
+    for (const auto& name : names) TRY(remove_one(name));
+    return {};
+  }
+  std::atomic<std::size_t> next{0};
+  std::mutex mutex;
+  std::optional<Error> first_error;
+  auto work = [&] {
+    for (std::size_t i; (i = next.fetch_add(1)) < names.size();) {
+      auto ok = remove_one(names[i]);
+      if (!ok) {
+        std::lock_guard lock(mutex);
+        if (!first_error) first_error = std::move(ok).error();
+      }
+    }
+  };
+  std::vector<std::jthread> pool;
+  for (std::size_t t = 0; t < threads; ++t) pool.emplace_back(work);
+  pool.clear();  // joins
+  if (first_error) return fail(std::move(*first_error));
+  return {};
+}
+
 }  // namespace
 
 Status create_netns(const NetnsName& name) {
@@ -149,10 +185,7 @@ Status delete_netns(const std::vector<NetnsName>& names) {
   // are not deleted one by one (about 30 ms each): the kernel destroys them
   // with the namespace, in one batch.
   TRY(release_attachments(store, owners));
-  for (const auto& name : names) {
-    TRY(kernel::remove_netns(name));
-    TRY(store.remove(kNetnsKind, name.str()));
-  }
+  TRY(remove_all(store, names));
   // If something else still holds a namespace (a process inside it), the kernel
   // keeps it and its veth pairs: remove our host ends ourselves.
   auto left = wait_for_links_gone(host, std::move(pending), std::chrono::milliseconds(2000));
