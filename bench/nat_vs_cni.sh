@@ -12,6 +12,7 @@
 set -euo pipefail
 . "$(dirname "$0")/sandbox.sh"
 rounds=${1:-15}
+[[ -x $(dirname "$CONTAIN")/nat_setup ]] || cmake --build "$(dirname "$CONTAIN")" --target nat_setup >/dev/null
 cni=/usr/lib/cni
 [[ -x $cni/bridge && -x $cni/portmap ]] || { echo "install containernetworking-plugins" >&2; exit 1; }
 

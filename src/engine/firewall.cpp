@@ -42,13 +42,13 @@ std::string nat_key(const Cidr& subnet, const std::optional<std::string>& out) {
   return key;
 }
 
-std::string forward_key(Protocol protocol, Port port, const std::optional<IpAddress>& address) {
+std::string forward_key(Protocol protocol, contain::Port port, const std::optional<IpAddress>& address) {
   std::string key = fmt::format("{}-{}", protocol_name(protocol), port.str());
   if (address) key += "-" + address->str();
   return key;
 }
 
-std::string forward_name(Protocol protocol, Port port, const std::optional<IpAddress>& address) {
+std::string forward_name(Protocol protocol, contain::Port port, const std::optional<IpAddress>& address) {
   if (address)
     return fmt::format("host port {}/{} on {}", port.str(), protocol_name(protocol),
                        address->str());
@@ -83,7 +83,7 @@ struct StoredForward {
 Result<StoredForward> forward_of(const json& r) {
   StoredForward f;
   auto proto = parse_protocol(r.value("protocol", ""));
-  auto port = Port::parse(std::to_string(r.value("host_port", 0)));
+  auto port = contain::Port::parse(std::to_string(r.value("host_port", 0)));
   if (!proto || !port) return fail(Error::failed("a forward record is corrupt ('contain gc')"));
   f.info.protocol = *proto;
   f.info.host_port = *port;
@@ -93,7 +93,7 @@ Result<StoredForward> forward_of(const json& r) {
   f.info.owner = r.value("owner", "");
   for (const auto& t : r.value("targets", json::array())) {
     StoredTarget s{{TRY(IpAddress::parse(t.value("address", ""))),
-                    TRY(Port::parse(std::to_string(t.value("port", 0))))},
+                    TRY(contain::Port::parse(std::to_string(t.value("port", 0))))},
                    {},
                    {}};
     if (t.contains("subnet") && t["subnet"].is_string())
@@ -487,7 +487,7 @@ Result<std::vector<ForwardInfo>> list_forwards() {
   return out;
 }
 
-Status remove_forward(Protocol protocol, Port host_port,
+Status remove_forward(Protocol protocol, contain::Port host_port,
                       const std::optional<IpAddress>& host_address) {
   std::string what = fmt::format("remove forward of {}",
                                  forward_name(protocol, host_port, host_address));

@@ -49,14 +49,14 @@ Result<std::vector<NatInfo>> list_nat();
 // --- Forwards ---
 struct ForwardSpec {
   Protocol protocol = Protocol::tcp;
-  Port host_port = Port::from_number(1);
+  contain::Port host_port = contain::Port::from_number(1);
   std::optional<IpAddress> host_address;
   std::variant<NetnsName, IpAddress> to;
-  Port to_port = Port::from_number(1);
+  contain::Port to_port = contain::Port::from_number(1);
 };
 struct ForwardInfo {
   Protocol protocol = Protocol::tcp;
-  Port host_port = Port::from_number(1);
+  contain::Port host_port = contain::Port::from_number(1);
   std::optional<IpAddress> host_address;
   std::string to;     // as given: "NS:PORT" or "IP:PORT"
   std::string owner;  // "netns/NAME" for NS:PORT forwards
@@ -64,7 +64,7 @@ struct ForwardInfo {
 };
 Status add_forward(const ForwardSpec& spec);
 Result<std::vector<ForwardInfo>> list_forwards();
-Status remove_forward(Protocol protocol, Port host_port, const std::optional<IpAddress>& host_address);
+Status remove_forward(Protocol protocol, contain::Port host_port, const std::optional<IpAddress>& host_address);
 
 // --- Isolation of managed networks ---
 // Traffic routed from one isolated bridge to another is dropped; within a
