@@ -534,4 +534,18 @@ Status remove_firewall_owned_by(const StateStore& store, std::string_view owner)
   return remove_records(store, refs, fmt::format("remove the firewall entries of {}", owner));
 }
 
+Status remove_forwards_into(const StateStore& store, const Cidr& subnet) {
+  std::vector<RecordRef> refs;
+  for (const auto& name : TRY(store.list(kForwardKind))) {
+    auto r = TRY(store.read(kForwardKind, name));
+    if (!r) continue;
+    auto f = TRY(forward_of(*r));
+    if (std::any_of(f.info.targets.begin(), f.info.targets.end(),
+                    [&](const model::ForwardTarget& t) { return subnet.contains(t.address); }))
+      refs.push_back({kForwardKind, name});
+  }
+  return remove_records(store, refs,
+                        fmt::format("remove the forwards into {}", subnet.subnet().str()));
+}
+
 }  // namespace contain::engine

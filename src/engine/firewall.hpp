@@ -77,4 +77,8 @@ Status unisolate_network(const StateStore& store, const IfName& bridge);
 // ("netns/NAME", "network/NAME", "bridge/NAME"), in one transaction.
 Status remove_firewall_owned_by(const StateStore& store, std::string_view owner);
 
+// Removes every forward with a target inside `subnet` (a network being
+// deleted takes the published ports of its namespaces with it).
+Status remove_forwards_into(const StateStore& store, const Cidr& subnet);
+
 }  // namespace contain::engine

@@ -164,6 +164,7 @@ Status delete_network(const NetworkName& name, bool force) {
   auto host = TRY_WRAP(kernel::NetlinkSocket::open(), what);
   // NAT and isolation go before the bridge does.
   TRY_WRAP(remove_firewall_owned_by(store, "network/" + name.str()), what);
+  TRY_WRAP(remove_forwards_into(store, info.subnet), what);
   for (const auto& a : info.attachments) {
     TRY_WRAP(remove_host_end(host, a.host), what);
     if (!a.netns.empty()) TRY_WRAP(forget_netns_link(store, a.netns, a.host), what);
