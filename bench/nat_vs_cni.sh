@@ -12,7 +12,8 @@
 set -euo pipefail
 . "$(dirname "$0")/sandbox.sh"
 rounds=${1:-15}
-[[ -x $(dirname "$CONTAIN")/nat_setup ]] || cmake --build "$(dirname "$CONTAIN")" --target nat_setup >/dev/null
+nat_setup=$(dirname "$CONTAIN")/bench/nat_setup
+[[ -x $nat_setup ]] || cmake --build "$(dirname "$CONTAIN")" --target nat_setup >/dev/null
 cni=/usr/lib/cni
 [[ -x $cni/bridge && -x $cni/portmap ]] || { echo "install containernetworking-plugins" >&2; exit 1; }
 
@@ -58,7 +59,7 @@ done
 
 # --- contain as a library: the same steps in one process (how a runtime or the
 # CNI mode uses it), so the difference is the work, not process start-up.
-"$(dirname "$CONTAIN")/nat_setup" "$rounds" 9000 >library
+"$nat_setup" "$rounds" 9000 >library
 cut -d' ' -f1 library >library_add; cut -d' ' -f2 library >library_del
 
 ca=$(median <cni_add); cd=$(median <cni_del); ka=$(median <contain_add); kd=$(median <contain_del)
