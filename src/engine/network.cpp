@@ -261,6 +261,9 @@ Status detach_from_network(const NetworkName& network, const NetnsRef& netns) {
                                           "{}')", what, network.str()), ENOENT));
   std::string host_name = it->value("host", "");
   auto host = TRY_WRAP(kernel::NetlinkSocket::open(), what);
+  // Forwards to the address it had on this network would lead nowhere.
+  if (auto address = IpAddress::parse(it->value("ip", "")))
+    TRY_WRAP(remove_forwards_into(store, Cidr(*address, address->bits())), what);
   TRY_WRAP(remove_host_end(host, host_name), what);
   attachments.erase(it);
   TRY_WRAP(store.write(kNetworkKind, network.str(), record), what);

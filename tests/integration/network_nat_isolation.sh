@@ -41,6 +41,12 @@ assert_eq 1 "$(cat /proc/sys/net/ipv4/conf/$(contain network inspect blue --json
   "route_localnet on blue's bridge"
 assert_eq "$b_ip" "$(ask_from b tcp 203.0.113.1 8080)"
 
+step "detaching a namespace removes the forwards to it"
+contain forward add --host-port 9090 --to b:80
+contain network detach red b
+assert_eq '[8080]' "$(contain forward list --json | jq -c '[.[].host_port]')" "forwards after detach"
+contain network attach red b >/dev/null
+
 step "deleting a network removes its NAT, isolation and the forwards into it"
 stop_whoami
 contain network delete --force blue
