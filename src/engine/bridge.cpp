@@ -1,6 +1,7 @@
 #include "engine/bridge.hpp"
 
 #include <fmt/format.h>
+#include <linux/rtnetlink.h>
 
 #include <algorithm>
 #include <atomic>
@@ -103,8 +104,13 @@ Result<std::vector<BridgeInfo>> list_bridges() {
     auto record = store.read(kNetworkKind, net);
     if (!record || !*record) continue;
     for (const auto& a : (**record).value("attachments", json::array()))
-      if (!ends.contains(a.value("host", "")))
-        ends[a.value("host", "")] = {a.value("netns", a.value("owner", "")), a.value("ifname", "")};
+      if (!ends.contains(a.value("host", ""))) {
+        // An fd-attached namespace (a container) has no name: show its owner.
+        std::string who = a.contains("netns") && a["netns"].is_string()
+                              ? a["netns"].get<std::string>()
+                              : a.value("owner", "");
+        ends[a.value("host", "")] = {who, a.value("ifname", "")};
+      }
   }
   std::vector<BridgeInfo> out;
   for (const auto& l : links) {
@@ -114,8 +120,8 @@ Result<std::vector<BridgeInfo>> list_bridges() {
     b.managed = l.alias.starts_with(kAliasPrefix);
     if (l.alias.starts_with(kNetworkAliasPrefix))
       b.network = l.alias.substr(kNetworkAliasPrefix.size());
-    for (const auto& a : addresses)
-      if (a.ifindex == l.ifindex) b.addresses.push_back(a.cidr);
+    for (const auto& a : addresses)  // fe80::/64 is on every link: not worth showing
+      if (a.ifindex == l.ifindex && a.scope != RT_SCOPE_LINK) b.addresses.push_back(a.cidr);
     for (const auto& p : links) {
       if (p.master != l.ifindex) continue;
       BridgePort port{p.name, "", ""};
