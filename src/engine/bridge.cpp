@@ -36,10 +36,9 @@ Result<kernel::LinkInfo> find_bridge(const kernel::NetlinkSocket& host, const If
     return fail(std::move(link).error());
   }
   if (link->kind != "bridge")
-    return fail(Error::failed(
-        fmt::format("link {} is not a bridge (it is a {})", name.str(),
-                    link->kind.empty() ? "device" : link->kind),
-        EINVAL));
+    return fail(Error::failed(fmt::format("link {} is not a bridge (it is a {})", name.str(),
+                                          link->kind.empty() ? "device" : link->kind),
+                              EINVAL));
   return link;
 }
 
@@ -73,11 +72,11 @@ Status delete_bridge(const IfName& name, bool force) {
   auto link = TRY_WRAP(find_bridge(host, name), what);
   auto record = TRY(store.read(kBridgeKind, name.str()));
   if (link.alias.starts_with(kNetworkAliasPrefix) && !force)
-    return fail(Error::failed(
-        fmt::format("{}: it belongs to network {}; use 'contain network delete {}'", what,
-                    link.alias.substr(kNetworkAliasPrefix.size()),
-                    link.alias.substr(kNetworkAliasPrefix.size())),
-        EBUSY));
+    return fail(
+        Error::failed(fmt::format("{}: it belongs to network {}; use 'contain network delete {}'",
+                                  what, link.alias.substr(kNetworkAliasPrefix.size()),
+                                  link.alias.substr(kNetworkAliasPrefix.size())),
+                      EBUSY));
   if (!record && !force)
     return fail(Error::failed(
         fmt::format("{}: contain did not create it; use --force to delete it anyway", what),
@@ -154,14 +153,17 @@ Result<Port> attach_to_bridge(const BridgeAttachSpec& spec) {
   if (const NetnsName* name = spec.netns.name()) {
     json before = TRY(load_netns_record(store, *name));
     json record = before;
-    record["links"].push_back({{"name", host_name.str()}, {"ifindex", 0}, {"peer", peer.str()},
-                               {"kind", "veth"}, {"bridge", spec.bridge.str()},
+    record["links"].push_back({{"name", host_name.str()},
+                               {"ifindex", 0},
+                               {"peer", peer.str()},
+                               {"kind", "veth"},
+                               {"bridge", spec.bridge.str()},
                                {"address", spec.address.str()}});
     TRY_WRAP(save_netns_record(store, *name, record), what);
     undo.add([&store, name, before] { (void)save_netns_record(store, *name, before); });
   }
-  PortRequest request{spec.netns.owner(), netns.get(), &inside, bridge.ifindex, host_name, peer,
-                      spec.address, spec.gateway, false};
+  PortRequest request{spec.netns.owner(), netns.get(),  &inside, bridge.ifindex, host_name, peer,
+                      spec.address,       spec.gateway, false};
   auto results = TRY_WRAP(create_ports(host, {request}), what);
   undo.commit();
   return Port{spec.bridge.str(), host_name.str(), results[0].host_ifindex, peer.str(),
@@ -170,15 +172,15 @@ Result<Port> attach_to_bridge(const BridgeAttachSpec& spec) {
 
 Result<std::vector<Port>> create_bridged_netns(const IfName& bridge_name,
                                                const std::vector<BridgedNetns>& namespaces) {
-  std::string what = fmt::format("create {} namespaces on bridge {}", namespaces.size(),
-                                 bridge_name.str());
+  std::string what =
+      fmt::format("create {} namespaces on bridge {}", namespaces.size(), bridge_name.str());
   auto store = TRY(StateStore::lock());
   auto host = TRY_WRAP(kernel::NetlinkSocket::open(), what);
   auto bridge = TRY_WRAP(find_bridge(host, bridge_name), what);
   for (const auto& n : namespaces)
     if (kernel::netns_exists(n.name))
-      return fail(Error::failed(fmt::format("{}: namespace {} already exists", what,
-                                            quote(n.name.str())), EEXIST));
+      return fail(Error::failed(
+          fmt::format("{}: namespace {} already exists", what, quote(n.name.str())), EEXIST));
 
   // Records first (they must exist before the namespaces do), in this thread:
   // the store writes through one temporary file per process.
@@ -188,8 +190,10 @@ Result<std::vector<Port>> create_bridged_netns(const IfName& bridge_name,
     host_names.push_back(generate_host_ifname());
     json record{{"name", n.name.str()},
                 {"created", true},
-                {"links", json::array({{{"name", host_names.back().str()}, {"ifindex", 0},
-                                        {"peer", peer.str()}, {"kind", "veth"},
+                {"links", json::array({{{"name", host_names.back().str()},
+                                        {"ifindex", 0},
+                                        {"peer", peer.str()},
+                                        {"kind", "veth"},
                                         {"bridge", bridge_name.str()},
                                         {"address", n.address ? n.address->str() : ""}}})}};
     TRY_WRAP(store.write(kNetnsKind, n.name.str(), record), what);
@@ -230,8 +234,8 @@ Result<std::vector<Port>> create_bridged_netns(const IfName& bridge_name,
     }
   };
   {
-    std::size_t threads = std::clamp<std::size_t>(count / 16, 1,
-                                                  std::max(1u, std::thread::hardware_concurrency()));
+    std::size_t threads =
+        std::clamp<std::size_t>(count / 16, 1, std::max(1u, std::thread::hardware_concurrency()));
     std::vector<std::jthread> pool;
     for (std::size_t t = 1; t < threads; ++t) pool.emplace_back(work);
     work();
@@ -247,8 +251,7 @@ Result<std::vector<Port>> create_bridged_netns(const IfName& bridge_name,
   undo.commit();
   std::vector<Port> ports;
   for (std::size_t i = 0; i < requests.size(); ++i)
-    ports.push_back({bridge_name.str(), requests[i].host.str(), 0, "eth0",
-                     namespaces[i].address});
+    ports.push_back({bridge_name.str(), requests[i].host.str(), 0, "eth0", namespaces[i].address});
   return ports;
 }
 

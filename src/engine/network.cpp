@@ -93,12 +93,14 @@ Result<NetworkInfo> create_network(const NetworkSpec& spec) {
 
   auto store = TRY(StateStore::lock());
   if (TRY(store.read(kNetworkKind, spec.name.str())))
-    return fail(Error::failed(fmt::format("{}: it already exists (see 'contain network inspect {}')",
-                                          what, spec.name.str()), EEXIST));
+    return fail(
+        Error::failed(fmt::format("{}: it already exists (see 'contain network inspect {}')", what,
+                                  spec.name.str()),
+                      EEXIST));
   auto host = TRY_WRAP(kernel::NetlinkSocket::open(), what);
   if (kernel::get_link(host, bridge.str()))
-    return fail(Error::failed(fmt::format("{}: a link named {} already exists on the host", what,
-                                          bridge.str()), EEXIST));
+    return fail(Error::failed(
+        fmt::format("{}: a link named {} already exists on the host", what, bridge.str()), EEXIST));
 
   // Overlaps: other managed networks, then addresses on the host.
   std::vector<model::ExistingSubnet> existing;
@@ -114,19 +116,21 @@ Result<NetworkInfo> create_network(const NetworkSpec& spec) {
     for (const auto& l : links) names[l.ifindex] = l.name;
     for (const auto& a : TRY(kernel::list_addresses(host))) {
       if (a.scope == RT_SCOPE_HOST || a.scope == RT_SCOPE_LINK) continue;  // lo, fe80::/64
-      existing.push_back({fmt::format("address {} on {}", a.cidr.str(), names[a.ifindex]),
-                          a.cidr.subnet()});
+      existing.push_back(
+          {fmt::format("address {} on {}", a.cidr.str(), names[a.ifindex]), a.cidr.subnet()});
     }
   }
   if (auto conflict = model::find_overlap(spec.subnet, existing))
-    return fail(Error::failed(
-        fmt::format("{}: subnet {} overlaps {}; choose another subnet", what, spec.subnet.str(),
-                    conflict->owner),
-        EEXIST));
+    return fail(Error::failed(fmt::format("{}: subnet {} overlaps {}; choose another subnet", what,
+                                          spec.subnet.str(), conflict->owner),
+                              EEXIST));
 
-  json record{{"name", spec.name.str()},     {"subnet", spec.subnet.str()},
-              {"gateway", pool.gateway().str()}, {"bridge", bridge.str()},
-              {"nat", spec.nat},             {"isolated", true},
+  json record{{"name", spec.name.str()},
+              {"subnet", spec.subnet.str()},
+              {"gateway", pool.gateway().str()},
+              {"bridge", bridge.str()},
+              {"nat", spec.nat},
+              {"isolated", true},
               {"attachments", json::array()}};
   Undo undo;
   TRY_WRAP(store.write(kNetworkKind, spec.name.str(), record), what);
@@ -150,10 +154,9 @@ Status delete_network(const NetworkName& name, bool force) {
   if (!info.attachments.empty() && !force) {
     std::string who;
     for (const auto& a : info.attachments) who += (who.empty() ? "" : ", ") + a.owner;
-    return fail(Error::failed(
-        fmt::format("{}: {} still attached ({}); detach them or use --force", what,
-                    info.attachments.size(), who),
-        EBUSY));
+    return fail(Error::failed(fmt::format("{}: {} still attached ({}); detach them or use --force",
+                                          what, info.attachments.size(), who),
+                              EBUSY));
   }
   auto host = TRY_WRAP(kernel::NetlinkSocket::open(), what);
   // NAT and isolation (the NAT code) are removed here, before the bridge goes.
@@ -184,7 +187,7 @@ Result<NetworkInfo> inspect_network(const NetworkName& name) {
 }
 
 Result<std::vector<Attachment>> attach_many_to_network(const NetworkName& network,
-                                                      const std::vector<AttachRequest>& requests) {
+                                                       const std::vector<AttachRequest>& requests) {
   std::string what = requests.size() == 1
                          ? fmt::format("attach {} to network {}", requests[0].netns.describe(),
                                        quote(network.str()))
@@ -225,7 +228,8 @@ Result<std::vector<Attachment>> attach_many_to_network(const NetworkName& networ
     fds.push_back(TRY_WRAP(r.netns.open(), what));
     sockets.push_back(TRY_WRAP(kernel::NetlinkSocket::open_in(fds.back().get()), what));
     peers.push_back(r.ifname ? *r.ifname : TRY_WRAP(next_free_ifname(sockets.back()), what));
-    if (r.ifname) TRY_WRAP(check_ifname_free(sockets.back(), peers.back(), r.netns.describe()), what);
+    if (r.ifname)
+      TRY_WRAP(check_ifname_free(sockets.back(), peers.back(), r.netns.describe()), what);
     host_names.push_back(generate_host_ifname());
   }
 
@@ -251,17 +255,19 @@ Result<std::vector<Attachment>> attach_many_to_network(const NetworkName& networ
     if (!name) continue;
     json ns_record = TRY(load_netns_record(store, *name));
     ns_before.emplace_back(*name, ns_record);
-    ns_record["links"].push_back({{"name", host_names[i].str()}, {"ifindex", 0},
-                                  {"peer", peers[i].str()}, {"kind", "veth"},
-                                  {"bridge", info.bridge}, {"network", network.str()},
+    ns_record["links"].push_back({{"name", host_names[i].str()},
+                                  {"ifindex", 0},
+                                  {"peer", peers[i].str()},
+                                  {"kind", "veth"},
+                                  {"bridge", info.bridge},
+                                  {"network", network.str()},
                                   {"address", pool.with_prefix(addresses[i]).str()}});
     TRY_WRAP(save_netns_record(store, *name, ns_record), what);
   }
   std::vector<PortRequest> ports;
   for (std::size_t i = 0; i < requests.size(); ++i)
     ports.push_back({requests[i].netns.owner(), fds[i].get(), &sockets[i], bridge.ifindex,
-                     host_names[i], peers[i], pool.with_prefix(addresses[i]), info.gateway,
-                     false});
+                     host_names[i], peers[i], pool.with_prefix(addresses[i]), info.gateway, false});
   TRY_WRAP(create_ports(host, ports), what);
   undo.commit();
   info = TRY(info_of(record));
@@ -286,7 +292,9 @@ Status detach_from_network(const NetworkName& network, const NetnsRef& netns) {
                          [&](const json& a) { return a.value("owner", "") == owner; });
   if (it == attachments.end())
     return fail(Error::failed(fmt::format("{}: it is not attached (see 'contain network inspect "
-                                          "{}')", what, network.str()), ENOENT));
+                                          "{}')",
+                                          what, network.str()),
+                              ENOENT));
   std::string host_name = it->value("host", "");
   auto host = TRY_WRAP(kernel::NetlinkSocket::open(), what);
   TRY_WRAP(remove_host_end(host, host_name), what);

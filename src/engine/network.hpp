@@ -77,7 +77,7 @@ struct AttachRequest {
   std::optional<IfName> ifname;
 };
 Result<std::vector<Attachment>> attach_many_to_network(const NetworkName& network,
-                                                      const std::vector<AttachRequest>& requests);
+                                                       const std::vector<AttachRequest>& requests);
 
 // Removes the interface (deleting the host end takes the namespace end along)
 // and releases the address. A namespace that is already gone is just released.
