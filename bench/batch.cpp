@@ -102,7 +102,9 @@ int main(int argc, char** argv) {
 
   double per_ns = create / n * 1000, ip_per_ns = ip_create / sample * 1000;
   double td_per_ns = teardown / n * 1000, ip_td_per_ns = ip_teardown / sample * 1000;
-  fmt::print("batch path, N={} namespaces on one bridge\n", n);
+  std::string load;
+  std::getline(std::ifstream("/proc/loadavg") >> std::ws, load);
+  fmt::print("batch path, N={} namespaces on one bridge (load average {})\n", n, load);
   fmt::print(
       "  create   contain {:8.3f} s  {:7.3f} ms/ns   ip step-by-step {:7.3f} ms/ns (sample {})"
       "   ratio {:6.1f}x\n",
