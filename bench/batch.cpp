@@ -86,28 +86,33 @@ int main(int argc, char** argv) {
   start = clock_type::now();
   for (int i = 0; i < sample; ++i) {
     std::string ns = fmt::format("s{}", i), h = fmt::format("sv{}", i);
-    sh(fmt::format("ip netns add {0} && ip link add {1} type veth peer name eth0 && "
-                   "ip link set eth0 netns {0} && ip link set {1} master bb0 && ip link set {1} up && "
-                   "ip -n {0} addr add {2}/16 dev eth0 && ip -n {0} link set eth0 up && "
-                   "ip -n {0} link set lo up",
-                   ns, h, address_of(n + i)));
+    sh(fmt::format(
+        "ip netns add {0} && ip link add {1} type veth peer name eth0 && "
+        "ip link set eth0 netns {0} && ip link set {1} master bb0 && ip link set {1} up && "
+        "ip -n {0} addr add {2}/16 dev eth0 && ip -n {0} link set eth0 up && "
+        "ip -n {0} link set lo up",
+        ns, h, address_of(n + i)));
   }
   double ip_create = seconds_since(start);
   bool ip_reachable = sh(fmt::format("ip netns exec s0 ping -c1 -W2 {} >/dev/null",
                                      address_of(n + sample - 1))) == 0;
   start = clock_type::now();
-  for (int i = 0; i < sample; ++i)
-    sh(fmt::format("ip link del sv{0} && ip netns del s{0}", i));
+  for (int i = 0; i < sample; ++i) sh(fmt::format("ip link del sv{0} && ip netns del s{0}", i));
   double ip_teardown = seconds_since(start);
 
   double per_ns = create / n * 1000, ip_per_ns = ip_create / sample * 1000;
   double td_per_ns = teardown / n * 1000, ip_td_per_ns = ip_teardown / sample * 1000;
-  fmt::print("batch path, N={} namespaces on one bridge\n", n);
-  fmt::print("  create   contain {:8.3f} s  {:7.3f} ms/ns   ip step-by-step {:7.3f} ms/ns (sample {})"
-             "   ratio {:6.1f}x\n", create, per_ns, ip_per_ns, sample, ip_per_ns / per_ns);
-  fmt::print("  teardown contain {:8.3f} s  {:7.3f} ms/ns   ip step-by-step {:7.3f} ms/ns"
-             "                ratio {:6.1f}x\n", teardown, td_per_ns, ip_td_per_ns,
-             ip_td_per_ns / td_per_ns);
+  std::string load;
+  std::getline(std::ifstream("/proc/loadavg") >> std::ws, load);
+  fmt::print("batch path, N={} namespaces on one bridge (load average {})\n", n, load);
+  fmt::print(
+      "  create   contain {:8.3f} s  {:7.3f} ms/ns   ip step-by-step {:7.3f} ms/ns (sample {})"
+      "   ratio {:6.1f}x\n",
+      create, per_ns, ip_per_ns, sample, ip_per_ns / per_ns);
+  fmt::print(
+      "  teardown contain {:8.3f} s  {:7.3f} ms/ns   ip step-by-step {:7.3f} ms/ns"
+      "                ratio {:6.1f}x\n",
+      teardown, td_per_ns, ip_td_per_ns, ip_td_per_ns / td_per_ns);
   fmt::print("  reachability first<->last: {}   (ip sample: {})\n", reachable ? "ok" : "FAILED",
              ip_reachable ? "ok" : "FAILED");
   fmt::print("  leaked links after teardown: {}\n", leaked);

@@ -54,7 +54,7 @@ python3 - "$n" "$t0" "$t1" "$t2" "$t3" "$t4" "$t5" "$t6" "$t7" <<'PY'
 import sys
 n = int(sys.argv[1]); t = [float(x) for x in sys.argv[2:]]
 cc, ct, ic, it = t[1]-t[0], t[3]-t[2], t[5]-t[4], t[7]-t[6]
-print(f"CLI path, N={n} namespaces on one bridge (reachability first<->last checked)")
+print(f"CLI path, N={n} namespaces on one bridge (reachability first<->last checked; load average {open('/proc/loadavg').read().strip()})")
 print(f"  create   contain {cc:7.3f} s ({cc/n*1000:6.2f} ms/ns)   ip step-by-step {ic:7.3f} s ({ic/n*1000:6.2f} ms/ns)   ratio {ic/cc:5.1f}x")
 print(f"  teardown contain {ct:7.3f} s ({ct/n*1000:6.2f} ms/ns)   ip step-by-step {it:7.3f} s ({it/n*1000:6.2f} ms/ns)   ratio {it/ct:5.1f}x")
 PY

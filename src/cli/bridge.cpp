@@ -1,8 +1,9 @@
 // contain bridge ...: Linux bridges and ports from them into namespaces.
+#include "engine/bridge.hpp"
+
 #include <fmt/format.h>
 
 #include "cli/app.hpp"
-#include "engine/bridge.hpp"
 
 namespace contain::cli {
 
@@ -30,7 +31,8 @@ json bridges_json(const std::vector<engine::BridgeInfo>& list) {
 }
 
 void add_bridge_commands(Commands& commands) {
-  CLI::App* bridge = commands.app().add_subcommand("bridge", "Linux bridges and ports into namespaces");
+  CLI::App* bridge =
+      commands.app().add_subcommand("bridge", "Linux bridges and ports into namespaces");
   bridge->require_subcommand(1);
   {
     auto* sub = bridge->add_subcommand("create", "Create a bridge, up, optionally addressed");
@@ -63,26 +65,28 @@ void add_bridge_commands(Commands& commands) {
     sub->add_flag("--json", *as_json,
                   "Print JSON: [{\"name\", \"managed\", \"network\", \"addresses\": [CIDR], "
                   "\"ports\": [{\"host\", \"namespace\", \"interface\"}]}]");
-    commands.on(sub, "bridge list", [as_json]() -> Result<int> {
-      auto list = TRY(engine::list_bridges());
-      json out = bridges_json(list);
-      if (*as_json) {
-        print_json(out);
-        return 0;
-      }
-      std::vector<std::vector<std::string>> rows;
-      for (const auto& b : list) {
-        std::string addrs, ports;
-        for (const auto& a : b.addresses) addrs += (addrs.empty() ? "" : " ") + a.str();
-        for (const auto& p : b.ports)
-          ports += (ports.empty() ? "" : " ") +
-                   (p.netns.empty() ? p.host : fmt::format("{}:{}", p.netns, p.ifname));
-        rows.push_back({b.name, b.managed ? "contain" : "other", addrs.empty() ? "-" : addrs,
-                        ports.empty() ? "-" : ports});
-      }
-      print_table({"NAME", "CREATED-BY", "ADDRESSES", "PORTS"}, rows);
-      return 0;
-    }, {.privileged = false});
+    commands.on(sub, "bridge list",
+                [as_json]() -> Result<int> {
+                  auto list = TRY(engine::list_bridges());
+                  json out = bridges_json(list);
+                  if (*as_json) {
+                    print_json(out);
+                    return 0;
+                  }
+                  std::vector<std::vector<std::string>> rows;
+                  for (const auto& b : list) {
+                    std::string addrs, ports;
+                    for (const auto& a : b.addresses) addrs += (addrs.empty() ? "" : " ") + a.str();
+                    for (const auto& p : b.ports)
+                      ports += (ports.empty() ? "" : " ") +
+                               (p.netns.empty() ? p.host : fmt::format("{}:{}", p.netns, p.ifname));
+                    rows.push_back({b.name, b.managed ? "contain" : "other",
+                                    addrs.empty() ? "-" : addrs, ports.empty() ? "-" : ports});
+                  }
+                  print_table({"NAME", "CREATED-BY", "ADDRESSES", "PORTS"}, rows);
+                  return 0;
+                },
+                {.privileged = false});
   }
   {
     auto* sub = bridge->add_subcommand(
@@ -94,12 +98,15 @@ void add_bridge_commands(Commands& commands) {
     sub->add_option("BR", o->bridge, "Bridge name")->required();
     sub->add_option("NS", o->netns, "Namespace name")->required();
     sub->add_option("--addr", o->addr, "Address inside the namespace (CIDR)")->required();
-    sub->add_option("--ifname", o->ifname, "Interface name inside (default eth0, else next free ethN)");
+    sub->add_option("--ifname", o->ifname,
+                    "Interface name inside (default eth0, else next free ethN)");
     sub->add_option("--gateway", o->gateway, "Add a default route via this address");
     commands.on(sub, "bridge attach", [o]() -> Result<int> {
       engine::BridgeAttachSpec spec{TRY(IfName::parse(o->bridge)),
                                     engine::NetnsRef::named(TRY(NetnsName::parse(o->netns))),
-                                    TRY(Cidr::parse(o->addr)), {}, {}};
+                                    TRY(Cidr::parse(o->addr)),
+                                    {},
+                                    {}};
       spec.ifname = TRY(parse_optional<IfName>(o->ifname, IfName::parse));
       spec.gateway = TRY(parse_optional<IpAddress>(o->gateway, IpAddress::parse));
       auto port = TRY(engine::attach_to_bridge(spec));

@@ -1,8 +1,9 @@
 // contain network ...: managed networks with address management.
+#include "engine/network.hpp"
+
 #include <fmt/format.h>
 
 #include "cli/app.hpp"
-#include "engine/network.hpp"
 
 namespace contain::cli {
 
@@ -18,8 +19,12 @@ json network_json(const engine::NetworkInfo& n) {
                            {"interface", a.ifname},
                            {"host", a.host},
                            {"address", Cidr(a.ip, a.prefix).str()}});
-  return {{"name", n.name},       {"bridge", n.bridge},   {"subnet", n.subnet.str()},
-          {"gateway", n.gateway.str()}, {"nat", n.nat}, {"isolated", n.isolated},
+  return {{"name", n.name},
+          {"bridge", n.bridge},
+          {"subnet", n.subnet.str()},
+          {"gateway", n.gateway.str()},
+          {"nat", n.nat},
+          {"isolated", n.isolated},
           {"attachments", attachments}};
 }
 
@@ -44,8 +49,8 @@ void add_network_commands(Commands& commands) {
     sub->add_option("--gateway", o->gateway, "Gateway address (default: the first usable one)");
     sub->add_flag("--no-nat", o->no_nat, "Do not NAT the network to the outside");
     commands.on(sub, "network create", [o]() -> Result<int> {
-      engine::NetworkSpec spec{TRY(NetworkName::parse(o->name)), TRY(Cidr::parse(o->subnet)), {},
-                               !o->no_nat};
+      engine::NetworkSpec spec{
+          TRY(NetworkName::parse(o->name)), TRY(Cidr::parse(o->subnet)), {}, !o->no_nat};
       spec.gateway = TRY(parse_optional<IpAddress>(o->gateway, IpAddress::parse));
       TRY(engine::create_network(spec));
       return 0;
@@ -72,7 +77,8 @@ void add_network_commands(Commands& commands) {
     sub->add_option("NAME", o->name, "Network name")->required();
     sub->add_option("NS", o->netns, "Namespace name")->required();
     sub->add_option("--ip", o->ip, "A static address instead of the next free one");
-    sub->add_option("--ifname", o->ifname, "Interface name inside (default eth0, else next free ethN)");
+    sub->add_option("--ifname", o->ifname,
+                    "Interface name inside (default eth0, else next free ethN)");
     sub->footer("Prints the address given, as CIDR.");
     commands.on(sub, "network attach", [o]() -> Result<int> {
       auto name = TRY(NetworkName::parse(o->name));
@@ -101,21 +107,23 @@ void add_network_commands(Commands& commands) {
     auto* sub = network->add_subcommand("list", "List managed networks");
     auto as_json = std::make_shared<bool>(false);
     sub->add_flag("--json", *as_json, std::string("Print JSON: [") + kNetworkJsonShape + "]");
-    commands.on(sub, "network list", [as_json]() -> Result<int> {
-      auto list = TRY(engine::list_networks());
-      if (*as_json) {
-        json out = json::array();
-        for (const auto& n : list) out.push_back(network_json(n));
-        print_json(out);
-        return 0;
-      }
-      std::vector<std::vector<std::string>> rows;
-      for (const auto& n : list)
-        rows.push_back({n.name, n.subnet.str(), n.gateway.str(), n.bridge, n.nat ? "yes" : "no",
-                        std::to_string(n.attachments.size())});
-      print_table({"NAME", "SUBNET", "GATEWAY", "BRIDGE", "NAT", "ATTACHED"}, rows);
-      return 0;
-    }, {.privileged = false});
+    commands.on(sub, "network list",
+                [as_json]() -> Result<int> {
+                  auto list = TRY(engine::list_networks());
+                  if (*as_json) {
+                    json out = json::array();
+                    for (const auto& n : list) out.push_back(network_json(n));
+                    print_json(out);
+                    return 0;
+                  }
+                  std::vector<std::vector<std::string>> rows;
+                  for (const auto& n : list)
+                    rows.push_back({n.name, n.subnet.str(), n.gateway.str(), n.bridge,
+                                    n.nat ? "yes" : "no", std::to_string(n.attachments.size())});
+                  print_table({"NAME", "SUBNET", "GATEWAY", "BRIDGE", "NAT", "ATTACHED"}, rows);
+                  return 0;
+                },
+                {.privileged = false});
   }
   {
     auto* sub = network->add_subcommand("inspect", "Show a network and its attachments");
@@ -123,22 +131,24 @@ void add_network_commands(Commands& commands) {
     auto as_json = std::make_shared<bool>(false);
     sub->add_option("NAME", *name, "Network name")->required();
     sub->add_flag("--json", *as_json, std::string("Print JSON: ") + kNetworkJsonShape);
-    commands.on(sub, "network inspect", [name, as_json]() -> Result<int> {
-      auto n = TRY(engine::inspect_network(TRY(NetworkName::parse(*name))));
-      if (*as_json) {
-        print_json(network_json(n));
-        return 0;
-      }
-      fmt::print("network {}\nsubnet {}  gateway {}  bridge {}  nat {}  isolated {}\n", n.name,
-                 n.subnet.str(), n.gateway.str(), n.bridge, n.nat ? "yes" : "no",
-                 n.isolated ? "yes" : "no");
-      std::vector<std::vector<std::string>> rows;
-      for (const auto& a : n.attachments)
-        rows.push_back({a.netns.empty() ? a.owner : a.netns, a.ifname,
-                        Cidr(a.ip, a.prefix).str(), a.host});
-      print_table({"NAMESPACE", "INTERFACE", "ADDRESS", "HOST-END"}, rows);
-      return 0;
-    }, {.privileged = false});
+    commands.on(sub, "network inspect",
+                [name, as_json]() -> Result<int> {
+                  auto n = TRY(engine::inspect_network(TRY(NetworkName::parse(*name))));
+                  if (*as_json) {
+                    print_json(network_json(n));
+                    return 0;
+                  }
+                  fmt::print("network {}\nsubnet {}  gateway {}  bridge {}  nat {}  isolated {}\n",
+                             n.name, n.subnet.str(), n.gateway.str(), n.bridge,
+                             n.nat ? "yes" : "no", n.isolated ? "yes" : "no");
+                  std::vector<std::vector<std::string>> rows;
+                  for (const auto& a : n.attachments)
+                    rows.push_back({a.netns.empty() ? a.owner : a.netns, a.ifname,
+                                    Cidr(a.ip, a.prefix).str(), a.host});
+                  print_table({"NAMESPACE", "INTERFACE", "ADDRESS", "HOST-END"}, rows);
+                  return 0;
+                },
+                {.privileged = false});
   }
 }
 

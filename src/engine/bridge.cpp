@@ -1,6 +1,7 @@
 #include "engine/bridge.hpp"
 
 #include <fmt/format.h>
+#include <linux/rtnetlink.h>
 
 #include <algorithm>
 #include <atomic>
@@ -36,10 +37,9 @@ Result<kernel::LinkInfo> find_bridge(const kernel::NetlinkSocket& host, const If
     return fail(std::move(link).error());
   }
   if (link->kind != "bridge")
-    return fail(Error::failed(
-        fmt::format("link {} is not a bridge (it is a {})", name.str(),
-                    link->kind.empty() ? "device" : link->kind),
-        EINVAL));
+    return fail(Error::failed(fmt::format("link {} is not a bridge (it is a {})", name.str(),
+                                          link->kind.empty() ? "device" : link->kind),
+                              EINVAL));
   return link;
 }
 
@@ -73,11 +73,11 @@ Status delete_bridge(const IfName& name, bool force) {
   auto link = TRY_WRAP(find_bridge(host, name), what);
   auto record = TRY(store.read(kBridgeKind, name.str()));
   if (link.alias.starts_with(kNetworkAliasPrefix) && !force)
-    return fail(Error::failed(
-        fmt::format("{}: it belongs to network {}; use 'contain network delete {}'", what,
-                    link.alias.substr(kNetworkAliasPrefix.size()),
-                    link.alias.substr(kNetworkAliasPrefix.size())),
-        EBUSY));
+    return fail(
+        Error::failed(fmt::format("{}: it belongs to network {}; use 'contain network delete {}'",
+                                  what, link.alias.substr(kNetworkAliasPrefix.size()),
+                                  link.alias.substr(kNetworkAliasPrefix.size())),
+                      EBUSY));
   if (!record && !force)
     return fail(Error::failed(
         fmt::format("{}: contain did not create it; use --force to delete it anyway", what),
@@ -107,8 +107,13 @@ Result<std::vector<BridgeInfo>> list_bridges() {
     auto record = store.read(kNetworkKind, net);
     if (!record || !*record) continue;
     for (const auto& a : (**record).value("attachments", json::array()))
-      if (!ends.contains(a.value("host", "")))
-        ends[a.value("host", "")] = {a.value("netns", a.value("owner", "")), a.value("ifname", "")};
+      if (!ends.contains(a.value("host", ""))) {
+        // An fd-attached namespace (a container) has no name: show its owner.
+        std::string who = a.contains("netns") && a["netns"].is_string()
+                              ? a["netns"].get<std::string>()
+                              : a.value("owner", "");
+        ends[a.value("host", "")] = {who, a.value("ifname", "")};
+      }
   }
   std::vector<BridgeInfo> out;
   for (const auto& l : links) {
@@ -118,8 +123,8 @@ Result<std::vector<BridgeInfo>> list_bridges() {
     b.managed = l.alias.starts_with(kAliasPrefix);
     if (l.alias.starts_with(kNetworkAliasPrefix))
       b.network = l.alias.substr(kNetworkAliasPrefix.size());
-    for (const auto& a : addresses)
-      if (a.ifindex == l.ifindex) b.addresses.push_back(a.cidr);
+    for (const auto& a : addresses)  // fe80::/64 is on every link: not worth showing
+      if (a.ifindex == l.ifindex && a.scope != RT_SCOPE_LINK) b.addresses.push_back(a.cidr);
     for (const auto& p : links) {
       if (p.master != l.ifindex) continue;
       BridgePort port{p.name, "", ""};
@@ -152,14 +157,17 @@ Result<Port> attach_to_bridge(const BridgeAttachSpec& spec) {
   if (const NetnsName* name = spec.netns.name()) {
     json before = TRY(load_netns_record(store, *name));
     json record = before;
-    record["links"].push_back({{"name", host_name.str()}, {"ifindex", 0}, {"peer", peer.str()},
-                               {"kind", "veth"}, {"bridge", spec.bridge.str()},
+    record["links"].push_back({{"name", host_name.str()},
+                               {"ifindex", 0},
+                               {"peer", peer.str()},
+                               {"kind", "veth"},
+                               {"bridge", spec.bridge.str()},
                                {"address", spec.address.str()}});
     TRY_WRAP(save_netns_record(store, *name, record), what);
     undo.add([&store, name, before] { (void)save_netns_record(store, *name, before); });
   }
-  PortRequest request{spec.netns.owner(), netns.get(), &inside, bridge.ifindex, host_name, peer,
-                      spec.address, spec.gateway, false};
+  PortRequest request{spec.netns.owner(), netns.get(),  &inside, bridge.ifindex, host_name, peer,
+                      spec.address,       spec.gateway, false};
   auto results = TRY_WRAP(create_ports(host, {request}), what);
   undo.commit();
   return Port{spec.bridge.str(), host_name.str(), results[0].host_ifindex, peer.str(),
@@ -168,15 +176,15 @@ Result<Port> attach_to_bridge(const BridgeAttachSpec& spec) {
 
 Result<std::vector<Port>> create_bridged_netns(const IfName& bridge_name,
                                                const std::vector<BridgedNetns>& namespaces) {
-  std::string what = fmt::format("create {} namespaces on bridge {}", namespaces.size(),
-                                 bridge_name.str());
+  std::string what =
+      fmt::format("create {} namespaces on bridge {}", namespaces.size(), bridge_name.str());
   auto store = TRY(StateStore::lock());
   auto host = TRY_WRAP(kernel::NetlinkSocket::open(), what);
   auto bridge = TRY_WRAP(find_bridge(host, bridge_name), what);
   for (const auto& n : namespaces)
     if (kernel::netns_exists(n.name))
-      return fail(Error::failed(fmt::format("{}: namespace {} already exists", what,
-                                            quote(n.name.str())), EEXIST));
+      return fail(Error::failed(
+          fmt::format("{}: namespace {} already exists", what, quote(n.name.str())), EEXIST));
 
   // Records first (they must exist before the namespaces do), in this thread:
   // the store writes through one temporary file per process.
@@ -186,8 +194,10 @@ Result<std::vector<Port>> create_bridged_netns(const IfName& bridge_name,
     host_names.push_back(generate_host_ifname());
     json record{{"name", n.name.str()},
                 {"created", true},
-                {"links", json::array({{{"name", host_names.back().str()}, {"ifindex", 0},
-                                        {"peer", peer.str()}, {"kind", "veth"},
+                {"links", json::array({{{"name", host_names.back().str()},
+                                        {"ifindex", 0},
+                                        {"peer", peer.str()},
+                                        {"kind", "veth"},
                                         {"bridge", bridge_name.str()},
                                         {"address", n.address ? n.address->str() : ""}}})}};
     TRY_WRAP(store.write(kNetnsKind, n.name.str(), record), what);
@@ -228,8 +238,8 @@ Result<std::vector<Port>> create_bridged_netns(const IfName& bridge_name,
     }
   };
   {
-    std::size_t threads = std::clamp<std::size_t>(count / 16, 1,
-                                                  std::max(1u, std::thread::hardware_concurrency()));
+    std::size_t threads =
+        std::clamp<std::size_t>(count / 16, 1, std::max(1u, std::thread::hardware_concurrency()));
     std::vector<std::jthread> pool;
     for (std::size_t t = 1; t < threads; ++t) pool.emplace_back(work);
     work();
@@ -245,8 +255,7 @@ Result<std::vector<Port>> create_bridged_netns(const IfName& bridge_name,
   undo.commit();
   std::vector<Port> ports;
   for (std::size_t i = 0; i < requests.size(); ++i)
-    ports.push_back({bridge_name.str(), requests[i].host.str(), 0, "eth0",
-                     namespaces[i].address});
+    ports.push_back({bridge_name.str(), requests[i].host.str(), 0, "eth0", namespaces[i].address});
   return ports;
 }
 

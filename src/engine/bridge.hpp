@@ -20,14 +20,14 @@ Status create_bridge(const IfName& name, const std::optional<Cidr>& address);
 Status delete_bridge(const IfName& name, bool force);
 
 struct BridgePort {
-  std::string host;       // the host end, enslaved to the bridge
-  std::string netns;      // namespace name, or the owner ("container/web"); "" if unknown
-  std::string ifname;     // the interface inside it; "" if unknown
+  std::string host;    // the host end, enslaved to the bridge
+  std::string netns;   // namespace name, or the owner ("container/web"); "" if unknown
+  std::string ifname;  // the interface inside it; "" if unknown
 };
 struct BridgeInfo {
   std::string name;
-  bool managed = false;           // created by contain
-  std::string network;            // the managed network it carries, if any
+  bool managed = false;  // created by contain
+  std::string network;   // the managed network it carries, if any
   std::vector<Cidr> addresses;
   std::vector<BridgePort> ports;
 };
@@ -36,9 +36,9 @@ Result<std::vector<BridgeInfo>> list_bridges();
 struct BridgeAttachSpec {
   IfName bridge;
   NetnsRef netns;
-  Cidr address;                     // of the interface inside
-  std::optional<IfName> ifname;     // default: eth0, else the next free ethN
-  std::optional<IpAddress> gateway; // default route inside
+  Cidr address;                      // of the interface inside
+  std::optional<IfName> ifname;      // default: eth0, else the next free ethN
+  std::optional<IpAddress> gateway;  // default route inside
 };
 struct Port {
   std::string bridge;

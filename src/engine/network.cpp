@@ -94,12 +94,14 @@ Result<NetworkInfo> create_network(const NetworkSpec& spec) {
 
   auto store = TRY(StateStore::lock());
   if (TRY(store.read(kNetworkKind, spec.name.str())))
-    return fail(Error::failed(fmt::format("{}: it already exists (see 'contain network inspect {}')",
-                                          what, spec.name.str()), EEXIST));
+    return fail(
+        Error::failed(fmt::format("{}: it already exists (see 'contain network inspect {}')", what,
+                                  spec.name.str()),
+                      EEXIST));
   auto host = TRY_WRAP(kernel::NetlinkSocket::open(), what);
   if (kernel::get_link(host, bridge.str()))
-    return fail(Error::failed(fmt::format("{}: a link named {} already exists on the host", what,
-                                          bridge.str()), EEXIST));
+    return fail(Error::failed(
+        fmt::format("{}: a link named {} already exists on the host", what, bridge.str()), EEXIST));
 
   // Overlaps: other managed networks, then addresses on the host.
   std::vector<model::ExistingSubnet> existing;
@@ -115,19 +117,21 @@ Result<NetworkInfo> create_network(const NetworkSpec& spec) {
     for (const auto& l : links) names[l.ifindex] = l.name;
     for (const auto& a : TRY(kernel::list_addresses(host))) {
       if (a.scope == RT_SCOPE_HOST || a.scope == RT_SCOPE_LINK) continue;  // lo, fe80::/64
-      existing.push_back({fmt::format("address {} on {}", a.cidr.str(), names[a.ifindex]),
-                          a.cidr.subnet()});
+      existing.push_back(
+          {fmt::format("address {} on {}", a.cidr.str(), names[a.ifindex]), a.cidr.subnet()});
     }
   }
   if (auto conflict = model::find_overlap(spec.subnet, existing))
-    return fail(Error::failed(
-        fmt::format("{}: subnet {} overlaps {}; choose another subnet", what, spec.subnet.str(),
-                    conflict->owner),
-        EEXIST));
+    return fail(Error::failed(fmt::format("{}: subnet {} overlaps {}; choose another subnet", what,
+                                          spec.subnet.str(), conflict->owner),
+                              EEXIST));
 
-  json record{{"name", spec.name.str()},     {"subnet", spec.subnet.str()},
-              {"gateway", pool.gateway().str()}, {"bridge", bridge.str()},
-              {"nat", spec.nat},             {"isolated", true},
+  json record{{"name", spec.name.str()},
+              {"subnet", spec.subnet.str()},
+              {"gateway", pool.gateway().str()},
+              {"bridge", bridge.str()},
+              {"nat", spec.nat},
+              {"isolated", true},
               {"attachments", json::array()}};
   Undo undo;
   TRY_WRAP(store.write(kNetworkKind, spec.name.str(), record), what);
@@ -156,10 +160,9 @@ Status delete_network(const NetworkName& name, bool force) {
   if (!info.attachments.empty() && !force) {
     std::string who;
     for (const auto& a : info.attachments) who += (who.empty() ? "" : ", ") + a.owner;
-    return fail(Error::failed(
-        fmt::format("{}: {} still attached ({}); detach them or use --force", what,
-                    info.attachments.size(), who),
-        EBUSY));
+    return fail(Error::failed(fmt::format("{}: {} still attached ({}); detach them or use --force",
+                                          what, info.attachments.size(), who),
+                              EBUSY));
   }
   auto host = TRY_WRAP(kernel::NetlinkSocket::open(), what);
   // NAT and isolation go before the bridge does.
@@ -191,60 +194,99 @@ Result<NetworkInfo> inspect_network(const NetworkName& name) {
   return info_of(TRY(load_network(store, name)));
 }
 
-Result<Attachment> attach_to_network(const NetworkName& network, const NetnsRef& netns,
-                                     std::optional<IpAddress> ip, std::optional<IfName> ifname) {
-  std::string what =
-      fmt::format("attach {} to network {}", netns.describe(), quote(network.str()));
+Result<std::vector<Attachment>> attach_many_to_network(const NetworkName& network,
+                                                       const std::vector<AttachRequest>& requests) {
+  std::string what = requests.size() == 1
+                         ? fmt::format("attach {} to network {}", requests[0].netns.describe(),
+                                       quote(network.str()))
+                         : fmt::format("attach {} namespaces to network {}", requests.size(),
+                                       quote(network.str()));
   auto store = TRY(StateStore::lock());
   json before = TRY(load_network(store, network));
   auto info = TRY(info_of(before));
   auto pool = TRY(model::AddressPool::create(info.subnet, info.gateway));
   std::set<IpAddress> taken;
-  std::string owner = netns.owner();
+  std::map<std::string, IpAddress> attached;  // owner -> address
   for (const auto& a : info.attachments) {
     taken.insert(a.ip);
-    if (a.owner == owner)
-      return fail(Error::failed(fmt::format("{}: it is already attached with address {}", what,
-                                            a.ip.str()), EEXIST));
+    attached.emplace(a.owner, a.ip);
   }
-  if (ip) TRY(pool.check_static(*ip, taken, network.str()));
-  IpAddress address = ip ? *ip : TRY(pool.allocate(taken, network.str()));
+  // Every address is decided (and every static one checked) before anything changes.
+  std::vector<IpAddress> addresses;
+  for (const auto& r : requests) {
+    if (auto it = attached.find(r.netns.owner()); it != attached.end())
+      return fail(Error::failed(fmt::format("{}: {} is already attached with address {}", what,
+                                            r.netns.describe(), it->second.str()),
+                                EEXIST));
+    if (r.ip) TRY(pool.check_static(*r.ip, taken, network.str()));
+    addresses.push_back(r.ip ? *r.ip : TRY(pool.allocate(taken, network.str())));
+    taken.insert(addresses.back());
+    attached.emplace(r.netns.owner(), addresses.back());
+  }
 
   auto host = TRY_WRAP(kernel::NetlinkSocket::open(), what);
   auto bridge = TRY_WRAP(kernel::get_link(host, info.bridge), what);
-  auto fd = TRY_WRAP(netns.open(), what);
-  auto inside = TRY_WRAP(kernel::NetlinkSocket::open_in(fd.get()), what);
-  IfName peer = ifname ? *ifname : TRY_WRAP(next_free_ifname(inside), what);
-  if (ifname) TRY_WRAP(check_ifname_free(inside, peer, netns.describe()), what);
-  IfName host_name = generate_host_ifname();
+  // One descriptor and one netlink socket per namespace.
+  std::vector<UniqueFd> fds;
+  std::vector<kernel::NetlinkSocket> sockets;
+  std::vector<IfName> peers, host_names;
+  fds.reserve(requests.size());
+  sockets.reserve(requests.size());
+  for (const auto& r : requests) {
+    fds.push_back(TRY_WRAP(r.netns.open(), what));
+    sockets.push_back(TRY_WRAP(kernel::NetlinkSocket::open_in(fds.back().get()), what));
+    peers.push_back(r.ifname ? *r.ifname : TRY_WRAP(next_free_ifname(sockets.back()), what));
+    if (r.ifname)
+      TRY_WRAP(check_ifname_free(sockets.back(), peers.back(), r.netns.describe()), what);
+    host_names.push_back(generate_host_ifname());
+  }
 
-  // Both records are written before the veth exists.
+  // The records are written before the veths exist.
   Undo undo;
   json record = before;
-  record["attachments"].push_back(
-      {{"owner", owner},
-       {"netns", netns.name() ? json(netns.name()->str()) : json(nullptr)},
-       {"ifname", peer.str()},
-       {"host", host_name.str()},
-       {"ip", address.str()}});
+  for (std::size_t i = 0; i < requests.size(); ++i) {
+    const NetnsName* name = requests[i].netns.name();
+    record["attachments"].push_back({{"owner", requests[i].netns.owner()},
+                                     {"netns", name ? json(name->str()) : json(nullptr)},
+                                     {"ifname", peers[i].str()},
+                                     {"host", host_names[i].str()},
+                                     {"ip", addresses[i].str()}});
+  }
   TRY_WRAP(store.write(kNetworkKind, network.str(), record), what);
   undo.add([&] { (void)store.write(kNetworkKind, network.str(), before); });
-  if (const NetnsName* name = netns.name()) {
-    json ns_before = TRY(load_netns_record(store, *name));
-    json ns_record = ns_before;
-    ns_record["links"].push_back({{"name", host_name.str()}, {"ifindex", 0},
-                                  {"peer", peer.str()}, {"kind", "veth"},
-                                  {"bridge", info.bridge}, {"network", network.str()},
-                                  {"address", pool.with_prefix(address).str()}});
+  std::vector<std::pair<NetnsName, json>> ns_before;
+  undo.add([&] {
+    for (const auto& [name, r] : ns_before) (void)save_netns_record(store, name, r);
+  });
+  for (std::size_t i = 0; i < requests.size(); ++i) {
+    const NetnsName* name = requests[i].netns.name();
+    if (!name) continue;
+    json ns_record = TRY(load_netns_record(store, *name));
+    ns_before.emplace_back(*name, ns_record);
+    ns_record["links"].push_back({{"name", host_names[i].str()},
+                                  {"ifindex", 0},
+                                  {"peer", peers[i].str()},
+                                  {"kind", "veth"},
+                                  {"bridge", info.bridge},
+                                  {"network", network.str()},
+                                  {"address", pool.with_prefix(addresses[i]).str()}});
     TRY_WRAP(save_netns_record(store, *name, ns_record), what);
-    undo.add([&store, name, ns_before] { (void)save_netns_record(store, *name, ns_before); });
   }
-  PortRequest request{owner, fd.get(), &inside, bridge.ifindex, host_name, peer,
-                      pool.with_prefix(address), info.gateway, false};
-  TRY_WRAP(create_ports(host, {request}), what);
+  std::vector<PortRequest> ports;
+  for (std::size_t i = 0; i < requests.size(); ++i)
+    ports.push_back({requests[i].netns.owner(), fds[i].get(), &sockets[i], bridge.ifindex,
+                     host_names[i], peers[i], pool.with_prefix(addresses[i]), info.gateway, false});
+  TRY_WRAP(create_ports(host, ports), what);
   undo.commit();
   info = TRY(info_of(record));
-  return info.attachments.back();
+  return std::vector<Attachment>(info.attachments.end() - static_cast<long>(requests.size()),
+                                 info.attachments.end());
+}
+
+Result<Attachment> attach_to_network(const NetworkName& network, const NetnsRef& netns,
+                                     std::optional<IpAddress> ip, std::optional<IfName> ifname) {
+  auto attachments = TRY(attach_many_to_network(network, {{netns, ip, ifname}}));
+  return attachments.front();
 }
 
 Status detach_from_network(const NetworkName& network, const NetnsRef& netns) {
@@ -258,7 +300,9 @@ Status detach_from_network(const NetworkName& network, const NetnsRef& netns) {
                          [&](const json& a) { return a.value("owner", "") == owner; });
   if (it == attachments.end())
     return fail(Error::failed(fmt::format("{}: it is not attached (see 'contain network inspect "
-                                          "{}')", what, network.str()), ENOENT));
+                                          "{}')",
+                                          what, network.str()),
+                              ENOENT));
   std::string host_name = it->value("host", "");
   auto host = TRY_WRAP(kernel::NetlinkSocket::open(), what);
   // Forwards to the address it had on this network would lead nowhere.

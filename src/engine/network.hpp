@@ -67,6 +67,18 @@ Result<NetworkInfo> inspect_network(const NetworkName& name);
 Result<Attachment> attach_to_network(const NetworkName& network, const NetnsRef& netns,
                                      std::optional<IpAddress> ip, std::optional<IfName> ifname);
 
+// The batch form: attaches many namespaces at once with one netlink socket per
+// namespace and pipelined requests (see create_ports), one record update and
+// one lock. All or nothing. Addresses are decided, and static ones checked,
+// before anything changes.
+struct AttachRequest {
+  NetnsRef netns;
+  std::optional<IpAddress> ip;
+  std::optional<IfName> ifname;
+};
+Result<std::vector<Attachment>> attach_many_to_network(const NetworkName& network,
+                                                       const std::vector<AttachRequest>& requests);
+
 // Removes the interface (deleting the host end takes the namespace end along)
 // and releases the address. A namespace that is already gone is just released.
 Status detach_from_network(const NetworkName& network, const NetnsRef& netns);

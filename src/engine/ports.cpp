@@ -94,9 +94,10 @@ Result<std::vector<PortResult>> create_ports(const kernel::NetlinkSocket& host,
   //    end enslaved and up in the creating request; then its alias, by name.
   kernel::NetlinkBatch on_host(host);
   for (const auto& r : requests) {
-    auto veth = TRY(kernel::build_veth_request({r.host, r.peer, r.netns_fd, true, r.bridge_ifindex}));
-    on_host.add(std::move(veth), fmt::format("create veth {} <-> {} ({})", r.host.str(),
-                                             r.peer.str(), r.owner));
+    auto veth =
+        TRY(kernel::build_veth_request({r.host, r.peer, r.netns_fd, true, r.bridge_ifindex}));
+    on_host.add(std::move(veth),
+                fmt::format("create veth {} <-> {} ({})", r.host.str(), r.peer.str(), r.owner));
     auto alias = TRY(kernel::build_link_change_request(
         {.ifindex = 0, .name = r.host.str(), .up = false, .alias = owner_alias(r.owner)}));
     on_host.add(std::move(alias), fmt::format("set alias of {}", r.host.str()));
@@ -112,8 +113,8 @@ Result<std::vector<PortResult>> create_ports(const kernel::NetlinkSocket& host,
   for (const auto& r : requests) {
     auto it = by_name.find(r.host.str());
     if (it == by_name.end())
-      return fail(Error::failed(fmt::format("veth {} vanished right after it was created",
-                                            r.host.str()), ENOENT));
+      return fail(Error::failed(
+          fmt::format("veth {} vanished right after it was created", r.host.str()), ENOENT));
     results.push_back({it->second.ifindex, it->second.peer_ifindex});
   }
 
@@ -123,9 +124,11 @@ Result<std::vector<PortResult>> create_ports(const kernel::NetlinkSocket& host,
     int peer = results[i].peer_ifindex;
     kernel::NetlinkBatch inside(*r.inside);
     if (r.loopback_up)
-      inside.add(TRY(kernel::build_link_change_request({.ifindex = 1, .name = {}, .up = true, .alias = {}})),
+      inside.add(TRY(kernel::build_link_change_request(
+                     {.ifindex = 1, .name = {}, .up = true, .alias = {}})),
                  fmt::format("bring loopback up ({})", r.owner));
-    inside.add(TRY(kernel::build_link_change_request({.ifindex = peer, .name = {}, .up = true, .alias = {}})),
+    inside.add(TRY(kernel::build_link_change_request(
+                   {.ifindex = peer, .name = {}, .up = true, .alias = {}})),
                fmt::format("bring {} up ({})", r.peer.str(), r.owner));
     if (r.address)
       inside.add(TRY(kernel::build_add_address_request(peer, *r.address)),

@@ -48,12 +48,12 @@ class NetnsRef {
 // One port to create. `inside` is a netlink socket in the namespace behind
 // `netns_fd`; callers that set up many ports open one per namespace.
 struct PortRequest {
-  std::string owner;        // alias of the host end: contain:<owner>
+  std::string owner;  // alias of the host end: contain:<owner>
   int netns_fd = -1;
   const kernel::NetlinkSocket* inside = nullptr;
   int bridge_ifindex = 0;
-  IfName host;              // generated: generate_host_ifname()
-  IfName peer;              // the interface inside the namespace
+  IfName host;  // generated: generate_host_ifname()
+  IfName peer;  // the interface inside the namespace
   std::optional<Cidr> address;
   std::optional<IpAddress> gateway;
   bool loopback_up = false;  // also bring lo up (a namespace made in the same batch)

@@ -5,8 +5,8 @@ namespace contain::engine {
 Result<nlohmann::json> load_netns_record(const StateStore& store, const NetnsName& name) {
   auto record = TRY(store.read(kNetnsKind, name.str()));
   if (record && record->is_object()) return std::move(*record);
-  return nlohmann::json{{"name", name.str()}, {"created", false},
-                        {"links", nlohmann::json::array()}};
+  return nlohmann::json{
+      {"name", name.str()}, {"created", false}, {"links", nlohmann::json::array()}};
 }
 
 Status save_netns_record(const StateStore& store, const NetnsName& name,

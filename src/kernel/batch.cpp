@@ -88,7 +88,8 @@ Status NetlinkBatch::commit() {
         const std::string& what = all[begin + index].what;
         std::string extack = extended_ack_text(h);
         Error e = Error::system(what, -err->error);
-        if (!extack.empty()) e = Error::failed(fmt::format("{} ({})", e.message(), extack), -err->error);
+        if (!extack.empty())
+          e = Error::failed(fmt::format("{} ({})", e.message(), extack), -err->error);
         first_error = std::move(e);
       }
     }

@@ -8,8 +8,8 @@ namespace contain::model {
 
 Result<AddressPool> AddressPool::create(const Cidr& subnet, std::optional<IpAddress> gateway) {
   if (subnet.address() != subnet.network())
-    return fail(Error::usage(fmt::format(
-        "subnet {} has host bits set: did you mean {}?", subnet.str(), subnet.subnet().str())));
+    return fail(Error::usage(fmt::format("subnet {} has host bits set: did you mean {}?",
+                                         subnet.str(), subnet.subnet().str())));
   int max_prefix = subnet.address().is_v4() ? 30 : 126;
   if (subnet.prefix() > max_prefix)
     return fail(Error::usage(fmt::format(
@@ -18,8 +18,8 @@ Result<AddressPool> AddressPool::create(const Cidr& subnet, std::optional<IpAddr
   AddressPool pool(subnet, IpAddress());
   if (gateway) {
     if (gateway->family() != subnet.family() || !subnet.contains(*gateway))
-      return fail(Error::usage(fmt::format("gateway {} is not inside subnet {}", gateway->str(),
-                                           subnet.str())));
+      return fail(Error::usage(
+          fmt::format("gateway {} is not inside subnet {}", gateway->str(), subnet.str())));
     if (*gateway == subnet.network() || (subnet.address().is_v4() && *gateway == subnet.last()))
       return fail(Error::usage(fmt::format(
           "gateway {} is the {} address of subnet {}; choose a host address", gateway->str(),
@@ -59,20 +59,20 @@ Status AddressPool::check_static(const IpAddress& ip, const std::set<IpAddress>&
     return fail(Error::usage(fmt::format("address {} is not inside subnet {} of network {}",
                                          ip.str(), subnet_.str(), quote(network))));
   if (ip == subnet_.network())
-    return fail(Error::usage(fmt::format(
-        "address {} is the network address of {}; choose a host address", ip.str(),
-        subnet_.str())));
+    return fail(
+        Error::usage(fmt::format("address {} is the network address of {}; choose a host address",
+                                 ip.str(), subnet_.str())));
   if (subnet_.address().is_v4() && ip == subnet_.last())
-    return fail(Error::usage(fmt::format(
-        "address {} is the broadcast address of {}; choose a host address", ip.str(),
-        subnet_.str())));
+    return fail(
+        Error::usage(fmt::format("address {} is the broadcast address of {}; choose a host address",
+                                 ip.str(), subnet_.str())));
   if (ip == gateway_)
-    return fail(Error::usage(fmt::format(
-        "address {} is the gateway of network {}; choose another", ip.str(), quote(network))));
+    return fail(Error::usage(fmt::format("address {} is the gateway of network {}; choose another",
+                                         ip.str(), quote(network))));
   if (taken.contains(ip))
-    return fail(Error::failed(fmt::format(
-        "address {} is already in use on network {} (see 'contain network inspect {}')",
-        ip.str(), quote(network), network)));
+    return fail(Error::failed(
+        fmt::format("address {} is already in use on network {} (see 'contain network inspect {}')",
+                    ip.str(), quote(network), network)));
   return {};
 }
 

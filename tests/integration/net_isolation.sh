@@ -1,6 +1,6 @@
 # Managed networks are isolated from each other and both reach the outside.
 # The engine steps of `network create` (NAT + isolation, owned by the network)
-# are driven through tests/support/engine_firewall on bridges the test makes.
+# are driven through tests/tools/engine_firewall on bridges the test makes.
 . "$TESTS_SUPPORT/lib.sh"
 ENGINE_FIREWALL=${ENGINE_FIREWALL:?the path of the engine_firewall helper}
 engine() { "$ENGINE_FIREWALL" "$@"; }

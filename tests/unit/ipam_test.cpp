@@ -1,6 +1,6 @@
-#include <gtest/gtest.h>
-
 #include "model/ipam.hpp"
+
+#include <gtest/gtest.h>
 
 namespace contain::model {
 namespace {
@@ -84,8 +84,9 @@ TEST(AddressPool, Ipv6) {
 }
 
 TEST(Overlap, NamesTheConflict) {
-  std::vector<ExistingSubnet> existing{{"network a", cidr("192.0.2.0/25")},
-                                       {"address 198.51.100.1/24 on eth0", cidr("198.51.100.0/24")}};
+  std::vector<ExistingSubnet> existing{
+      {"network a", cidr("192.0.2.0/25")},
+      {"address 198.51.100.1/24 on eth0", cidr("198.51.100.0/24")}};
   EXPECT_FALSE(find_overlap(cidr("192.0.2.128/25"), existing));
   auto o = find_overlap(cidr("192.0.2.0/24"), existing);
   ASSERT_TRUE(o);
