@@ -31,7 +31,8 @@ void add_forward_commands(Commands& commands) {
     };
     auto o = std::make_shared<Options>();
     add_host_side_options(sub, *o);
-    sub->add_option("--to", o->to, "NS:PORT (the namespace's managed address), IP:PORT or [IPv6]:PORT")
+    sub->add_option("--to", o->to,
+                    "NS:PORT (the namespace's managed address), IP:PORT or [IPv6]:PORT")
         ->required();
     commands.on(sub, "forward add", [o]() -> Result<int> {
       auto port = TRY(Port::parse(o->port));
@@ -61,40 +62,45 @@ void add_forward_commands(Commands& commands) {
     sub->add_flag("--json", *as_json,
                   "Print JSON: [{\"host_port\", \"proto\", \"host_addr\", \"to\", \"owner\", "
                   "\"targets\": [\"IP:PORT\"...]}]");
-    commands.on(sub, "forward list", [as_json]() -> Result<int> {
-      auto list = TRY(engine::list_forwards());
-      if (*as_json) {
-        json out = json::array();
-        for (const auto& f : list) {
-          json targets = json::array();
-          for (const auto& t : f.targets)
-            targets.push_back(t.address.is_v4()
-                                  ? fmt::format("{}:{}", t.address.str(), t.port.str())
-                                  : fmt::format("[{}]:{}", t.address.str(), t.port.str()));
-          out.push_back({{"host_port", f.host_port.value()},
-                         {"proto", protocol_name(f.protocol)},
-                         {"host_addr", f.host_address ? json(f.host_address->str()) : json(nullptr)},
-                         {"to", f.to},
-                         {"owner", f.owner},
-                         {"targets", targets}});
-        }
-        print_json(out);
-      } else {
-        std::vector<std::vector<std::string>> rows;
-        for (const auto& f : list) {
-          std::string targets;
-          for (const auto& t : f.targets) {
-            if (!targets.empty()) targets += " ";
-            targets += t.address.is_v4() ? fmt::format("{}:{}", t.address.str(), t.port.str())
-                                         : fmt::format("[{}]:{}", t.address.str(), t.port.str());
+    commands.on(
+        sub, "forward list",
+        [as_json]() -> Result<int> {
+          auto list = TRY(engine::list_forwards());
+          if (*as_json) {
+            json out = json::array();
+            for (const auto& f : list) {
+              json targets = json::array();
+              for (const auto& t : f.targets)
+                targets.push_back(t.address.is_v4()
+                                      ? fmt::format("{}:{}", t.address.str(), t.port.str())
+                                      : fmt::format("[{}]:{}", t.address.str(), t.port.str()));
+              out.push_back(
+                  {{"host_port", f.host_port.value()},
+                   {"proto", protocol_name(f.protocol)},
+                   {"host_addr", f.host_address ? json(f.host_address->str()) : json(nullptr)},
+                   {"to", f.to},
+                   {"owner", f.owner},
+                   {"targets", targets}});
+            }
+            print_json(out);
+          } else {
+            std::vector<std::vector<std::string>> rows;
+            for (const auto& f : list) {
+              std::string targets;
+              for (const auto& t : f.targets) {
+                if (!targets.empty()) targets += " ";
+                targets += t.address.is_v4()
+                               ? fmt::format("{}:{}", t.address.str(), t.port.str())
+                               : fmt::format("[{}]:{}", t.address.str(), t.port.str());
+              }
+              rows.push_back({f.host_port.str(), std::string(protocol_name(f.protocol)),
+                              f.host_address ? f.host_address->str() : "*", f.to, targets});
+            }
+            print_table({"HOST-PORT", "PROTO", "HOST-ADDR", "TO", "TARGETS"}, rows);
           }
-          rows.push_back({f.host_port.str(), std::string(protocol_name(f.protocol)),
-                          f.host_address ? f.host_address->str() : "*", f.to, targets});
-        }
-        print_table({"HOST-PORT", "PROTO", "HOST-ADDR", "TO", "TARGETS"}, rows);
-      }
-      return 0;
-    }, {.privileged = false});
+          return 0;
+        },
+        {.privileged = false});
   }
 }
 

@@ -41,23 +41,26 @@ void add_nat_commands(Commands& commands) {
     auto* sub = nat->add_subcommand("list", "List masqueraded subnets");
     auto as_json = std::make_shared<bool>(false);
     sub->add_flag("--json", *as_json, "Print JSON: [{\"subnet\", \"out\", \"owner\"}]");
-    commands.on(sub, "nat list", [as_json]() -> Result<int> {
-      auto list = TRY(engine::list_nat());
-      if (*as_json) {
-        json out = json::array();
-        for (const auto& n : list)
-          out.push_back({{"subnet", n.subnet.str()},
-                         {"out", n.out ? json(*n.out) : json(nullptr)},
-                         {"owner", n.owner}});
-        print_json(out);
-      } else {
-        std::vector<std::vector<std::string>> rows;
-        for (const auto& n : list)
-          rows.push_back({n.subnet.str(), n.out.value_or("*"), n.owner.empty() ? "-" : n.owner});
-        print_table({"SUBNET", "OUT", "OWNER"}, rows);
-      }
-      return 0;
-    }, {.privileged = false});
+    commands.on(sub, "nat list",
+                [as_json]() -> Result<int> {
+                  auto list = TRY(engine::list_nat());
+                  if (*as_json) {
+                    json out = json::array();
+                    for (const auto& n : list)
+                      out.push_back({{"subnet", n.subnet.str()},
+                                     {"out", n.out ? json(*n.out) : json(nullptr)},
+                                     {"owner", n.owner}});
+                    print_json(out);
+                  } else {
+                    std::vector<std::vector<std::string>> rows;
+                    for (const auto& n : list)
+                      rows.push_back(
+                          {n.subnet.str(), n.out.value_or("*"), n.owner.empty() ? "-" : n.owner});
+                    print_table({"SUBNET", "OUT", "OWNER"}, rows);
+                  }
+                  return 0;
+                },
+                {.privileged = false});
   }
 }
 

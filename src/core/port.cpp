@@ -21,8 +21,8 @@ Result<Port> Port::parse(std::string_view text) {
 Result<Protocol> parse_protocol(std::string_view text) {
   if (text == "tcp") return Protocol::tcp;
   if (text == "udp") return Protocol::udp;
-  return fail(Error::usage(
-      fmt::format("protocol {} is invalid: expected tcp or udp", quote(text))));
+  return fail(
+      Error::usage(fmt::format("protocol {} is invalid: expected tcp or udp", quote(text))));
 }
 
 std::string_view protocol_name(Protocol p) { return p == Protocol::tcp ? "tcp" : "udp"; }

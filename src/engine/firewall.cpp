@@ -42,13 +42,15 @@ std::string nat_key(const Cidr& subnet, const std::optional<std::string>& out) {
   return key;
 }
 
-std::string forward_key(Protocol protocol, contain::Port port, const std::optional<IpAddress>& address) {
+std::string forward_key(Protocol protocol, contain::Port port,
+                        const std::optional<IpAddress>& address) {
   std::string key = fmt::format("{}-{}", protocol_name(protocol), port.str());
   if (address) key += "-" + address->str();
   return key;
 }
 
-std::string forward_name(Protocol protocol, contain::Port port, const std::optional<IpAddress>& address) {
+std::string forward_name(Protocol protocol, contain::Port port,
+                         const std::optional<IpAddress>& address) {
   if (address)
     return fmt::format("host port {}/{} on {}", port.str(), protocol_name(protocol),
                        address->str());
@@ -59,7 +61,8 @@ std::string forward_name(Protocol protocol, contain::Port port, const std::optio
 
 Result<Cidr> cidr_field(const json& r, const char* field) {
   auto c = Cidr::parse(r.value(field, ""));
-  if (!c) return fail(Error::failed(fmt::format("a firewall record has a bad {} ('contain gc')", field)));
+  if (!c)
+    return fail(Error::failed(fmt::format("a firewall record has a bad {} ('contain gc')", field)));
   return *c;
 }
 
@@ -71,7 +74,7 @@ Result<NatInfo> nat_of(const json& r) {
 
 struct StoredTarget {
   model::ForwardTarget target;
-  std::optional<Cidr> subnet;   // for hairpin NAT
+  std::optional<Cidr> subnet;           // for hairpin NAT
   std::optional<std::string> localnet;  // host link with route_localnet for it
 };
 
@@ -356,9 +359,9 @@ Status enable_nat(const StateStore& store, const Cidr& subnet, const std::option
       if (!r) continue;
       auto n = TRY(nat_of(*r));
       if (!n.out && n.subnet.family() == s.family() && n.subnet.overlaps(s))
-        return fail(Error::usage(fmt::format(
-            "{}: it overlaps {} which already has NAT (disable that first)", what,
-            n.subnet.str())));
+        return fail(Error::usage(
+            fmt::format("{}: it overlaps {} which already has NAT (disable that first)", what,
+                        n.subnet.str())));
     }
   }
   TRY(enable_forwarding(s.family(), what));
@@ -432,23 +435,23 @@ Status add_forward(const ForwardSpec& spec) {
     auto managed = TRY_WRAP(managed_address(store, *ns), what);
     // Loopback sources can be forwarded over IPv4 only: IPv6 has no route_localnet.
     if (managed.v4 && wanted(AF_INET))
-      targets.push_back({{managed.v4->address(), spec.to_port}, managed.v4->subnet(),
-                         managed.host_interface});
+      targets.push_back(
+          {{managed.v4->address(), spec.to_port}, managed.v4->subnet(), managed.host_interface});
     if (managed.v6 && wanted(AF_INET6))
       targets.push_back({{managed.v6->address(), spec.to_port}, managed.v6->subnet(), {}});
     if (targets.empty())
-      return fail(Error::failed(
-          fmt::format("{}: namespace {} has no IPv{} address to forward {} to", what,
-                      quote(ns->str()), spec.host_address->is_v4() ? 4 : 6,
-                      spec.host_address->str()),
-          EADDRNOTAVAIL));
+      return fail(
+          Error::failed(fmt::format("{}: namespace {} has no IPv{} address to forward {} to", what,
+                                    quote(ns->str()), spec.host_address->is_v4() ? 4 : 6,
+                                    spec.host_address->str()),
+                        EADDRNOTAVAIL));
   } else {
     const auto& ip = std::get<IpAddress>(spec.to);
     info.to = ip.is_v4() ? fmt::format("{}:{}", ip.str(), spec.to_port.str())
                          : fmt::format("[{}]:{}", ip.str(), spec.to_port.str());
     if (!wanted(ip.family()))
-      return fail(Error::usage(fmt::format("{}: {} and {} are of different address families",
-                                           what, spec.host_address->str(), ip.str())));
+      return fail(Error::usage(fmt::format("{}: {} and {} are of different address families", what,
+                                           spec.host_address->str(), ip.str())));
     StoredTarget t{{ip, spec.to_port}, {}, {}};
     if (auto link = TRY_WRAP(host_link_towards(ip), what)) {
       t.subnet = link->second;
@@ -489,8 +492,8 @@ Result<std::vector<ForwardInfo>> list_forwards() {
 
 Status remove_forward(Protocol protocol, contain::Port host_port,
                       const std::optional<IpAddress>& host_address) {
-  std::string what = fmt::format("remove forward of {}",
-                                 forward_name(protocol, host_port, host_address));
+  std::string what =
+      fmt::format("remove forward of {}", forward_name(protocol, host_port, host_address));
   auto store = TRY(StateStore::lock());
   std::string key = forward_key(protocol, host_port, host_address);
   if (!TRY(store.read(kForwardKind, key)))
@@ -506,9 +509,9 @@ Status isolate_network(const StateStore& store, const Cidr& subnet, const IfName
   std::string what = fmt::format("isolate network on {}", bridge.str());
   if (TRY(store.read(kIsolationKind, bridge.str()))) return {};
   Undo undo;
-  TRY_WRAP(store.write(kIsolationKind, bridge.str(),
-                       json{{"bridge", bridge.str()}, {"subnet", subnet.subnet().str()},
-                            {"owner", owner}}),
+  TRY_WRAP(store.write(
+               kIsolationKind, bridge.str(),
+               json{{"bridge", bridge.str()}, {"subnet", subnet.subnet().str()}, {"owner", owner}}),
            what);
   undo.add([&] { (void)store.remove(kIsolationKind, bridge.str()); });
   model::FirewallElements added;

@@ -64,7 +64,8 @@ struct ForwardInfo {
 };
 Status add_forward(const ForwardSpec& spec);
 Result<std::vector<ForwardInfo>> list_forwards();
-Status remove_forward(Protocol protocol, contain::Port host_port, const std::optional<IpAddress>& host_address);
+Status remove_forward(Protocol protocol, contain::Port host_port,
+                      const std::optional<IpAddress>& host_address);
 
 // --- Isolation of managed networks ---
 // Traffic routed from one isolated bridge to another is dropped; within a

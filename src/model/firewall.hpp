@@ -7,9 +7,8 @@
 
 #include <optional>
 #include <string>
-#include <vector>
-
 #include <variant>
+#include <vector>
 
 #include "core/ip.hpp"
 #include "core/names.hpp"

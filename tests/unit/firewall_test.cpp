@@ -1,7 +1,8 @@
+#include "model/firewall.hpp"
+
 #include <gtest/gtest.h>
 
 #include "kernel/nft.hpp"
-#include "model/firewall.hpp"
 
 namespace contain::model {
 namespace {
@@ -37,25 +38,35 @@ TEST(FirewallText, ElementsGoToTheirSetsAndMaps) {
   FirewallElements e;
   e.nat.push_back({cidr("10.0.0.7/24"), std::nullopt});
   e.nat.push_back({cidr("10.1.0.0/24"), std::string("eth0")});
-  e.forwards.push_back({Protocol::tcp, Port::from_number(8080), std::nullopt,
-                        {{ip("10.0.0.2"), Port::from_number(80)},
-                         {ip("2001:db8::2"), Port::from_number(80)}}});
-  e.forwards.push_back({Protocol::udp, Port::from_number(53), ip("192.0.2.1"),
-                        {{ip("10.0.0.2"), Port::from_number(5353)},
-                         {ip("2001:db8::2"), Port::from_number(5353)}}});
+  e.forwards.push_back(
+      {Protocol::tcp,
+       Port::from_number(8080),
+       std::nullopt,
+       {{ip("10.0.0.2"), Port::from_number(80)}, {ip("2001:db8::2"), Port::from_number(80)}}});
+  e.forwards.push_back(
+      {Protocol::udp,
+       Port::from_number(53),
+       ip("192.0.2.1"),
+       {{ip("10.0.0.2"), Port::from_number(5353)}, {ip("2001:db8::2"), Port::from_number(5353)}}});
   e.hairpins.push_back({ip("10.0.0.2"), cidr("10.0.0.0/24")});
   e.isolated_bridges.push_back("br0");
   std::string add = add_elements(e);
   EXPECT_NE(add.find("add element inet contain nat4 { 10.0.0.0/24 }\n"), std::string::npos) << add;
-  EXPECT_NE(add.find("add element inet contain nat4_out { 10.1.0.0/24 . \"eth0\" }"), std::string::npos);
-  EXPECT_NE(add.find("add element inet contain fwd4 { tcp . 8080 : 10.0.0.2 . 80 }"), std::string::npos);
-  EXPECT_NE(add.find("add element inet contain fwd6 { tcp . 8080 : 2001:db8::2 . 80 }"), std::string::npos);
-  // A forward bound to an IPv4 host address has no IPv6 element.
-  EXPECT_NE(add.find("add element inet contain fwd4_addr { 192.0.2.1 . udp . 53 : 10.0.0.2 . 5353 }"),
+  EXPECT_NE(add.find("add element inet contain nat4_out { 10.1.0.0/24 . \"eth0\" }"),
             std::string::npos);
+  EXPECT_NE(add.find("add element inet contain fwd4 { tcp . 8080 : 10.0.0.2 . 80 }"),
+            std::string::npos);
+  EXPECT_NE(add.find("add element inet contain fwd6 { tcp . 8080 : 2001:db8::2 . 80 }"),
+            std::string::npos);
+  // A forward bound to an IPv4 host address has no IPv6 element.
+  EXPECT_NE(
+      add.find("add element inet contain fwd4_addr { 192.0.2.1 . udp . 53 : 10.0.0.2 . 5353 }"),
+      std::string::npos);
   EXPECT_EQ(add.find("fwd6_addr"), std::string::npos);
-  EXPECT_NE(add.find("add element inet contain hairpin4 { 10.0.0.2 . 10.0.0.0/24 }"), std::string::npos);
-  EXPECT_NE(add.find("add element inet contain same_network { \"br0\" . \"br0\" }"), std::string::npos);
+  EXPECT_NE(add.find("add element inet contain hairpin4 { 10.0.0.2 . 10.0.0.0/24 }"),
+            std::string::npos);
+  EXPECT_NE(add.find("add element inet contain same_network { \"br0\" . \"br0\" }"),
+            std::string::npos);
   std::string del = delete_elements(e);
   EXPECT_NE(del.find("delete element inet contain fwd4 { tcp . 8080 }"), std::string::npos) << del;
   EXPECT_EQ(del.find(" : "), std::string::npos) << "deletions name keys only";
@@ -67,7 +78,8 @@ TEST(FirewallText, RebuildNamesEachElementOnce) {
   e.hairpins.push_back({ip("10.0.0.2"), cidr("10.0.0.0/24")});
   e.hairpins.push_back({ip("10.0.0.2"), cidr("10.0.0.0/24")});
   std::string text = rebuild_table(e);
-  EXPECT_TRUE(text.starts_with("add table inet contain\ndelete table inet contain\ntable inet contain {"));
+  EXPECT_TRUE(
+      text.starts_with("add table inet contain\ndelete table inet contain\ntable inet contain {"));
   auto first = text.find("10.0.0.2 . 10.0.0.0/24");
   ASSERT_NE(first, std::string::npos);
   EXPECT_EQ(text.find("10.0.0.2 . 10.0.0.0/24", first + 1), std::string::npos);
