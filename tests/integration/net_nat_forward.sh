@@ -47,6 +47,11 @@ contain nat enable --subnet 10.0.0.0/24
 assert_eq 203.0.113.1 "$(ip netns exec app python3 "$TESTS_SUPPORT/whoami.py" ask tcp 203.0.113.2 80)"
 assert_eq 1 "$(cat /proc/sys/net/ipv4/ip_forward)" "net.ipv4.ip_forward"
 assert_contains "$(contain nat list --json | jq -r '.[].subnet')" "10.0.0.0/24"
+rc=0; ip netns exec app python3 "$TESTS_SUPPORT/whoami.py" ask tcp 2001:db8:ff::2 80 || rc=$?
+assert_eq 1 "$rc" "reaching the internet over IPv6 without NAT"
+contain nat enable --subnet 2001:db8:1::/64
+assert_eq 2001:db8:ff::1 "$(ip netns exec app python3 "$TESTS_SUPPORT/whoami.py" ask tcp 2001:db8:ff::2 80)"
+assert_eq 1 "$(cat /proc/sys/net/ipv6/conf/all/forwarding)" "net.ipv6.conf.all.forwarding"
 
 step "publish app's port 80 (TCP) and 53 (UDP) on the host"
 serve_whoami app tcp 80
@@ -115,6 +120,7 @@ contain net delete app peer
 assert_eq '[]' "$(contain forward list --json | jq -c .)" "forwards after net delete"
 assert_eq 0 "$(cat /proc/sys/net/ipv4/conf/br0/route_localnet)" "route_localnet restored on br0"
 contain nat disable --subnet 10.0.0.0/24
+contain nat disable --subnet 2001:db8:1::/64
 assert_not_contains "$(nft list tables)" "contain" "tables after the last element"
 
 step "the foreign table is byte-identical"
