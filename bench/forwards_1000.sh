@@ -29,3 +29,16 @@ printf '  add #%d: %7.2f ms    median of the last ten:   %7.2f ms\n' "$count" "$
 printf '  ratio #%d/#10: %.2f   (medians: %.2f; target <= 1.2)\n' "$count" \
   "$(bc -l <<<"${times[count-1]}/${times[9]}")" "$(bc -l <<<"$last/$first")"
 printf '  net delete with %d forwards (one transaction): %.2f ms\n' "$count" "$del"
+
+# The same through the library, in one process: the cost of the work itself,
+# without process start-up (which dominates, and varies, on a loaded machine).
+nat_setup=$(dirname "$CONTAIN")/bench/nat_setup
+[[ -x $nat_setup ]] || cmake --build "$(dirname "$CONTAIN")" --target nat_setup >/dev/null
+mapfile -t lib < <("$nat_setup" forwards "$count")
+first=$(printf '%s\n' "${lib[@]:5:10}" | median)
+last=$(printf '%s\n' "${lib[@]:count-10:10}" | median)
+printf 'the same through the library (engine::add_forward, one process)\n'
+printf '  add #10:   %7.3f ms    median of adds #6-#15:   %7.3f ms\n' "${lib[9]}" "$first"
+printf '  add #%d: %7.3f ms    median of the last ten:   %7.3f ms\n' "$count" "${lib[count-1]}" "$last"
+printf '  ratio #%d/#10: %.2f   (medians: %.2f; target <= 1.2)\n' "$count" \
+  "$(bc -l <<<"${lib[count-1]}/${lib[9]}")" "$(bc -l <<<"$last/$first")"
