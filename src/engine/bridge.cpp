@@ -219,24 +219,31 @@ Result<std::vector<Port>> create_bridged_netns(const IfName& bridge_name,
   std::atomic<std::size_t> next{0};
   std::mutex mutex;
   std::optional<Error> first_error;
-  auto work = [&] {
-    for (std::size_t i; (i = next.fetch_add(1)) < count;) {
-      auto fd = kernel::create_netns(namespaces[i].name);
-      if (fd) {
-        made[i] = 1;
-        fds[i] = std::move(*fd);
-        auto sock = kernel::NetlinkSocket::open_in(fds[i].get());
-        if (sock) {
-          sockets[i] = std::move(*sock);
-          continue;
-        }
-        fd = fail(std::move(sock).error());
+  auto make = [&](std::size_t i) {
+    auto fd = kernel::create_netns(namespaces[i].name);
+    if (fd) {
+      made[i] = 1;
+      fds[i] = std::move(*fd);
+      auto sock = kernel::NetlinkSocket::open_in(fds[i].get());
+      if (sock) {
+        sockets[i] = std::move(*sock);
+        return;
       }
-      std::lock_guard lock(mutex);
-      if (!first_error) first_error = std::move(fd).error();
-      next = count;  // stop the others early
+      fd = fail(std::move(sock).error());
     }
+    std::lock_guard lock(mutex);
+    if (!first_error) first_error = std::move(fd).error();
+    next = count;  // stop the others early
   };
+  auto work = [&] {
+    for (std::size_t i; (i = next.fetch_add(1)) < count;) make(i);
+  };
+  // The first namespace alone: it may have to make /run/netns a shared mount,
+  // which two threads must not both try.
+  if (count > 0) {
+    next = 1;
+    make(0);
+  }
   {
     std::size_t threads =
         std::clamp<std::size_t>(count / 16, 1, std::max(1u, std::thread::hardware_concurrency()));

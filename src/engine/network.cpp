@@ -241,7 +241,9 @@ Result<std::vector<Attachment>> attach_many_to_network(const NetworkName& networ
     host_names.push_back(generate_host_ifname());
   }
 
-  // The records are written before the veths exist.
+  // The records are written before the veths exist. (Declared before the Undo,
+  // whose steps read them, so they outlive it.)
+  std::vector<std::pair<NetnsName, json>> ns_before;
   Undo undo;
   json record = before;
   for (std::size_t i = 0; i < requests.size(); ++i) {
@@ -254,7 +256,6 @@ Result<std::vector<Attachment>> attach_many_to_network(const NetworkName& networ
   }
   TRY_WRAP(store.write(kNetworkKind, network.str(), record), what);
   undo.add([&] { (void)store.write(kNetworkKind, network.str(), before); });
-  std::vector<std::pair<NetnsName, json>> ns_before;
   undo.add([&] {
     for (const auto& [name, r] : ns_before) (void)save_netns_record(store, name, r);
   });

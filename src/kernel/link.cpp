@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 #include <net/if.h>
+#include <sys/random.h>
 #include <netlink/attr.h>
 #include <netlink/route/link/veth.h>
 
@@ -82,6 +83,20 @@ Status create_bridge(const NetlinkSocket& sock, const IfName& name) {
     return fail(Error::failed(fmt::format("create bridge {}: {}", name.str(), nl_geterror(rc))));
   rtnl_link_set_name(link.get(), name.c_str());
   rtnl_link_set_flags(link.get(), IFF_UP);
+  // A bridge without an address of its own takes the lowest of its ports' and
+  // changes it as ports come and go (its neighbours' ARP caches go stale; with
+  // no ports left it is all zeros). A random, locally administered one, set at
+  // creation, stays.
+  unsigned char mac[6];
+  std::size_t got = 0;
+  while (got < sizeof mac) {
+    ssize_t n = ::getrandom(mac + got, sizeof mac - got, 0);
+    if (n > 0) got += static_cast<std::size_t>(n);
+  }
+  mac[0] = static_cast<unsigned char>((mac[0] & 0xfe) | 0x02);
+  NlAddrPtr address(nl_addr_build(AF_LLC, mac, sizeof mac));
+  if (!address) return fail(Error::system("allocate a bridge address", ENOMEM));
+  rtnl_link_set_addr(link.get(), address.get());
   return sock.check(rtnl_link_add(sock.get(), link.get(), NLM_F_CREATE | NLM_F_EXCL),
                     fmt::format("create bridge {}", name.str()));
 }

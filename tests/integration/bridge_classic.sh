@@ -59,6 +59,26 @@ expect_fail 2 'not the same family' -- contain bridge attach br0 red --addr 192.
 expect_fail 1 'a link named br0 already exists' -- contain bridge create br0
 assert_eq "$before" "$(kernel_state)" "kernel state after refusals"
 
+step "a failure half way rolls back: no port, no record"
+contain net create grey
+ip netns exec grey sh -c 'echo 1 > /proc/sys/net/ipv6/conf/all/disable_ipv6'
+before=$(kernel_state)
+rc=0; contain bridge attach br0 grey --addr 2001:db8::7/64 || rc=$?
+assert_eq 1 "$rc" "exit code of the failed attach"
+assert_eq "$before" "$(kernel_state)" "kernel state after the rollback"
+contain network create gnet --subnet 203.0.113.0/24
+contain network create g6 --subnet 2001:db8:9::/64
+# A bridge's carrier follows its ports: keep one, so that only the attempt could change anything.
+contain network attach g6 red
+before=$(kernel_state)
+rc=0; contain network attach g6 grey || rc=$?
+assert_eq 1 "$rc" "exit code of the failed network attach"
+assert_eq "$before" "$(kernel_state)" "kernel state after the network rollback"
+assert_eq "red" "$(contain network inspect g6 --json | jq -r '.attachments[].namespace')" "address not kept"
+contain network delete --force g6
+contain network delete gnet
+contain net delete grey
+
 step "a bridge contain did not create is refused unless --force"
 ip link add other0 type bridge
 expect_fail 1 'contain did not create it; use --force' -- contain bridge delete other0

@@ -35,7 +35,7 @@ expect_fail() {
 # A fingerprint of the kernel state a refused command must not change (IPv6
 # duplicate address detection finishing meanwhile is not a change).
 kernel_state() {
-  { ip -o link show; ip -o addr show; ls -A /run/netns; find /run/contain -type f -exec cat {} +;
+  { ip -o link show; ip -o addr show; ls -A /run/netns; find /run/contain -type f | sort | xargs -r cat;
     nft list ruleset 2>/dev/null; } 2>/dev/null | sed 's/ tentative / /; s/ *$//'
 }
 
