@@ -7,10 +7,17 @@
 #include <poll.h>
 #include <sys/socket.h>
 
+#include <atomic>
 #include <chrono>
+#include <mutex>
+#include <optional>
+#include <thread>
 #include <set>
 
 #include "core/undo.hpp"
+#include "engine/firewall.hpp"
+#include "engine/network.hpp"
+#include "engine/records.hpp"
 #include "engine/shape.hpp"
 #include "engine/state.hpp"
 #include "kernel/netns.hpp"
@@ -20,7 +27,6 @@ namespace contain::engine {
 
 namespace {
 
-constexpr std::string_view kNetnsKind = "netns";
 constexpr int kLoopbackIfindex = 1;  // always 1 in a new namespace
 
 using nlohmann::json;
@@ -88,6 +94,38 @@ Result<json> read_record(const StateStore& store, const NetnsName& name) {
   return record ? std::move(*record) : json();
 }
 
+// Unmounting a namespace waits for an RCU grace period (about 1 ms each);
+// waiters in several threads share grace periods, so many namespaces are
+// removed by a few threads at once.
+Status remove_all(const StateStore& store, const std::vector<NetnsName>& names) {
+  auto remove_one = [&](const NetnsName& name) -> Status {
+    TRY(kernel::remove_netns(name));
+    return store.remove(kNetnsKind, name.str());
+  };
+  std::size_t threads = std::min<std::size_t>(8, names.size() / 16);
+  if (threads < 2) {
+    for (const auto& name : names) TRY(remove_one(name));
+    return {};
+  }
+  std::atomic<std::size_t> next{0};
+  std::mutex mutex;
+  std::optional<Error> first_error;
+  auto work = [&] {
+    for (std::size_t i; (i = next.fetch_add(1)) < names.size();) {
+      auto ok = remove_one(names[i]);
+      if (!ok) {
+        std::lock_guard lock(mutex);
+        if (!first_error) first_error = std::move(ok).error();
+      }
+    }
+  };
+  std::vector<std::jthread> pool;
+  for (std::size_t t = 0; t < threads; ++t) pool.emplace_back(work);
+  pool.clear();  // joins
+  if (first_error) return fail(std::move(*first_error));
+  return {};
+}
+
 }  // namespace
 
 Status create_netns(const NetnsName& name) {
@@ -121,16 +159,23 @@ Status delete_netns(const std::vector<NetnsName>& names) {
   auto host = TRY_WRAP(kernel::NetlinkSocket::open(), "delete network namespaces");
   std::vector<json> records;
   std::set<int> recorded;
+  std::set<std::string> recorded_names;  // the batch path records names only
+  std::vector<std::string> owners;
   for (const auto& name : names) {
     records.push_back(TRY(read_record(store, name)));
-    for (const auto& l : host_links_of(records.back())) recorded.insert(l.ifindex);
+    for (const auto& l : host_links_of(records.back())) {
+      if (l.ifindex > 0) recorded.insert(l.ifindex);
+      recorded_names.insert(l.name);
+    }
+    owners.push_back(netns_owner(name));
   }
   // Only the recorded links that still exist, still ours, are waited for.
   std::set<int> pending;
-  if (!recorded.empty()) {
+  if (!recorded.empty() || !recorded_names.empty()) {
     auto links = TRY(kernel::list_links(host));
     for (const auto& l : links)
-      if (recorded.contains(l.ifindex) && l.alias.starts_with(kAliasPrefix))
+      if ((recorded.contains(l.ifindex) || recorded_names.contains(l.name)) &&
+          l.alias.starts_with(kAliasPrefix))
         pending.insert(l.ifindex);
   }
   if (!pending.empty()) {
@@ -139,16 +184,18 @@ Status delete_netns(const std::vector<NetnsName>& names) {
     nl_socket_set_buffer_size(host.get(), 4 << 20, 0);
     TRY(host.check(nl_socket_add_membership(host.get(), RTNLGRP_LINK), "watch link changes"));
   }
+  // Forwards to a namespace go with it (their targets would point at nothing).
+  for (const auto& name : names) TRY(remove_firewall_owned_by(store, netns_owner(name)));
   // Shaping goes with the links; ifb devices of ours on their host ends do not.
-  std::vector<std::string> netns_names, host_link_names;
-  for (const auto& name : names) netns_names.push_back(name.str());
-  for (const auto& record : records)
-    for (const auto& l : host_links_of(record)) host_link_names.push_back(l.name);
-  TRY(forget_shaping(store, host, netns_names, host_link_names));
-  for (const auto& name : names) {
-    TRY(kernel::remove_netns(name));
-    TRY(store.remove(kNetnsKind, name.str()));
-  }
+  std::vector<std::string> netns_names(owners.size());
+  for (std::size_t i = 0; i < names.size(); ++i) netns_names[i] = names[i].str();
+  TRY(forget_shaping(store, host, netns_names,
+                     std::vector<std::string>(recorded_names.begin(), recorded_names.end())));
+  // The namespaces' addresses on managed networks are free again. Their veths
+  // are not deleted one by one (about 30 ms each): the kernel destroys them
+  // with the namespace, in one batch.
+  TRY(release_attachments(store, owners));
+  TRY(remove_all(store, names));
   // If something else still holds a namespace (a process inside it), the kernel
   // keeps it and its veth pairs: remove our host ends ourselves.
   auto left = wait_for_links_gone(host, std::move(pending), std::chrono::milliseconds(2000));

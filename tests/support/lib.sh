@@ -32,10 +32,11 @@ expect_fail() {
   echo "refused as expected: $err"
 }
 
-# A fingerprint of the kernel state a refused command must not change.
+# A fingerprint of the kernel state a refused command must not change (IPv6
+# duplicate address detection finishing meanwhile is not a change).
 kernel_state() {
-  { ip -o link show; ip -o addr show; ls -A /run/netns; find /run/contain -type f -exec cat {} +;
-    nft list ruleset 2>/dev/null; } 2>/dev/null | sed 's/ *$//'
+  { ip -o link show; ip -o addr show; ls -A /run/netns; find /run/contain -type f | sort | xargs -r cat;
+    nft list ruleset 2>/dev/null; } 2>/dev/null | sed 's/ tentative / /; s/ *$//'
 }
 
 # wait_until SECONDS CMD...: polls a condition that no pipe or event can tell us
@@ -73,3 +74,25 @@ start_ready() {
   cat <&"$ready_fd" >> "$SERVER_LOG" &
   exec {ready_fd}<&-
 }
+
+# serve_whoami NS PROTO PORT: starts tests/support/whoami.py in namespace NS (a
+# server answering each TCP connection or UDP datagram with the source address
+# it sees) and returns once it listens. Its pid is added to WHOAMI_PIDS.
+WHOAMI_PIDS=()
+serve_whoami() {
+  local fifo line=""
+  fifo=$(mktemp -u)
+  mkfifo "$fifo"
+  ip netns exec "$1" python3 "$TESTS_SUPPORT/whoami.py" serve "$2" "$3" >"$fifo" &
+  WHOAMI_PIDS+=($!)
+  read -r -t 5 line <"$fifo" || true
+  rm -f "$fifo"
+  [[ $line == READY ]] || die "the whoami server in $1 ($2 port $3) did not start"
+}
+stop_whoami() {
+  local pid
+  for pid in "${WHOAMI_PIDS[@]}"; do kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; done
+  WHOAMI_PIDS=()
+}
+
+

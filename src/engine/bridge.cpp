@@ -1,0 +1,269 @@
+#include "engine/bridge.hpp"
+
+#include <fmt/format.h>
+#include <linux/rtnetlink.h>
+
+#include <algorithm>
+#include <atomic>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <thread>
+
+#include "core/undo.hpp"
+#include "engine/firewall.hpp"
+#include "engine/records.hpp"
+#include "engine/state.hpp"
+#include "kernel/addr.hpp"
+#include "kernel/link.hpp"
+#include "kernel/netns.hpp"
+
+namespace contain::engine {
+
+using nlohmann::json;
+
+namespace {
+
+constexpr std::string_view kNetworkAliasPrefix = "contain:network/";
+
+Result<kernel::LinkInfo> find_bridge(const kernel::NetlinkSocket& host, const IfName& name) {
+  auto link = kernel::get_link(host, name.str());
+  if (!link) {
+    if (link.error().code() == ENOENT || link.error().code() == ENODEV)
+      return fail(Error::failed(
+          fmt::format("bridge {} does not exist (create it with 'contain bridge create {}')",
+                      name.str(), name.str()),
+          ENOENT));
+    return fail(std::move(link).error());
+  }
+  if (link->kind != "bridge")
+    return fail(Error::failed(fmt::format("link {} is not a bridge (it is a {})", name.str(),
+                                          link->kind.empty() ? "device" : link->kind),
+                              EINVAL));
+  return link;
+}
+
+}  // namespace
+
+Status create_bridge(const IfName& name, const std::optional<Cidr>& address) {
+  std::string what = fmt::format("create bridge {}", name.str());
+  auto store = TRY(StateStore::lock());
+  auto host = TRY_WRAP(kernel::NetlinkSocket::open(), what);
+  if (kernel::get_link(host, name.str()))
+    return fail(Error::failed(
+        fmt::format("{}: a link named {} already exists (choose another name)", what, name.str()),
+        EEXIST));
+  Undo undo;
+  TRY_WRAP(store.write(kBridgeKind, name.str(), json{{"name", name.str()}, {"created", true}}),
+           what);
+  undo.add([&] { (void)store.remove(kBridgeKind, name.str()); });
+  TRY(kernel::create_bridge(host, name));
+  auto link = TRY_WRAP(kernel::get_link(host, name.str()), what);
+  undo.add([&host, ifindex = link.ifindex] { (void)kernel::delete_link(host, ifindex); });
+  TRY_WRAP(kernel::set_link_alias(host, link.ifindex, owner_alias("bridge/" + name.str())), what);
+  if (address) TRY_WRAP(kernel::add_address(host, link.ifindex, *address), what);
+  undo.commit();
+  return {};
+}
+
+Status delete_bridge(const IfName& name, bool force) {
+  std::string what = fmt::format("delete bridge {}", name.str());
+  auto store = TRY(StateStore::lock());
+  auto host = TRY_WRAP(kernel::NetlinkSocket::open(), what);
+  auto link = TRY_WRAP(find_bridge(host, name), what);
+  auto record = TRY(store.read(kBridgeKind, name.str()));
+  if (link.alias.starts_with(kNetworkAliasPrefix) && !force)
+    return fail(
+        Error::failed(fmt::format("{}: it belongs to network {}; use 'contain network delete {}'",
+                                  what, link.alias.substr(kNetworkAliasPrefix.size()),
+                                  link.alias.substr(kNetworkAliasPrefix.size())),
+                      EBUSY));
+  if (!record && !force)
+    return fail(Error::failed(
+        fmt::format("{}: contain did not create it; use --force to delete it anyway", what),
+        EPERM));
+  // What the firewall holds for the bridge goes first (isolation, NAT or
+  // forwards whose owner is the bridge).
+  TRY_WRAP(remove_firewall_owned_by(store, "bridge/" + name.str()), what);
+  TRY(kernel::delete_link(host, link.ifindex));
+  TRY(store.remove(kBridgeKind, name.str()));
+  return {};
+}
+
+Result<std::vector<BridgeInfo>> list_bridges() {
+  auto store = StateStore::reader();
+  auto host = TRY(kernel::NetlinkSocket::open());
+  auto links = TRY(kernel::list_links(host));
+  auto addresses = TRY(kernel::list_addresses(host));
+  // Which namespace and interface each recorded host end leads to.
+  std::map<std::string, std::pair<std::string, std::string>> ends;
+  for (const auto& ns : TRY(store.list(kNetnsKind))) {
+    auto record = store.read(kNetnsKind, ns);
+    if (!record || !*record) continue;
+    for (const auto& l : (**record).value("links", json::array()))
+      ends[l.value("name", "")] = {ns, l.value("peer", "")};
+  }
+  for (const auto& net : TRY(store.list(kNetworkKind))) {
+    auto record = store.read(kNetworkKind, net);
+    if (!record || !*record) continue;
+    for (const auto& a : (**record).value("attachments", json::array()))
+      if (!ends.contains(a.value("host", ""))) {
+        // An fd-attached namespace (a container) has no name: show its owner.
+        std::string who = a.contains("netns") && a["netns"].is_string()
+                              ? a["netns"].get<std::string>()
+                              : a.value("owner", "");
+        ends[a.value("host", "")] = {who, a.value("ifname", "")};
+      }
+  }
+  std::vector<BridgeInfo> out;
+  for (const auto& l : links) {
+    if (l.kind != "bridge") continue;
+    BridgeInfo b;
+    b.name = l.name;
+    b.managed = l.alias.starts_with(kAliasPrefix);
+    if (l.alias.starts_with(kNetworkAliasPrefix))
+      b.network = l.alias.substr(kNetworkAliasPrefix.size());
+    for (const auto& a : addresses)  // fe80::/64 is on every link: not worth showing
+      if (a.ifindex == l.ifindex && a.scope != RT_SCOPE_LINK) b.addresses.push_back(a.cidr);
+    for (const auto& p : links) {
+      if (p.master != l.ifindex) continue;
+      BridgePort port{p.name, "", ""};
+      if (auto it = ends.find(p.name); it != ends.end())
+        std::tie(port.netns, port.ifname) = it->second;
+      b.ports.push_back(std::move(port));
+    }
+    out.push_back(std::move(b));
+  }
+  return out;
+}
+
+Result<Port> attach_to_bridge(const BridgeAttachSpec& spec) {
+  std::string what =
+      fmt::format("attach {} to bridge {}", spec.netns.describe(), spec.bridge.str());
+  if (spec.gateway && spec.gateway->family() != spec.address.family())
+    return fail(Error::usage(fmt::format("{}: gateway {} and address {} are not the same family",
+                                         what, spec.gateway->str(), spec.address.str())));
+  auto store = TRY(StateStore::lock());
+  auto host = TRY_WRAP(kernel::NetlinkSocket::open(), what);
+  auto bridge = TRY_WRAP(find_bridge(host, spec.bridge), what);
+  auto netns = TRY_WRAP(spec.netns.open(), what);
+  auto inside = TRY_WRAP(kernel::NetlinkSocket::open_in(netns.get()), what);
+  IfName peer = spec.ifname ? *spec.ifname : TRY_WRAP(next_free_ifname(inside), what);
+  if (spec.ifname) TRY_WRAP(check_ifname_free(inside, peer, spec.netns.describe()), what);
+  IfName host_name = generate_host_ifname();
+
+  // Recorded before the veth exists, so `net delete` and `gc` know about it.
+  Undo undo;
+  if (const NetnsName* name = spec.netns.name()) {
+    json before = TRY(load_netns_record(store, *name));
+    json record = before;
+    record["links"].push_back({{"name", host_name.str()},
+                               {"ifindex", 0},
+                               {"peer", peer.str()},
+                               {"kind", "veth"},
+                               {"bridge", spec.bridge.str()},
+                               {"address", spec.address.str()}});
+    TRY_WRAP(save_netns_record(store, *name, record), what);
+    undo.add([&store, name, before] { (void)save_netns_record(store, *name, before); });
+  }
+  PortRequest request{spec.netns.owner(), netns.get(),  &inside, bridge.ifindex, host_name, peer,
+                      spec.address,       spec.gateway, false};
+  auto results = TRY_WRAP(create_ports(host, {request}), what);
+  undo.commit();
+  return Port{spec.bridge.str(), host_name.str(), results[0].host_ifindex, peer.str(),
+              spec.address};
+}
+
+Result<std::vector<Port>> create_bridged_netns(const IfName& bridge_name,
+                                               const std::vector<BridgedNetns>& namespaces) {
+  std::string what =
+      fmt::format("create {} namespaces on bridge {}", namespaces.size(), bridge_name.str());
+  auto store = TRY(StateStore::lock());
+  auto host = TRY_WRAP(kernel::NetlinkSocket::open(), what);
+  auto bridge = TRY_WRAP(find_bridge(host, bridge_name), what);
+  for (const auto& n : namespaces)
+    if (kernel::netns_exists(n.name))
+      return fail(Error::failed(
+          fmt::format("{}: namespace {} already exists", what, quote(n.name.str())), EEXIST));
+
+  // Records first (they must exist before the namespaces do), in this thread:
+  // the store writes through one temporary file per process.
+  std::vector<IfName> host_names;
+  const IfName peer = *IfName::parse("eth0");
+  for (const auto& n : namespaces) {
+    host_names.push_back(generate_host_ifname());
+    json record{{"name", n.name.str()},
+                {"created", true},
+                {"links", json::array({{{"name", host_names.back().str()},
+                                        {"ifindex", 0},
+                                        {"peer", peer.str()},
+                                        {"kind", "veth"},
+                                        {"bridge", bridge_name.str()},
+                                        {"address", n.address ? n.address->str() : ""}}})}};
+    TRY_WRAP(store.write(kNetnsKind, n.name.str(), record), what);
+  }
+  const std::size_t count = namespaces.size();
+  std::vector<char> made(count, 0);
+  Undo undo;
+  undo.add([&] {
+    for (std::size_t i = 0; i < count; ++i) {
+      if (made[i]) (void)kernel::remove_netns(namespaces[i].name);
+      (void)store.remove(kNetnsKind, namespaces[i].name.str());
+    }
+  });
+
+  // Creating a namespace is mostly the kernel's per-namespace setup, which does
+  // not hold the RTNL lock: a few threads make them side by side.
+  std::vector<UniqueFd> fds(count);
+  std::vector<std::optional<kernel::NetlinkSocket>> sockets(count);
+  std::atomic<std::size_t> next{0};
+  std::mutex mutex;
+  std::optional<Error> first_error;
+  auto make = [&](std::size_t i) {
+    auto fd = kernel::create_netns(namespaces[i].name);
+    if (fd) {
+      made[i] = 1;
+      fds[i] = std::move(*fd);
+      auto sock = kernel::NetlinkSocket::open_in(fds[i].get());
+      if (sock) {
+        sockets[i] = std::move(*sock);
+        return;
+      }
+      fd = fail(std::move(sock).error());
+    }
+    std::lock_guard lock(mutex);
+    if (!first_error) first_error = std::move(fd).error();
+    next = count;  // stop the others early
+  };
+  auto work = [&] {
+    for (std::size_t i; (i = next.fetch_add(1)) < count;) make(i);
+  };
+  // The first namespace alone: it may have to make /run/netns a shared mount,
+  // which two threads must not both try.
+  if (count > 0) {
+    next = 1;
+    make(0);
+  }
+  {
+    std::size_t threads =
+        std::clamp<std::size_t>(count / 16, 1, std::max(1u, std::thread::hardware_concurrency()));
+    std::vector<std::jthread> pool;
+    for (std::size_t t = 1; t < threads; ++t) pool.emplace_back(work);
+    work();
+  }
+  if (first_error) return fail(std::move(*first_error).wrap(what));
+
+  std::vector<PortRequest> requests;
+  for (std::size_t i = 0; i < count; ++i)
+    requests.push_back({"netns/" + namespaces[i].name.str(), fds[i].get(), &*sockets[i],
+                        bridge.ifindex, host_names[i], peer, namespaces[i].address,
+                        namespaces[i].gateway, true});
+  TRY_WRAP(create_ports(host, requests), what);
+  undo.commit();
+  std::vector<Port> ports;
+  for (std::size_t i = 0; i < requests.size(); ++i)
+    ports.push_back({bridge_name.str(), requests[i].host.str(), 0, "eth0", namespaces[i].address});
+  return ports;
+}
+
+}  // namespace contain::engine

@@ -1,0 +1,338 @@
+#include "engine/network.hpp"
+
+#include <fmt/format.h>
+#include <linux/rtnetlink.h>
+
+#include <map>
+#include <set>
+
+#include "core/undo.hpp"
+#include "engine/firewall.hpp"
+#include "engine/records.hpp"
+#include "engine/state.hpp"
+#include "kernel/addr.hpp"
+#include "kernel/link.hpp"
+#include "kernel/netns.hpp"
+#include "model/ipam.hpp"
+
+namespace contain::engine {
+
+using nlohmann::json;
+
+namespace {
+
+Attachment attachment_of(const json& a, const NetworkInfo& n) {
+  Attachment out;
+  out.network = n.name;
+  out.owner = a.value("owner", "");
+  out.netns = a.contains("netns") && a["netns"].is_string() ? a["netns"].get<std::string>() : "";
+  out.ifname = a.value("ifname", "");
+  out.host = a.value("host", "");
+  out.ip = IpAddress::parse(a.value("ip", "")).value_or(IpAddress());
+  out.prefix = n.subnet.prefix();
+  out.gateway = n.gateway;
+  return out;
+}
+
+Result<NetworkInfo> info_of(const json& r) {
+  NetworkInfo n;
+  n.name = r.value("name", "");
+  n.bridge = r.value("bridge", "");
+  auto subnet = Cidr::parse(r.value("subnet", ""));
+  auto gateway = IpAddress::parse(r.value("gateway", ""));
+  if (!subnet || !gateway)
+    return fail(Error::failed(fmt::format(
+        "the record of network {} is corrupt; remove it and run 'contain gc'", quote(n.name))));
+  n.subnet = *subnet;
+  n.gateway = *gateway;
+  n.nat = r.value("nat", true);
+  n.isolated = r.value("isolated", true);
+  for (const auto& a : r.value("attachments", json::array()))
+    n.attachments.push_back(attachment_of(a, n));
+  return n;
+}
+
+Result<json> load_network(const StateStore& store, const NetworkName& name) {
+  auto record = TRY(store.read(kNetworkKind, name.str()));
+  if (!record)
+    return fail(Error::failed(
+        fmt::format("network {} does not exist (see 'contain network list')", quote(name.str())),
+        ENOENT));
+  return std::move(*record);
+}
+
+// Removes the host end of an attachment if it still exists (and is ours); the
+// kernel removes the namespace end with it.
+Status remove_host_end(const kernel::NetlinkSocket& host, const std::string& name) {
+  auto link = kernel::get_link(host, name);
+  if (!link || !link->alias.starts_with(kAliasPrefix)) return {};
+  return kernel::delete_link(host, link->ifindex);
+}
+
+// Forgets the link `host_name` in the record of namespace `netns`, if any.
+Status forget_netns_link(const StateStore& store, const std::string& netns,
+                         const std::string& host_name) {
+  auto name = NetnsName::parse(netns);
+  if (!name) return {};
+  auto record = TRY(load_netns_record(store, *name));
+  auto& links = record["links"];
+  for (auto it = links.begin(); it != links.end(); ++it)
+    if (it->value("name", "") == host_name) {
+      links.erase(it);
+      break;
+    }
+  return save_netns_record(store, *name, record);
+}
+
+}  // namespace
+
+Result<NetworkInfo> create_network(const NetworkSpec& spec) {
+  std::string what = fmt::format("create network {}", quote(spec.name.str()));
+  // Pure checks first: bad input changes nothing.
+  auto pool = TRY_WRAP(model::AddressPool::create(spec.subnet, spec.gateway), what);
+  IfName bridge = TRY(IfName::parse(spec.name.bridge()));
+
+  auto store = TRY(StateStore::lock());
+  if (TRY(store.read(kNetworkKind, spec.name.str())))
+    return fail(
+        Error::failed(fmt::format("{}: it already exists (see 'contain network inspect {}')", what,
+                                  spec.name.str()),
+                      EEXIST));
+  auto host = TRY_WRAP(kernel::NetlinkSocket::open(), what);
+  if (kernel::get_link(host, bridge.str()))
+    return fail(Error::failed(
+        fmt::format("{}: a link named {} already exists on the host", what, bridge.str()), EEXIST));
+
+  // Overlaps: other managed networks, then addresses on the host.
+  std::vector<model::ExistingSubnet> existing;
+  for (const auto& other : TRY(store.list(kNetworkKind))) {
+    auto record = TRY(store.read(kNetworkKind, other));
+    if (!record) continue;
+    if (auto s = Cidr::parse(record->value("subnet", "")))
+      existing.push_back({fmt::format("network {} ({})", quote(other), s->str()), *s});
+  }
+  {
+    auto links = TRY(kernel::list_links(host));
+    std::map<int, std::string> names;
+    for (const auto& l : links) names[l.ifindex] = l.name;
+    for (const auto& a : TRY(kernel::list_addresses(host))) {
+      if (a.scope == RT_SCOPE_HOST || a.scope == RT_SCOPE_LINK) continue;  // lo, fe80::/64
+      existing.push_back(
+          {fmt::format("address {} on {}", a.cidr.str(), names[a.ifindex]), a.cidr.subnet()});
+    }
+  }
+  if (auto conflict = model::find_overlap(spec.subnet, existing))
+    return fail(Error::failed(fmt::format("{}: subnet {} overlaps {}; choose another subnet", what,
+                                          spec.subnet.str(), conflict->owner),
+                              EEXIST));
+
+  json record{{"name", spec.name.str()},
+              {"subnet", spec.subnet.str()},
+              {"gateway", pool.gateway().str()},
+              {"bridge", bridge.str()},
+              {"nat", spec.nat},
+              {"isolated", true},
+              {"attachments", json::array()}};
+  Undo undo;
+  TRY_WRAP(store.write(kNetworkKind, spec.name.str(), record), what);
+  undo.add([&] { (void)store.remove(kNetworkKind, spec.name.str()); });
+  TRY_WRAP(kernel::create_bridge(host, bridge), what);
+  auto link = TRY_WRAP(kernel::get_link(host, bridge.str()), what);
+  undo.add([&host, ifindex = link.ifindex] { (void)kernel::delete_link(host, ifindex); });
+  TRY_WRAP(kernel::set_link_alias(host, link.ifindex, owner_alias("network/" + spec.name.str())),
+           what);
+  TRY_WRAP(kernel::add_address(host, link.ifindex, pool.gateway_cidr()), what);
+  // NAT to the outside unless --no-nat, and isolation from the other managed
+  // networks: elements of the nftables table, owned by the network.
+  std::string owner = "network/" + spec.name.str();
+  undo.add([&store, owner] { (void)remove_firewall_owned_by(store, owner); });
+  if (spec.nat) TRY_WRAP(enable_nat(store, spec.subnet, std::nullopt, owner), what);
+  TRY_WRAP(isolate_network(store, spec.subnet, bridge, owner), what);
+  undo.commit();
+  return info_of(record);
+}
+
+Status delete_network(const NetworkName& name, bool force) {
+  std::string what = fmt::format("delete network {}", quote(name.str()));
+  auto store = TRY(StateStore::lock());
+  json record = TRY(load_network(store, name));
+  auto info = TRY(info_of(record));
+  if (!info.attachments.empty() && !force) {
+    std::string who;
+    for (const auto& a : info.attachments) who += (who.empty() ? "" : ", ") + a.owner;
+    return fail(Error::failed(fmt::format("{}: {} still attached ({}); detach them or use --force",
+                                          what, info.attachments.size(), who),
+                              EBUSY));
+  }
+  auto host = TRY_WRAP(kernel::NetlinkSocket::open(), what);
+  // NAT and isolation go before the bridge does.
+  TRY_WRAP(remove_firewall_owned_by(store, "network/" + name.str()), what);
+  TRY_WRAP(remove_forwards_into(store, info.subnet), what);
+  for (const auto& a : info.attachments) {
+    TRY_WRAP(remove_host_end(host, a.host), what);
+    if (!a.netns.empty()) TRY_WRAP(forget_netns_link(store, a.netns, a.host), what);
+  }
+  if (auto link = kernel::get_link(host, info.bridge);
+      link && link->alias == owner_alias("network/" + name.str()))
+    TRY_WRAP(kernel::delete_link(host, link->ifindex), what);
+  TRY_WRAP(store.remove(kNetworkKind, name.str()), what);
+  return {};
+}
+
+Result<std::vector<NetworkInfo>> list_networks() {
+  auto store = StateStore::reader();
+  std::vector<NetworkInfo> out;
+  for (const auto& n : TRY(store.list(kNetworkKind))) {
+    auto record = TRY(store.read(kNetworkKind, n));
+    if (record) out.push_back(TRY(info_of(*record)));
+  }
+  return out;
+}
+
+Result<NetworkInfo> inspect_network(const NetworkName& name) {
+  auto store = StateStore::reader();
+  return info_of(TRY(load_network(store, name)));
+}
+
+Result<std::vector<Attachment>> attach_many_to_network(const NetworkName& network,
+                                                       const std::vector<AttachRequest>& requests) {
+  std::string what = requests.size() == 1
+                         ? fmt::format("attach {} to network {}", requests[0].netns.describe(),
+                                       quote(network.str()))
+                         : fmt::format("attach {} namespaces to network {}", requests.size(),
+                                       quote(network.str()));
+  auto store = TRY(StateStore::lock());
+  json before = TRY(load_network(store, network));
+  auto info = TRY(info_of(before));
+  auto pool = TRY(model::AddressPool::create(info.subnet, info.gateway));
+  std::set<IpAddress> taken;
+  std::map<std::string, IpAddress> attached;  // owner -> address
+  for (const auto& a : info.attachments) {
+    taken.insert(a.ip);
+    attached.emplace(a.owner, a.ip);
+  }
+  // Every address is decided (and every static one checked) before anything changes.
+  std::vector<IpAddress> addresses;
+  for (const auto& r : requests) {
+    if (auto it = attached.find(r.netns.owner()); it != attached.end())
+      return fail(Error::failed(fmt::format("{}: {} is already attached with address {}", what,
+                                            r.netns.describe(), it->second.str()),
+                                EEXIST));
+    if (r.ip) TRY(pool.check_static(*r.ip, taken, network.str()));
+    addresses.push_back(r.ip ? *r.ip : TRY(pool.allocate(taken, network.str())));
+    taken.insert(addresses.back());
+    attached.emplace(r.netns.owner(), addresses.back());
+  }
+
+  auto host = TRY_WRAP(kernel::NetlinkSocket::open(), what);
+  auto bridge = TRY_WRAP(kernel::get_link(host, info.bridge), what);
+  // One descriptor and one netlink socket per namespace.
+  std::vector<UniqueFd> fds;
+  std::vector<kernel::NetlinkSocket> sockets;
+  std::vector<IfName> peers, host_names;
+  fds.reserve(requests.size());
+  sockets.reserve(requests.size());
+  for (const auto& r : requests) {
+    fds.push_back(TRY_WRAP(r.netns.open(), what));
+    sockets.push_back(TRY_WRAP(kernel::NetlinkSocket::open_in(fds.back().get()), what));
+    peers.push_back(r.ifname ? *r.ifname : TRY_WRAP(next_free_ifname(sockets.back()), what));
+    if (r.ifname)
+      TRY_WRAP(check_ifname_free(sockets.back(), peers.back(), r.netns.describe()), what);
+    host_names.push_back(generate_host_ifname());
+  }
+
+  // The records are written before the veths exist. (Declared before the Undo,
+  // whose steps read them, so they outlive it.)
+  std::vector<std::pair<NetnsName, json>> ns_before;
+  Undo undo;
+  json record = before;
+  for (std::size_t i = 0; i < requests.size(); ++i) {
+    const NetnsName* name = requests[i].netns.name();
+    record["attachments"].push_back({{"owner", requests[i].netns.owner()},
+                                     {"netns", name ? json(name->str()) : json(nullptr)},
+                                     {"ifname", peers[i].str()},
+                                     {"host", host_names[i].str()},
+                                     {"ip", addresses[i].str()}});
+  }
+  TRY_WRAP(store.write(kNetworkKind, network.str(), record), what);
+  undo.add([&] { (void)store.write(kNetworkKind, network.str(), before); });
+  undo.add([&] {
+    for (const auto& [name, r] : ns_before) (void)save_netns_record(store, name, r);
+  });
+  for (std::size_t i = 0; i < requests.size(); ++i) {
+    const NetnsName* name = requests[i].netns.name();
+    if (!name) continue;
+    json ns_record = TRY(load_netns_record(store, *name));
+    ns_before.emplace_back(*name, ns_record);
+    ns_record["links"].push_back({{"name", host_names[i].str()},
+                                  {"ifindex", 0},
+                                  {"peer", peers[i].str()},
+                                  {"kind", "veth"},
+                                  {"bridge", info.bridge},
+                                  {"network", network.str()},
+                                  {"address", pool.with_prefix(addresses[i]).str()}});
+    TRY_WRAP(save_netns_record(store, *name, ns_record), what);
+  }
+  std::vector<PortRequest> ports;
+  for (std::size_t i = 0; i < requests.size(); ++i)
+    ports.push_back({requests[i].netns.owner(), fds[i].get(), &sockets[i], bridge.ifindex,
+                     host_names[i], peers[i], pool.with_prefix(addresses[i]), info.gateway, false});
+  TRY_WRAP(create_ports(host, ports), what);
+  undo.commit();
+  info = TRY(info_of(record));
+  return std::vector<Attachment>(info.attachments.end() - static_cast<long>(requests.size()),
+                                 info.attachments.end());
+}
+
+Result<Attachment> attach_to_network(const NetworkName& network, const NetnsRef& netns,
+                                     std::optional<IpAddress> ip, std::optional<IfName> ifname) {
+  auto attachments = TRY(attach_many_to_network(network, {{netns, ip, ifname}}));
+  return attachments.front();
+}
+
+Status detach_from_network(const NetworkName& network, const NetnsRef& netns) {
+  std::string what =
+      fmt::format("detach {} from network {}", netns.describe(), quote(network.str()));
+  auto store = TRY(StateStore::lock());
+  json record = TRY(load_network(store, network));
+  std::string owner = netns.owner();
+  auto& attachments = record["attachments"];
+  auto it = std::find_if(attachments.begin(), attachments.end(),
+                         [&](const json& a) { return a.value("owner", "") == owner; });
+  if (it == attachments.end())
+    return fail(Error::failed(fmt::format("{}: it is not attached (see 'contain network inspect "
+                                          "{}')",
+                                          what, network.str()),
+                              ENOENT));
+  std::string host_name = it->value("host", "");
+  auto host = TRY_WRAP(kernel::NetlinkSocket::open(), what);
+  // Forwards to the address it had on this network would lead nowhere.
+  if (auto address = IpAddress::parse(it->value("ip", "")))
+    TRY_WRAP(remove_forwards_into(store, Cidr(*address, address->bits())), what);
+  TRY_WRAP(remove_host_end(host, host_name), what);
+  attachments.erase(it);
+  TRY_WRAP(store.write(kNetworkKind, network.str(), record), what);
+  if (const NetnsName* name = netns.name())
+    TRY_WRAP(forget_netns_link(store, name->str(), host_name), what);
+  return {};
+}
+
+Status release_attachments(const StateStore& store, const std::vector<std::string>& owners) {
+  std::set<std::string> gone(owners.begin(), owners.end());
+  for (const auto& n : TRY(store.list(kNetworkKind))) {
+    auto record = TRY(store.read(kNetworkKind, n));
+    if (!record) continue;
+    auto& attachments = (*record)["attachments"];
+    auto size = attachments.size();
+    for (auto it = attachments.begin(); it != attachments.end();) {
+      if (gone.contains(it->value("owner", "")))
+        it = attachments.erase(it);
+      else
+        ++it;
+    }
+    if (attachments.size() != size) TRY(store.write(kNetworkKind, n, *record));
+  }
+  return {};
+}
+
+}  // namespace contain::engine
