@@ -146,6 +146,14 @@ Result<Port> attach_to_bridge(const BridgeAttachSpec& spec) {
   auto store = TRY(StateStore::lock());
   auto host = TRY_WRAP(kernel::NetlinkSocket::open(), what);
   auto bridge = TRY_WRAP(find_bridge(host, spec.bridge), what);
+  // Its addresses are managed: an address set by hand could collide with the pool.
+  if (bridge.alias.starts_with(kNetworkAliasPrefix)) {
+    std::string network = bridge.alias.substr(kNetworkAliasPrefix.size());
+    return fail(Error::failed(
+        fmt::format("{}: it belongs to network {}; use 'contain network attach {} {}'", what,
+                    network, network, spec.netns.name() ? spec.netns.name()->str() : "NS"),
+        EBUSY));
+  }
   auto netns = TRY_WRAP(spec.netns.open(), what);
   auto inside = TRY_WRAP(kernel::NetlinkSocket::open_in(netns.get()), what);
   IfName peer = spec.ifname ? *spec.ifname : TRY_WRAP(next_free_ifname(inside), what);

@@ -25,6 +25,8 @@ expect_fail 1 'network "nope" does not exist' -- contain network inspect nope
 expect_fail 1 'network "nope" does not exist' -- contain network delete nope
 expect_fail 1 'bridge ghost does not exist' -- contain bridge delete ghost
 expect_fail 1 'it belongs to network web' -- contain bridge delete cn-web
+expect_fail 1 "belongs to network web; use 'contain network attach web ns1'" -- \
+  contain bridge attach cn-web ns1 --addr 192.0.2.9/24
 expect_fail 1 'link lo is not a bridge' -- contain bridge attach lo ns1 --addr 192.0.2.9/24
 assert_eq "$before" "$(kernel_state)" "kernel state after refused commands"
 
