@@ -160,11 +160,104 @@ Error child_error(std::string message, const kernel::ChildError& report) {
   return error;
 }
 
+// While a foreground command runs, signals sent to us go to it. Those the
+// terminal sends (SI_KERNEL) reached its whole foreground process group
+// already, the command included, and are not doubled. The handlers are in
+// place before the command exists; a signal that comes before its pidfd is
+// known is passed on as soon as it is.
+volatile sig_atomic_t g_forward_pidfd = -1;
+volatile sig_atomic_t g_pending_signal = 0;
+void forward_signal(int sig, siginfo_t* info, void*) {
+  if (info && info->si_code == SI_KERNEL) return;
+  if (g_forward_pidfd >= 0)
+    ::syscall(SYS_pidfd_send_signal, g_forward_pidfd, sig, nullptr, 0);
+  else
+    g_pending_signal = sig;
+}
+
+class SignalForwarding {
+ public:
+  SignalForwarding() {
+    struct sigaction forward {};
+    forward.sa_sigaction = forward_signal;
+    forward.sa_flags = SA_SIGINFO | SA_RESTART;
+    for (int i = 0; i < 4; ++i) ::sigaction(kSignals[i], &forward, &old_[i]);
+  }
+  SignalForwarding(const SignalForwarding&) = delete;
+  SignalForwarding& operator=(const SignalForwarding&) = delete;
+  ~SignalForwarding() {
+    g_forward_pidfd = -1;
+    g_pending_signal = 0;
+    for (int i = 0; i < 4; ++i) ::sigaction(kSignals[i], &old_[i], nullptr);
+  }
+  void forward_to(int pidfd) {
+    g_forward_pidfd = pidfd;
+    if (int sig = g_pending_signal) ::syscall(SYS_pidfd_send_signal, pidfd, sig, nullptr, 0);
+  }
+
+ private:
+  static constexpr int kSignals[4] = {SIGINT, SIGQUIT, SIGTERM, SIGHUP};
+  struct sigaction old_[4];
+};
+
+// A foreground command on a terminal gets the terminal: its process group
+// becomes the foreground one, as a shell does for a job, and we take it back
+// when the command is done.
+class TerminalHandoff {
+ public:
+  TerminalHandoff() {
+    if (::isatty(STDIN_FILENO) && ::tcgetpgrp(STDIN_FILENO) == ::getpgrp()) fd_ = STDIN_FILENO;
+  }
+  TerminalHandoff(const TerminalHandoff&) = delete;
+  TerminalHandoff& operator=(const TerminalHandoff&) = delete;
+  ~TerminalHandoff() {
+    if (!given_) return;
+    // We are a background group now: taking the terminal back raises SIGTTOU
+    // unless it is blocked.
+    sigset_t ttou, old;
+    sigemptyset(&ttou);
+    sigaddset(&ttou, SIGTTOU);
+    ::sigprocmask(SIG_BLOCK, &ttou, &old);
+    ::tcsetpgrp(fd_, ::getpgrp());
+    ::sigprocmask(SIG_SETMASK, &old, nullptr);
+  }
+  bool active() const { return fd_ >= 0; }
+  // Both sides call setpgid, so it holds whoever runs first.
+  void give_to(pid_t pid) {
+    if (fd_ < 0) return;
+    ::setpgid(pid, pid);
+    given_ = ::tcsetpgrp(fd_, pid) == 0;
+  }
+
+ private:
+  int fd_ = -1;
+  bool given_ = false;
+};
+
+int wait_for(pid_t pid) {
+  int status = 0;
+  while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+  }
+  return kernel::shell_status(status);
+}
+
 struct Started {
   pid_t pid = 0;
   UniqueFd pidfd;
   std::uint64_t start_time = 0;
 };
+
+Status record_started(const ContainerName& name, const Started& started) {
+  pid_t self = ::getpid();
+  auto self_start = kernel::process_start_time(self).value_or(0);
+  return update_record(name, [&](json& r) {
+    r["status"] = "running";
+    r["pid"] = started.pid;
+    r["pid_start"] = started.start_time;
+    r["monitor_pid"] = self;
+    r["monitor_start"] = self_start;
+  });
+}
 
 struct Stdio {
   int in = -1, out = -1, err = -1;
@@ -183,7 +276,9 @@ std::vector<char*> c_strings(const std::vector<std::string>& strings) {
 //   3. configure the network from outside, through the child's pidfd;
 //   4. tell the child the network is ready;
 //   5. read its report: EOF means exec succeeded, a frame says what failed.
-Result<Started> start_process(const ContainerSpec& spec, Stdio stdio) {
+Result<Started> start_process(const ContainerSpec& spec, Stdio stdio,
+                              SignalForwarding* forwarding = nullptr,
+                              TerminalHandoff* terminal = nullptr) {
   std::string what = fmt::format("start container {}", quote(spec.name.str()));
   std::vector<char*> argv = c_strings(spec.command);
   std::vector<char*> envp = c_strings(spec.environment);
@@ -206,6 +301,7 @@ Result<Started> start_process(const ContainerSpec& spec, Stdio stdio) {
   plan.argv = argv.data();
   plan.envp = envp.data();
   plan.init = spec.init;
+  plan.own_process_group = terminal && terminal->active();
   plan.stdin_fd = stdio.in;
   plan.stdout_fd = stdio.out;
   plan.stderr_fd = stdio.err;
@@ -217,6 +313,8 @@ Result<Started> start_process(const ContainerSpec& spec, Stdio stdio) {
 
   // Parent again. Until the command runs, failing means killing and reaping the child.
   child_end.reset();
+  if (forwarding) forwarding->forward_to(cloned.pidfd.get());
+  if (terminal) terminal->give_to(cloned.pid);
   pid_t pid = cloned.pid;
   Undo undo;
   undo.add([&] {
@@ -224,6 +322,11 @@ Result<Started> start_process(const ContainerSpec& spec, Stdio stdio) {
     while (::waitpid(pid, nullptr, 0) < 0 && errno == EINTR) {
     }
   });
+  Started started;
+  started.start_time = kernel::process_start_time(pid).value_or(0);
+  started.pid = pid;
+  // Recorded before the command runs, so that whoever it tells it is up finds it.
+  TRY_WRAP(record_started(spec.name, started), what);
   // (Managed networks attach here, through cloned.pidfd, before the go.)
   // If the child already failed, the send fails with EPIPE; its report says why.
   [[maybe_unused]] auto sent = ::send(parent_end.get(), &detail::kNetworkReady, 1, MSG_NOSIGNAL);
@@ -231,49 +334,11 @@ Result<Started> start_process(const ContainerSpec& spec, Stdio stdio) {
   if (kernel::read_child_error(parent_end.get(), report)) {
     return fail(child_error(fmt::format("{}: {}", what, report.what), report));
   }
-  Started started;
-  started.start_time = kernel::process_start_time(pid).value_or(0);
-  started.pid = pid;
   started.pidfd = std::move(cloned.pidfd);
   undo.commit();
   return started;
 }
 
-Status record_started(const ContainerName& name, const Started& started) {
-  pid_t self = ::getpid();
-  auto self_start = kernel::process_start_time(self).value_or(0);
-  return update_record(name, [&](json& r) {
-    r["status"] = "running";
-    r["pid"] = started.pid;
-    r["pid_start"] = started.start_time;
-    r["monitor_pid"] = self;
-    r["monitor_start"] = self_start;
-  });
-}
-
-// While we wait for a command, signals sent to us go to it. Those the terminal
-// sends (SI_KERNEL) reached its whole foreground process group already, the
-// command included, and are not doubled.
-int g_forward_pidfd = -1;
-void forward_signal(int sig, siginfo_t* info, void*) {
-  if (info && info->si_code == SI_KERNEL) return;
-  if (g_forward_pidfd >= 0) ::syscall(SYS_pidfd_send_signal, g_forward_pidfd, sig, nullptr, 0);
-}
-
-int wait_forwarding_signals(pid_t pid, int pidfd) {
-  static const int forwarded[] = {SIGINT, SIGQUIT, SIGTERM, SIGHUP};
-  struct sigaction forward {}, old[4];
-  forward.sa_sigaction = forward_signal;
-  forward.sa_flags = SA_SIGINFO | SA_RESTART;
-  g_forward_pidfd = pidfd;
-  for (int i = 0; i < 4; ++i) ::sigaction(forwarded[i], &forward, &old[i]);
-  int status = 0;
-  while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
-  }
-  g_forward_pidfd = -1;
-  for (int i = 0; i < 4; ++i) ::sigaction(forwarded[i], &old[i], nullptr);
-  return kernel::shell_status(status);
-}
 
 // What the monitor tells `contain run -d` once the command runs (or why not).
 struct MonitorReport {
@@ -295,14 +360,11 @@ struct MonitorReport {
 
   MonitorReport report;
   auto started = start_process(spec, {null_fd, log_fd, log_fd});
-  Status recorded;
-  if (started) recorded = record_started(spec.name, *started);
-  if (!started || !recorded) {
-    const Error& e = started ? recorded.error() : started.error();
+  if (!started) {
+    const Error& e = started.error();
     report.err = e.code();
     report.exit_code = e.exit_code();
     std::snprintf(report.message, sizeof report.message, "%s", e.message().c_str());
-    if (started) (void)kernel::signal_pidfd(started->pidfd.get(), SIGKILL);
     remove_record(spec.name);
     [[maybe_unused]] auto n = ::write(report_fd, &report, sizeof report);
     ::_exit(1);
@@ -312,10 +374,7 @@ struct MonitorReport {
   ::close(report_fd);
   ::close(log_fd);
 
-  int status = 0;
-  while (::waitpid(started->pid, &status, 0) < 0 && errno == EINTR) {
-  }
-  int code = kernel::shell_status(status);
+  int code = wait_for(started->pid);
   (void)update_record(spec.name, [&](json& r) {
     r["status"] = "exited";
     r["exit_code"] = code;
@@ -331,9 +390,10 @@ Result<int> run_container(ContainerSpec spec) {
   TRY(reserve_name(spec));
   Undo undo;
   undo.add([&] { remove_record(spec.name); });
-  auto started = TRY(start_process(spec, {}));
-  TRY(record_started(spec.name, started));
-  return wait_forwarding_signals(started.pid, started.pidfd.get());
+  SignalForwarding forwarding;
+  TerminalHandoff terminal;
+  auto started = TRY(start_process(spec, {}, &forwarding, &terminal));
+  return wait_for(started.pid);
 }
 
 Result<std::string> run_container_detached(ContainerSpec spec) {
@@ -425,6 +485,8 @@ Result<int> exec_in_container(const ContainerName& name, const std::vector<std::
   auto pidfd = kernel::open_pidfd(pid);
   // The pidfd pins the process: checked after opening, the pid cannot have been reused.
   if (!pidfd || !is_running(r)) return not_running();
+  SignalForwarding forwarding;
+  TerminalHandoff terminal;
   std::string root_path = fmt::format("/proc/{}/root", pid);
   UniqueFd root(::open(root_path.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
   if (!root) return fail(Error::system(fmt::format("{}: open {}", what, root_path)));
@@ -447,6 +509,11 @@ Result<int> exec_in_container(const ContainerName& name, const std::vector<std::
     kernel::ChildError e;
     parent_end.reset();
     for (int sig = 1; sig < NSIG; ++sig) ::signal(sig, SIG_DFL);
+    char go = 0;
+    if (terminal.active()) ::setpgid(0, 0);
+    // The parent hands over the terminal, then says go.
+    while (::recv(child_end.get(), &go, 1, 0) < 0 && errno == EINTR) {
+    }
     ::prctl(PR_SET_PDEATHSIG, SIGKILL);
     if (!kernel::join_namespaces(pidfd->get(), pid,
                                  CLONE_NEWNS | CLONE_NEWNET | CLONE_NEWUTS | CLONE_NEWIPC |
@@ -467,13 +534,15 @@ Result<int> exec_in_container(const ContainerName& name, const std::vector<std::
     kernel::child_exit_with(child_end.get(), e);
   }
   child_end.reset();
+  forwarding.forward_to(cloned.pidfd.get());
+  terminal.give_to(cloned.pid);
+  [[maybe_unused]] auto sent = ::send(parent_end.get(), &detail::kNetworkReady, 1, MSG_NOSIGNAL);
   kernel::ChildError report;
   if (kernel::read_child_error(parent_end.get(), report)) {
-    while (::waitpid(cloned.pid, nullptr, 0) < 0 && errno == EINTR) {
-    }
+    wait_for(cloned.pid);
     return fail(child_error(fmt::format("{}: {}", what, report.what), report));
   }
-  return wait_forwarding_signals(cloned.pid, cloned.pidfd.get());
+  return wait_for(cloned.pid);
 }
 
 namespace {

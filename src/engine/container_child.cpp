@@ -39,6 +39,14 @@ bool reset_signals(const ChildPlan&, ChildError& e) {
   return true;
 }
 
+// Session: an interactive command owns the terminal (the parent hands it over),
+// so that a shell's job control finds its own group in the foreground and
+// Ctrl-C reaches the command, not us.
+bool process_group(const ChildPlan& plan, ChildError& e) {
+  if (plan.own_process_group && ::setpgid(0, 0) < 0) return e.fail("create a process group");
+  return true;
+}
+
 // Detached containers write to their log file and read nothing.
 bool redirect_stdio(const ChildPlan& plan, ChildError& e) {
   const int fds[3] = {plan.stdin_fd, plan.stdout_fd, plan.stderr_fd};
@@ -95,7 +103,7 @@ bool working_directory(const ChildPlan& plan, ChildError& e) {
 }
 
 using Stage = bool (*)(const ChildPlan&, ChildError&);
-constexpr Stage kStages[] = {reset_signals, redirect_stdio, join_named_netns, private_mounts,
+constexpr Stage kStages[] = {reset_signals, process_group, redirect_stdio, join_named_netns, private_mounts,
                              file_system,   hostname,       loopback,         wait_for_network,
                              working_directory};
 

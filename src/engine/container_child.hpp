@@ -17,6 +17,9 @@ struct ChildPlan {
   char* const* argv = nullptr;
   char* const* envp = nullptr;
   bool init = false;  // our minimal init as PID 1, the command as PID 2
+  // On a terminal, the container gets a process group of its own that the
+  // parent makes the terminal's foreground group before the go.
+  bool own_process_group = false;
   int stdin_fd = -1, stdout_fd = -1, stderr_fd = -1;  // -1: inherited
 };
 
