@@ -38,6 +38,10 @@ assert_contains "$(contain exec web -- ps -eo pid=,args=)" "1 sh -c echo started
 rc=0; contain exec web -- sh -c 'exit 5' || rc=$?
 assert_eq 5 "$rc" "exit code through exec"
 expect_fail 127 'no-such-command: command not found' -- contain exec web -- no-such-command
+rc=0
+out=$(printf 'echo in-$(hostname)\nexit 4\n' | script -qec "$CONTAIN exec web -- sh" /dev/null) || rc=$?
+assert_contains "$out" "in-web" "interactive shell through exec"
+assert_eq 4 "$rc" "exit code of an interactive exec"
 
 step "logs -f follows until the container ends; stop sends SIGTERM"
 contain logs -f web > followed &

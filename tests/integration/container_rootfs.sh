@@ -5,7 +5,7 @@
 step "a rootfs with nothing but a static busybox"
 mkdir -p rootfs/bin
 cp "$(command -v busybox)" rootfs/bin/busybox
-for applet in sh ls cat echo hostname ps mount touch id readlink; do ln -s busybox rootfs/bin/$applet; done
+for applet in sh ls cat echo hostname ps mount touch id readlink sleep; do ln -s busybox rootfs/bin/$applet; done
 echo host-only > host-secret
 
 step "/ is the rootfs; the host's files are not visible"
@@ -39,6 +39,13 @@ assert_eq "/bin" "$(contain run --rootfs rootfs -w /bin -- sh -c pwd)" "-w"
 rc=0; contain run --rootfs rootfs -- sh -c 'exit 9' || rc=$?
 assert_eq 9 "$rc" "exit code"
 expect_fail 127 'bash: command not found' -- contain run --rootfs rootfs -- bash
+
+step "exec into a detached rootfs container joins its root"
+contain run -d --name boxed --rootfs rootfs -w /bin -- sleep 1000 >/dev/null
+assert_eq "bin dev proc sys" "$(contain exec boxed -- ls / | xargs)" "/ through exec"
+assert_eq "/bin" "$(contain exec boxed -- sh -c pwd)" "working directory through exec"
+expect_fail 1 'No such file or directory' -- contain exec boxed -- cat /tmp/host-secret
+contain rm -f boxed
 
 step "the host sees none of the container's mounts"
 assert_eq "" "$(findmnt -rno TARGET | grep rootfs || true)" "mounts under the rootfs on the host"
