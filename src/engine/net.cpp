@@ -118,11 +118,6 @@ Status delete_netns(const std::vector<NetnsName>& names) {
           ENOENT));
   }
   auto host = TRY_WRAP(kernel::NetlinkSocket::open(), "delete network namespaces");
-  // Subscribe before removing anything, so that no notification is missed.
-  nl_socket_disable_seq_check(host.get());
-  nl_socket_set_buffer_size(host.get(), 4 << 20, 0);
-  TRY(host.check(nl_socket_add_membership(host.get(), RTNLGRP_LINK), "watch link changes"));
-
   std::vector<json> records;
   std::set<int> recorded;
   for (const auto& name : names) {
@@ -136,6 +131,12 @@ Status delete_netns(const std::vector<NetnsName>& names) {
     for (const auto& l : links)
       if (recorded.contains(l.ifindex) && l.alias.starts_with(kAliasPrefix))
         pending.insert(l.ifindex);
+  }
+  if (!pending.empty()) {
+    // Subscribe before removing anything, so that no notification is missed.
+    nl_socket_disable_seq_check(host.get());
+    nl_socket_set_buffer_size(host.get(), 4 << 20, 0);
+    TRY(host.check(nl_socket_add_membership(host.get(), RTNLGRP_LINK), "watch link changes"));
   }
   for (const auto& name : names) {
     TRY(kernel::remove_netns(name));
