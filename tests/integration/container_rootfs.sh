@@ -10,8 +10,8 @@ echo host-only > host-secret
 
 step "/ is the rootfs; the host's files are not visible"
 assert_eq "bin dev proc sys" "$(contain run --rootfs rootfs -- ls / | xargs)" "entries of /"
-expect_fail 1 'No such file or directory' -- contain run --rootfs rootfs -- cat /tmp/host-secret
-rc=0; contain run --rootfs rootfs -- ls /tmp /etc /usr >/dev/null 2>&1 || rc=$?
+expect_fail 1 'No such file or directory' -- contain run --rootfs rootfs -- cat "$PWD/host-secret"
+rc=0; contain run --rootfs rootfs -- ls "$PWD" /etc /usr >/dev/null 2>&1 || rc=$?
 [[ $rc -ne 0 ]] || die "host directories are visible in the rootfs"
 # No path leads back to the old root: it was detached after pivot_root.
 assert_eq "/ /dev /dev/full /dev/null /dev/pts /dev/random /dev/shm /dev/tty /dev/urandom /dev/zero /proc /sys" \
@@ -44,7 +44,7 @@ step "exec into a detached rootfs container joins its root"
 contain run -d --name boxed --rootfs rootfs -w /bin -- sleep 1000 >/dev/null
 assert_eq "bin dev proc sys" "$(contain exec boxed -- ls / | xargs)" "/ through exec"
 assert_eq "/bin" "$(contain exec boxed -- sh -c pwd)" "working directory through exec"
-expect_fail 1 'No such file or directory' -- contain exec boxed -- cat /tmp/host-secret
+expect_fail 1 'No such file or directory' -- contain exec boxed -- cat "$PWD/host-secret"
 contain rm -f boxed
 
 step "the host sees none of the container's mounts"

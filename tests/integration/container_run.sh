@@ -34,9 +34,9 @@ ipcrm -q "$queue"
 
 step "a tmpfs mounted inside is invisible outside"
 mkdir -p inner
-out=$(contain run -- sh -c 'mount -t tmpfs inner-fs /tmp/inner && touch /tmp/inner/made-inside && findmnt -no FSTYPE /tmp/inner')
+out=$(contain run -- sh -c "mount -t tmpfs inner-fs $PWD/inner && touch $PWD/inner/made-inside && findmnt -no FSTYPE $PWD/inner")
 assert_eq tmpfs "$out" "mount seen inside"
-assert_eq "" "$(findmnt -no FSTYPE /tmp/inner || true)" "mount seen outside"
+assert_eq "" "$(findmnt -no FSTYPE "$PWD/inner" || true)" "mount seen outside"
 [[ ! -e inner/made-inside ]] || die "a file written to the container's tmpfs reached the host"
 rmdir inner
 
@@ -54,13 +54,13 @@ rc=0; contain run --init -- sh -c 'kill -KILL $$' || rc=$?
 assert_eq 137 "$rc" "command killed by SIGKILL under --init"
 expect_fail 127 'no-such-command: command not found' -- contain run -- no-such-command
 echo data > plain && chmod 644 plain
-expect_fail 126 '/tmp/plain: cannot execute: Permission denied' -- contain run -- /tmp/plain
+expect_fail 126 "$PWD/plain: cannot execute: Permission denied" -- contain run -- "$PWD/plain"
 rm plain
 
 step "SIGTERM, SIGINT and SIGHUP sent to contain reach the command"
 for sig in TERM INT HUP; do
   mkfifo ready
-  "$CONTAIN" run -- sh -c "trap 'exit 40' $sig; echo ready > /tmp/ready; sleep 100 & wait" &
+  "$CONTAIN" run -- sh -c "trap 'exit 40' $sig; echo ready > $PWD/ready; sleep 100 & wait" &
   pid=$!
   read -t 10 _ < ready
   kill -$sig $pid
@@ -91,7 +91,7 @@ rm exec.trace
 
 step "a foreground container is listed while it runs and leaves nothing behind"
 mkfifo ready go
-"$CONTAIN" run --name fg -- sh -c 'echo > /tmp/ready; read _ < /tmp/go' &
+"$CONTAIN" run --name fg -- sh -c "echo > $PWD/ready; read _ < $PWD/go" &
 read -t 10 _ < ready
 assert_contains "$(contain ps)" "fg " "ps while it runs"
 echo > go
