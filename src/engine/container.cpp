@@ -245,6 +245,7 @@ struct Started {
   pid_t pid = 0;
   UniqueFd pidfd;
   std::uint64_t start_time = 0;
+  UniqueFd sync;  // the parent's end of the sync socket, if the report is read later
 };
 
 Status record_started(const ContainerName& name, const Started& started) {
@@ -276,9 +277,12 @@ std::vector<char*> c_strings(const std::vector<std::string>& strings) {
 //   3. configure the network from outside, through the child's pidfd;
 //   4. tell the child the network is ready;
 //   5. read its report: EOF means exec succeeded, a frame says what failed.
+// A foreground caller skips step 5 (`report_later`): it waits for the exit
+// anyway and then reads the report from Started::sync, which saves a wake-up
+// between clone and exec.
 Result<Started> start_process(const ContainerSpec& spec, Stdio stdio,
                               SignalForwarding* forwarding = nullptr,
-                              TerminalHandoff* terminal = nullptr) {
+                              TerminalHandoff* terminal = nullptr, bool report_later = false) {
   std::string what = fmt::format("start container {}", quote(spec.name.str()));
   std::vector<char*> argv = c_strings(spec.command);
   std::vector<char*> envp = c_strings(spec.environment);
@@ -331,9 +335,10 @@ Result<Started> start_process(const ContainerSpec& spec, Stdio stdio,
   // If the child already failed, the send fails with EPIPE; its report says why.
   [[maybe_unused]] auto sent = ::send(parent_end.get(), &detail::kNetworkReady, 1, MSG_NOSIGNAL);
   kernel::ChildError report;
-  if (kernel::read_child_error(parent_end.get(), report)) {
+  if (report_later)
+    started.sync = std::move(parent_end);
+  else if (kernel::read_child_error(parent_end.get(), report))
     return fail(child_error(fmt::format("{}: {}", what, report.what), report));
-  }
   started.pidfd = std::move(cloned.pidfd);
   undo.commit();
   return started;
@@ -392,8 +397,14 @@ Result<int> run_container(ContainerSpec spec) {
   undo.add([&] { remove_record(spec.name); });
   SignalForwarding forwarding;
   TerminalHandoff terminal;
-  auto started = TRY(start_process(spec, {}, &forwarding, &terminal));
-  return wait_for(started.pid);
+  auto started = TRY(start_process(spec, {}, &forwarding, &terminal, /*report_later=*/true));
+  int status = wait_for(started.pid);
+  // Every holder of the child's end is gone now: this read does not block.
+  kernel::ChildError report;
+  if (kernel::read_child_error(started.sync.get(), report))
+    return fail(child_error(
+        fmt::format("start container {}: {}", quote(spec.name.str()), report.what), report));
+  return status;
 }
 
 Result<std::string> run_container_detached(ContainerSpec spec) {

@@ -15,8 +15,8 @@
 #include <poll.h>
 #include <sys/syscall.h>
 
-#include <fstream>
-#include <sstream>
+#include <cstdio>
+#include <cstdlib>
 
 #include "core/unique_fd.hpp"
 
@@ -176,19 +176,25 @@ Result<bool> wait_pidfd(int pidfd, int timeout_ms) {
 }
 
 std::optional<std::uint64_t> process_start_time(pid_t pid) {
-  std::ifstream in(fmt::format("/proc/{}/stat", pid));
-  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  // The command name (field 2) may hold spaces and parentheses: skip to the last ')'.
-  auto close = text.rfind(')');
-  if (close == std::string::npos) return std::nullopt;
-  std::istringstream fields(text.substr(close + 2));
-  std::string field;
-  // Fields 3.. follow; the start time is field 22.
-  for (int i = 3; i <= 22; ++i) {
-    if (!(fields >> field)) return std::nullopt;
-    if (i == 3 && field == "Z") return std::nullopt;  // a zombie has finished
+  char path[64], text[1024];
+  std::snprintf(path, sizeof path, "/proc/%d/stat", pid);
+  UniqueFd fd(::open(path, O_RDONLY | O_CLOEXEC));
+  if (!fd) return std::nullopt;
+  ssize_t n = ::read(fd.get(), text, sizeof text - 1);
+  if (n <= 0) return std::nullopt;
+  text[n] = '\0';
+  // The command name (field 2) may hold spaces and parentheses: fields 3.. follow the last ')'.
+  const char* p = std::strrchr(text, ')');
+  if (!p) return std::nullopt;
+  ++p;
+  for (int field = 3; field <= 22; ++field) {
+    while (*p == ' ') ++p;
+    if (!*p) return std::nullopt;
+    if (field == 3 && *p == 'Z') return std::nullopt;  // a zombie has finished
+    if (field == 22) return std::strtoull(p, nullptr, 10);
+    while (*p && *p != ' ') ++p;
   }
-  return std::stoull(field);
+  return std::nullopt;
 }
 
 bool process_alive(pid_t pid, std::uint64_t start_time) {
