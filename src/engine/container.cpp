@@ -356,9 +356,20 @@ struct MonitorReport {
 // The monitor: in its own session, the container's parent. Starts it, says so,
 // waits for it, records how it ended.
 [[noreturn]] void run_monitor(const ContainerSpec& spec, int log_fd, int report_fd) {
-  // Our own stdio must not hold the caller's pipes or terminal open.
-  int null_fd = ::open("/dev/null", O_RDWR | O_CLOEXEC);
+  // Nothing of the caller's may stay open here (its pipes, its terminal): a
+  // caller reading our output until EOF would otherwise wait for the container.
+  // We keep the log (3), the report pipe (4) and /dev/null (5), CLOEXEC.
+  // (Through descriptors above 100 first, so that no dup3 overwrites another.)
+  int high_log = ::fcntl(log_fd, F_DUPFD_CLOEXEC, 100);
+  int high_report = ::fcntl(report_fd, F_DUPFD_CLOEXEC, 100);
+  int high_null = ::fcntl(::open("/dev/null", O_RDWR | O_CLOEXEC), F_DUPFD_CLOEXEC, 100);
+  log_fd = ::dup3(high_log, 3, O_CLOEXEC);
+  report_fd = ::dup3(high_report, 4, O_CLOEXEC);
+  int null_fd = ::dup3(high_null, 5, O_CLOEXEC);
+  ::close_range(6, ~0U, 0);
   for (int fd = 0; fd < 3; ++fd) ::dup2(null_fd, fd);
+  // Nor its working directory: the container's paths are all absolute.
+  [[maybe_unused]] int rc = ::chdir("/");
   ::signal(SIGHUP, SIG_IGN);
   ::signal(SIGINT, SIG_IGN);
   ::signal(SIGPIPE, SIG_IGN);

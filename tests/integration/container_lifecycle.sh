@@ -3,6 +3,7 @@
 . "$TESTS_SUPPORT/lib.sh"
 
 step "run -d prints the id once the command has started"
+exec 7>held-by-caller
 id=$(contain run -d --name web -e GREETING=hello -w /tmp -- \
   sh -c 'echo started; trap "echo stopping; exit 0" TERM; sleep 1000 & wait')
 [[ $id =~ ^[0-9a-f]{64}$ ]] || die "id [$id] is not 64 hex digits"
@@ -18,6 +19,11 @@ step "the monitor is in its own session, not our child"
 monitor=$(jq -r .monitor_pid /run/contain/containers/web)
 [[ $(ps -o sid= -p "$monitor" | xargs) != "$(ps -o sid= -p $$ | xargs)" ]] || die "the monitor is in our session"
 [[ $(ps -o ppid= -p "$monitor" | xargs) != "$$" ]] || die "the monitor is our child"
+exec 7>&-
+assert_eq "" "$(ls -l /proc/$monitor/fd /proc/$pid/fd | grep held-by-caller || true)" \
+  "descriptors of the caller kept by the monitor or the container"
+assert_eq "/" "$(readlink /proc/$monitor/cwd)" "monitor's working directory"
+rm held-by-caller
 assert_eq "$monitor" "$(ps -o ppid= -p "$pid" | xargs)" "container's parent"
 
 step "a name in use is refused"
