@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <cctype>
+
 namespace contain {
 
 namespace {
@@ -58,6 +60,22 @@ Result<IfName> IfName::parse(std::string_view text) {
     if (is_space_or_control(c)) return bad("it contains white space or a control character");
   }
   return IfName(std::string(text));
+}
+
+Result<NetworkName> NetworkName::parse(std::string_view text) {
+  auto bad = [&](std::string_view why) {
+    return fail(Error::usage(fmt::format("network name {} is invalid: {}", quote(text), why)));
+  };
+  if (text.empty()) return bad("it is empty; give a name such as \"web\"");
+  if (text.size() > kMaxLength)
+    return bad(fmt::format("it is {} bytes long, the limit is {} (its bridge is cn-NAME)",
+                           text.size(), kMaxLength));
+  if (text == "." || text == "..") return bad("\".\" and \"..\" are not names; choose another");
+  for (unsigned char c : text) {
+    bool ok = std::isalnum(c) || c == '-' || c == '_' || c == '.';
+    if (!ok) return bad("use only letters, digits, '-', '_' or '.'");
+  }
+  return NetworkName(std::string(text));
 }
 
 }  // namespace contain

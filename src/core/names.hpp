@@ -37,6 +37,22 @@ class IfName {
   std::string value_;
 };
 
+// A managed network's name. Its bridge is "cn-NAME", so the name is at most 12
+// bytes of letters, digits, '-', '_' and '.'.
+class NetworkName {
+ public:
+  static constexpr std::size_t kMaxLength = 12;
+  static Result<NetworkName> parse(std::string_view text);
+  const std::string& str() const { return value_; }
+  // The interface name of the network's bridge.
+  std::string bridge() const { return "cn-" + value_; }
+  auto operator<=>(const NetworkName&) const = default;
+
+ private:
+  explicit NetworkName(std::string value) : value_(std::move(value)) {}
+  std::string value_;
+};
+
 // Quotes a user-supplied string for an error message, escaping what does not print.
 std::string quote(std::string_view text);
 

@@ -52,6 +52,15 @@ Status add_address(const NetlinkSocket& sock, int ifindex, const Cidr& cidr) {
                     fmt::format("add address {}", cidr.str()));
 }
 
+Result<NlMsgPtr> build_add_address_request(int ifindex, const Cidr& cidr) {
+  auto addr = TRY(make_addr(ifindex, cidr));
+  if (!cidr.address().is_v4()) rtnl_addr_set_flags(addr.get(), IFA_F_NODAD);
+  nl_msg* msg = nullptr;
+  if (int rc = rtnl_addr_build_add_request(addr.get(), NLM_F_CREATE | NLM_F_EXCL, &msg); rc < 0)
+    return fail(Error::failed(fmt::format("build address {}: {}", cidr.str(), nl_geterror(rc))));
+  return NlMsgPtr(msg);
+}
+
 Status delete_address(const NetlinkSocket& sock, int ifindex, const Cidr& cidr) {
   auto addr = TRY(make_addr(ifindex, cidr));
   return sock.check(rtnl_addr_delete(sock.get(), addr.get(), 0),

@@ -5,6 +5,7 @@
 
 #include "core/error.hpp"
 #include "core/ip.hpp"
+#include "kernel/libnl.hpp"
 #include "kernel/netlink.hpp"
 
 namespace contain::kernel {
@@ -21,6 +22,8 @@ Result<std::vector<AddressInfo>> list_addresses(const NetlinkSocket& sock);
 // bridges of our own making, and duplicate detection would keep the address
 // unusable ("tentative") for about a second.
 Status add_address(const NetlinkSocket& sock, int ifindex, const Cidr& cidr);
+// The RTM_NEWADDR message add_address sends (for pipelined batches and tests).
+Result<NlMsgPtr> build_add_address_request(int ifindex, const Cidr& cidr);
 Status delete_address(const NetlinkSocket& sock, int ifindex, const Cidr& cidr);
 
 }  // namespace contain::kernel

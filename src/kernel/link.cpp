@@ -4,6 +4,7 @@
 #include <net/if.h>
 #include <linux/netlink.h>
 #include <linux/rtnetlink.h>
+#include <netlink/attr.h>
 #include <netlink/route/link/veth.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -63,6 +64,7 @@ Result<NlMsgPtr> build_veth_request(const VethRequest& request) {
   rtnl_link_set_name(peer.get(), request.peer.c_str());
   if (request.peer_netns_fd >= 0) rtnl_link_set_ns_fd(peer.get(), request.peer_netns_fd);
   if (request.up) rtnl_link_set_flags(link.get(), IFF_UP);
+  if (request.master > 0) rtnl_link_set_master(link.get(), request.master);
   nl_msg* msg = nullptr;
   if (int rc = rtnl_link_build_add_request(link.get(), NLM_F_CREATE | NLM_F_EXCL, &msg); rc < 0)
     return fail(Error::failed(fmt::format("build veth request: {}", nl_geterror(rc))));
@@ -75,6 +77,34 @@ Status create_veth(const NetlinkSocket& sock, const VethRequest& request) {
   return sock.check(nl_send_sync(sock.get(), msg.release()),
                     fmt::format("create veth pair {} <-> {}", request.name.str(),
                                 request.peer.str()));
+}
+
+Status create_bridge(const NetlinkSocket& sock, const IfName& name) {
+  LinkPtr link(rtnl_link_alloc());
+  if (!link) return fail(Error::system("allocate a bridge", ENOMEM));
+  if (int rc = rtnl_link_set_type(link.get(), "bridge"); rc < 0)
+    return fail(Error::failed(fmt::format("create bridge {}: {}", name.str(), nl_geterror(rc))));
+  rtnl_link_set_name(link.get(), name.c_str());
+  rtnl_link_set_flags(link.get(), IFF_UP);
+  return sock.check(rtnl_link_add(sock.get(), link.get(), NLM_F_CREATE | NLM_F_EXCL),
+                    fmt::format("create bridge {}", name.str()));
+}
+
+Result<NlMsgPtr> build_link_change_request(const LinkChange& change) {
+  NlMsgPtr msg(nlmsg_alloc_simple(RTM_SETLINK, 0));
+  if (!msg) return fail(Error::system("allocate a netlink message", ENOMEM));
+  ifinfomsg ifi{};
+  ifi.ifi_family = AF_UNSPEC;
+  ifi.ifi_index = change.ifindex;
+  if (change.up) {
+    ifi.ifi_flags = IFF_UP;
+    ifi.ifi_change = IFF_UP;
+  }
+  bool ok = nlmsg_append(msg.get(), &ifi, sizeof ifi, NLMSG_ALIGNTO) == 0;
+  if (ok && change.ifindex == 0) ok = nla_put_string(msg.get(), IFLA_IFNAME, change.name.c_str()) == 0;
+  if (ok && change.alias) ok = nla_put_string(msg.get(), IFLA_IFALIAS, change.alias->c_str()) == 0;
+  if (!ok) return fail(Error::failed("build link change request: message too large"));
+  return msg;
 }
 
 namespace {

@@ -37,10 +37,28 @@ struct VethRequest {
   IfName peer;           // the end created in peer_netns_fd
   int peer_netns_fd = -1;
   bool up = true;        // bring this end up in the same request
+  // Enslave this end to the bridge with this ifindex in the same request (0: none).
+  // The kernel accepts IFLA_MASTER in a creating RTM_NEWLINK; it does not
+  // accept IFLA_IFALIAS there, so the alias is a separate request.
+  int master = 0;
 };
 Status create_veth(const NetlinkSocket& sock, const VethRequest& request);
 // The RTM_NEWLINK message create_veth sends (exposed for round-trip tests).
 Result<NlMsgPtr> build_veth_request(const VethRequest& request);
+
+// A Linux bridge, created up (no STP, default forward delay).
+Status create_bridge(const NetlinkSocket& sock, const IfName& name);
+
+// A change to an existing link, found by ifindex or, when ifindex is 0, by name.
+// Only what is set is changed.
+struct LinkChange {
+  int ifindex = 0;
+  std::string name;
+  bool up = false;
+  std::optional<std::string> alias;
+};
+// The RTM_SETLINK message for it (for pipelined batches and round-trip tests).
+Result<NlMsgPtr> build_link_change_request(const LinkChange& change);
 
 Status set_link_alias(const NetlinkSocket& sock, int ifindex, std::string_view alias);
 Status set_link_up(const NetlinkSocket& sock, int ifindex);

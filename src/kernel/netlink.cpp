@@ -21,23 +21,9 @@ namespace {
 int capture_error(struct sockaddr_nl*, struct nlmsgerr* err, void* arg) {
   auto* last = static_cast<NetlinkLastError*>(arg);
   last->error = -err->error;
-  last->extack.clear();
   // libnl hands us nlmsg_data(header): step back to the header to read the TLVs.
-  auto* header = reinterpret_cast<nlmsghdr*>(reinterpret_cast<char*>(err) - NLMSG_HDRLEN);
-  if (!(header->nlmsg_flags & NLM_F_ACK_TLVS)) return NL_STOP;
-  std::size_t offset = NLMSG_HDRLEN + sizeof(nlmsgerr);
-  if (!(header->nlmsg_flags & NLM_F_CAPPED)) offset += err->msg.nlmsg_len - NLMSG_HDRLEN;
-  while (offset + sizeof(nlattr) <= header->nlmsg_len) {
-    auto* attr = reinterpret_cast<nlattr*>(reinterpret_cast<char*>(header) + offset);
-    if (attr->nla_len < sizeof(nlattr) || offset + attr->nla_len > header->nlmsg_len) break;
-    if ((attr->nla_type & NLA_TYPE_MASK) == NLMSGERR_ATTR_MSG) {
-      const char* text = reinterpret_cast<const char*>(attr) + NLA_HDRLEN;
-      std::size_t length = attr->nla_len - NLA_HDRLEN;
-      last->extack.assign(text, strnlen(text, length));
-      break;
-    }
-    offset += NLA_ALIGN(attr->nla_len);
-  }
+  last->extack = extended_ack_text(
+      reinterpret_cast<const nlmsghdr*>(reinterpret_cast<const char*>(err) - NLMSG_HDRLEN));
   return NL_STOP;
 }
 
@@ -59,6 +45,24 @@ int errno_of(int nl_code) {
 }
 
 }  // namespace
+
+std::string extended_ack_text(const nlmsghdr* header) {
+  if (!(header->nlmsg_flags & NLM_F_ACK_TLVS)) return {};
+  auto* err = static_cast<const nlmsgerr*>(NLMSG_DATA(header));
+  std::size_t offset = NLMSG_HDRLEN + sizeof(nlmsgerr);
+  if (!(header->nlmsg_flags & NLM_F_CAPPED)) offset += err->msg.nlmsg_len - NLMSG_HDRLEN;
+  while (offset + sizeof(nlattr) <= header->nlmsg_len) {
+    auto* attr = reinterpret_cast<const nlattr*>(reinterpret_cast<const char*>(header) + offset);
+    if (attr->nla_len < sizeof(nlattr) || offset + attr->nla_len > header->nlmsg_len) break;
+    if ((attr->nla_type & NLA_TYPE_MASK) == NLMSGERR_ATTR_MSG) {
+      const char* text = reinterpret_cast<const char*>(attr) + NLA_HDRLEN;
+      std::size_t length = attr->nla_len - NLA_HDRLEN;
+      return std::string(text, strnlen(text, length));
+    }
+    offset += NLA_ALIGN(attr->nla_len);
+  }
+  return {};
+}
 
 Result<NetlinkSocket> NetlinkSocket::open() {
   NetlinkSocket s;

@@ -9,6 +9,7 @@
 #include "core/error.hpp"
 
 struct nl_sock;
+struct nlmsghdr;
 
 namespace contain::kernel {
 
@@ -17,6 +18,9 @@ struct NetlinkLastError {
   int error = 0;
   std::string extack;
 };
+
+// The kernel's extended-ack message in an NLMSG_ERROR reply, empty if none.
+std::string extended_ack_text(const nlmsghdr* error_reply);
 
 class NetlinkSocket {
  public:

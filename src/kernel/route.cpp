@@ -36,7 +36,9 @@ Result<std::vector<RouteInfo>> list_routes(const NetlinkSocket& sock) {
   return out;
 }
 
-Status add_default_route(const NetlinkSocket& sock, const IpAddress& gateway, int ifindex) {
+namespace {
+
+Result<RoutePtr> make_default_route(const IpAddress& gateway, int ifindex) {
   RoutePtr route(rtnl_route_alloc());
   NlAddrPtr dst(nl_addr_build(gateway.family(), nullptr, 0));
   NlAddrPtr gw(nl_addr_build(gateway.family(), gateway.bytes(), gateway.size()));
@@ -53,6 +55,22 @@ Status add_default_route(const NetlinkSocket& sock, const IpAddress& gateway, in
   rtnl_route_nh_set_gateway(hop, gw.get());
   if (ifindex > 0) rtnl_route_nh_set_ifindex(hop, ifindex);
   rtnl_route_add_nexthop(route.get(), hop);  // the route owns the hop from here
+  return route;
+}
+
+}  // namespace
+
+Result<NlMsgPtr> build_default_route_request(const IpAddress& gateway, int ifindex) {
+  auto route = TRY(make_default_route(gateway, ifindex));
+  nl_msg* msg = nullptr;
+  if (int rc = rtnl_route_build_add_request(route.get(), NLM_F_CREATE | NLM_F_EXCL, &msg); rc < 0)
+    return fail(Error::failed(
+        fmt::format("build default route via {}: {}", gateway.str(), nl_geterror(rc))));
+  return NlMsgPtr(msg);
+}
+
+Status add_default_route(const NetlinkSocket& sock, const IpAddress& gateway, int ifindex) {
+  auto route = TRY(make_default_route(gateway, ifindex));
   return sock.check(rtnl_route_add(sock.get(), route.get(), NLM_F_CREATE | NLM_F_EXCL),
                     fmt::format("add default route via {}", gateway.str()));
 }

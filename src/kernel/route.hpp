@@ -6,6 +6,7 @@
 
 #include "core/error.hpp"
 #include "core/ip.hpp"
+#include "kernel/libnl.hpp"
 #include "kernel/netlink.hpp"
 
 namespace contain::kernel {
@@ -24,5 +25,8 @@ Result<std::vector<RouteInfo>> list_routes(const NetlinkSocket& sock);
 
 // A default route through `gateway` (on link `ifindex`, 0 to let the kernel pick).
 Status add_default_route(const NetlinkSocket& sock, const IpAddress& gateway, int ifindex);
+
+// The RTM_NEWROUTE message add_default_route sends (for pipelined batches and tests).
+Result<NlMsgPtr> build_default_route_request(const IpAddress& gateway, int ifindex);
 
 }  // namespace contain::kernel

@@ -1,0 +1,149 @@
+// contain network ...: managed networks with address management.
+#include <fmt/format.h>
+
+#include "cli/app.hpp"
+#include "engine/network.hpp"
+
+namespace contain::cli {
+
+namespace {
+
+using nlohmann::json;
+
+json network_json(const engine::NetworkInfo& n) {
+  json attachments = json::array();
+  for (const auto& a : n.attachments)
+    attachments.push_back({{"namespace", a.netns.empty() ? json(nullptr) : json(a.netns)},
+                           {"owner", a.owner},
+                           {"interface", a.ifname},
+                           {"host", a.host},
+                           {"address", Cidr(a.ip, a.prefix).str()}});
+  return {{"name", n.name},       {"bridge", n.bridge},   {"subnet", n.subnet.str()},
+          {"gateway", n.gateway.str()}, {"nat", n.nat}, {"isolated", n.isolated},
+          {"attachments", attachments}};
+}
+
+constexpr const char* kNetworkJsonShape =
+    "{\"name\", \"bridge\", \"subnet\", \"gateway\", \"nat\", \"isolated\", \"attachments\": "
+    "[{\"namespace\", \"owner\", \"interface\", \"host\", \"address\"}]}";
+
+void add_network_commands(Commands& commands) {
+  CLI::App* network = commands.app().add_subcommand(
+      "network", "Managed networks: a bridge, a gateway, an address pool, NAT and isolation");
+  network->require_subcommand(1);
+  {
+    auto* sub = network->add_subcommand("create", "Create a managed network");
+    struct Options {
+      std::string name, subnet, gateway;
+      bool no_nat = false;
+    };
+    auto o = std::make_shared<Options>();
+    sub->add_option("NAME", o->name, "Network name (at most 12 bytes; its bridge is cn-NAME)")
+        ->required();
+    sub->add_option("--subnet", o->subnet, "Subnet (CIDR), IPv4 or IPv6")->required();
+    sub->add_option("--gateway", o->gateway, "Gateway address (default: the first usable one)");
+    sub->add_flag("--no-nat", o->no_nat, "Do not NAT the network to the outside");
+    commands.on(sub, "network create", [o]() -> Result<int> {
+      engine::NetworkSpec spec{TRY(NetworkName::parse(o->name)), TRY(Cidr::parse(o->subnet)), {},
+                               !o->no_nat};
+      spec.gateway = TRY(parse_optional<IpAddress>(o->gateway, IpAddress::parse));
+      TRY(engine::create_network(spec));
+      return 0;
+    });
+  }
+  {
+    auto* sub = network->add_subcommand("delete", "Delete a managed network");
+    auto name = std::make_shared<std::string>();
+    auto force = std::make_shared<bool>(false);
+    sub->add_option("NAME", *name, "Network name")->required();
+    sub->add_flag("--force", *force, "Detach everything attached first");
+    commands.on(sub, "network delete", [name, force]() -> Result<int> {
+      TRY(engine::delete_network(TRY(NetworkName::parse(*name)), *force));
+      return 0;
+    });
+  }
+  {
+    auto* sub = network->add_subcommand(
+        "attach", "Attach a namespace: an address from the pool, a default route via the gateway");
+    struct Options {
+      std::string name, netns, ip, ifname;
+    };
+    auto o = std::make_shared<Options>();
+    sub->add_option("NAME", o->name, "Network name")->required();
+    sub->add_option("NS", o->netns, "Namespace name")->required();
+    sub->add_option("--ip", o->ip, "A static address instead of the next free one");
+    sub->add_option("--ifname", o->ifname, "Interface name inside (default eth0, else next free ethN)");
+    sub->footer("Prints the address given, as CIDR.");
+    commands.on(sub, "network attach", [o]() -> Result<int> {
+      auto name = TRY(NetworkName::parse(o->name));
+      auto netns = engine::NetnsRef::named(TRY(NetnsName::parse(o->netns)));
+      auto ip = TRY(parse_optional<IpAddress>(o->ip, IpAddress::parse));
+      auto ifname = TRY(parse_optional<IfName>(o->ifname, IfName::parse));
+      auto a = TRY(engine::attach_to_network(name, netns, ip, ifname));
+      fmt::print("{}\n", Cidr(a.ip, a.prefix).str());
+      return 0;
+    });
+  }
+  {
+    auto* sub = network->add_subcommand("detach", "Detach a namespace and release its address");
+    auto name = std::make_shared<std::string>();
+    auto netns = std::make_shared<std::string>();
+    sub->add_option("NAME", *name, "Network name")->required();
+    sub->add_option("NS", *netns, "Namespace name")->required();
+    commands.on(sub, "network detach", [name, netns]() -> Result<int> {
+      auto n = TRY(NetworkName::parse(*name));
+      auto ns = engine::NetnsRef::named(TRY(NetnsName::parse(*netns)));
+      TRY(engine::detach_from_network(n, ns));
+      return 0;
+    });
+  }
+  {
+    auto* sub = network->add_subcommand("list", "List managed networks");
+    auto as_json = std::make_shared<bool>(false);
+    sub->add_flag("--json", *as_json, std::string("Print JSON: [") + kNetworkJsonShape + "]");
+    commands.on(sub, "network list", [as_json]() -> Result<int> {
+      auto list = TRY(engine::list_networks());
+      if (*as_json) {
+        json out = json::array();
+        for (const auto& n : list) out.push_back(network_json(n));
+        print_json(out);
+        return 0;
+      }
+      std::vector<std::vector<std::string>> rows;
+      for (const auto& n : list)
+        rows.push_back({n.name, n.subnet.str(), n.gateway.str(), n.bridge, n.nat ? "yes" : "no",
+                        std::to_string(n.attachments.size())});
+      print_table({"NAME", "SUBNET", "GATEWAY", "BRIDGE", "NAT", "ATTACHED"}, rows);
+      return 0;
+    }, {.privileged = false});
+  }
+  {
+    auto* sub = network->add_subcommand("inspect", "Show a network and its attachments");
+    auto name = std::make_shared<std::string>();
+    auto as_json = std::make_shared<bool>(false);
+    sub->add_option("NAME", *name, "Network name")->required();
+    sub->add_flag("--json", *as_json, std::string("Print JSON: ") + kNetworkJsonShape);
+    commands.on(sub, "network inspect", [name, as_json]() -> Result<int> {
+      auto n = TRY(engine::inspect_network(TRY(NetworkName::parse(*name))));
+      if (*as_json) {
+        print_json(network_json(n));
+        return 0;
+      }
+      fmt::print("network {}\nsubnet {}  gateway {}  bridge {}  nat {}  isolated {}\n", n.name,
+                 n.subnet.str(), n.gateway.str(), n.bridge, n.nat ? "yes" : "no",
+                 n.isolated ? "yes" : "no");
+      std::vector<std::vector<std::string>> rows;
+      for (const auto& a : n.attachments)
+        rows.push_back({a.netns.empty() ? a.owner : a.netns, a.ifname,
+                        Cidr(a.ip, a.prefix).str(), a.host});
+      print_table({"NAMESPACE", "INTERFACE", "ADDRESS", "HOST-END"}, rows);
+      return 0;
+    }, {.privileged = false});
+  }
+}
+
+CommandGroup network_group{"network", 30, add_network_commands};
+
+}  // namespace
+
+}  // namespace contain::cli

@@ -1,0 +1,210 @@
+#include "engine/bridge.hpp"
+
+#include <fmt/format.h>
+
+#include <map>
+
+#include "core/undo.hpp"
+#include "engine/records.hpp"
+#include "engine/state.hpp"
+#include "kernel/addr.hpp"
+#include "kernel/link.hpp"
+#include "kernel/netns.hpp"
+
+namespace contain::engine {
+
+using nlohmann::json;
+
+namespace {
+
+constexpr std::string_view kNetworkAliasPrefix = "contain:network/";
+
+Result<kernel::LinkInfo> find_bridge(const kernel::NetlinkSocket& host, const IfName& name) {
+  auto link = kernel::get_link(host, name.str());
+  if (!link) {
+    if (link.error().code() == ENOENT || link.error().code() == ENODEV)
+      return fail(Error::failed(
+          fmt::format("bridge {} does not exist (create it with 'contain bridge create {}')",
+                      name.str(), name.str()),
+          ENOENT));
+    return fail(std::move(link).error());
+  }
+  if (link->kind != "bridge")
+    return fail(Error::failed(
+        fmt::format("link {} is not a bridge (it is a {})", name.str(),
+                    link->kind.empty() ? "device" : link->kind),
+        EINVAL));
+  return link;
+}
+
+}  // namespace
+
+Status create_bridge(const IfName& name, const std::optional<Cidr>& address) {
+  std::string what = fmt::format("create bridge {}", name.str());
+  auto store = TRY(StateStore::lock());
+  auto host = TRY_WRAP(kernel::NetlinkSocket::open(), what);
+  if (kernel::get_link(host, name.str()))
+    return fail(Error::failed(
+        fmt::format("{}: a link named {} already exists (choose another name)", what, name.str()),
+        EEXIST));
+  Undo undo;
+  TRY_WRAP(store.write(kBridgeKind, name.str(), json{{"name", name.str()}, {"created", true}}),
+           what);
+  undo.add([&] { (void)store.remove(kBridgeKind, name.str()); });
+  TRY(kernel::create_bridge(host, name));
+  auto link = TRY_WRAP(kernel::get_link(host, name.str()), what);
+  undo.add([&host, ifindex = link.ifindex] { (void)kernel::delete_link(host, ifindex); });
+  TRY_WRAP(kernel::set_link_alias(host, link.ifindex, owner_alias("bridge/" + name.str())), what);
+  if (address) TRY_WRAP(kernel::add_address(host, link.ifindex, *address), what);
+  undo.commit();
+  return {};
+}
+
+Status delete_bridge(const IfName& name, bool force) {
+  std::string what = fmt::format("delete bridge {}", name.str());
+  auto store = TRY(StateStore::lock());
+  auto host = TRY_WRAP(kernel::NetlinkSocket::open(), what);
+  auto link = TRY_WRAP(find_bridge(host, name), what);
+  auto record = TRY(store.read(kBridgeKind, name.str()));
+  if (link.alias.starts_with(kNetworkAliasPrefix) && !force)
+    return fail(Error::failed(
+        fmt::format("{}: it belongs to network {}; use 'contain network delete {}'", what,
+                    link.alias.substr(kNetworkAliasPrefix.size()),
+                    link.alias.substr(kNetworkAliasPrefix.size())),
+        EBUSY));
+  if (!record && !force)
+    return fail(Error::failed(
+        fmt::format("{}: contain did not create it; use --force to delete it anyway", what),
+        EPERM));
+  TRY(kernel::delete_link(host, link.ifindex));
+  TRY(store.remove(kBridgeKind, name.str()));
+  return {};
+}
+
+Result<std::vector<BridgeInfo>> list_bridges() {
+  auto store = StateStore::reader();
+  auto host = TRY(kernel::NetlinkSocket::open());
+  auto links = TRY(kernel::list_links(host));
+  auto addresses = TRY(kernel::list_addresses(host));
+  // Which namespace and interface each recorded host end leads to.
+  std::map<std::string, std::pair<std::string, std::string>> ends;
+  for (const auto& ns : TRY(store.list(kNetnsKind))) {
+    auto record = store.read(kNetnsKind, ns);
+    if (!record || !*record) continue;
+    for (const auto& l : (**record).value("links", json::array()))
+      ends[l.value("name", "")] = {ns, l.value("peer", "")};
+  }
+  for (const auto& net : TRY(store.list(kNetworkKind))) {
+    auto record = store.read(kNetworkKind, net);
+    if (!record || !*record) continue;
+    for (const auto& a : (**record).value("attachments", json::array()))
+      if (!ends.contains(a.value("host", "")))
+        ends[a.value("host", "")] = {a.value("netns", a.value("owner", "")), a.value("ifname", "")};
+  }
+  std::vector<BridgeInfo> out;
+  for (const auto& l : links) {
+    if (l.kind != "bridge") continue;
+    BridgeInfo b;
+    b.name = l.name;
+    b.managed = l.alias.starts_with(kAliasPrefix);
+    if (l.alias.starts_with(kNetworkAliasPrefix))
+      b.network = l.alias.substr(kNetworkAliasPrefix.size());
+    for (const auto& a : addresses)
+      if (a.ifindex == l.ifindex) b.addresses.push_back(a.cidr);
+    for (const auto& p : links) {
+      if (p.master != l.ifindex) continue;
+      BridgePort port{p.name, "", ""};
+      if (auto it = ends.find(p.name); it != ends.end())
+        std::tie(port.netns, port.ifname) = it->second;
+      b.ports.push_back(std::move(port));
+    }
+    out.push_back(std::move(b));
+  }
+  return out;
+}
+
+Result<Port> attach_to_bridge(const BridgeAttachSpec& spec) {
+  std::string what =
+      fmt::format("attach {} to bridge {}", spec.netns.describe(), spec.bridge.str());
+  if (spec.gateway && spec.gateway->family() != spec.address.family())
+    return fail(Error::usage(fmt::format("{}: gateway {} and address {} are not the same family",
+                                         what, spec.gateway->str(), spec.address.str())));
+  auto store = TRY(StateStore::lock());
+  auto host = TRY_WRAP(kernel::NetlinkSocket::open(), what);
+  auto bridge = TRY_WRAP(find_bridge(host, spec.bridge), what);
+  auto netns = TRY_WRAP(spec.netns.open(), what);
+  auto inside = TRY_WRAP(kernel::NetlinkSocket::open_in(netns.get()), what);
+  IfName peer = spec.ifname ? *spec.ifname : TRY_WRAP(next_free_ifname(inside), what);
+  if (spec.ifname) TRY_WRAP(check_ifname_free(inside, peer, spec.netns.describe()), what);
+  IfName host_name = generate_host_ifname();
+
+  // Recorded before the veth exists, so `net delete` and `gc` know about it.
+  Undo undo;
+  if (const NetnsName* name = spec.netns.name()) {
+    json before = TRY(load_netns_record(store, *name));
+    json record = before;
+    record["links"].push_back({{"name", host_name.str()}, {"ifindex", 0}, {"peer", peer.str()},
+                               {"kind", "veth"}, {"bridge", spec.bridge.str()},
+                               {"address", spec.address.str()}});
+    TRY_WRAP(save_netns_record(store, *name, record), what);
+    undo.add([&store, name, before] { (void)save_netns_record(store, *name, before); });
+  }
+  PortRequest request{spec.netns.owner(), netns.get(), &inside, bridge.ifindex, host_name, peer,
+                      spec.address, spec.gateway, false};
+  auto results = TRY_WRAP(create_ports(host, {request}), what);
+  undo.commit();
+  return Port{spec.bridge.str(), host_name.str(), results[0].host_ifindex, peer.str(),
+              spec.address};
+}
+
+Result<std::vector<Port>> create_bridged_netns(const IfName& bridge_name,
+                                               const std::vector<BridgedNetns>& namespaces) {
+  std::string what = fmt::format("create {} namespaces on bridge {}", namespaces.size(),
+                                 bridge_name.str());
+  auto store = TRY(StateStore::lock());
+  auto host = TRY_WRAP(kernel::NetlinkSocket::open(), what);
+  auto bridge = TRY_WRAP(find_bridge(host, bridge_name), what);
+  for (const auto& n : namespaces)
+    if (kernel::netns_exists(n.name))
+      return fail(Error::failed(fmt::format("{}: namespace {} already exists", what,
+                                            quote(n.name.str())), EEXIST));
+
+  std::vector<NetnsName> made;
+  Undo undo;
+  undo.add([&] {
+    for (const auto& n : made) {
+      (void)kernel::remove_netns(n);
+      (void)store.remove(kNetnsKind, n.str());
+    }
+  });
+  std::vector<UniqueFd> fds;
+  std::vector<kernel::NetlinkSocket> sockets;
+  std::vector<PortRequest> requests;
+  fds.reserve(namespaces.size());
+  sockets.reserve(namespaces.size());
+  for (const auto& n : namespaces) {
+    IfName host_name = generate_host_ifname();
+    IfName peer = *IfName::parse("eth0");
+    json record{{"name", n.name.str()},
+                {"created", true},
+                {"links", json::array({{{"name", host_name.str()}, {"ifindex", 0},
+                                        {"peer", peer.str()}, {"kind", "veth"},
+                                        {"bridge", bridge_name.str()},
+                                        {"address", n.address ? n.address->str() : ""}}})}};
+    TRY_WRAP(store.write(kNetnsKind, n.name.str(), record), what);
+    made.push_back(n.name);
+    fds.push_back(TRY_WRAP(kernel::create_netns(n.name), what));
+    sockets.push_back(TRY_WRAP(kernel::NetlinkSocket::open_in(fds.back().get()), what));
+    requests.push_back({"netns/" + n.name.str(), fds.back().get(), &sockets.back(),
+                        bridge.ifindex, host_name, peer, n.address, n.gateway, true});
+  }
+  TRY_WRAP(create_ports(host, requests), what);
+  undo.commit();
+  std::vector<Port> ports;
+  for (std::size_t i = 0; i < requests.size(); ++i)
+    ports.push_back({bridge_name.str(), requests[i].host.str(), 0, "eth0",
+                     namespaces[i].address});
+  return ports;
+}
+
+}  // namespace contain::engine

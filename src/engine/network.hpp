@@ -1,0 +1,78 @@
+// Managed networks: a bridge "cn-NAME" carrying the gateway address, an address
+// pool (IPAM, model/ipam.hpp) and the intent for NAT and isolation. Records live
+// in /run/contain/network/NAME:
+//   {"name", "subnet", "gateway", "bridge", "nat": bool, "isolated": true,
+//    "attachments": [{"owner", "netns" (name or null), "ifname", "host", "ip"}]}
+// Every function takes the state lock, so concurrent commands see consistent
+// records and never hand out one address twice.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/error.hpp"
+#include "core/ip.hpp"
+#include "core/names.hpp"
+#include "engine/ports.hpp"
+#include "engine/state.hpp"
+
+namespace contain::engine {
+
+struct NetworkSpec {
+  NetworkName name;
+  Cidr subnet;
+  std::optional<IpAddress> gateway;  // default: the first usable address
+  bool nat = true;                   // intent; programmed by the NAT code
+};
+
+struct Attachment {
+  std::string network;
+  std::string owner;   // "netns/NAME" or what a NetnsRef::from_fd was given
+  std::string netns;   // the namespace name, "" for an fd reference
+  std::string ifname;  // inside the namespace
+  std::string host;    // the host end on the bridge
+  IpAddress ip;
+  int prefix = 0;
+  IpAddress gateway;
+};
+
+struct NetworkInfo {
+  std::string name;
+  std::string bridge;
+  Cidr subnet;
+  IpAddress gateway;
+  bool nat = true;
+  bool isolated = true;
+  std::vector<Attachment> attachments;
+};
+
+// Creates the bridge with the gateway address and the record. Refuses a subnet
+// that overlaps another managed network or an address on the host, naming it.
+// (Hook for NAT/isolation: program it at the end of create_network, remove it
+// at the start of delete_network.)
+Result<NetworkInfo> create_network(const NetworkSpec& spec);
+
+// Refused while anything is attached unless `force`, which detaches everything
+// first. Removes the bridge and the record.
+Status delete_network(const NetworkName& name, bool force);
+
+Result<std::vector<NetworkInfo>> list_networks();
+Result<NetworkInfo> inspect_network(const NetworkName& name);
+
+// Attaches a namespace (by name, or an open fd for a container) with `ip` or the
+// next free address of the pool, an interface named `ifname` (default eth0, else
+// the next free ethN) and a default route via the gateway. A namespace is
+// attached to a network at most once.
+Result<Attachment> attach_to_network(const NetworkName& network, const NetnsRef& netns,
+                                     std::optional<IpAddress> ip, std::optional<IfName> ifname);
+
+// Removes the interface (deleting the host end takes the namespace end along)
+// and releases the address. A namespace that is already gone is just released.
+Status detach_from_network(const NetworkName& network, const NetnsRef& netns);
+
+// Releases, in the records of the networks, every attachment whose owner is
+// one of `owners` (used when namespaces are deleted; the caller holds the lock).
+Status release_attachments(const StateStore& store, const std::vector<std::string>& owners);
+
+}  // namespace contain::engine

@@ -1,0 +1,86 @@
+#include "model/ipam.hpp"
+
+#include <fmt/format.h>
+
+#include "core/names.hpp"
+
+namespace contain::model {
+
+Result<AddressPool> AddressPool::create(const Cidr& subnet, std::optional<IpAddress> gateway) {
+  if (subnet.address() != subnet.network())
+    return fail(Error::usage(fmt::format(
+        "subnet {} has host bits set: did you mean {}?", subnet.str(), subnet.subnet().str())));
+  int max_prefix = subnet.address().is_v4() ? 30 : 126;
+  if (subnet.prefix() > max_prefix)
+    return fail(Error::usage(fmt::format(
+        "subnet {} is too small: it needs room for a gateway and an address, use a /{} or larger",
+        subnet.str(), max_prefix)));
+  AddressPool pool(subnet, IpAddress());
+  if (gateway) {
+    if (gateway->family() != subnet.family() || !subnet.contains(*gateway))
+      return fail(Error::usage(fmt::format("gateway {} is not inside subnet {}", gateway->str(),
+                                           subnet.str())));
+    if (*gateway == subnet.network() || (subnet.address().is_v4() && *gateway == subnet.last()))
+      return fail(Error::usage(fmt::format(
+          "gateway {} is the {} address of subnet {}; choose a host address", gateway->str(),
+          *gateway == subnet.network() ? "network" : "broadcast", subnet.str())));
+    pool.gateway_ = *gateway;
+  } else {
+    pool.gateway_ = IpAddress::from_value(subnet.family(), subnet.network().value() + 1);
+  }
+  return pool;
+}
+
+bool AddressPool::reserved(const IpAddress& ip) const {
+  if (ip == subnet_.network() || ip == gateway_) return true;
+  return subnet_.address().is_v4() && ip == subnet_.last();
+}
+
+Result<IpAddress> AddressPool::allocate(const std::set<IpAddress>& taken,
+                                        std::string_view network) const {
+  // Only as many candidates as there are taken and reserved addresses can be
+  // refused, so this loop is short even in an IPv6 /64.
+  auto first = subnet_.network().value();
+  auto last = subnet_.last().value();
+  for (auto v = first + 1; v <= last && v > first; ++v) {
+    IpAddress ip = IpAddress::from_value(subnet_.family(), v);
+    if (reserved(ip) || taken.contains(ip)) continue;
+    return ip;
+  }
+  return fail(Error::failed(fmt::format(
+      "network {}: no free address left in {} ({} in use); detach something or create a larger "
+      "network",
+      quote(network), subnet_.str(), taken.size())));
+}
+
+Status AddressPool::check_static(const IpAddress& ip, const std::set<IpAddress>& taken,
+                                 std::string_view network) const {
+  if (ip.family() != subnet_.family() || !subnet_.contains(ip))
+    return fail(Error::usage(fmt::format("address {} is not inside subnet {} of network {}",
+                                         ip.str(), subnet_.str(), quote(network))));
+  if (ip == subnet_.network())
+    return fail(Error::usage(fmt::format(
+        "address {} is the network address of {}; choose a host address", ip.str(),
+        subnet_.str())));
+  if (subnet_.address().is_v4() && ip == subnet_.last())
+    return fail(Error::usage(fmt::format(
+        "address {} is the broadcast address of {}; choose a host address", ip.str(),
+        subnet_.str())));
+  if (ip == gateway_)
+    return fail(Error::usage(fmt::format(
+        "address {} is the gateway of network {}; choose another", ip.str(), quote(network))));
+  if (taken.contains(ip))
+    return fail(Error::failed(fmt::format(
+        "address {} is already in use on network {} (see 'contain network inspect {}')",
+        ip.str(), quote(network), network)));
+  return {};
+}
+
+std::optional<ExistingSubnet> find_overlap(const Cidr& subnet,
+                                           const std::vector<ExistingSubnet>& existing) {
+  for (const auto& e : existing)
+    if (e.subnet.overlaps(subnet)) return e;
+  return std::nullopt;
+}
+
+}  // namespace contain::model

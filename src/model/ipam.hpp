@@ -1,0 +1,56 @@
+// Address management for managed networks: pure decisions, no syscalls. The
+// engine keeps the addresses in use in the network's state record and asks
+// these functions, under the state lock, which address to hand out next.
+#pragma once
+
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "core/error.hpp"
+#include "core/ip.hpp"
+
+namespace contain::model {
+
+// A subnet with its gateway. IPv4: the network and broadcast addresses are
+// never handed out. IPv6: the subnet-router anycast address (host bits zero)
+// is never handed out; there is no broadcast.
+class AddressPool {
+ public:
+  // Validates the subnet (host bits clear, room for a gateway and at least one
+  // more address) and the gateway (default: the first usable address).
+  static Result<AddressPool> create(const Cidr& subnet, std::optional<IpAddress> gateway);
+
+  const Cidr& subnet() const { return subnet_; }
+  const IpAddress& gateway() const { return gateway_; }
+  // The gateway with the subnet's prefix, as it is put on the bridge.
+  Cidr gateway_cidr() const { return Cidr(gateway_, subnet_.prefix()); }
+  // An address with the subnet's prefix, as it is put in a namespace.
+  Cidr with_prefix(const IpAddress& ip) const { return Cidr(ip, subnet_.prefix()); }
+
+  // The lowest address that is neither reserved nor in `taken`. Fails (exit 1)
+  // when the pool is exhausted, naming the network.
+  Result<IpAddress> allocate(const std::set<IpAddress>& taken, std::string_view network) const;
+  // A static address: inside the subnet, not the network/gateway/broadcast, not taken.
+  Status check_static(const IpAddress& ip, const std::set<IpAddress>& taken,
+                      std::string_view network) const;
+
+ private:
+  AddressPool(Cidr subnet, IpAddress gateway) : subnet_(subnet), gateway_(gateway) {}
+  bool reserved(const IpAddress& ip) const;
+  Cidr subnet_;
+  IpAddress gateway_;
+};
+
+// Something a new subnet must not overlap: another managed network's subnet,
+// or an address already configured on the host.
+struct ExistingSubnet {
+  std::string owner;  // "network web", "address 192.0.2.1/24 on eth0"
+  Cidr subnet;
+};
+// The first of `existing` that overlaps `subnet`, if any.
+std::optional<ExistingSubnet> find_overlap(const Cidr& subnet,
+                                           const std::vector<ExistingSubnet>& existing);
+
+}  // namespace contain::model
