@@ -1,6 +1,8 @@
 #include "engine/container.hpp"
 
 #include <fcntl.h>
+#include <linux/rtnetlink.h>
+#include <netlink/socket.h>
 #include <fmt/chrono.h>
 #include <fmt/format.h>
 #include <poll.h>
@@ -22,8 +24,12 @@
 #include "core/undo.hpp"
 #include "core/unique_fd.hpp"
 #include "engine/container_child.hpp"
+#include "engine/net.hpp"
+#include "engine/network.hpp"
+#include "engine/records.hpp"
 #include "engine/state.hpp"
 #include "kernel/child.hpp"
+#include "kernel/link.hpp"
 #include "kernel/netns.hpp"
 #include "kernel/process.hpp"
 
@@ -122,11 +128,14 @@ void remove_record(const ContainerName& name) {
 
 // Host side, before anything is created: what this build cannot do yet.
 Status check_network_available(const ContainerSpec& spec) {
-  if (spec.network.kind == NetworkChoice::Kind::managed)
-    return fail(Error::failed(fmt::format(
-        "--network {}: managed networks (and with them --ip and -p) are not available yet in "
-        "this build; use --network none or --network netns:NAMESPACE",
-        quote(spec.network.name))));
+  if (!spec.ports.empty())
+    return fail(Error::failed(
+        "-p: published ports are not available yet in this build (they need the forwards of "
+        "'contain forward'); leave -p out"));
+  if (spec.network.kind == NetworkChoice::Kind::managed) {
+    auto name = TRY(NetworkName::parse(spec.network.name));
+    TRY_WRAP(inspect_network(name), "--network");
+  }
   if (spec.network.kind == NetworkChoice::Kind::netns) {
     auto ns = TRY(NetnsName::parse(spec.network.name));
     if (!kernel::netns_exists(ns))
@@ -241,17 +250,78 @@ int wait_for(pid_t pid) {
   return kernel::shell_status(status);
 }
 
+// A container's place on a managed network. We hold its network namespace
+// open until we are done: when the container exits, the namespace (and the
+// veth pair in it) goes only once we let go, after subscribing to the link's
+// removal, so teardown waits for the kernel's own batched cleanup instead of
+// racing it or deleting the veth one by one (~30 ms).
+struct NetworkAttachment {
+  std::optional<NetworkName> network;
+  std::string owner;  // "container/NAME"
+  std::string host;   // the host end on the bridge
+  IpAddress ip;
+  UniqueFd netns;
+};
+
+std::string container_owner(const ContainerName& name) { return "container/" + name.str(); }
+
+// Parent, host namespaces, after clone and before the go: the interface is born
+// inside the container's namespace (referenced by fd), addressed and routed.
+Result<NetworkAttachment> attach_container(const ContainerSpec& spec, int pidfd, pid_t pid) {
+  NetworkAttachment attachment;
+  if (spec.network.kind != NetworkChoice::Kind::managed) return attachment;
+  attachment.network = TRY(NetworkName::parse(spec.network.name));
+  attachment.owner = container_owner(spec.name);
+  attachment.netns = TRY(kernel::open_netns_of(pidfd, pid));
+  auto attached = TRY(attach_to_network(*attachment.network,
+                                        NetnsRef::from_fd(attachment.netns.get(), attachment.owner),
+                                        spec.ip, TRY(IfName::parse("eth0"))));
+  attachment.host = attached.host;
+  attachment.ip = attached.ip;
+  return attachment;
+}
+
+// After the container has exited: lets its namespace go, waits (bounded) until
+// the kernel has removed the host end with it, and frees the address.
+void release_container(NetworkAttachment& attachment) {
+  if (!attachment.network) return;
+  std::set<int> pending;
+  auto host = kernel::NetlinkSocket::open();
+  if (host) {
+    if (auto link = kernel::get_link(*host, attachment.host)) {
+      nl_socket_disable_seq_check(host->get());
+      nl_socket_set_buffer_size(host->get(), 1 << 20, 0);
+      if (nl_socket_add_membership(host->get(), RTNLGRP_LINK) == 0) pending.insert(link->ifindex);
+    }
+  }
+  attachment.netns.reset();
+  if (host && !pending.empty()) {
+    for (int ifindex : wait_for_links_gone(*host, pending, std::chrono::milliseconds(2000)))
+      (void)kernel::delete_link(*host, ifindex);
+  }
+  if (!detach_from_network(*attachment.network, NetnsRef::from_fd(-1, attachment.owner))) {
+    // The link went meanwhile, or the network: forget the address all the same.
+    if (auto store = StateStore::lock()) (void)release_attachments(*store, {attachment.owner});
+  }
+  attachment.network.reset();
+}
+
 struct Started {
   pid_t pid = 0;
   UniqueFd pidfd;
   std::uint64_t start_time = 0;
   UniqueFd sync;  // the parent's end of the sync socket, if the report is read later
+  NetworkAttachment network;
 };
 
 Status record_started(const ContainerName& name, const Started& started) {
   pid_t self = ::getpid();
   auto self_start = kernel::process_start_time(self).value_or(0);
   return update_record(name, [&](json& r) {
+    if (started.network.network) {
+      r["address"] = started.network.ip.str();
+      r["host_link"] = started.network.host;
+    }
     r["status"] = "running";
     r["pid"] = started.pid;
     r["pid_start"] = started.start_time;
@@ -329,9 +399,17 @@ Result<Started> start_process(const ContainerSpec& spec, Stdio stdio,
   Started started;
   started.start_time = kernel::process_start_time(pid).value_or(0);
   started.pid = pid;
+  // The network, configured from outside before the command starts.
+  started.network = TRY_WRAP(attach_container(spec, cloned.pidfd.get(), pid), what);
+  undo.add([&] {
+    // The namespace goes with its last process: end the child first.
+    (void)kernel::signal_pidfd(cloned.pidfd.get(), SIGKILL);
+    while (::waitpid(pid, nullptr, 0) < 0 && errno == EINTR) {
+    }
+    release_container(started.network);
+  });
   // Recorded before the command runs, so that whoever it tells it is up finds it.
   TRY_WRAP(record_started(spec.name, started), what);
-  // (Managed networks attach here, through cloned.pidfd, before the go.)
   // If the child already failed, the send fails with EPIPE; its report says why.
   [[maybe_unused]] auto sent = ::send(parent_end.get(), &detail::kNetworkReady, 1, MSG_NOSIGNAL);
   kernel::ChildError report;
@@ -391,6 +469,7 @@ struct MonitorReport {
   ::close(log_fd);
 
   int code = wait_for(started->pid);
+  release_container(started->network);
   (void)update_record(spec.name, [&](json& r) {
     r["status"] = "exited";
     r["exit_code"] = code;
@@ -410,6 +489,7 @@ Result<int> run_container(ContainerSpec spec) {
   TerminalHandoff terminal;
   auto started = TRY(start_process(spec, {}, &forwarding, &terminal, /*report_later=*/true));
   int status = wait_for(started.pid);
+  release_container(started.network);
   // Every holder of the child's end is gone now: this read does not block.
   kernel::ChildError report;
   if (kernel::read_child_error(started.sync.get(), report))
@@ -613,6 +693,8 @@ Status remove_container(const ContainerName& name, bool force) {
     TRY(end_container(name, r, -1));
   }
   auto store = TRY(StateStore::lock());
+  // Its monitor freed its address when it ended; if the monitor was killed, we do.
+  TRY(release_attachments(store, {container_owner(name)}));
   TRY(store.remove(kKind, name.str()));
   ::unlink(log_path(name.str()).c_str());
   ::rmdir(kLogDir);

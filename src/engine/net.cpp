@@ -45,6 +45,13 @@ std::vector<HostLink> host_links_of(const json& record) {
   return links;
 }
 
+Result<json> read_record(const StateStore& store, const NetnsName& name) {
+  auto record = TRY(store.read(kNetnsKind, name.str()));
+  return record ? std::move(*record) : json();
+}
+
+}  // namespace
+
 // Waits until none of `pending` (ifindexes on the host) exists any more, reading
 // RTM_DELLINK notifications on a socket subscribed before the namespaces were
 // removed. Returns the ones still present after `timeout`.
@@ -82,13 +89,6 @@ std::set<int> wait_for_links_gone(const kernel::NetlinkSocket& sock, std::set<in
   }
   return pending;
 }
-
-Result<json> read_record(const StateStore& store, const NetnsName& name) {
-  auto record = TRY(store.read(kNetnsKind, name.str()));
-  return record ? std::move(*record) : json();
-}
-
-}  // namespace
 
 Status create_netns(const NetnsName& name) {
   auto store = TRY(StateStore::lock());
