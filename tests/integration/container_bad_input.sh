@@ -22,7 +22,7 @@ expect_fail 2 'container name "a/b" is invalid' -- contain stop a/b
 
 step "networks that are not there"
 expect_fail 1 'network namespace "ghost" does not exist' -- contain run --network netns:ghost -- true
-expect_fail 1 'managed networks .* are not available yet' -- contain run --network mynet -- true
+expect_fail 1 'network "mynet" does not exist' -- contain run --network mynet -- true
 assert_eq "$before" "$(kernel_state)" "kernel state after refused commands"
 
 step "not root: a clear message, exit 1, nothing changed"

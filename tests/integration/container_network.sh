@@ -1,0 +1,47 @@
+# Containers on a managed network: addresses from the pool or --ip, talking to
+# each other and to the gateway; exec/ps/stop/rm; nothing left afterwards.
+. "$TESTS_SUPPORT/lib.sh"
+
+contain network create backend --subnet 10.89.0.0/24
+
+step "a foreground container gets an address, a default route and reaches the gateway"
+out=$(contain run --network backend -- sh -c 'ip -o -4 addr show dev eth0; ip route show default; ping -c1 -W2 10.89.0.1 >/dev/null && echo gateway-answers')
+assert_contains "$out" "inet 10.89.0.2/24" "address from the pool"
+assert_contains "$out" "default via 10.89.0.1 dev eth0" "default route"
+assert_contains "$out" "gateway-answers" "ping to the gateway"
+assert_eq "" "$(contain network inspect backend --json | jq -r '.attachments[]?.owner')" \
+  "attachments after the foreground container exited"
+assert_eq "cn-backend" "$(ip -o link show | awk -F': ' '$2 != "lo" {print $2}' | xargs)" \
+  "host links after it exited (the veth went with its namespace)"
+
+step "two detached containers talk to each other"
+contain run -d --name a --network backend -- sleep 1000 >/dev/null
+contain run -d --name b --network backend --ip 10.89.0.50 -- sleep 1000 >/dev/null
+assert_eq "10.89.0.2 10.89.0.50" \
+  "$(contain ps --json | jq -r 'sort_by(.name) | .[].address' | xargs)" "ps addresses"
+assert_eq "backend backend" "$(contain ps --json | jq -r '.[].network' | xargs)" "ps networks"
+contain exec a -- ping -c1 -W2 10.89.0.50 >/dev/null
+contain exec b -- ping -c1 -W2 10.89.0.2 >/dev/null
+assert_eq "container/a container/b" \
+  "$(contain network inspect backend --json | jq -r '.attachments[].owner' | sort | xargs)" "attachments"
+
+step "a taken address is refused, before anything is made"
+before=$(kernel_state)
+expect_fail 1 '10.89.0.50' -- contain run --network backend --ip 10.89.0.50 -- true
+assert_eq "$before" "$(kernel_state)" "kernel state after the refused run"
+
+step "stop frees the address at once; rm leaves nothing"
+contain stop --time 0 b
+assert_eq "container/a" "$(contain network inspect backend --json | jq -r '.attachments[].owner' | xargs)" \
+  "attachments after stop"
+contain run --network backend --ip 10.89.0.50 -- true
+contain rm b
+contain rm -f a
+assert_eq "[]" "$(contain network inspect backend --json | jq -c '.attachments')" "attachments after rm"
+assert_eq "cn-backend" "$(ip -o link show | awk -F': ' '$2 != "lo" {print $2}' | xargs)" "host links after rm"
+
+step "an unknown network is refused before anything is made"
+expect_fail 1 'network "nowhere" does not exist' -- contain run --network nowhere -- true
+expect_fail 1 '-p: published ports are not available yet' -- contain run --network backend -p 8080:80 -- true
+assert_eq "[]" "$(contain ps -a --json | jq -c .)" "containers"
+contain network delete backend
