@@ -751,4 +751,27 @@ Status read_logs(const ContainerName& name, bool follow,
   }
 }
 
+Result<std::vector<std::string>> collect_container_garbage(const StateStore& store) {
+  std::vector<std::string> done;
+  for (const auto& name : TRY(store.list(kKind))) {
+    auto record = TRY(store.read(kKind, name));
+    if (!record) continue;
+    json& r = *record;
+    std::string status = r.value("status", "created");
+    if (status == "exited" || is_running(r) || monitor_alive(r)) continue;
+    TRY(release_attachments(store, {"container/" + name}));
+    if (!r.value("detached", false)) {
+      TRY(store.remove(kKind, name));
+      done.push_back(fmt::format("removed the record of container {} (it and its 'contain run' "
+                                 "are gone)", name));
+      continue;
+    }
+    r["status"] = "exited";
+    r["finished"] = now_utc();
+    TRY(store.write(kKind, name, r));
+    done.push_back(fmt::format("marked container {} exited (it and its monitor are gone)", name));
+  }
+  return done;
+}
+
 }  // namespace contain::engine

@@ -17,6 +17,8 @@
 
 namespace contain::engine {
 
+class StateStore;
+
 // A new container id: 64 random hex digits, as Docker's.
 Result<std::string> new_container_id();
 
@@ -59,5 +61,11 @@ Status remove_container(const model::ContainerName& name, bool force);
 // grows until the container has finished.
 Status read_logs(const model::ContainerName& name, bool follow,
                  const std::function<void(std::string_view)>& sink);
+
+// For `contain gc`, under the caller's lock: containers whose process and
+// monitor are both gone without a word (SIGKILL, a crash). Their addresses are
+// released; a foreground one's record is removed, a detached one is marked
+// exited. Returns one line per container.
+Result<std::vector<std::string>> collect_container_garbage(const StateStore& store);
 
 }  // namespace contain::engine

@@ -40,6 +40,24 @@ contain rm -f a
 assert_eq "[]" "$(contain network inspect backend --json | jq -c '.attachments')" "attachments after rm"
 assert_eq "cn-backend" "$(ip -o link show | awk -F': ' '$2 != "lo" {print $2}' | xargs)" "host links after rm"
 
+step "gc: containers killed with their monitor or their 'contain run'"
+contain run -d --name orphan --network backend -- sleep 1000 >/dev/null
+kill -KILL "$(jq -r .monitor_pid /run/contain/containers/orphan)"
+"$CONTAIN" run --name fg-orphan --network backend -- sleep 1000 &
+fg=$!
+wait_until 10 contain exec fg-orphan -- true
+kill -KILL $fg
+wait $fg || true
+# The containers die with their parent (PR_SET_PDEATHSIG); their records stay.
+wait_until 10 bash -c "[[ \$(\"$CONTAIN\" ps --json | jq length) == 0 ]]"
+out=$(contain gc)
+assert_contains "$out" "marked container orphan exited" "gc output"
+assert_contains "$out" "removed the record of container fg-orphan" "gc output"
+assert_eq "exited (?)" "$(contain ps -a | awk '$1 == "orphan" {print $4, $5}')" "orphan's status"
+assert_eq "[]" "$(contain network inspect backend --json | jq -c '.attachments')" "attachments after gc"
+contain rm orphan
+assert_eq "nothing to collect" "$(contain gc)" "second gc"
+
 step "an unknown network is refused before anything is made"
 expect_fail 1 'network "nowhere" does not exist' -- contain run --network nowhere -- true
 expect_fail 1 '-p: published ports are not available yet' -- contain run --network backend -p 8080:80 -- true
