@@ -2,9 +2,15 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+#include <atomic>
 #include <map>
+#include <mutex>
+#include <optional>
+#include <thread>
 
 #include "core/undo.hpp"
+#include "engine/firewall.hpp"
 #include "engine/records.hpp"
 #include "engine/state.hpp"
 #include "kernel/addr.hpp"
@@ -76,6 +82,9 @@ Status delete_bridge(const IfName& name, bool force) {
     return fail(Error::failed(
         fmt::format("{}: contain did not create it; use --force to delete it anyway", what),
         EPERM));
+  // What the firewall holds for the bridge goes first (isolation, NAT or
+  // forwards whose owner is the bridge).
+  TRY_WRAP(remove_firewall_owned_by(store, "bridge/" + name.str()), what);
   TRY(kernel::delete_link(host, link.ifindex));
   TRY(store.remove(kBridgeKind, name.str()));
   return {};
@@ -169,35 +178,69 @@ Result<std::vector<Port>> create_bridged_netns(const IfName& bridge_name,
       return fail(Error::failed(fmt::format("{}: namespace {} already exists", what,
                                             quote(n.name.str())), EEXIST));
 
-  std::vector<NetnsName> made;
-  Undo undo;
-  undo.add([&] {
-    for (const auto& n : made) {
-      (void)kernel::remove_netns(n);
-      (void)store.remove(kNetnsKind, n.str());
-    }
-  });
-  std::vector<UniqueFd> fds;
-  std::vector<kernel::NetlinkSocket> sockets;
-  std::vector<PortRequest> requests;
-  fds.reserve(namespaces.size());
-  sockets.reserve(namespaces.size());
+  // Records first (they must exist before the namespaces do), in this thread:
+  // the store writes through one temporary file per process.
+  std::vector<IfName> host_names;
+  const IfName peer = *IfName::parse("eth0");
   for (const auto& n : namespaces) {
-    IfName host_name = generate_host_ifname();
-    IfName peer = *IfName::parse("eth0");
+    host_names.push_back(generate_host_ifname());
     json record{{"name", n.name.str()},
                 {"created", true},
-                {"links", json::array({{{"name", host_name.str()}, {"ifindex", 0},
+                {"links", json::array({{{"name", host_names.back().str()}, {"ifindex", 0},
                                         {"peer", peer.str()}, {"kind", "veth"},
                                         {"bridge", bridge_name.str()},
                                         {"address", n.address ? n.address->str() : ""}}})}};
     TRY_WRAP(store.write(kNetnsKind, n.name.str(), record), what);
-    made.push_back(n.name);
-    fds.push_back(TRY_WRAP(kernel::create_netns(n.name), what));
-    sockets.push_back(TRY_WRAP(kernel::NetlinkSocket::open_in(fds.back().get()), what));
-    requests.push_back({"netns/" + n.name.str(), fds.back().get(), &sockets.back(),
-                        bridge.ifindex, host_name, peer, n.address, n.gateway, true});
   }
+  const std::size_t count = namespaces.size();
+  std::vector<char> made(count, 0);
+  Undo undo;
+  undo.add([&] {
+    for (std::size_t i = 0; i < count; ++i) {
+      if (made[i]) (void)kernel::remove_netns(namespaces[i].name);
+      (void)store.remove(kNetnsKind, namespaces[i].name.str());
+    }
+  });
+
+  // Creating a namespace is mostly the kernel's per-namespace setup, which does
+  // not hold the RTNL lock: a few threads make them side by side.
+  std::vector<UniqueFd> fds(count);
+  std::vector<std::optional<kernel::NetlinkSocket>> sockets(count);
+  std::atomic<std::size_t> next{0};
+  std::mutex mutex;
+  std::optional<Error> first_error;
+  auto work = [&] {
+    for (std::size_t i; (i = next.fetch_add(1)) < count;) {
+      auto fd = kernel::create_netns(namespaces[i].name);
+      if (fd) {
+        made[i] = 1;
+        fds[i] = std::move(*fd);
+        auto sock = kernel::NetlinkSocket::open_in(fds[i].get());
+        if (sock) {
+          sockets[i] = std::move(*sock);
+          continue;
+        }
+        fd = fail(std::move(sock).error());
+      }
+      std::lock_guard lock(mutex);
+      if (!first_error) first_error = std::move(fd).error();
+      next = count;  // stop the others early
+    }
+  };
+  {
+    std::size_t threads = std::clamp<std::size_t>(count / 16, 1,
+                                                  std::max(1u, std::thread::hardware_concurrency()));
+    std::vector<std::jthread> pool;
+    for (std::size_t t = 1; t < threads; ++t) pool.emplace_back(work);
+    work();
+  }
+  if (first_error) return fail(std::move(*first_error).wrap(what));
+
+  std::vector<PortRequest> requests;
+  for (std::size_t i = 0; i < count; ++i)
+    requests.push_back({"netns/" + namespaces[i].name.str(), fds[i].get(), &*sockets[i],
+                        bridge.ifindex, host_names[i], peer, namespaces[i].address,
+                        namespaces[i].gateway, true});
   TRY_WRAP(create_ports(host, requests), what);
   undo.commit();
   std::vector<Port> ports;

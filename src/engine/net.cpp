@@ -7,12 +7,17 @@
 #include <poll.h>
 #include <sys/socket.h>
 
+#include <atomic>
 #include <chrono>
+#include <mutex>
+#include <optional>
+#include <thread>
 #include <set>
 
 #include "core/undo.hpp"
-#include "engine/records.hpp"
+#include "engine/firewall.hpp"
 #include "engine/network.hpp"
+#include "engine/records.hpp"
 #include "engine/state.hpp"
 #include "kernel/netns.hpp"
 #include "kernel/process.hpp"
@@ -90,6 +95,41 @@ std::set<int> wait_for_links_gone(const kernel::NetlinkSocket& sock, std::set<in
   return pending;
 }
 
+namespace {
+
+// Unmounting a namespace waits for an RCU grace period (about 1 ms each);
+// waiters in several threads share grace periods, so many namespaces are
+// removed by a few threads at once.
+Status remove_all(const StateStore& store, const std::vector<NetnsName>& names) {
+  auto remove_one = [&](const NetnsName& name) -> Status {
+    TRY(kernel::remove_netns(name));
+    return store.remove(kNetnsKind, name.str());
+  };
+  std::size_t threads = std::min<std::size_t>(8, names.size() / 16);
+  if (threads < 2) {
+    for (const auto& name : names) TRY(remove_one(name));
+    return {};
+  }
+  std::atomic<std::size_t> next{0};
+  std::mutex mutex;
+  std::optional<Error> first_error;
+  auto work = [&] {
+    for (std::size_t i; (i = next.fetch_add(1)) < names.size();) {
+      auto ok = remove_one(names[i]);
+      if (!ok) {
+        std::lock_guard lock(mutex);
+        if (!first_error) first_error = std::move(ok).error();
+      }
+    }
+  };
+  std::vector<std::jthread> pool;
+  for (std::size_t t = 0; t < threads; ++t) pool.emplace_back(work);
+  pool.clear();  // joins
+  if (first_error) return fail(std::move(*first_error));
+  return {};
+}
+
+}  // namespace
 Status create_netns(const NetnsName& name) {
   auto store = TRY(StateStore::lock());
   std::string what = fmt::format("create network namespace {}", quote(name.str()));
@@ -146,14 +186,13 @@ Status delete_netns(const std::vector<NetnsName>& names) {
     nl_socket_set_buffer_size(host.get(), 4 << 20, 0);
     TRY(host.check(nl_socket_add_membership(host.get(), RTNLGRP_LINK), "watch link changes"));
   }
+  // Forwards to a namespace go with it (their targets would point at nothing).
+  for (const auto& name : names) TRY(remove_firewall_owned_by(store, netns_owner(name)));
   // The namespaces' addresses on managed networks are free again. Their veths
   // are not deleted one by one (about 30 ms each): the kernel destroys them
   // with the namespace, in one batch.
   TRY(release_attachments(store, owners));
-  for (const auto& name : names) {
-    TRY(kernel::remove_netns(name));
-    TRY(store.remove(kNetnsKind, name.str()));
-  }
+  TRY(remove_all(store, names));
   // If something else still holds a namespace (a process inside it), the kernel
   // keeps it and its veth pairs: remove our host ends ourselves.
   auto left = wait_for_links_gone(host, std::move(pending), std::chrono::milliseconds(2000));

@@ -7,6 +7,7 @@
 #include <set>
 
 #include "core/undo.hpp"
+#include "engine/firewall.hpp"
 #include "engine/records.hpp"
 #include "engine/state.hpp"
 #include "kernel/addr.hpp"
@@ -137,7 +138,12 @@ Result<NetworkInfo> create_network(const NetworkSpec& spec) {
   TRY_WRAP(kernel::set_link_alias(host, link.ifindex, owner_alias("network/" + spec.name.str())),
            what);
   TRY_WRAP(kernel::add_address(host, link.ifindex, pool.gateway_cidr()), what);
-  // NAT and isolation (the NAT code) are programmed here, from record["nat"].
+  // NAT to the outside unless --no-nat, and isolation from the other managed
+  // networks: elements of the nftables table, owned by the network.
+  std::string owner = "network/" + spec.name.str();
+  undo.add([&store, owner] { (void)remove_firewall_owned_by(store, owner); });
+  if (spec.nat) TRY_WRAP(enable_nat(store, spec.subnet, std::nullopt, owner), what);
+  TRY_WRAP(isolate_network(store, spec.subnet, bridge, owner), what);
   undo.commit();
   return info_of(record);
 }
@@ -156,7 +162,9 @@ Status delete_network(const NetworkName& name, bool force) {
         EBUSY));
   }
   auto host = TRY_WRAP(kernel::NetlinkSocket::open(), what);
-  // NAT and isolation (the NAT code) are removed here, before the bridge goes.
+  // NAT and isolation go before the bridge does.
+  TRY_WRAP(remove_firewall_owned_by(store, "network/" + name.str()), what);
+  TRY_WRAP(remove_forwards_into(store, info.subnet), what);
   for (const auto& a : info.attachments) {
     TRY_WRAP(remove_host_end(host, a.host), what);
     if (!a.netns.empty()) TRY_WRAP(forget_netns_link(store, a.netns, a.host), what);

@@ -16,10 +16,12 @@ namespace {
 // Sequence numbers of our own, far from libnl's counter on the same socket.
 std::atomic<std::uint32_t> next_seq{0x40000000};
 
-// A chunk stays well below the default socket buffers, so neither the send nor
-// the acknowledgements (with NETLINK_CAP_ACK, 36 bytes each) can overflow.
+// Each acknowledgement is its own skb, charged to the receive buffer at about
+// 1 KiB whatever its size: a chunk's acks must fit the buffer (raised below),
+// or the kernel drops them and recv() fails with ENOBUFS.
 constexpr std::size_t kChunkBytes = 32 * 1024;
-constexpr std::size_t kChunkMessages = 256;
+constexpr std::size_t kChunkMessages = 128;
+constexpr int kReceiveBuffer = 1 << 20;
 
 }  // namespace
 
@@ -31,6 +33,12 @@ Status NetlinkBatch::commit() {
   std::vector<Pending> all = std::move(pending_);
   pending_.clear();
   int fd = nl_socket_get_fd(sock_.get());
+  if (all.size() > 16) {
+    int size = kReceiveBuffer;
+    // FORCE goes past net.core.rmem_max (we run as root); the plain one is the fallback.
+    if (::setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &size, sizeof size) < 0)
+      (void)::setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof size);
+  }
   std::optional<Error> first_error;
   std::string buf;
   alignas(nlmsghdr) char reply[16384];

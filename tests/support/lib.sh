@@ -50,3 +50,25 @@ wait_until() {
     sleep 0.02
   done
 }
+
+# serve_whoami NS PROTO PORT: starts tests/support/whoami.py in namespace NS (a
+# server answering each TCP connection or UDP datagram with the source address
+# it sees) and returns once it listens. Its pid is added to WHOAMI_PIDS.
+WHOAMI_PIDS=()
+serve_whoami() {
+  local fifo line=""
+  fifo=$(mktemp -u)
+  mkfifo "$fifo"
+  ip netns exec "$1" python3 "$TESTS_SUPPORT/whoami.py" serve "$2" "$3" >"$fifo" &
+  WHOAMI_PIDS+=($!)
+  read -r -t 5 line <"$fifo" || true
+  rm -f "$fifo"
+  [[ $line == READY ]] || die "the whoami server in $1 ($2 port $3) did not start"
+}
+stop_whoami() {
+  local pid
+  for pid in "${WHOAMI_PIDS[@]}"; do kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; done
+  WHOAMI_PIDS=()
+}
+
+

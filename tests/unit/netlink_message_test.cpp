@@ -7,7 +7,12 @@
 #include <netlink/attr.h>
 #include <netlink/msg.h>
 
+#include <linux/if_addr.h>
+#include <linux/rtnetlink.h>
+
+#include "kernel/addr.hpp"
 #include "kernel/link.hpp"
+#include "kernel/route.hpp"
 
 namespace contain::kernel {
 namespace {
@@ -47,6 +52,83 @@ TEST(VethRequest, PeerIsBornInTheNamespaceInTheSameMessage) {
   EXPECT_STREQ(nla_get_string(ptb[IFLA_IFNAME]), "eth0");
   ASSERT_TRUE(ptb[IFLA_NET_NS_FD]);
   EXPECT_EQ(nla_get_u32(ptb[IFLA_NET_NS_FD]), 42u);
+}
+
+}  // namespace
+}  // namespace contain::kernel
+
+namespace contain::kernel {
+namespace {
+
+TEST(VethRequest, HostEndIsEnslavedInTheCreatingMessage) {
+  VethRequest request{*IfName::parse("vc0123456789ab"), *IfName::parse("eth0"), 42, true, 7};
+  auto msg = build_veth_request(request);
+  ASSERT_TRUE(msg);
+  nlattr* tb[IFLA_MAX + 1];
+  ASSERT_EQ(nlmsg_parse(nlmsg_hdr(msg->get()), sizeof(ifinfomsg), tb, IFLA_MAX, nullptr), 0);
+  ASSERT_TRUE(tb[IFLA_MASTER]);
+  EXPECT_EQ(nla_get_u32(tb[IFLA_MASTER]), 7u);
+}
+
+TEST(LinkChange, ByNameWithAliasOrByIndexUp) {
+  auto msg = build_link_change_request(
+      {.ifindex = 0, .name = "vc1", .up = false, .alias = std::string("contain:netns/a")});
+  ASSERT_TRUE(msg);
+  nlmsghdr* header = nlmsg_hdr(msg->get());
+  EXPECT_EQ(header->nlmsg_type, RTM_SETLINK);
+  auto* info = static_cast<ifinfomsg*>(nlmsg_data(header));
+  EXPECT_EQ(info->ifi_index, 0);
+  EXPECT_EQ(info->ifi_change, 0u);
+  nlattr* tb[IFLA_MAX + 1];
+  ASSERT_EQ(nlmsg_parse(header, sizeof(ifinfomsg), tb, IFLA_MAX, nullptr), 0);
+  EXPECT_STREQ(nla_get_string(tb[IFLA_IFNAME]), "vc1");
+  EXPECT_STREQ(nla_get_string(tb[IFLA_IFALIAS]), "contain:netns/a");
+
+  msg = build_link_change_request({.ifindex = 5, .name = {}, .up = true, .alias = {}});
+  ASSERT_TRUE(msg);
+  header = nlmsg_hdr(msg->get());
+  info = static_cast<ifinfomsg*>(nlmsg_data(header));
+  EXPECT_EQ(info->ifi_index, 5);
+  EXPECT_TRUE(info->ifi_flags & IFF_UP);
+  EXPECT_TRUE(info->ifi_change & IFF_UP);
+  ASSERT_EQ(nlmsg_parse(header, sizeof(ifinfomsg), tb, IFLA_MAX, nullptr), 0);
+  EXPECT_FALSE(tb[IFLA_IFNAME]);
+  EXPECT_FALSE(tb[IFLA_IFALIAS]);
+}
+
+TEST(AddressRequest, Ipv6SkipsDuplicateDetection) {
+  auto msg = build_add_address_request(3, *Cidr::parse("2001:db8::2/64"));
+  ASSERT_TRUE(msg);
+  nlmsghdr* header = nlmsg_hdr(msg->get());
+  EXPECT_EQ(header->nlmsg_type, RTM_NEWADDR);
+  auto* ifa = static_cast<ifaddrmsg*>(nlmsg_data(header));
+  EXPECT_EQ(ifa->ifa_index, 3u);
+  EXPECT_EQ(ifa->ifa_prefixlen, 64);
+  EXPECT_EQ(ifa->ifa_family, AF_INET6);
+  nlattr* tb[IFA_MAX + 1];
+  ASSERT_EQ(nlmsg_parse(header, sizeof(ifaddrmsg), tb, IFA_MAX, nullptr), 0);
+  ASSERT_TRUE(tb[IFA_LOCAL] || tb[IFA_ADDRESS]);
+  bool nodad = (ifa->ifa_flags & IFA_F_NODAD) ||
+               (tb[IFA_FLAGS] && (nla_get_u32(tb[IFA_FLAGS]) & IFA_F_NODAD));
+  EXPECT_TRUE(nodad);
+}
+
+TEST(RouteRequest, DefaultRouteViaGatewayOnLink) {
+  auto msg = build_default_route_request(*IpAddress::parse("192.0.2.1"), 4);
+  ASSERT_TRUE(msg);
+  nlmsghdr* header = nlmsg_hdr(msg->get());
+  EXPECT_EQ(header->nlmsg_type, RTM_NEWROUTE);
+  auto* rtm = static_cast<rtmsg*>(nlmsg_data(header));
+  EXPECT_EQ(rtm->rtm_dst_len, 0);
+  EXPECT_EQ(rtm->rtm_family, AF_INET);
+  nlattr* tb[RTA_MAX + 1];
+  ASSERT_EQ(nlmsg_parse(header, sizeof(rtmsg), tb, RTA_MAX, nullptr), 0);
+  ASSERT_TRUE(tb[RTA_GATEWAY]);
+  auto* gw = static_cast<unsigned char*>(nla_data(tb[RTA_GATEWAY]));
+  EXPECT_EQ(gw[0], 192);
+  EXPECT_EQ(gw[3], 1);
+  ASSERT_TRUE(tb[RTA_OIF]);
+  EXPECT_EQ(nla_get_u32(tb[RTA_OIF]), 4u);
 }
 
 }  // namespace

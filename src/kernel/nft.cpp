@@ -1,0 +1,55 @@
+#include "kernel/nft.hpp"
+
+#include <fmt/format.h>
+#include <nftables/libnftables.h>
+
+namespace contain::kernel {
+
+void Nftables::Deleter::operator()(nft_ctx* ctx) const { nft_ctx_free(ctx); }
+
+Result<Nftables> Nftables::open() {
+  nft_ctx* ctx = nft_ctx_new(NFT_CTX_DEFAULT);
+  if (!ctx) return fail(Error::failed("open nftables: libnftables could not make a context"));
+  Nftables nft(ctx);
+  if (nft_ctx_buffer_output(ctx) != 0 || nft_ctx_buffer_error(ctx) != 0)
+    return fail(Error::failed("open nftables: cannot buffer libnftables output"));
+  return nft;
+}
+
+std::string first_nft_error(std::string_view text) {
+  std::string joined;
+  std::size_t pos = 0;
+  while (pos < text.size()) {
+    std::size_t end = text.find('\n', pos);
+    if (end == std::string_view::npos) end = text.size();
+    std::string_view line = text.substr(pos, end - pos);
+    if (line.starts_with("Error: ")) return std::string(line.substr(7));
+    if (!line.empty()) {
+      if (!joined.empty()) joined += ' ';
+      joined += line;
+    }
+    pos = end + 1;
+  }
+  return joined.empty() ? "nftables refused the request" : joined;
+}
+
+Result<std::string> Nftables::query(std::string_view commands, std::string_view what) const {
+  std::string buffer(commands);
+  int rc = nft_run_cmd_from_buffer(ctx_.get(), buffer.c_str());
+  // Read both buffers every time: libnftables keeps appending to them otherwise.
+  std::string out = nft_ctx_get_output_buffer(ctx_.get());
+  std::string err = nft_ctx_get_error_buffer(ctx_.get());
+  if (rc != 0) {
+    // nft reports the kernel's errno only as text; EPERM is worth recognising.
+    int code = err.find("Operation not permitted") != std::string::npos ? EPERM : 0;
+    return fail(Error::failed(fmt::format("{}: nftables: {}", what, first_nft_error(err)), code));
+  }
+  return out;
+}
+
+Status Nftables::run(std::string_view commands, std::string_view what) const {
+  TRY(query(commands, what));
+  return {};
+}
+
+}  // namespace contain::kernel
