@@ -24,6 +24,7 @@
 #include "core/undo.hpp"
 #include "core/unique_fd.hpp"
 #include "engine/container_child.hpp"
+#include "engine/firewall.hpp"
 #include "engine/net.hpp"
 #include "engine/network.hpp"
 #include "engine/records.hpp"
@@ -128,10 +129,21 @@ void remove_record(const ContainerName& name) {
 
 // Host side, before anything is created: what this build cannot do yet.
 Status check_network_available(const ContainerSpec& spec) {
-  if (!spec.ports.empty())
-    return fail(Error::failed(
-        "-p: published ports are not available yet in this build (they need the forwards of "
-        "'contain forward'); leave -p out"));
+  // A host port that is already forwarded is refused before anything is made.
+  if (!spec.ports.empty()) {
+    auto forwards = TRY(list_forwards());
+    for (const auto& p : spec.ports) {
+      Protocol protocol = p.udp ? Protocol::udp : Protocol::tcp;
+      for (const auto& f : forwards)
+        if (f.protocol == protocol && f.host_port.value() == p.host_port &&
+            (!f.host_address || !p.host_address || *f.host_address == *p.host_address))
+          return fail(Error::failed(
+              fmt::format("-p {}: host port {}/{} is already forwarded to {} (see 'contain "
+                          "forward list' and 'contain ps')",
+                          p.str(), p.host_port, protocol_name(protocol), f.to),
+              EADDRINUSE));
+    }
+  }
   if (spec.network.kind == NetworkChoice::Kind::managed) {
     auto name = TRY(NetworkName::parse(spec.network.name));
     TRY_WRAP(inspect_network(name), "--network");
@@ -265,26 +277,12 @@ struct NetworkAttachment {
 
 std::string container_owner(const ContainerName& name) { return "container/" + name.str(); }
 
-// Parent, host namespaces, after clone and before the go: the interface is born
-// inside the container's namespace (referenced by fd), addressed and routed.
-Result<NetworkAttachment> attach_container(const ContainerSpec& spec, int pidfd, pid_t pid) {
-  NetworkAttachment attachment;
-  if (spec.network.kind != NetworkChoice::Kind::managed) return attachment;
-  attachment.network = TRY(NetworkName::parse(spec.network.name));
-  attachment.owner = container_owner(spec.name);
-  attachment.netns = TRY(kernel::open_netns_of(pidfd, pid));
-  auto attached = TRY(attach_to_network(*attachment.network,
-                                        NetnsRef::from_fd(attachment.netns.get(), attachment.owner),
-                                        spec.ip, TRY(IfName::parse("eth0"))));
-  attachment.host = attached.host;
-  attachment.ip = attached.ip;
-  return attachment;
-}
-
-// After the container has exited: lets its namespace go, waits (bounded) until
-// the kernel has removed the host end with it, and frees the address.
+// After the container has exited: removes its published ports, lets its
+// namespace go, waits (bounded) until the kernel has removed the host end with
+// it, and frees the address.
 void release_container(NetworkAttachment& attachment) {
   if (!attachment.network) return;
+  if (auto store = StateStore::lock()) (void)remove_firewall_owned_by(*store, attachment.owner);
   std::set<int> pending;
   auto host = kernel::NetlinkSocket::open();
   if (host) {
@@ -304,6 +302,34 @@ void release_container(NetworkAttachment& attachment) {
     if (auto store = StateStore::lock()) (void)release_attachments(*store, {attachment.owner});
   }
   attachment.network.reset();
+}
+
+// Parent, host namespaces, after clone and before the go: the interface is born
+// inside the container's namespace (referenced by fd), addressed and routed.
+Result<NetworkAttachment> attach_container(const ContainerSpec& spec, int pidfd, pid_t pid) {
+  NetworkAttachment attachment;
+  if (spec.network.kind != NetworkChoice::Kind::managed) return attachment;
+  attachment.network = TRY(NetworkName::parse(spec.network.name));
+  attachment.owner = container_owner(spec.name);
+  attachment.netns = TRY(kernel::open_netns_of(pidfd, pid));
+  auto attached = TRY(attach_to_network(*attachment.network,
+                                        NetnsRef::from_fd(attachment.netns.get(), attachment.owner),
+                                        spec.ip, TRY(IfName::parse("eth0"))));
+  attachment.host = attached.host;
+  attachment.ip = attached.ip;
+  // Published ports: forwards from the host to the container's address, owned
+  // by the container so that they all go in one transaction when it does.
+  for (const auto& p : spec.ports) {
+    ForwardSpec forward{p.udp ? Protocol::udp : Protocol::tcp, Port::from_number(p.host_port),
+                        p.host_address, attachment.ip, Port::from_number(p.container_port),
+                        attachment.owner};
+    auto added = add_forward(forward);
+    if (!added) {
+      release_container(attachment);
+      return fail(std::move(added).error().wrap(fmt::format("-p {}", p.str())));
+    }
+  }
+  return attachment;
 }
 
 struct Started {
@@ -694,6 +720,7 @@ Status remove_container(const ContainerName& name, bool force) {
   }
   auto store = TRY(StateStore::lock());
   // Its monitor freed its address when it ended; if the monitor was killed, we do.
+  TRY(remove_firewall_owned_by(store, container_owner(name)));
   TRY(release_attachments(store, {container_owner(name)}));
   TRY(store.remove(kKind, name.str()));
   ::unlink(log_path(name.str()).c_str());
@@ -759,6 +786,7 @@ Result<std::vector<std::string>> collect_container_garbage(const StateStore& sto
     json& r = *record;
     std::string status = r.value("status", "created");
     if (status == "exited" || is_running(r) || monitor_alive(r)) continue;
+    TRY(remove_firewall_owned_by(store, "container/" + name));
     TRY(release_attachments(store, {"container/" + name}));
     if (!r.value("detached", false)) {
       TRY(store.remove(kKind, name));
