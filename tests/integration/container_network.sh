@@ -25,6 +25,23 @@ contain exec b -- ping -c1 -W2 10.89.0.2 >/dev/null
 assert_eq "container/a container/b" \
   "$(contain network inspect backend --json | jq -r '.attachments[].owner' | sort | xargs)" "attachments"
 
+step "a published port answers on the host's localhost and from another container"
+contain run -d --name web --network backend -p 8080:80 -p 127.0.0.1:5353:53/udp -- \
+  socat TCP-LISTEN:80,fork,reuseaddr SYSTEM:'echo hello-from-web' >/dev/null
+web_ip=$(contain ps --json | jq -r '.[] | select(.name=="web") | .address')
+assert_eq "8080:80 127.0.0.1:5353:53/udp" "$(contain ps --json | jq -r '.[] | select(.name=="web") | .ports[]' | xargs)" "ps ports"
+assert_contains "$(contain forward list)" "$web_ip:80" "forward list"
+wait_until 10 socat -T1 - TCP:127.0.0.1:8080
+assert_eq hello-from-web "$(socat -T2 - TCP:127.0.0.1:8080 </dev/null)" "answer on localhost:8080"
+assert_eq hello-from-web "$(contain exec a -- socat -T2 - TCP:$web_ip:80 </dev/null)" "answer inside the network"
+before=$(kernel_state)
+expect_fail 1 'host port 8080/tcp is already forwarded' -- contain run --network backend -p 8080:81 -- true
+assert_eq "$before" "$(kernel_state)" "kernel state after the refused run"
+contain stop --time 0 web
+assert_eq "" "$(contain forward list --json | jq -r '.[].to')" "forwards after stop"
+[[ $(nft list map inet contain fwd4 2>/dev/null) != *"$web_ip"* ]] || die "the forward is still in nftables"
+contain rm web
+
 step "a taken address is refused, before anything is made"
 before=$(kernel_state)
 expect_fail 1 '10.89.0.50' -- contain run --network backend --ip 10.89.0.50 -- true
@@ -41,7 +58,7 @@ assert_eq "[]" "$(contain network inspect backend --json | jq -c '.attachments')
 assert_eq "cn-backend" "$(ip -o link show | awk -F': ' '$2 != "lo" {print $2}' | xargs)" "host links after rm"
 
 step "gc: containers killed with their monitor or their 'contain run'"
-contain run -d --name orphan --network backend -- sleep 1000 >/dev/null
+contain run -d --name orphan --network backend -p 8081:80 -- sleep 1000 >/dev/null
 kill -KILL "$(jq -r .monitor_pid /run/contain/containers/orphan)"
 "$CONTAIN" run --name fg-orphan --network backend -- sleep 1000 &
 fg=$!
@@ -55,11 +72,11 @@ assert_contains "$out" "marked container orphan exited" "gc output"
 assert_contains "$out" "removed the record of container fg-orphan" "gc output"
 assert_eq "exited (?)" "$(contain ps -a | awk '$1 == "orphan" {print $4, $5}')" "orphan's status"
 assert_eq "[]" "$(contain network inspect backend --json | jq -c '.attachments')" "attachments after gc"
+assert_eq "[]" "$(contain forward list --json | jq -c .)" "forwards after gc"
 contain rm orphan
 assert_eq "nothing to collect" "$(contain gc)" "second gc"
 
 step "an unknown network is refused before anything is made"
 expect_fail 1 'network "nowhere" does not exist' -- contain run --network nowhere -- true
-expect_fail 1 '-p: published ports are not available yet' -- contain run --network backend -p 8080:80 -- true
 assert_eq "[]" "$(contain ps -a --json | jq -c .)" "containers"
 contain network delete backend
