@@ -1,7 +1,7 @@
 // N namespaces on one bridge through the library batch path
 // (engine::create_bridged_netns), against the step-by-step iproute2 way (one
 // `ip` process per step) measured in the same run on a sample. Run it inside
-// bench/run-in-sandbox: it changes the network of the namespace it runs in.
+// bench/run: it changes the network of the namespace it runs in.
 #include <fmt/format.h>
 
 #include <chrono>

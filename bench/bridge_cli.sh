@@ -4,10 +4,10 @@
 # teardown), against the step-by-step iproute2 way (one `ip` process per step:
 # netns add, veth add, move, master, up, addr in ns, up in ns, lo up; teardown:
 # ip link del + ip netns del per namespace), measured in the same run.
-# Run it inside the sandbox: bench/run-in-sandbox bench/bridge_cli.sh [N] [CONTAIN]
+# Usage: bench/run bridge_cli [N]
 set -euo pipefail
 n=${1:-100}
-contain=${2:-$(dirname "$0")/../build/contain}
+contain=$CONTAIN
 now() { date +%s.%N; }
 addr() { echo "10.201.$(( ($1 + 2) / 256 )).$(( ($1 + 2) % 256 ))"; }
 ports() { ip -o link show master "$1" | wc -l; }

@@ -3,9 +3,9 @@
 # one element of an nftables map, so add number 1,000 should cost what add
 # number 10 costs. Prints both (and medians of the ten adds around each).
 #
-#   sudo bench/forwards_1000.sh [COUNT]   (default 1000)
+#   bench/run forwards_1000 [COUNT]   (default 1000)
 set -euo pipefail
-. "$(dirname "$0")/sandbox.sh"
+. "$(dirname "$0")/lib.sh"
 count=${1:-1000}
 contain net create app
 contain net veth --host app-h --ns app --host-addr 10.0.0.1/24 --ns-addr 10.0.0.2/24

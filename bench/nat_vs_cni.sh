@@ -8,9 +8,9 @@
 # veth, nat enable, forward add; net delete, nat disable) and as the library
 # (bench/nat_setup.cpp, the same engine calls in one process).
 #
-#   sudo bench/nat_vs_cni.sh [ROUNDS]     (default 15; prints medians in ms)
+#   bench/run nat_vs_cni [ROUNDS]     (default 15; prints medians in ms)
 set -euo pipefail
-. "$(dirname "$0")/sandbox.sh"
+. "$(dirname "$0")/lib.sh"
 rounds=${1:-15}
 nat_setup=$(dirname "$CONTAIN")/bench/nat_setup
 [[ -x $nat_setup ]] || cmake --build "$(dirname "$CONTAIN")" --target nat_setup >/dev/null

@@ -40,25 +40,25 @@ check_reachable() {  # first and last namespace answer a ping from the host
   ping -c1 -W2 "${1%/*}" >/dev/null && ping -c1 -W2 "${2%/*}" >/dev/null
 }
 
-t=$(now_ns); step_by_step_create; ip_create=$(ms_since $t)
+t=$EPOCHREALTIME; step_by_step_create; ip_create=$(ms_since "$t")
 check_reachable "$(addr 0 2)" "$(addr $((N - 1)) 2)"
-t=$(now_ns); step_by_step_delete; ip_delete=$(ms_since $t)
+t=$EPOCHREALTIME; step_by_step_delete; ip_delete=$(ms_since "$t")
 wait_links_gone; ip_left=$(links_left)
 
-t=$(now_ns); contain_create; c_create=$(ms_since $t)
+t=$EPOCHREALTIME; contain_create; c_create=$(ms_since "$t")
 check_reachable "$(addr 0 2)" "$(addr $((N - 1)) 2)"
-t=$(now_ns); contain_delete; c_delete=$(ms_since $t)
+t=$EPOCHREALTIME; contain_delete; c_delete=$(ms_since "$t")
 c_left=$(links_left)   # contain waits for the kernel: nothing may be left now
 
 contain_create >/dev/null
-t=$(now_ns); contain_delete_one_by_one; c_delete1=$(ms_since $t)
+t=$EPOCHREALTIME; contain_delete_one_by_one; c_delete1=$(ms_since "$t")
 c_left1=$(links_left)
 
 printf '\nnetns_veth: %d namespaces, each with a veth to the host and addresses on both ends\n' "$N"
 printf '%-34s %10s %10s %8s\n' "" "ip (ms)" "contain" "speed-up"
-printf '%-34s %10d %10d %8s\n' "create (8 ip / 2 contain per ns)" "$ip_create" "$c_create" "$(ratio $ip_create $c_create)"
-printf '%-34s %10d %10d %8s\n' "delete all (one contain command)" "$ip_delete" "$c_delete" "$(ratio $ip_delete $c_delete)"
-printf '%-34s %10d %10d %8s\n' "delete one by one" "$ip_delete" "$c_delete1" "$(ratio $ip_delete $c_delete1)"
+printf '%-34s %10.0f %10.0f %8s\n' "create (8 ip / 2 contain per ns)" "$ip_create" "$c_create" "$(ratio $ip_create $c_create)"
+printf '%-34s %10.0f %10.0f %8s\n' "delete all (one contain command)" "$ip_delete" "$c_delete" "$(ratio $ip_delete $c_delete)"
+printf '%-34s %10.0f %10.0f %8s\n' "delete one by one" "$ip_delete" "$c_delete1" "$(ratio $ip_delete $c_delete1)"
 printf 'per namespace: ip %.2f ms, contain %.2f ms to create\n' \
   "$(awk -v t=$ip_create -v n=$N 'BEGIN{print t/n}')" "$(awk -v t=$c_create -v n=$N 'BEGIN{print t/n}')"
 printf 'links left after delete: ip %d (after waiting), contain %d (at return), %d (one by one)\n' \

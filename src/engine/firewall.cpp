@@ -459,6 +459,7 @@ Status add_forward(const ForwardSpec& spec) {
     }
     targets.push_back(std::move(t));
   }
+  if (!spec.owner.empty()) info.owner = spec.owner;
   info.targets.clear();
   for (const auto& t : targets) info.targets.push_back(t.target);
 

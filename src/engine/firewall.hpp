@@ -53,6 +53,10 @@ struct ForwardSpec {
   std::optional<IpAddress> host_address;
   std::variant<NetnsName, IpAddress> to;
   contain::Port to_port = contain::Port::from_number(1);
+  // Who the forward belongs to, for remove_firewall_owned_by: by default
+  // "netns/NAME" for a namespace and nobody for an address; a container's
+  // published ports are "container/NAME".
+  std::string owner = {};
 };
 struct ForwardInfo {
   Protocol protocol = Protocol::tcp;

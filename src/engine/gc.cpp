@@ -4,6 +4,7 @@
 
 #include <set>
 
+#include "engine/container.hpp"
 #include "engine/state.hpp"
 #include "kernel/link.hpp"
 #include "kernel/netns.hpp"
@@ -49,6 +50,8 @@ Result<std::vector<std::string>> collect_garbage() {
     done.push_back(fmt::format("deleted link {} (its namespace {} no longer exists)", link.name,
                                owner));
   }
+  // Containers that died with their monitor.
+  for (auto& line : TRY(collect_container_garbage(store))) done.push_back(std::move(line));
   return done;
 }
 

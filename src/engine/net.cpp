@@ -51,6 +51,13 @@ std::vector<HostLink> host_links_of(const json& record) {
   return links;
 }
 
+Result<json> read_record(const StateStore& store, const NetnsName& name) {
+  auto record = TRY(store.read(kNetnsKind, name.str()));
+  return record ? std::move(*record) : json();
+}
+
+}  // namespace
+
 // Waits until none of `pending` (ifindexes on the host) exists any more, reading
 // RTM_DELLINK notifications on a socket subscribed before the namespaces were
 // removed. Returns the ones still present after `timeout`.
@@ -89,10 +96,7 @@ std::set<int> wait_for_links_gone(const kernel::NetlinkSocket& sock, std::set<in
   return pending;
 }
 
-Result<json> read_record(const StateStore& store, const NetnsName& name) {
-  auto record = TRY(store.read(kNetnsKind, name.str()));
-  return record ? std::move(*record) : json();
-}
+namespace {
 
 // Unmounting a namespace waits for an RCU grace period (about 1 ms each);
 // waiters in several threads share grace periods, so many namespaces are
@@ -127,7 +131,6 @@ Status remove_all(const StateStore& store, const std::vector<NetnsName>& names) 
 }
 
 }  // namespace
-
 Status create_netns(const NetnsName& name) {
   auto store = TRY(StateStore::lock());
   std::string what = fmt::format("create network namespace {}", quote(name.str()));

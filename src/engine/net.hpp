@@ -1,7 +1,9 @@
 // The `net` primitives: named network namespaces and veth pairs to them.
 #pragma once
 
+#include <chrono>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -45,6 +47,13 @@ struct VethSpec {
   std::optional<Cidr> netns_address;
 };
 Status create_veth_to_netns(const VethSpec& spec);
+
+// Waits until none of `pending` (ifindexes on the host) exists any more,
+// reading RTM_DELLINK notifications on `sock`, which must have been subscribed
+// to RTNLGRP_LINK before the links could go. Returns those still present after
+// `timeout`.
+std::set<int> wait_for_links_gone(const kernel::NetlinkSocket& sock, std::set<int> pending,
+                                  std::chrono::milliseconds timeout);
 
 Result<int> exec_in_netns(const NetnsName& name, const std::vector<std::string>& argv);
 

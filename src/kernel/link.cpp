@@ -2,9 +2,13 @@
 
 #include <fmt/format.h>
 #include <net/if.h>
+#include <linux/netlink.h>
+#include <linux/rtnetlink.h>
 #include <sys/random.h>
 #include <netlink/attr.h>
 #include <netlink/route/link/veth.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include "kernel/libnl.hpp"
 
@@ -151,6 +155,40 @@ Status delete_link(const NetlinkSocket& sock, int ifindex) {
   rtnl_link_set_ifindex(link.get(), ifindex);
   return sock.check(rtnl_link_delete(sock.get(), link.get()),
                     fmt::format("delete link {}", ifindex));
+}
+
+bool bring_loopback_up(ChildError& e) {
+  int fd = ::socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
+  if (fd < 0) return e.fail("bring loopback up: open a netlink socket");
+  struct {
+    nlmsghdr header;
+    ifinfomsg link;
+  } request{};
+  request.header.nlmsg_len = sizeof request;
+  request.header.nlmsg_type = RTM_NEWLINK;
+  request.header.nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK;
+  request.header.nlmsg_seq = 1;
+  request.link.ifi_family = AF_UNSPEC;
+  request.link.ifi_index = 1;  // loopback is always ifindex 1 in a new namespace
+  request.link.ifi_flags = IFF_UP;
+  request.link.ifi_change = IFF_UP;
+  struct {
+    nlmsghdr header;
+    nlmsgerr error;
+  } answer{};
+  bool ok = ::send(fd, &request, sizeof request, 0) == static_cast<ssize_t>(sizeof request) &&
+            ::recv(fd, &answer, sizeof answer, 0) >= static_cast<ssize_t>(sizeof answer.header);
+  if (!ok) {
+    e.fail("bring loopback up");
+    ::close(fd);
+    return false;
+  }
+  ::close(fd);
+  if (answer.header.nlmsg_type == NLMSG_ERROR && answer.error.error != 0) {
+    errno = -answer.error.error;
+    return e.fail("bring loopback up");
+  }
+  return true;
 }
 
 }  // namespace contain::kernel

@@ -7,6 +7,7 @@
 
 #include "core/error.hpp"
 #include "core/names.hpp"
+#include "kernel/child.hpp"
 #include "kernel/libnl.hpp"
 #include "kernel/netlink.hpp"
 
@@ -62,5 +63,9 @@ Result<NlMsgPtr> build_link_change_request(const LinkChange& change);
 Status set_link_alias(const NetlinkSocket& sock, int ifindex, std::string_view alias);
 Status set_link_up(const NetlinkSocket& sock, int ifindex);
 Status delete_link(const NetlinkSocket& sock, int ifindex);
+
+// Brings loopback up in the caller's network namespace with one raw RTM_NEWLINK
+// (no libnl: it runs in a cloned child before exec, where nothing may allocate).
+bool bring_loopback_up(ChildError& e);
 
 }  // namespace contain::kernel

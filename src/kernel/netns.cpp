@@ -5,7 +5,9 @@
 #include <fmt/format.h>
 #include <sched.h>
 #include <sys/mount.h>
+#include <sys/ioctl.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -132,6 +134,21 @@ Result<std::vector<std::string>> list_netns_names() {
   ::closedir(dir);
   std::sort(names.begin(), names.end());
   return names;
+}
+
+Result<UniqueFd> open_netns_of(int pidfd, pid_t pid) {
+  // From linux/pidfd.h of Linux 6.11; Debian 12's headers predate it.
+  constexpr unsigned long kPidfdGetNetNamespace = _IO(0xFF, 4);
+  UniqueFd fd(::ioctl(pidfd, kPidfdGetNetNamespace, 0));
+  if (fd) return fd;
+  std::string path = fmt::format("/proc/{}/ns/net", pid);
+  fd.reset(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+  if (!fd) return fail(Error::system(fmt::format("open {}", path)));
+  // The pid may have been reused between the two: the pidfd says whether the
+  // process we mean is still there (signal 0 tests without sending).
+  if (::syscall(SYS_pidfd_send_signal, pidfd, 0, nullptr, 0) < 0)
+    return fail(Error::system(fmt::format("open the network namespace of process {}", pid)));
+  return fd;
 }
 
 Result<NetnsGuard> NetnsGuard::enter(int netns_fd) {

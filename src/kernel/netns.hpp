@@ -2,6 +2,8 @@
 // /run/netns with the namespace bind-mounted on it, /run/netns a shared mount.
 #pragma once
 
+#include <sys/types.h>
+
 #include <string>
 #include <vector>
 
@@ -28,6 +30,11 @@ Status remove_netns(const NetnsName& name);
 
 // Every name under /run/netns, sorted; empty if the directory does not exist.
 Result<std::vector<std::string>> list_netns_names();
+
+// The network namespace of a process, as a namespace fd (what IFLA_NET_NS_FD
+// takes; a pidfd is not one): through the pidfd (PIDFD_GET_NET_NAMESPACE,
+// Linux 6.11), else /proc/PID/ns/net, checked against the pidfd afterwards.
+Result<UniqueFd> open_netns_of(int pidfd, pid_t pid);
 
 // Enters a network namespace for the current thread and returns to the previous
 // one when it goes out of scope.

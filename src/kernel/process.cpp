@@ -11,6 +11,12 @@
 #include <unistd.h>
 
 #include <cstring>
+#include <linux/sched.h>
+#include <poll.h>
+#include <sys/syscall.h>
+
+#include <cstdio>
+#include <cstdlib>
 
 #include "core/unique_fd.hpp"
 
@@ -131,6 +137,88 @@ Result<int> run_in_netns(const NetnsName& name, int netns_fd,
                               failure.error));
   }
   return shell_status(status);
+}
+
+Result<Cloned> clone_with_pidfd(std::uint64_t namespace_flags) {
+  int pidfd = -1;
+  clone_args args{};
+  args.flags = CLONE_PIDFD | namespace_flags;
+  args.pidfd = reinterpret_cast<std::uint64_t>(&pidfd);
+  args.exit_signal = SIGCHLD;
+  long pid = ::syscall(SYS_clone3, &args, sizeof args);
+  if (pid < 0) return fail(Error::system("create the container process (clone3)"));
+  Cloned cloned;
+  cloned.pid = static_cast<pid_t>(pid);
+  if (pid > 0) cloned.pidfd.reset(pidfd);
+  return cloned;
+}
+
+Result<UniqueFd> open_pidfd(pid_t pid) {
+  UniqueFd fd(static_cast<int>(::syscall(SYS_pidfd_open, pid, 0)));
+  if (!fd) return fail(Error::system(fmt::format("open process {}", pid)));
+  return fd;
+}
+
+Status signal_pidfd(int pidfd, int signal) {
+  if (::syscall(SYS_pidfd_send_signal, pidfd, signal, nullptr, 0) < 0 && errno != ESRCH)
+    return fail(Error::system(fmt::format("send signal {}", signal)));
+  return {};
+}
+
+Result<bool> wait_pidfd(int pidfd, int timeout_ms) {
+  pollfd p{pidfd, POLLIN, 0};
+  for (;;) {
+    int n = ::poll(&p, 1, timeout_ms);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return fail(Error::system("wait for a process"));
+    return n > 0;
+  }
+}
+
+std::optional<std::uint64_t> process_start_time(pid_t pid) {
+  char path[64], text[1024];
+  std::snprintf(path, sizeof path, "/proc/%d/stat", pid);
+  UniqueFd fd(::open(path, O_RDONLY | O_CLOEXEC));
+  if (!fd) return std::nullopt;
+  ssize_t n = ::read(fd.get(), text, sizeof text - 1);
+  if (n <= 0) return std::nullopt;
+  text[n] = '\0';
+  // The command name (field 2) may hold spaces and parentheses: fields 3.. follow the last ')'.
+  const char* p = std::strrchr(text, ')');
+  if (!p) return std::nullopt;
+  ++p;
+  for (int field = 3; field <= 22; ++field) {
+    while (*p == ' ') ++p;
+    if (!*p) return std::nullopt;
+    if (field == 3 && *p == 'Z') return std::nullopt;  // a zombie has finished
+    if (field == 22) return std::strtoull(p, nullptr, 10);
+    while (*p && *p != ' ') ++p;
+  }
+  return std::nullopt;
+}
+
+bool process_alive(pid_t pid, std::uint64_t start_time) {
+  if (pid <= 0) return false;
+  auto started = process_start_time(pid);
+  return started && *started == start_time;
+}
+
+Status join_namespaces(int pidfd, pid_t pid, int flags) {
+  if (::setns(pidfd, flags) == 0) return {};
+  if (errno != EINVAL) return fail(Error::system("join the container's namespaces"));
+  // Kernels before 5.8 take only namespace files.
+  static const std::pair<int, const char*> kinds[] = {
+      {CLONE_NEWUSER, "user"}, {CLONE_NEWCGROUP, "cgroup"}, {CLONE_NEWIPC, "ipc"},
+      {CLONE_NEWUTS, "uts"},   {CLONE_NEWNET, "net"},       {CLONE_NEWPID, "pid"},
+      {CLONE_NEWNS, "mnt"}};
+  for (auto [flag, name] : kinds) {
+    if (!(flags & flag)) continue;
+    std::string path = fmt::format("/proc/{}/ns/{}", pid, name);
+    UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+    if (!fd || ::setns(fd.get(), flag) < 0)
+      return fail(Error::system(fmt::format("join the container's {} namespace", name)));
+  }
+  return {};
 }
 
 }  // namespace contain::kernel

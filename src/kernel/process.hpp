@@ -1,11 +1,16 @@
 // Running the user's command: the only program contain ever executes.
 #pragma once
 
+#include <sys/types.h>
+
+#include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "core/error.hpp"
 #include "core/names.hpp"
+#include "core/unique_fd.hpp"
 
 namespace contain::kernel {
 
@@ -19,5 +24,34 @@ Result<int> run_in_netns(const NetnsName& name, int netns_fd, const std::vector<
 
 // The status a shell would report for a waitpid() status.
 int shell_status(int wait_status);
+
+// clone3 with CLONE_PIDFD and `namespace_flags` (CLONE_NEW*) in one call; the
+// child gets SIGCHLD's exit signal and, like fork, runs on a copy of the
+// caller's stack. Returns 0 in the child, the pid (and its pidfd) in the parent.
+// glibc 2.36 has no clone3 wrapper: this is the raw system call.
+struct Cloned {
+  pid_t pid = 0;
+  UniqueFd pidfd;
+};
+Result<Cloned> clone_with_pidfd(std::uint64_t namespace_flags);
+
+// A pidfd for a process we did not create. ESRCH if it is gone.
+Result<UniqueFd> open_pidfd(pid_t pid);
+Status signal_pidfd(int pidfd, int signal);
+// Waits until the process behind `pidfd` has exited (a zombie counts), at most
+// `timeout_ms` (-1: no limit). Returns whether it exited.
+Result<bool> wait_pidfd(int pidfd, int timeout_ms);
+
+// When the process started, in clock ticks since boot (field 22 of
+// /proc/PID/stat): with the pid, it tells a process from a later one that
+// reused its pid. nullopt if there is no such process.
+std::optional<std::uint64_t> process_start_time(pid_t pid);
+// True if `pid` runs and started at `start_time` (and is not a zombie).
+bool process_alive(pid_t pid, std::uint64_t start_time);
+
+// Joins the namespaces of the process behind `pidfd` (flags: CLONE_NEW*),
+// with one setns() on the pidfd; on kernels without it, one setns() per
+// /proc/PID/ns/* file. CLONE_NEWPID affects the children made afterwards.
+Status join_namespaces(int pidfd, pid_t pid, int flags);
 
 }  // namespace contain::kernel

@@ -1,0 +1,805 @@
+#include "engine/container.hpp"
+
+#include <fcntl.h>
+#include <linux/rtnetlink.h>
+#include <netlink/socket.h>
+#include <fmt/chrono.h>
+#include <fmt/format.h>
+#include <poll.h>
+#include <sched.h>
+#include <signal.h>
+#include <sys/inotify.h>
+#include <sys/prctl.h>
+#include <sys/random.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstring>
+#include <ctime>
+
+#include "core/undo.hpp"
+#include "core/unique_fd.hpp"
+#include "engine/container_child.hpp"
+#include "engine/firewall.hpp"
+#include "engine/net.hpp"
+#include "engine/network.hpp"
+#include "engine/records.hpp"
+#include "engine/state.hpp"
+#include "kernel/child.hpp"
+#include "kernel/link.hpp"
+#include "kernel/netns.hpp"
+#include "kernel/process.hpp"
+
+extern char** environ;
+
+namespace contain::engine {
+
+namespace {
+
+using model::ContainerName;
+using model::ContainerSpec;
+using model::NetworkChoice;
+using nlohmann::json;
+
+constexpr std::string_view kKind = "containers";
+constexpr const char* kLogDir = "/run/contain/logs";
+
+std::string log_path(std::string_view name) { return fmt::format("{}/{}.log", kLogDir, name); }
+
+std::string now_utc() {
+  return fmt::format("{:%Y-%m-%dT%H:%M:%SZ}", fmt::gmtime(std::time(nullptr)));
+}
+
+}  // namespace
+
+Result<std::string> new_container_id() {
+  unsigned char bytes[32];
+  if (::getrandom(bytes, sizeof bytes, 0) != static_cast<ssize_t>(sizeof bytes))
+    return fail(Error::system("read random bytes for the container id"));
+  std::string id;
+  for (unsigned char b : bytes) id += fmt::format("{:02x}", b);
+  return id;
+}
+
+namespace {
+
+Error no_such_container(const ContainerName& name) {
+  return Error::failed(fmt::format("container {} does not exist (see 'contain ps -a')",
+                                   quote(name.str())),
+                       ENOENT);
+}
+
+Result<json> load(const ContainerName& name) {
+  auto record = TRY(StateStore::reader().read(kKind, name.str()));
+  if (!record) return fail(no_such_container(name));
+  return std::move(*record);
+}
+
+bool is_running(const json& r) {
+  return r.value("status", "") == "running" &&
+         kernel::process_alive(r.value("pid", 0), r.value("pid_start", std::uint64_t{0}));
+}
+
+bool monitor_alive(const json& r) {
+  return kernel::process_alive(r.value("monitor_pid", 0),
+                               r.value("monitor_start", std::uint64_t{0}));
+}
+
+json new_record(const ContainerSpec& spec) {
+  json ports = json::array();
+  for (const auto& p : spec.ports) ports.push_back(p.str());
+  return {{"name", spec.name.str()},
+          {"id", spec.id},
+          {"hostname", spec.hostname},
+          {"command", spec.command},
+          {"environment", spec.environment},
+          {"workdir", spec.workdir},
+          {"rootfs", spec.rootfs ? json(*spec.rootfs) : json(nullptr)},
+          {"network", spec.network.str()},
+          {"address", spec.ip ? json(spec.ip->str()) : json(nullptr)},
+          {"ports", ports},
+          {"init", spec.init},
+          {"detached", spec.detach},
+          {"created", now_utc()},
+          {"status", "created"},
+          {"pid", 0}};
+}
+
+// Changes a record under the store's lock.
+template <class Change>
+Status update_record(const ContainerName& name, Change change) {
+  auto store = TRY(StateStore::lock());
+  auto record = TRY(store.read(kKind, name.str()));
+  if (!record) return fail(no_such_container(name));
+  change(*record);
+  return store.write(kKind, name.str(), *record);
+}
+
+void remove_record(const ContainerName& name) {
+  if (auto store = StateStore::lock()) {
+    (void)store->remove(kKind, name.str());
+    ::unlink(log_path(name.str()).c_str());
+    ::rmdir(kLogDir);
+  }
+}
+
+// Host side, before anything is created: what this build cannot do yet.
+Status check_network_available(const ContainerSpec& spec) {
+  // A host port that is already forwarded is refused before anything is made.
+  if (!spec.ports.empty()) {
+    auto forwards = TRY(list_forwards());
+    for (const auto& p : spec.ports) {
+      Protocol protocol = p.udp ? Protocol::udp : Protocol::tcp;
+      for (const auto& f : forwards)
+        if (f.protocol == protocol && f.host_port.value() == p.host_port &&
+            (!f.host_address || !p.host_address || *f.host_address == *p.host_address))
+          return fail(Error::failed(
+              fmt::format("-p {}: host port {}/{} is already forwarded to {} (see 'contain "
+                          "forward list' and 'contain ps')",
+                          p.str(), p.host_port, protocol_name(protocol), f.to),
+              EADDRINUSE));
+    }
+  }
+  if (spec.network.kind == NetworkChoice::Kind::managed) {
+    auto name = TRY(NetworkName::parse(spec.network.name));
+    TRY_WRAP(inspect_network(name), "--network");
+  }
+  if (spec.network.kind == NetworkChoice::Kind::netns) {
+    auto ns = TRY(NetnsName::parse(spec.network.name));
+    if (!kernel::netns_exists(ns))
+      return fail(Error::failed(fmt::format(
+          "--network netns:{}: network namespace {} does not exist (see 'contain net list')",
+          ns.str(), quote(ns.str())), ENOENT));
+  }
+  return {};
+}
+
+// Under the lock: a name in use is refused, otherwise the record is written
+// before any process exists, so that a crash leaves something `gc` can find.
+Status reserve_name(const ContainerSpec& spec) {
+  auto store = TRY(StateStore::lock());
+  if (TRY(store.read(kKind, spec.name.str())))
+    return fail(Error::failed(
+        fmt::format("container name {} is already in use (remove it with 'contain rm {}' or "
+                    "choose another with --name)",
+                    quote(spec.name.str()), spec.name.str()),
+        EEXIST));
+  return store.write(kKind, spec.name.str(), new_record(spec));
+}
+
+// The error a child reported; a command that was not found or could not be
+// executed keeps the shell's exit code (127, 126).
+Error child_error(std::string message, const kernel::ChildError& report) {
+  Error error = report.err ? Error::system(std::move(message), report.err)
+                           : Error::failed(std::move(message));
+  if (report.exit_code == 126 || report.exit_code == 127)
+    return std::move(error).with_exit_code(report.exit_code);
+  return error;
+}
+
+// While a foreground command runs, signals sent to us go to it. Those the
+// terminal sends (SI_KERNEL) reached its whole foreground process group
+// already, the command included, and are not doubled. The handlers are in
+// place before the command exists; a signal that comes before its pidfd is
+// known is passed on as soon as it is.
+volatile sig_atomic_t g_forward_pidfd = -1;
+volatile sig_atomic_t g_pending_signal = 0;
+void forward_signal(int sig, siginfo_t* info, void*) {
+  if (info && info->si_code == SI_KERNEL) return;
+  if (g_forward_pidfd >= 0)
+    ::syscall(SYS_pidfd_send_signal, g_forward_pidfd, sig, nullptr, 0);
+  else
+    g_pending_signal = sig;
+}
+
+class SignalForwarding {
+ public:
+  SignalForwarding() {
+    struct sigaction forward {};
+    forward.sa_sigaction = forward_signal;
+    forward.sa_flags = SA_SIGINFO | SA_RESTART;
+    for (int i = 0; i < 4; ++i) ::sigaction(kSignals[i], &forward, &old_[i]);
+  }
+  SignalForwarding(const SignalForwarding&) = delete;
+  SignalForwarding& operator=(const SignalForwarding&) = delete;
+  ~SignalForwarding() {
+    g_forward_pidfd = -1;
+    g_pending_signal = 0;
+    for (int i = 0; i < 4; ++i) ::sigaction(kSignals[i], &old_[i], nullptr);
+  }
+  void forward_to(int pidfd) {
+    g_forward_pidfd = pidfd;
+    if (int sig = g_pending_signal) ::syscall(SYS_pidfd_send_signal, pidfd, sig, nullptr, 0);
+  }
+
+ private:
+  static constexpr int kSignals[4] = {SIGINT, SIGQUIT, SIGTERM, SIGHUP};
+  struct sigaction old_[4];
+};
+
+// A foreground command on a terminal gets the terminal: its process group
+// becomes the foreground one, as a shell does for a job, and we take it back
+// when the command is done.
+class TerminalHandoff {
+ public:
+  TerminalHandoff() {
+    if (::isatty(STDIN_FILENO) && ::tcgetpgrp(STDIN_FILENO) == ::getpgrp()) fd_ = STDIN_FILENO;
+  }
+  TerminalHandoff(const TerminalHandoff&) = delete;
+  TerminalHandoff& operator=(const TerminalHandoff&) = delete;
+  ~TerminalHandoff() {
+    if (!given_) return;
+    // We are a background group now: taking the terminal back raises SIGTTOU
+    // unless it is blocked.
+    sigset_t ttou, old;
+    sigemptyset(&ttou);
+    sigaddset(&ttou, SIGTTOU);
+    ::sigprocmask(SIG_BLOCK, &ttou, &old);
+    ::tcsetpgrp(fd_, ::getpgrp());
+    ::sigprocmask(SIG_SETMASK, &old, nullptr);
+  }
+  bool active() const { return fd_ >= 0; }
+  // Both sides call setpgid, so it holds whoever runs first.
+  void give_to(pid_t pid) {
+    if (fd_ < 0) return;
+    ::setpgid(pid, pid);
+    given_ = ::tcsetpgrp(fd_, pid) == 0;
+  }
+
+ private:
+  int fd_ = -1;
+  bool given_ = false;
+};
+
+int wait_for(pid_t pid) {
+  int status = 0;
+  while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+  }
+  return kernel::shell_status(status);
+}
+
+// A container's place on a managed network. We hold its network namespace
+// open until we are done: when the container exits, the namespace (and the
+// veth pair in it) goes only once we let go, after subscribing to the link's
+// removal, so teardown waits for the kernel's own batched cleanup instead of
+// racing it or deleting the veth one by one (~30 ms).
+struct NetworkAttachment {
+  std::optional<NetworkName> network;
+  std::string owner;  // "container/NAME"
+  std::string host;   // the host end on the bridge
+  IpAddress ip;
+  UniqueFd netns;
+};
+
+std::string container_owner(const ContainerName& name) { return "container/" + name.str(); }
+
+// After the container has exited: removes its published ports, lets its
+// namespace go, waits (bounded) until the kernel has removed the host end with
+// it, and frees the address.
+void release_container(NetworkAttachment& attachment) {
+  if (!attachment.network) return;
+  if (auto store = StateStore::lock()) (void)remove_firewall_owned_by(*store, attachment.owner);
+  std::set<int> pending;
+  auto host = kernel::NetlinkSocket::open();
+  if (host) {
+    if (auto link = kernel::get_link(*host, attachment.host)) {
+      nl_socket_disable_seq_check(host->get());
+      nl_socket_set_buffer_size(host->get(), 1 << 20, 0);
+      if (nl_socket_add_membership(host->get(), RTNLGRP_LINK) == 0) pending.insert(link->ifindex);
+    }
+  }
+  attachment.netns.reset();
+  if (host && !pending.empty()) {
+    for (int ifindex : wait_for_links_gone(*host, pending, std::chrono::milliseconds(2000)))
+      (void)kernel::delete_link(*host, ifindex);
+  }
+  if (!detach_from_network(*attachment.network, NetnsRef::from_fd(-1, attachment.owner))) {
+    // The link went meanwhile, or the network: forget the address all the same.
+    if (auto store = StateStore::lock()) (void)release_attachments(*store, {attachment.owner});
+  }
+  attachment.network.reset();
+}
+
+// Parent, host namespaces, after clone and before the go: the interface is born
+// inside the container's namespace (referenced by fd), addressed and routed.
+Result<NetworkAttachment> attach_container(const ContainerSpec& spec, int pidfd, pid_t pid) {
+  NetworkAttachment attachment;
+  if (spec.network.kind != NetworkChoice::Kind::managed) return attachment;
+  attachment.network = TRY(NetworkName::parse(spec.network.name));
+  attachment.owner = container_owner(spec.name);
+  attachment.netns = TRY(kernel::open_netns_of(pidfd, pid));
+  auto attached = TRY(attach_to_network(*attachment.network,
+                                        NetnsRef::from_fd(attachment.netns.get(), attachment.owner),
+                                        spec.ip, TRY(IfName::parse("eth0"))));
+  attachment.host = attached.host;
+  attachment.ip = attached.ip;
+  // Published ports: forwards from the host to the container's address, owned
+  // by the container so that they all go in one transaction when it does.
+  for (const auto& p : spec.ports) {
+    ForwardSpec forward{p.udp ? Protocol::udp : Protocol::tcp, Port::from_number(p.host_port),
+                        p.host_address, attachment.ip, Port::from_number(p.container_port),
+                        attachment.owner};
+    auto added = add_forward(forward);
+    if (!added) {
+      release_container(attachment);
+      return fail(std::move(added).error().wrap(fmt::format("-p {}", p.str())));
+    }
+  }
+  return attachment;
+}
+
+struct Started {
+  pid_t pid = 0;
+  UniqueFd pidfd;
+  std::uint64_t start_time = 0;
+  UniqueFd sync;  // the parent's end of the sync socket, if the report is read later
+  NetworkAttachment network;
+};
+
+Status record_started(const ContainerName& name, const Started& started) {
+  pid_t self = ::getpid();
+  auto self_start = kernel::process_start_time(self).value_or(0);
+  return update_record(name, [&](json& r) {
+    if (started.network.network) {
+      r["address"] = started.network.ip.str();
+      r["host_link"] = started.network.host;
+    }
+    r["status"] = "running";
+    r["pid"] = started.pid;
+    r["pid_start"] = started.start_time;
+    r["monitor_pid"] = self;
+    r["monitor_start"] = self_start;
+  });
+}
+
+struct Stdio {
+  int in = -1, out = -1, err = -1;
+};
+
+std::vector<char*> c_strings(const std::vector<std::string>& strings) {
+  std::vector<char*> out;
+  for (const auto& s : strings) out.push_back(const_cast<char*>(s.c_str()));
+  out.push_back(nullptr);
+  return out;
+}
+
+// Parent side of starting a container, in the host's namespaces, as root:
+//   1. prepare everything the child reads (argv, environment, paths, fds);
+//   2. clone3 into new PID/UTS/IPC/mount/cgroup (and network) namespaces;
+//   3. configure the network from outside, through the child's pidfd;
+//   4. tell the child the network is ready;
+//   5. read its report: EOF means exec succeeded, a frame says what failed.
+// A foreground caller skips step 5 (`report_later`): it waits for the exit
+// anyway and then reads the report from Started::sync, which saves a wake-up
+// between clone and exec.
+Result<Started> start_process(const ContainerSpec& spec, Stdio stdio,
+                              SignalForwarding* forwarding = nullptr,
+                              TerminalHandoff* terminal = nullptr, bool report_later = false) {
+  std::string what = fmt::format("start container {}", quote(spec.name.str()));
+  std::vector<char*> argv = c_strings(spec.command);
+  std::vector<char*> envp = c_strings(spec.environment);
+  UniqueFd join_netns;
+  if (spec.network.kind == NetworkChoice::Kind::netns)
+    join_netns = TRY_WRAP(kernel::open_netns(TRY(NetnsName::parse(spec.network.name))), what);
+
+  int pair[2];
+  if (::socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, pair) < 0)
+    return fail(Error::system(what + ": create the sync socket"));
+  UniqueFd parent_end(pair[0]), child_end(pair[1]);
+
+  detail::ChildPlan plan;
+  plan.sync_fd = child_end.get();
+  plan.join_netns_fd = join_netns.get();
+  plan.new_netns = spec.network.kind != NetworkChoice::Kind::netns;
+  plan.rootfs = spec.rootfs ? spec.rootfs->c_str() : nullptr;
+  plan.hostname = spec.hostname.c_str();
+  plan.workdir = spec.workdir.c_str();
+  plan.argv = argv.data();
+  plan.envp = envp.data();
+  plan.init = spec.init;
+  plan.own_process_group = terminal && terminal->active();
+  plan.stdin_fd = stdio.in;
+  plan.stdout_fd = stdio.out;
+  plan.stderr_fd = stdio.err;
+
+  std::uint64_t flags = CLONE_NEWPID | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWNS | CLONE_NEWCGROUP;
+  if (plan.new_netns) flags |= CLONE_NEWNET;
+  auto cloned = TRY_WRAP(kernel::clone_with_pidfd(flags), what);
+  if (cloned.pid == 0) detail::run_container_child(plan);  // never returns
+
+  // Parent again. Until the command runs, failing means killing and reaping the child.
+  child_end.reset();
+  if (forwarding) forwarding->forward_to(cloned.pidfd.get());
+  if (terminal) terminal->give_to(cloned.pid);
+  pid_t pid = cloned.pid;
+  Undo undo;
+  undo.add([&] {
+    (void)kernel::signal_pidfd(cloned.pidfd.get(), SIGKILL);
+    while (::waitpid(pid, nullptr, 0) < 0 && errno == EINTR) {
+    }
+  });
+  Started started;
+  started.start_time = kernel::process_start_time(pid).value_or(0);
+  started.pid = pid;
+  // The network, configured from outside before the command starts.
+  started.network = TRY_WRAP(attach_container(spec, cloned.pidfd.get(), pid), what);
+  undo.add([&] {
+    // The namespace goes with its last process: end the child first.
+    (void)kernel::signal_pidfd(cloned.pidfd.get(), SIGKILL);
+    while (::waitpid(pid, nullptr, 0) < 0 && errno == EINTR) {
+    }
+    release_container(started.network);
+  });
+  // Recorded before the command runs, so that whoever it tells it is up finds it.
+  TRY_WRAP(record_started(spec.name, started), what);
+  // If the child already failed, the send fails with EPIPE; its report says why.
+  [[maybe_unused]] auto sent = ::send(parent_end.get(), &detail::kNetworkReady, 1, MSG_NOSIGNAL);
+  kernel::ChildError report;
+  if (report_later)
+    started.sync = std::move(parent_end);
+  else if (kernel::read_child_error(parent_end.get(), report))
+    return fail(child_error(fmt::format("{}: {}", what, report.what), report));
+  started.pidfd = std::move(cloned.pidfd);
+  undo.commit();
+  return started;
+}
+
+
+// What the monitor tells `contain run -d` once the command runs (or why not).
+struct MonitorReport {
+  std::int32_t ok = 0;
+  std::int32_t err = 0;
+  std::int32_t exit_code = 1;
+  char message[1024] = {};
+};
+
+// The monitor: in its own session, the container's parent. Starts it, says so,
+// waits for it, records how it ended.
+[[noreturn]] void run_monitor(const ContainerSpec& spec, int log_fd, int report_fd) {
+  // Nothing of the caller's may stay open here (its pipes, its terminal): a
+  // caller reading our output until EOF would otherwise wait for the container.
+  // We keep the log (3), the report pipe (4) and /dev/null (5), CLOEXEC.
+  // (Through descriptors above 100 first, so that no dup3 overwrites another.)
+  int high_log = ::fcntl(log_fd, F_DUPFD_CLOEXEC, 100);
+  int high_report = ::fcntl(report_fd, F_DUPFD_CLOEXEC, 100);
+  int high_null = ::fcntl(::open("/dev/null", O_RDWR | O_CLOEXEC), F_DUPFD_CLOEXEC, 100);
+  log_fd = ::dup3(high_log, 3, O_CLOEXEC);
+  report_fd = ::dup3(high_report, 4, O_CLOEXEC);
+  int null_fd = ::dup3(high_null, 5, O_CLOEXEC);
+  ::close_range(6, ~0U, 0);
+  for (int fd = 0; fd < 3; ++fd) ::dup2(null_fd, fd);
+  // Nor its working directory: the container's paths are all absolute.
+  [[maybe_unused]] int rc = ::chdir("/");
+  ::signal(SIGHUP, SIG_IGN);
+  ::signal(SIGINT, SIG_IGN);
+  ::signal(SIGPIPE, SIG_IGN);
+
+  MonitorReport report;
+  auto started = start_process(spec, {null_fd, log_fd, log_fd});
+  if (!started) {
+    const Error& e = started.error();
+    report.err = e.code();
+    report.exit_code = e.exit_code();
+    std::snprintf(report.message, sizeof report.message, "%s", e.message().c_str());
+    remove_record(spec.name);
+    [[maybe_unused]] auto n = ::write(report_fd, &report, sizeof report);
+    ::_exit(1);
+  }
+  report.ok = 1;
+  [[maybe_unused]] auto n = ::write(report_fd, &report, sizeof report);
+  ::close(report_fd);
+  ::close(log_fd);
+
+  int code = wait_for(started->pid);
+  release_container(started->network);
+  (void)update_record(spec.name, [&](json& r) {
+    r["status"] = "exited";
+    r["exit_code"] = code;
+    r["finished"] = now_utc();
+  });
+  ::_exit(0);
+}
+
+}  // namespace
+
+Result<int> run_container(ContainerSpec spec) {
+  TRY(check_network_available(spec));
+  TRY(reserve_name(spec));
+  Undo undo;
+  undo.add([&] { remove_record(spec.name); });
+  SignalForwarding forwarding;
+  TerminalHandoff terminal;
+  auto started = TRY(start_process(spec, {}, &forwarding, &terminal, /*report_later=*/true));
+  int status = wait_for(started.pid);
+  release_container(started.network);
+  // Every holder of the child's end is gone now: this read does not block.
+  kernel::ChildError report;
+  if (kernel::read_child_error(started.sync.get(), report))
+    return fail(child_error(
+        fmt::format("start container {}: {}", quote(spec.name.str()), report.what), report));
+  return status;
+}
+
+Result<std::string> run_container_detached(ContainerSpec spec) {
+  TRY(check_network_available(spec));
+  TRY(reserve_name(spec));
+  Undo undo;
+  undo.add([&] { remove_record(spec.name); });
+  std::string what = fmt::format("start container {}", quote(spec.name.str()));
+  if (::mkdir(kLogDir, 0755) < 0 && errno != EEXIST)
+    return fail(Error::system(fmt::format("{}: create {}", what, kLogDir)));
+  std::string log = log_path(spec.name.str());
+  UniqueFd log_fd(::open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC, 0640));
+  if (!log_fd) return fail(Error::system(fmt::format("{}: create {}", what, log)));
+  int pipe_fds[2];
+  if (::pipe2(pipe_fds, O_CLOEXEC) < 0) return fail(Error::system(what + ": create a pipe"));
+  UniqueFd report_read(pipe_fds[0]), report_write(pipe_fds[1]);
+
+  pid_t middle = ::fork();
+  if (middle < 0) return fail(Error::system(what + ": fork the monitor"));
+  if (middle == 0) {
+    // Between us and the monitor: a new session without a terminal, then the
+    // monitor, then leave, so that the monitor is nobody's child but init's
+    // (or the nearest subreaper's) and never our zombie.
+    report_read.reset();
+    ::setsid();
+    pid_t monitor = ::fork();
+    if (monitor != 0) ::_exit(monitor < 0 ? 1 : 0);
+    run_monitor(spec, log_fd.release(), report_write.release());
+  }
+  report_write.reset();
+  log_fd.reset();
+  int status = 0;
+  while (::waitpid(middle, &status, 0) < 0 && errno == EINTR) {
+  }
+  MonitorReport report;
+  ssize_t n;
+  do n = ::read(report_read.get(), &report, sizeof report);
+  while (n < 0 && errno == EINTR);
+  if (n != static_cast<ssize_t>(sizeof report))
+    return fail(Error::failed(fmt::format("{}: its monitor ended before starting it", what)));
+  if (!report.ok) {
+    report.message[sizeof report.message - 1] = '\0';
+    Error e = Error::failed(report.message, report.err);
+    if (report.exit_code != 1 && report.exit_code != 2)
+      return fail(std::move(e).with_exit_code(report.exit_code));
+    return fail(std::move(e));
+  }
+  undo.commit();
+  return spec.id;
+}
+
+Result<std::vector<ContainerInfo>> list_containers(bool all) {
+  auto store = StateStore::reader();
+  std::vector<ContainerInfo> out;
+  for (const auto& name : TRY(store.list(kKind))) {
+    auto record = TRY(store.read(kKind, name));
+    if (!record) continue;  // removed meanwhile
+    const json& r = *record;
+    ContainerInfo info;
+    info.name = r.value("name", name);
+    info.id = r.value("id", "");
+    info.status = r.value("status", "created");
+    if (info.status == "running" && !is_running(r)) info.status = "exited";
+    if (r.contains("exit_code")) info.exit_code = r["exit_code"].get<int>();
+    if (info.status == "running") info.pid = r.value("pid", 0);
+    if (!all && info.status != "running") continue;
+    info.network = r.value("network", "none");
+    if (r.contains("address") && r["address"].is_string()) info.address = r["address"];
+    info.ports = r.value("ports", std::vector<std::string>{});
+    info.command = r.value("command", std::vector<std::string>{});
+    info.created = r.value("created", "");
+    info.finished = r.value("finished", "");
+    info.detached = r.value("detached", false);
+    out.push_back(std::move(info));
+  }
+  return out;
+}
+
+Result<int> exec_in_container(const ContainerName& name, const std::vector<std::string>& argv) {
+  if (argv.empty()) return fail(Error::usage("exec: no command given; usage: contain exec NAME -- CMD [ARG...]"));
+  auto r = TRY(load(name));
+  std::string what = fmt::format("exec in container {}", quote(name.str()));
+  auto not_running = [&] {
+    return fail(Error::failed(fmt::format(
+        "{}: it is not running (see 'contain ps -a'; start a new one with 'contain run')", what)));
+  };
+  if (!is_running(r)) return not_running();
+  pid_t pid = r["pid"].get<int>();
+  auto pidfd = kernel::open_pidfd(pid);
+  // The pidfd pins the process: checked after opening, the pid cannot have been reused.
+  if (!pidfd || !is_running(r)) return not_running();
+  SignalForwarding forwarding;
+  TerminalHandoff terminal;
+  std::string root_path = fmt::format("/proc/{}/root", pid);
+  UniqueFd root(::open(root_path.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  if (!root) return fail(Error::system(fmt::format("{}: open {}", what, root_path)));
+  std::vector<std::string> env = r.value("environment", std::vector<std::string>{});
+  std::string workdir = r.value("workdir", "/");
+  std::vector<char*> args = c_strings(argv), envp = c_strings(env);
+
+  int pair[2];
+  if (::socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, pair) < 0)
+    return fail(Error::system(what + ": create the sync socket"));
+  UniqueFd parent_end(pair[0]), child_end(pair[1]);
+  // Host side: the PID namespace applies to the children we make from now on,
+  // so the command is a process of the container (it shows in its /proc).
+  TRY_WRAP(kernel::join_namespaces(pidfd->get(), pid, CLONE_NEWPID), what);
+  auto cloned = TRY_WRAP(kernel::clone_with_pidfd(0), what);
+  if (cloned.pid == 0) {
+    // Child, in the container's PID namespace, otherwise still on the host:
+    // join the rest at once, then the container's root, working directory and
+    // environment.
+    kernel::ChildError e;
+    parent_end.reset();
+    for (int sig = 1; sig < NSIG; ++sig) ::signal(sig, SIG_DFL);
+    char go = 0;
+    if (terminal.active()) ::setpgid(0, 0);
+    // The parent hands over the terminal, then says go.
+    while (::recv(child_end.get(), &go, 1, 0) < 0 && errno == EINTR) {
+    }
+    ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+    if (!kernel::join_namespaces(pidfd->get(), pid,
+                                 CLONE_NEWNS | CLONE_NEWNET | CLONE_NEWUTS | CLONE_NEWIPC |
+                                     CLONE_NEWCGROUP))
+      e.fail("join the container's namespaces");
+    else if (::fchdir(root.get()) < 0 || ::chroot(".") < 0)
+      e.fail("enter the container's root");
+    else if (::chdir(workdir.c_str()) < 0)
+      e.fail("enter the working directory %s", workdir.c_str());
+    else {
+      environ = envp.data();
+      ::execvp(args[0], args.data());
+      bool missing = errno == ENOENT;
+      e.fail("%s: %s", args[0], missing ? "command not found" : "cannot execute");
+      if (missing) e.err = 0;
+      e.exit_code = missing ? 127 : 126;
+    }
+    kernel::child_exit_with(child_end.get(), e);
+  }
+  child_end.reset();
+  forwarding.forward_to(cloned.pidfd.get());
+  terminal.give_to(cloned.pid);
+  [[maybe_unused]] auto sent = ::send(parent_end.get(), &detail::kNetworkReady, 1, MSG_NOSIGNAL);
+  kernel::ChildError report;
+  if (kernel::read_child_error(parent_end.get(), report)) {
+    wait_for(cloned.pid);
+    return fail(child_error(fmt::format("{}: {}", what, report.what), report));
+  }
+  return wait_for(cloned.pid);
+}
+
+namespace {
+
+// Kills (SIGTERM, then SIGKILL after `seconds`; SIGKILL at once if negative)
+// and waits until the container and its monitor have finished.
+Status end_container(const ContainerName& name, const json& r, int seconds) {
+  std::string what = fmt::format("stop container {}", quote(name.str()));
+  pid_t pid = r["pid"].get<int>();
+  auto pidfd = kernel::open_pidfd(pid);
+  if (!pidfd || !is_running(r)) return {};  // it ended meanwhile
+  UniqueFd monitor;
+  if (auto m = kernel::open_pidfd(r.value("monitor_pid", 0)); m && monitor_alive(r))
+    monitor = std::move(*m);
+  bool exited = false;
+  if (seconds >= 0) {
+    TRY_WRAP(kernel::signal_pidfd(pidfd->get(), SIGTERM), what);
+    exited = TRY_WRAP(kernel::wait_pidfd(pidfd->get(), seconds * 1000), what);
+  }
+  if (!exited) {
+    TRY_WRAP(kernel::signal_pidfd(pidfd->get(), SIGKILL), what);
+    TRY_WRAP(kernel::wait_pidfd(pidfd->get(), -1), what);
+  }
+  // The monitor records the exit status (or, in the foreground, `contain run`
+  // removes the record) right after: wait for that too, so that what we print
+  // next is true.
+  if (monitor) TRY_WRAP(kernel::wait_pidfd(monitor.get(), 10000), what);
+  return {};
+}
+
+}  // namespace
+
+Status stop_container(const ContainerName& name, int seconds) {
+  auto r = TRY(load(name));
+  if (!is_running(r)) return {};
+  return end_container(name, r, seconds);
+}
+
+Status remove_container(const ContainerName& name, bool force) {
+  auto r = TRY(load(name));
+  if (is_running(r)) {
+    if (!force)
+      return fail(Error::failed(fmt::format(
+          "container {} is running: stop it first ('contain stop {}') or use 'contain rm -f {}'",
+          quote(name.str()), name.str(), name.str())));
+    TRY(end_container(name, r, -1));
+  }
+  auto store = TRY(StateStore::lock());
+  // Its monitor freed its address when it ended; if the monitor was killed, we do.
+  TRY(remove_firewall_owned_by(store, container_owner(name)));
+  TRY(release_attachments(store, {container_owner(name)}));
+  TRY(store.remove(kKind, name.str()));
+  ::unlink(log_path(name.str()).c_str());
+  ::rmdir(kLogDir);
+  return {};
+}
+
+Status read_logs(const ContainerName& name, bool follow,
+                 const std::function<void(std::string_view)>& sink) {
+  auto r = TRY(load(name));
+  if (!r.value("detached", false))
+    return fail(Error::failed(fmt::format(
+        "container {} runs in the foreground: its output goes to the terminal of 'contain run', "
+        "there is no log (use 'contain run -d' for one)",
+        quote(name.str()))));
+  std::string path = log_path(name.str());
+  std::string what = fmt::format("logs of container {}", quote(name.str()));
+  UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+  if (!fd) return fail(Error::system(fmt::format("{}: open {}", what, path)));
+  // Watch before reading, so that nothing written in between is missed.
+  UniqueFd watch, monitor;
+  if (follow && monitor_alive(r)) {
+    if (auto m = kernel::open_pidfd(r.value("monitor_pid", 0)); m && monitor_alive(r)) {
+      monitor = std::move(*m);
+      watch.reset(::inotify_init1(IN_CLOEXEC | IN_NONBLOCK));
+      if (!watch || ::inotify_add_watch(watch.get(), path.c_str(), IN_MODIFY) < 0)
+        return fail(Error::system(fmt::format("{}: watch {}", what, path)));
+    }
+  }
+  auto drain = [&]() -> Status {
+    char buf[65536];
+    for (;;) {
+      ssize_t n = ::read(fd.get(), buf, sizeof buf);
+      if (n < 0 && errno == EINTR) continue;
+      if (n < 0) return fail(Error::system(fmt::format("{}: read {}", what, path)));
+      if (n == 0) return {};
+      sink(std::string_view(buf, static_cast<std::size_t>(n)));
+    }
+  };
+  TRY(drain());
+  if (!monitor) return {};
+  for (;;) {
+    pollfd fds[2] = {{watch.get(), POLLIN, 0}, {monitor.get(), POLLIN, 0}};
+    if (::poll(fds, 2, -1) < 0) {
+      if (errno == EINTR) continue;
+      return fail(Error::system(fmt::format("{}: wait for output", what)));
+    }
+    if (fds[0].revents & POLLIN) {
+      char events[4096];
+      while (::read(watch.get(), events, sizeof events) > 0) {
+      }
+    }
+    TRY(drain());
+    if (fds[1].revents & POLLIN) return drain();  // finished: what is left, then done
+  }
+}
+
+Result<std::vector<std::string>> collect_container_garbage(const StateStore& store) {
+  std::vector<std::string> done;
+  for (const auto& name : TRY(store.list(kKind))) {
+    auto record = TRY(store.read(kKind, name));
+    if (!record) continue;
+    json& r = *record;
+    std::string status = r.value("status", "created");
+    if (status == "exited" || is_running(r) || monitor_alive(r)) continue;
+    TRY(remove_firewall_owned_by(store, "container/" + name));
+    TRY(release_attachments(store, {"container/" + name}));
+    if (!r.value("detached", false)) {
+      TRY(store.remove(kKind, name));
+      done.push_back(fmt::format("removed the record of container {} (it and its 'contain run' "
+                                 "are gone)", name));
+      continue;
+    }
+    r["status"] = "exited";
+    r["finished"] = now_utc();
+    TRY(store.write(kKind, name, r));
+    done.push_back(fmt::format("marked container {} exited (it and its monitor are gone)", name));
+  }
+  return done;
+}
+
+}  // namespace contain::engine

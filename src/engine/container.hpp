@@ -1,0 +1,71 @@
+// Containers: a command in its own PID, UTS, IPC, mount, cgroup and network
+// namespaces, without a daemon. Each container is a record under
+// /run/contain/containers/NAME; a detached one also has a small monitor
+// process of its own (no daemon is shared between containers) and a log
+// under /run/contain/logs/NAME.log.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/error.hpp"
+#include "model/container.hpp"
+
+namespace contain::engine {
+
+class StateStore;
+
+// A new container id: 64 random hex digits, as Docker's.
+Result<std::string> new_container_id();
+
+// Foreground: stdio passes through, SIGINT/SIGTERM/SIGHUP sent to us reach the
+// command, and the result is the command's status (128+N for signal N). The
+// container's record is removed when it exits.
+Result<int> run_container(model::ContainerSpec spec);
+
+// Detached: returns the id once the command has started; its monitor records
+// the exit status and keeps the output in the log.
+Result<std::string> run_container_detached(model::ContainerSpec spec);
+
+struct ContainerInfo {
+  std::string name, id;
+  int pid = 0;
+  std::string status;  // "running", "exited", "created"
+  std::optional<int> exit_code;
+  std::string network, address;
+  std::vector<std::string> ports, command;
+  std::string created, finished;
+  bool detached = false;
+};
+// Running containers, or all of them.
+Result<std::vector<ContainerInfo>> list_containers(bool all);
+
+// Runs argv inside a running container: its namespaces, root, working
+// directory and environment. Returns the command's status.
+Result<int> exec_in_container(const model::ContainerName& name,
+                              const std::vector<std::string>& argv);
+
+// SIGTERM, then SIGKILL after `seconds`; returns once the container and its
+// monitor have finished. Stopping an exited container does nothing.
+Status stop_container(const model::ContainerName& name, int seconds);
+
+// Removes an exited container (record and log); a running one only with `force`
+// (it is killed first).
+Status remove_container(const model::ContainerName& name, bool force);
+
+// Hands the log to `sink` chunk by chunk; with `follow`, keeps doing so as it
+// grows until the container has finished.
+Status read_logs(const model::ContainerName& name, bool follow,
+                 const std::function<void(std::string_view)>& sink);
+
+// For `contain gc`, under the caller's lock: containers whose process and
+// monitor are both gone without a word (SIGKILL, a crash). Their addresses are
+// released; a foreground one's record is removed, a detached one is marked
+// exited. Returns one line per container.
+Result<std::vector<std::string>> collect_container_garbage(const StateStore& store);
+
+}  // namespace contain::engine

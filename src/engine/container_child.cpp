@@ -1,0 +1,169 @@
+#include "engine/container_child.hpp"
+
+#include <fcntl.h>
+#include <sched.h>
+#include <signal.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+#include "kernel/link.hpp"
+#include "kernel/mount.hpp"
+#include "kernel/process.hpp"
+
+extern char** environ;
+
+namespace contain::engine::detail {
+
+namespace {
+
+using kernel::ChildError;
+
+// --- The stages, in the order they run. All run in the child, as root, in the
+// new PID, UTS, IPC, mount and cgroup namespaces (and the new network namespace
+// unless the container joins a named one), before exec. ---
+
+// Signals as a fresh process expects them: the parent may ignore SIGINT while
+// it waits, and ignored signals would survive exec. If the parent dies before
+// exec, so do we (the sync socket also says so: EOF instead of "ready").
+bool reset_signals(const ChildPlan&, ChildError& e) {
+  for (int sig = 1; sig < NSIG; ++sig) ::signal(sig, SIG_DFL);
+  sigset_t none;
+  sigemptyset(&none);
+  if (::sigprocmask(SIG_SETMASK, &none, nullptr) < 0) return e.fail("reset the signal mask");
+  if (::prctl(PR_SET_PDEATHSIG, SIGKILL) < 0) return e.fail("set the parent-death signal");
+  return true;
+}
+
+// Session: an interactive command owns the terminal (the parent hands it over),
+// so that a shell's job control finds its own group in the foreground and
+// Ctrl-C reaches the command, not us.
+bool process_group(const ChildPlan& plan, ChildError& e) {
+  if (plan.own_process_group && ::setpgid(0, 0) < 0) return e.fail("create a process group");
+  return true;
+}
+
+// Detached containers write to their log file and read nothing.
+bool redirect_stdio(const ChildPlan& plan, ChildError& e) {
+  const int fds[3] = {plan.stdin_fd, plan.stdout_fd, plan.stderr_fd};
+  for (int target = 0; target < 3; ++target)
+    if (fds[target] >= 0 && ::dup2(fds[target], target) < 0) return e.fail("redirect fd %d", target);
+  return true;
+}
+
+// Network namespace (--network netns:NS): enter the named one instead of a new one.
+bool join_named_netns(const ChildPlan& plan, ChildError& e) {
+  if (plan.join_netns_fd < 0) return true;
+  if (::setns(plan.join_netns_fd, CLONE_NEWNET) < 0) return e.fail("enter the network namespace");
+  return true;
+}
+
+// Mount namespace: nothing propagates to or from the host from here on.
+bool private_mounts(const ChildPlan&, ChildError& e) { return kernel::make_mounts_private(e); }
+
+// Mount namespace: the rootfs becomes / (with /proc, /dev, /sys), or, sharing
+// the host's files, a fresh /proc shows only the container's processes.
+bool file_system(const ChildPlan& plan, ChildError& e) {
+  if (!plan.rootfs) return kernel::mount_proc("/proc", e);
+  return kernel::prepare_rootfs(plan.rootfs, e) && kernel::pivot_into(plan.rootfs, e);
+}
+
+// UTS namespace.
+bool hostname(const ChildPlan& plan, ChildError& e) {
+  if (::sethostname(plan.hostname, std::strlen(plan.hostname)) < 0)
+    return e.fail("set the hostname to %s", plan.hostname);
+  return true;
+}
+
+// Network namespace, a new one: only loopback exists, and it starts down.
+bool loopback(const ChildPlan& plan, ChildError& e) {
+  return !plan.new_netns || kernel::bring_loopback_up(e);
+}
+
+// The parent configures the network from outside (links into our namespace,
+// addresses, routes) meanwhile; it says when it is done.
+bool wait_for_network(const ChildPlan& plan, ChildError& e) {
+  char byte = 0;
+  ssize_t n;
+  do n = ::recv(plan.sync_fd, &byte, 1, 0);
+  while (n < 0 && errno == EINTR);
+  if (n == 1 && byte == kNetworkReady) return true;
+  if (n == 0) errno = EPIPE;
+  return e.fail("wait for the network to be ready");
+}
+
+// The container's root (after pivot_root) or the host's.
+bool working_directory(const ChildPlan& plan, ChildError& e) {
+  if (::chdir(plan.workdir) < 0) return e.fail("enter the working directory %s", plan.workdir);
+  return true;
+}
+
+using Stage = bool (*)(const ChildPlan&, ChildError&);
+constexpr Stage kStages[] = {reset_signals, process_group, redirect_stdio, join_named_netns, private_mounts,
+                             file_system,   hostname,       loopback,         wait_for_network,
+                             working_directory};
+
+// Replaces the process with the command, PATH looked up in its environment.
+[[noreturn]] void exec_command(const ChildPlan& plan) {
+  environ = const_cast<char**>(plan.envp);
+  ::execvp(plan.argv[0], plan.argv);
+  ChildError e;
+  bool missing = errno == ENOENT;
+  e.fail("%s: %s", plan.argv[0], missing ? "command not found" : "cannot execute");
+  if (missing) e.err = 0;
+  e.exit_code = missing ? 127 : 126;
+  kernel::child_exit_with(plan.sync_fd, e);
+}
+
+// --init: PID 1 of the container is this loop. The command runs as PID 2; we
+// reap every zombie (orphans are re-parented to PID 1) and pass signals on.
+// Our exit status is the command's.
+[[noreturn]] void run_init(const ChildPlan& plan) {
+  sigset_t all, old;
+  sigfillset(&all);
+  ::sigprocmask(SIG_SETMASK, &all, &old);
+  pid_t command = ::fork();
+  if (command < 0) {
+    ChildError e;
+    e.fail("start the command under --init");
+    kernel::child_exit_with(plan.sync_fd, e);
+  }
+  if (command == 0) {
+    ::sigprocmask(SIG_SETMASK, &old, nullptr);
+    exec_command(plan);
+  }
+  ::close(plan.sync_fd);
+  for (;;) {
+    siginfo_t info;
+    int sig = ::sigwaitinfo(&all, &info);
+    if (sig < 0) continue;
+    if (sig == SIGCHLD) {
+      for (;;) {
+        int status = 0;
+        pid_t done = ::waitpid(-1, &status, WNOHANG);
+        if (done <= 0) break;
+        if (done == command) ::_exit(kernel::shell_status(status));
+      }
+      continue;
+    }
+    // A signal from the terminal (SI_KERNEL) reached the whole foreground
+    // process group, the command included: passing it on would double it.
+    if (info.si_code != SI_KERNEL) ::kill(command, sig);
+  }
+}
+
+}  // namespace
+
+void run_container_child(const ChildPlan& plan) {
+  ChildError e;
+  for (Stage stage : kStages)
+    if (!stage(plan, e)) kernel::child_exit_with(plan.sync_fd, e);
+  if (plan.init) run_init(plan);
+  exec_command(plan);
+}
+
+}  // namespace contain::engine::detail

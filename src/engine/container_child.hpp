@@ -1,0 +1,33 @@
+// The container's first process, between clone3 and exec. Internal to the engine.
+#pragma once
+
+#include "kernel/child.hpp"
+
+namespace contain::engine::detail {
+
+// Everything the child needs, prepared by the parent before clone: after clone
+// the child only reads it (no allocation, no exceptions).
+struct ChildPlan {
+  int sync_fd = -1;        // the child's end of the CLOEXEC SEQPACKET socketpair
+  int join_netns_fd = -1;  // --network netns:NS: the namespace to enter, else -1
+  bool new_netns = true;   // a network namespace of its own: bring loopback up
+  const char* rootfs = nullptr;  // --rootfs, absolute; null: share the host's files
+  const char* hostname = nullptr;
+  const char* workdir = "/";
+  char* const* argv = nullptr;
+  char* const* envp = nullptr;
+  bool init = false;  // our minimal init as PID 1, the command as PID 2
+  // On a terminal, the container gets a process group of its own that the
+  // parent makes the terminal's foreground group before the go.
+  bool own_process_group = false;
+  int stdin_fd = -1, stdout_fd = -1, stderr_fd = -1;  // -1: inherited
+};
+
+// The child's ordered stages, then exec. Never returns: the command replaces
+// the process, or the child reports why not over plan.sync_fd and exits.
+[[noreturn]] void run_container_child(const ChildPlan& plan);
+
+// The byte the parent sends once the container's network is ready.
+inline constexpr char kNetworkReady = 'G';
+
+}  // namespace contain::engine::detail

@@ -1,0 +1,29 @@
+// What a freshly cloned child may use before exec: no allocation, no exceptions.
+// A failing step fills a ChildError; the child sends it to its parent as one
+// framed message over the CLOEXEC sync socket and leaves with _exit. The parent
+// reads either that message or EOF, which means exec succeeded.
+#pragma once
+
+#include <cstdint>
+
+namespace contain::kernel {
+
+struct ChildError {
+  std::int32_t err = 0;         // errno of the failed call, 0 if none
+  std::int32_t exit_code = 1;   // 127: command not found, 126: not executable
+  char what[240] = {};          // "mount proc on /proc" — the step and its object
+
+  // Records errno and the formatted step; returns false so that steps can
+  // `return e.fail(...)`.
+  bool fail(const char* format, ...) __attribute__((format(printf, 2, 3)));
+};
+
+// Child: sends the error over the sync socket (a SOCK_SEQPACKET, so one message
+// is one frame) and exits with its exit code.
+[[noreturn]] void child_exit_with(int sync_fd, const ChildError& error);
+
+// Parent: reads one frame. Returns true and fills `error` if the child reported
+// one, false on EOF (the child exec'd, or died without a word).
+bool read_child_error(int sync_fd, ChildError& error);
+
+}  // namespace contain::kernel

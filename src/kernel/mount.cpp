@@ -1,0 +1,121 @@
+#include "kernel/mount.hpp"
+
+#include <fcntl.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
+
+namespace contain::kernel {
+
+namespace {
+
+// A path under the rootfs, in a caller's buffer (no allocation after clone).
+struct Path {
+  char text[4096];
+  Path(const char* root, const char* sub) { std::snprintf(text, sizeof text, "%s%s", root, sub); }
+  operator const char*() const { return text; }
+};
+
+bool ensure_dir(const char* path, ChildError& e) {
+  if (::mkdir(path, 0755) == 0 || errno == EEXIST) return true;
+  return e.fail("create directory %s", path);
+}
+
+bool ensure_file(const char* path, ChildError& e) {
+  int fd = ::open(path, O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0666);
+  if (fd < 0) return e.fail("create %s", path);
+  ::close(fd);
+  return true;
+}
+
+bool mount_or_fail(const char* source, const char* target, const char* type,
+                   unsigned long flags, const char* data, ChildError& e) {
+  if (::mount(source, target, type, flags, data) == 0) return true;
+  return e.fail("mount %s on %s", type ? type : source, target);
+}
+
+bool prepare_dev(const char* rootfs, ChildError& e) {
+  Path dev(rootfs, "/dev");
+  if (!ensure_dir(dev, e)) return false;
+  if (!mount_or_fail("tmpfs", dev, "tmpfs", MS_NOSUID | MS_STRICTATIME, "mode=755,size=65536k", e))
+    return false;
+  // Device nodes are made with mknod (a mount each would cost more to make and
+  // to tear down); where mknod is not allowed, they are bound from the host.
+  static const struct {
+    const char* name;
+    unsigned major, minor;
+  } nodes[] = {{"null", 1, 3},   {"zero", 1, 5}, {"full", 1, 7},
+               {"random", 1, 8}, {"urandom", 1, 9}, {"tty", 5, 0}};
+  for (const auto& node : nodes) {
+    char host[64], inside[4200];
+    std::snprintf(host, sizeof host, "/dev/%s", node.name);
+    std::snprintf(inside, sizeof inside, "%s/dev/%s", rootfs, node.name);
+    if (::mknod(inside, S_IFCHR | 0666, makedev(node.major, node.minor)) == 0) {
+      // mknod obeys the umask; device nodes are world-usable.
+      ::chmod(inside, 0666);
+      continue;
+    }
+    if (errno != EPERM) return e.fail("create %s", inside);
+    if (!ensure_file(inside, e)) return false;
+    if (::mount(host, inside, nullptr, MS_BIND, nullptr) < 0)
+      return e.fail("bind %s into the container", host);
+  }
+  Path pts(rootfs, "/dev/pts"), shm(rootfs, "/dev/shm");
+  if (!ensure_dir(pts, e) || !ensure_dir(shm, e)) return false;
+  if (!mount_or_fail("devpts", pts, "devpts", MS_NOSUID | MS_NOEXEC,
+                     "newinstance,ptmxmode=0666,mode=0620", e))
+    return false;
+  if (!mount_or_fail("shm", shm, "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC,
+                     "mode=1777,size=65536k", e))
+    return false;
+  static const char* const links[][2] = {{"pts/ptmx", "/dev/ptmx"},
+                                         {"/proc/self/fd", "/dev/fd"},
+                                         {"/proc/self/fd/0", "/dev/stdin"},
+                                         {"/proc/self/fd/1", "/dev/stdout"},
+                                         {"/proc/self/fd/2", "/dev/stderr"}};
+  for (const auto& link : links) {
+    Path at(rootfs, link[1]);
+    if (::symlink(link[0], at) < 0) return e.fail("create symlink %s", link[1]);
+  }
+  return true;
+}
+
+}  // namespace
+
+bool make_mounts_private(ChildError& e) {
+  if (::mount("none", "/", nullptr, MS_REC | MS_PRIVATE, nullptr) == 0) return true;
+  return e.fail("make all mounts private");
+}
+
+bool mount_proc(const char* target, ChildError& e) {
+  return mount_or_fail("proc", target, "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, nullptr, e);
+}
+
+bool prepare_rootfs(const char* rootfs, ChildError& e) {
+  if (::mount(rootfs, rootfs, nullptr, MS_BIND | MS_REC, nullptr) < 0)
+    return e.fail("bind the root file system %s onto itself", rootfs);
+  Path proc(rootfs, "/proc"), sys(rootfs, "/sys");
+  if (!ensure_dir(proc, e) || !mount_proc(proc, e)) return false;
+  if (!prepare_dev(rootfs, e)) return false;
+  if (!ensure_dir(sys, e)) return false;
+  // A sysfs mounted in the container's network namespace lists its own devices.
+  return mount_or_fail("sysfs", sys, "sysfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC,
+                       nullptr, e);
+}
+
+bool pivot_into(const char* rootfs, ChildError& e) {
+  if (::chdir(rootfs) < 0) return e.fail("enter %s", rootfs);
+  // pivot_root(".", "."): the old root is stacked under the new one and can be
+  // detached from "." without needing a directory for it inside the rootfs.
+  if (::syscall(SYS_pivot_root, ".", ".") < 0) return e.fail("pivot_root into %s", rootfs);
+  if (::umount2(".", MNT_DETACH) < 0) return e.fail("detach the old root");
+  if (::chdir("/") < 0) return e.fail("enter the new root");
+  return true;
+}
+
+}  // namespace contain::kernel

@@ -1,0 +1,85 @@
+// What a container is, as the user asked for it: a plain struct that later
+// options (resource limits, capabilities, seccomp, user namespaces) extend.
+// Pure logic: parsing and checking at the edge, no system calls.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/error.hpp"
+#include "core/ip.hpp"
+#include "core/names.hpp"
+
+namespace contain::model {
+
+// A container name: a file name under /run/contain/containers and the default
+// hostname, so it follows hostname rules: 1-63 of [A-Za-z0-9_.-], first
+// character a letter or digit.
+class ContainerName {
+ public:
+  static constexpr std::size_t kMaxLength = 63;
+  static Result<ContainerName> parse(std::string_view text);
+  // "c-" and the first 10 hex digits of the id.
+  static ContainerName generated(std::string_view id);
+  const std::string& str() const { return value_; }
+  const char* c_str() const { return value_.c_str(); }
+  auto operator<=>(const ContainerName&) const = default;
+
+ private:
+  explicit ContainerName(std::string value) : value_(std::move(value)) {}
+  std::string value_;
+};
+
+// --network: none (a new namespace with loopback only), netns:NS (join an
+// existing named namespace) or NAME (a managed network).
+struct NetworkChoice {
+  enum class Kind { none, netns, managed };
+  Kind kind = Kind::none;
+  std::string name = {};  // the namespace (netns) or the network (managed)
+  static Result<NetworkChoice> parse(std::string_view text);
+  std::string str() const;
+};
+
+// -p [ADDR:]HOSTPORT:PORT[/udp]
+struct PortMapping {
+  std::optional<IpAddress> host_address;
+  std::uint16_t host_port = 0;
+  std::uint16_t container_port = 0;
+  bool udp = false;
+  static Result<PortMapping> parse(std::string_view text);
+  std::string str() const;
+};
+
+// -e KEY=VAL: KEY is non-empty and holds no '='.
+Result<std::string> parse_environment_entry(std::string_view text);
+
+struct ContainerSpec {
+  ContainerName name;
+  std::string id;        // 64 hex digits
+  std::string hostname = {};                // defaults to the name
+  std::vector<std::string> command = {};      // argv; /bin/sh if the user gave none
+  std::vector<std::string> environment = {};  // KEY=VAL, the complete environment
+  std::string workdir = "/";
+  std::optional<std::string> rootfs = {};  // absolute path; none: share the host's files
+  NetworkChoice network = {};
+  std::optional<IpAddress> ip = {};
+  std::vector<PortMapping> ports = {};
+  bool init = false;    // our own minimal init as PID 1
+  bool detach = false;  // -d
+};
+
+// The environment a container starts with, as Docker gives it: PATH, HOSTNAME,
+// HOME, TERM (when the caller has one), then the user's -e entries, a later
+// entry replacing an earlier one with the same key.
+std::vector<std::string> container_environment(const std::string& hostname,
+                                               const std::vector<std::string>& user_entries,
+                                               const char* caller_term);
+
+// Checks what cannot be checked option by option (--ip needs a managed network,
+// -w must be absolute, ...). Usage errors only.
+Status validate(const ContainerSpec& spec);
+
+}  // namespace contain::model

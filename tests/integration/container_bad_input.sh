@@ -1,0 +1,39 @@
+# Containers, bad input: one clear line, the right exit code, nothing changed.
+. "$TESTS_SUPPORT/lib.sh"
+
+before=$(kernel_state)
+
+step "names, ports, environment, directories"
+expect_fail 2 'container name "bad name" is invalid' -- contain run --name "bad name" -- true
+expect_fail 2 'container name "-x" is invalid: it must start with a letter or a digit' -- contain run --name=-x -- true
+expect_fail 2 "is 64 bytes long, the limit is 63" -- contain run --name "$(printf 'x%.0s' {1..64})" -- true
+expect_fail 2 'port mapping "99999:80" is invalid: the host port "99999"' -- contain run -p 99999:80 -- true
+expect_fail 2 'port mapping "80" is invalid: use \[ADDR:\]HOSTPORT:PORT' -- contain run -p 80 -- true
+expect_fail 2 'port mapping "8080:80/sctp" is invalid: the protocol must be tcp or udp' -- contain run -p 8080:80/sctp -- true
+expect_fail 2 '"nowhere" is not an IP address' -- contain run -p nowhere:8080:80 -- true
+expect_fail 2 '-p needs a managed network' -- contain run -p 8080:80 -- true
+expect_fail 2 '--ip needs a managed network' -- contain run --ip 10.0.0.2 -- true
+expect_fail 2 'environment entry "NOVALUE" is invalid: use KEY=VALUE' -- contain run -e NOVALUE -- true
+expect_fail 2 'the working directory must be an absolute path' -- contain run -w tmp -- true
+expect_fail 2 '--rootfs "/no/such/dir": No such file or directory' -- contain run --rootfs /no/such/dir -- true
+expect_fail 2 '--network "a/b" is invalid' -- contain run --network a/b -- true
+expect_fail 2 'no command given' -- contain exec somewhere --
+expect_fail 2 'container name "a/b" is invalid' -- contain stop a/b
+
+step "networks that are not there"
+expect_fail 1 'network namespace "ghost" does not exist' -- contain run --network netns:ghost -- true
+expect_fail 1 'network "mynet" does not exist' -- contain run --network mynet -- true
+assert_eq "$before" "$(kernel_state)" "kernel state after refused commands"
+
+step "not root: a clear message, exit 1, nothing changed"
+as_nobody() { setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=-all "$@"; }
+for cmd in "run -- true" "run -d -- true" "exec c -- true" "ps" "logs c" "stop c" "rm c"; do
+  expect_fail 1 "'contain ${cmd%% *}' needs root" -- as_nobody "$CONTAIN" $cmd
+done
+assert_eq "$before" "$(kernel_state)" "kernel state after unprivileged commands"
+
+step "--help works on every container command"
+for cmd in run exec ps logs stop rm; do
+  assert_contains "$(contain $cmd --help)" "Usage:" "help of '$cmd'"
+done
+assert_contains "$(contain run --help)" "CMD [ARG...]" "run's help"
