@@ -4,13 +4,9 @@
 . "$TESTS_SUPPORT/lib.sh"
 ENGINE_FIREWALL=${ENGINE_FIREWALL:?the path of the engine_firewall helper}
 engine() { "$ENGINE_FIREWALL" "$@"; }
-ask_from() { local ns=$1; shift; ip netns exec "$ns" python3 "$TESTS_SUPPORT/whoami.py" ask "$@"; }
 
 step "the internet at 203.0.113.2 behind the host's uplink 203.0.113.1"
-contain net create internet
-contain net veth --host uplink --ns internet --host-addr 203.0.113.1/24 --ns-addr 203.0.113.2/24
-ip route add default via 203.0.113.2
-serve_whoami internet tcp 80
+make_internet
 
 step "two networks: br1 (10.1.0.0/24: a1, a2) and br2 (10.2.0.0/24: b1)"
 for n in 1 2; do

@@ -1,13 +1,9 @@
 # Managed networks get NAT and are isolated from each other; both reach the
 # internet. Then the tutorial's three namespaces on two bridges (bridge attach).
 . "$TESTS_SUPPORT/lib.sh"
-ask_from() { local ns=$1; shift; ip netns exec "$ns" python3 "$TESTS_SUPPORT/whoami.py" ask "$@"; }
 
 step "the internet at 203.0.113.2 behind the host's uplink 203.0.113.1"
-contain net create internet
-contain net veth --host uplink --ns internet --host-addr 203.0.113.1/24 --ns-addr 203.0.113.2/24
-ip route add default via 203.0.113.2
-serve_whoami internet tcp 80
+make_internet
 
 step "two managed networks, one namespace on each"
 contain network create blue --subnet 10.1.0.0/24

@@ -89,6 +89,16 @@ serve_whoami() {
   rm -f "$fifo"
   [[ $line == READY ]] || die "the whoami server in $1 ($2 port $3) did not start"
 }
+# ask_from NS PROTO ADDR PORT: the source address the whoami server saw.
+ask_from() { local ns=$1; shift; ip netns exec "$ns" python3 "$TESTS_SUPPORT/whoami.py" ask "$@"; }
+# The "internet": a namespace at 203.0.113.2 behind the sandbox host's uplink
+# 203.0.113.1, the host's default route pointing at it, a whoami server on TCP 80.
+make_internet() {
+  contain net create internet
+  contain net veth --host uplink --ns internet --host-addr 203.0.113.1/24 --ns-addr 203.0.113.2/24
+  ip route add default via 203.0.113.2
+  serve_whoami internet tcp 80
+}
 stop_whoami() {
   local pid
   for pid in "${WHOAMI_PIDS[@]}"; do kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; done
