@@ -19,11 +19,11 @@ contain net veth --host app-h --ns app --peer eth0 --host-addr 192.0.2.1/24 --ns
 measure() {
   local json
   if [[ $1 == egress ]]; then
-    start_ready "listening" contain net exec app iperf3 -s -1 -B 192.0.2.2 --forceflush
-    json=$(iperf3 -c 192.0.2.2 -t "$SECONDS_PER_RUN" -R -J)
+    start_ready "listening" timeout 60 "$CONTAIN" net exec app iperf3 -s -1 -B 192.0.2.2 --forceflush
+    json=$(iperf3 -c 192.0.2.2 -t "$SECONDS_PER_RUN" -R -J --connect-timeout 3000)
   else
-    start_ready "listening" iperf3 -s -1 -B 192.0.2.1 --forceflush
-    json=$(contain net exec app iperf3 -c 192.0.2.1 -t "$SECONDS_PER_RUN" -R -J)
+    start_ready "listening" timeout 60 iperf3 -s -1 -B 192.0.2.1 --forceflush
+    json=$(contain net exec app iperf3 -c 192.0.2.1 -t "$SECONDS_PER_RUN" -R -J --connect-timeout 3000)
   fi
   wait "$SERVER_PID"
   jq -r '.intervals | ([.[1:][] | .sum] | (map(.bytes) | add) * 8 / (map(.seconds) | add)),
@@ -60,6 +60,11 @@ for r in $RATES; do
     cni ADD "$bits"
     read -r cgood cfirst < <(measure "$dir")
     cni DEL "$bits"
+    # The plugin's DEL removes its ifb but leaves its qdiscs on app-h (a tbf, and
+    # an ingress qdisc redirecting to the vanished ifb, which drops everything
+    # the namespace sends): a runtime deletes the veth anyway. Remove them.
+    tc qdisc del dev app-h ingress 2>/dev/null || true
+    tc qdisc del dev app-h root 2>/dev/null || true
     printf '%-9s %-8s | %-9s %-10s | %-9s %-10s\n' "${r}mbit" "$dir" "$(pct "$good" "$bits")" \
       "$(over "$first" "$bits")" "$(pct "$cgood" "$bits")" "$(over "$cfirst" "$bits")"
   done

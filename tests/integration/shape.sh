@@ -12,13 +12,13 @@ contain net veth --host app-h --ns app --host-addr 192.0.2.1/24 --ns-addr 192.0.
 #   down: from the host into the namespace (its ingress)
 goodput='.intervals | [.[1:][] | .sum] | (map(.bytes) | add) * 8 / (map(.seconds) | add) / 1e6'
 up() {
-  start_ready "listening" contain net exec app iperf3 -s -1 -B 192.0.2.2 --forceflush
-  iperf3 -c 192.0.2.2 -t 4 -R -J | jq "$goodput"
+  start_ready "listening" timeout 30 "$CONTAIN" net exec app iperf3 -s -1 -B 192.0.2.2 --forceflush
+  iperf3 -c 192.0.2.2 -t 4 -R -J --connect-timeout 3000 | jq "$goodput"
   wait $SERVER_PID
 }
 down() {
-  start_ready "listening" iperf3 -s -1 -B 192.0.2.1 --forceflush
-  contain net exec app iperf3 -c 192.0.2.1 -t 4 -R -J | jq "$goodput"
+  start_ready "listening" timeout 30 iperf3 -s -1 -B 192.0.2.1 --forceflush
+  contain net exec app iperf3 -c 192.0.2.1 -t 4 -R -J --connect-timeout 3000 | jq "$goodput"
   wait $SERVER_PID
 }
 within() {  # value low high what
