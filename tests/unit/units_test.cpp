@@ -58,16 +58,16 @@ TEST(Percent, Parses) {
 TEST(TokenBucket, DefaultsFollowTheRate) {
   auto b10 = model::plan_token_bucket(10'000'000, std::nullopt, std::nullopt);
   EXPECT_EQ(b10.rate_bytes, 1'250'000u);
-  EXPECT_EQ(b10.burst_bytes, 5'000u);                   // 4 ms of 10 mbit
-  EXPECT_EQ(b10.limit_bytes, 5'000u + 62'500u);         // + 50 ms of queue
+  EXPECT_EQ(b10.burst_bytes, 12'500u);                  // 10 ms of 10 mbit
+  EXPECT_EQ(b10.limit_bytes, 12'500u + 62'500u);        // + 50 ms of queue
   auto b1 = model::plan_token_bucket(1'000'000, std::nullopt, std::nullopt);
   EXPECT_EQ(b1.burst_bytes, 2u * model::kFrameBytes);   // never less than two frames
   EXPECT_GE(b1.limit_bytes, b1.burst_bytes + 10u * model::kFrameBytes);
   auto b1g = model::plan_token_bucket(1'000'000'000, std::nullopt, std::nullopt);
-  EXPECT_EQ(b1g.burst_bytes, 500'000u);
-  // The first second can exceed the rate by at most the bucket: under 1 % from 10 mbit up.
-  EXPECT_LT(double(b10.burst_bytes) / b10.rate_bytes, 0.01);
-  EXPECT_LT(double(b1g.burst_bytes) / b1g.rate_bytes, 0.01);
+  EXPECT_EQ(b1g.burst_bytes, 1'250'000u);
+  // The first second can exceed the rate by at most the bucket: 1 % from 3 mbit up.
+  EXPECT_LE(double(b10.burst_bytes) / b10.rate_bytes, 0.01);
+  EXPECT_LE(double(b1g.burst_bytes) / b1g.rate_bytes, 0.01);
   auto given = model::plan_token_bucket(10'000'000, 32'768, 20'000);
   EXPECT_EQ(given.burst_bytes, 32'768u);
   EXPECT_EQ(given.limit_bytes, 32'768u + 25'000u);
