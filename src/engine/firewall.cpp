@@ -582,7 +582,19 @@ Result<std::vector<std::string>> collect_firewall_garbage(
     for (std::string_view k : {kNatKind, kForwardKind, kIsolationKind})
       if (kind == k) refs.push_back({k, name});
   }
+  auto host = TRY_WRAP(kernel::NetlinkSocket::open(), what);
+  auto localnet_line = [&](const std::string& ifname) {
+    return kernel::get_link(host, ifname)
+               ? fmt::format("restored route_localnet on {} (no forward needs it)", ifname)
+               : fmt::format("removed the route_localnet record of {} (the link no longer exists)",
+                             ifname);
+  };
+  auto localnet_before = TRY(store.list(kLocalnetKind));
   TRY(remove_records(store, refs, what));
+  auto localnet_after = TRY(store.list(kLocalnetKind));
+  for (const auto& ifname : localnet_before)
+    if (std::find(localnet_after.begin(), localnet_after.end(), ifname) == localnet_after.end())
+      done.push_back(localnet_line(ifname));
   auto left = TRY(load_all(store));
   if (left.elements.empty()) {
     if (TRY(table_in_kernel())) {
@@ -599,16 +611,11 @@ Result<std::vector<std::string>> collect_firewall_garbage(
                                model::kFirewallTable));
   }
   // route_localnet set for forwards that are gone, or on links that are gone.
-  auto host = TRY_WRAP(kernel::NetlinkSocket::open(), what);
-  for (const auto& ifname : TRY(store.list(kLocalnetKind))) {
+  for (const auto& ifname : localnet_after) {
     if (left.localnet_links.contains(ifname) && kernel::get_link(host, ifname)) continue;
-    bool exists = static_cast<bool>(kernel::get_link(host, ifname));
+    std::string line = localnet_line(ifname);
     release_route_localnet(store, {ifname}, {});
-    done.push_back(exists ? fmt::format("restored route_localnet on {} (no forward needs it)",
-                                        ifname)
-                          : fmt::format("removed the route_localnet record of {} (the link no "
-                                        "longer exists)",
-                                        ifname));
+    done.push_back(std::move(line));
   }
   return done;
 }

@@ -70,6 +70,7 @@ removed=$(jq -r '.removed[]' <<<"$out")
 assert_contains "$removed" "removed the record of namespace lost (it no longer exists)"
 assert_contains "$removed" "forgot link plain-h of namespace plain (it no longer exists)"
 assert_contains "$removed" "released address 192.0.2.3 on network web (namespace lost no longer exists)"
+assert_contains "$removed" "deleted link $away_host (its network old is gone)"
 assert_contains "$removed" "removed network old (its bridge cn-old was deleted outside contain; 1 attachment(s) released)"
 assert_contains "$removed" "removed the record of bridge br0 (it no longer exists)"
 assert_contains "$removed" "removed NAT for 198.51.100.0/24 (network old no longer exists)"
@@ -120,6 +121,53 @@ echo "$out"
 assert_contains "$out" "made the nftables table inet contain again from our records"
 assert_contains "$(nft list map inet contain fwd4)" "tcp . 8080 : 192.0.2.2 . 80"
 assert_eq "nothing to collect" "$(contain gc)"
+
+step "an attachment whose interface was deleted (the namespace lives) releases its address"
+cut_host=$(contain network inspect web --json | jq -r '.attachments[] | select(.namespace=="again") | .host')
+ip link del "$cut_host"
+out=$(contain gc)
+echo "$out"
+assert_contains "$out" "forgot link $cut_host of namespace again (it no longer exists)"
+assert_contains "$out" "released address 192.0.2.3 on network web (its interface $cut_host no longer exists)"
+assert_eq "192.0.2.3/24" "$(contain network attach web again)" "the address is handed out again"
+
+step "gc waits for the state lock: it never runs beside another command"
+mkfifo locked
+# The subshell becomes the sleep: killing it releases the lock.
+( exec 9</run/contain; flock 9; echo held > locked; exec sleep 600 ) &
+locker=$!
+read -t 10 line < locked
+rc=0; timeout 1 "$CONTAIN" gc || rc=$?
+assert_eq 124 "$rc" "gc while the lock is held"
+kill $locker; wait $locker 2>/dev/null || true
+assert_eq "nothing to collect" "$(contain gc)"
+
+step "a bridge with our network alias whose record is gone is deleted; one of the user's is not"
+ip link add cn-ghost type bridge
+ip link set cn-ghost alias contain:network/ghost
+out=$(contain gc)
+assert_contains "$out" "deleted bridge cn-ghost (its network ghost has no record)"
+if ip link show cn-ghost 2>/dev/null; then die "cn-ghost left"; fi
+ip link show usr0 >/dev/null || die "the user's bridge was touched"
+
+step "route_localnet set for a forward whose namespace is gone is restored"
+contain net create pub
+contain net veth --host pub-h --ns pub --host-addr 203.0.113.9/30 --ns-addr 203.0.113.10/30
+contain forward add --host-port 9090 --to pub:80
+assert_eq 1 "$(cat /proc/sys/net/ipv4/conf/pub-h/route_localnet)" "route_localnet on pub-h"
+mkfifo pubready
+ip netns exec pub sh -c 'echo inside > pubready; exec sleep 600' &
+holder=$!
+read -t 10 line < pubready
+ip netns del pub          # pub-h lives on while the holder keeps the namespace
+out=$(contain gc)
+echo "$out"
+assert_contains "$out" "removed forward 9090/tcp to pub:80 (namespace pub no longer exists)"
+assert_contains "$out" "deleted link pub-h (its namespace pub no longer exists)"
+assert_contains "$out" "removed the route_localnet record of pub-h (the link no longer exists)"
+[[ ! -e /run/contain/localnet/pub-h ]] || die "localnet record left"
+assert_not_contains "$(nft list map inet contain fwd4)" "9090"
+kill $holder; wait $holder 2>/dev/null || true
 
 step "tear down"
 contain forward remove --host-port 8080
