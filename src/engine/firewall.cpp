@@ -606,9 +606,10 @@ Result<std::vector<std::string>> collect_firewall_garbage(
   } else {
     if (!TRY(table_in_kernel())) TRY(apply(store, {}, {}, what, &left));
     if (was_deleted)
-      done.push_back(fmt::format("made the nftables table inet {} again from our records (it was "
-                               "deleted outside contain)",
-                               model::kFirewallTable));
+      done.push_back(
+          fmt::format("made the nftables table inet {} again from our records (it was "
+                      "deleted outside contain)",
+                      model::kFirewallTable));
   }
   // route_localnet set for forwards that are gone, or on links that are gone.
   for (const auto& ifname : localnet_after) {

@@ -127,7 +127,8 @@ struct Collector {
     for (const auto& name : TRY(store.list(kNetnsKind))) {
       if (!netns_alive(name)) {
         TRY(store.remove(kNetnsKind, name));
-        done.push_back(fmt::format("removed the record of namespace {} (it no longer exists)", name));
+        done.push_back(
+            fmt::format("removed the record of namespace {} (it no longer exists)", name));
         continue;
       }
       std::vector<std::string> lost;
@@ -165,7 +166,8 @@ struct Collector {
             done.push_back(fmt::format("deleted link {} (its network {} is gone)", host_end, name));
           }
           if (auto netns = text(a, "netns"); !netns.empty())
-            TRY(forget_netns_links(netns, [&](const json& l) { return text(l, "name") == host_end; }));
+            TRY(forget_netns_links(netns,
+                                   [&](const json& l) { return text(l, "name") == host_end; }));
         }
         if (auto subnet = Cidr::parse(text(*record, "subnet"))) removed_subnets.push_back(*subnet);
         TRY(store.remove(kNetworkKind, name));
@@ -251,12 +253,10 @@ struct Collector {
         else if (kind == kIsolationKind)
           done.push_back(fmt::format("removed the isolation of {} ({})", text(*r, "bridge"), why));
         else
-          done.push_back(fmt::format("removed forward {}/{}{} to {} ({})",
-                                     r->value("host_port", 0), text(*r, "protocol"),
-                                     text(*r, "host_address").empty()
-                                         ? std::string()
-                                         : " on " + text(*r, "host_address"),
-                                     text(*r, "to"), why));
+          done.push_back(fmt::format(
+              "removed forward {}/{}{} to {} ({})", r->value("host_port", 0), text(*r, "protocol"),
+              text(*r, "host_address").empty() ? std::string() : " on " + text(*r, "host_address"),
+              text(*r, "to"), why));
       }
     }
     for (auto& line : TRY(collect_firewall_garbage(store, refs))) done.push_back(std::move(line));
@@ -296,7 +296,8 @@ struct Collector {
       if (auto ifb = text(*r, "ifb"); !ifb.empty())
         if (const auto* l = links.named(ifb); l && l->alias.starts_with(kShapeOwnerPrefix)) {
           TRY(kernel::delete_link(host, l->ifindex));
-          done.push_back(fmt::format("deleted ifb device {} (the shaping of {} is gone)", ifb, key));
+          done.push_back(
+              fmt::format("deleted ifb device {} (the shaping of {} is gone)", ifb, key));
         }
       TRY(store.remove(kShapeKind, key));
       done.push_back(fmt::format("removed the shaping of {} ({})", key, why));
@@ -333,8 +334,8 @@ struct Collector {
       std::string owner = link.alias.substr(kNetnsOwnerPrefix.size());
       if (netns_alive(owner)) continue;
       TRY(kernel::delete_link(host, link.ifindex));
-      done.push_back(fmt::format("deleted link {} (its namespace {} no longer exists)", link.name,
-                                 owner));
+      done.push_back(
+          fmt::format("deleted link {} (its namespace {} no longer exists)", link.name, owner));
     }
     return {};
   }
