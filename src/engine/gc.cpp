@@ -156,8 +156,7 @@ struct Collector {
       if (!record) continue;
       std::string bridge = text(*record, "bridge");
       const auto* link = links.named(bridge);
-      std::string alias = owner_alias("network/" + name);
-      if (!link || link->alias != alias) {
+      if (!link) {
         auto& attachments = (*record)["attachments"];
         for (const auto& a : attachments) {
           std::string host_end = text(a, "host");
@@ -190,6 +189,12 @@ struct Collector {
         if (why.empty()) {
           ++it;
           continue;
+        }
+        // A namespace held by a process keeps the interface (and so the
+        // address) alive: delete it before the address can be handed out again.
+        if (const auto* h = links.named(host_end); h && h->alias.starts_with(kAliasPrefix)) {
+          TRY(kernel::delete_link(host, h->ifindex));
+          done.push_back(fmt::format("deleted link {} ({})", host_end, why));
         }
         std::string ip = text(*it, "ip");
         if (auto address = IpAddress::parse(ip)) released.insert(*address);

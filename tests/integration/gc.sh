@@ -1,5 +1,6 @@
 # contain gc: after a crash, state and kernel are reconciled.
 . "$TESTS_SUPPORT/lib.sh"
+ATTACH_FD=${ATTACH_FD:?the path of the attach_fd helper}
 
 step "nothing to do on a clean host"
 assert_eq "nothing to collect" "$(contain gc)"
@@ -169,11 +170,27 @@ assert_contains "$out" "removed the route_localnet record of pub-h (the link no 
 assert_not_contains "$(nft list map inet contain fwd4)" "9090"
 kill $holder; wait $holder 2>/dev/null || true
 
+step "an fd-attached namespace whose owner (a container) has no record: its port goes, its address is free"
+mkfifo fdready
+unshare --net sh -c 'echo up > fdready; exec sleep 600' &
+fdholder=$!
+read -t 10 line < fdready
+assert_eq "eth0 192.0.2.4/24" "$("$ATTACH_FD" attach web /proc/$fdholder/ns/net container/ghost)" "fd attach"
+ghost_host=$(contain network inspect web --json | jq -r '.attachments[] | select(.owner=="container/ghost") | .host')
+out=$(contain gc)
+echo "$out"
+assert_contains "$out" "deleted link $ghost_host (container ghost no longer exists)"
+assert_contains "$out" "released address 192.0.2.4 on network web (container ghost no longer exists)"
+assert_eq "" "$(nsenter -t $fdholder -n ip -o link show eth0 2>/dev/null)" "eth0 of the ghost after gc"
+kill $fdholder; wait $fdholder 2>/dev/null || true
+contain net create reuse
+assert_eq "192.0.2.4/24" "$(contain network attach web reuse)" "the ghost's address is handed out again"
+
 step "tear down"
 contain forward remove --host-port 8080
 contain shape clear --ns live
 contain network delete web --force
-contain net delete live plain away again
+contain net delete live plain away again reuse
 ip link del usr0
 nft delete table inet mine
 assert_eq "" "$(find /run/contain -type f ! -name lock)" "records left"
