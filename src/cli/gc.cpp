@@ -1,8 +1,9 @@
 // contain gc: reconcile the state store with the kernel.
+#include "engine/gc.hpp"
+
 #include <fmt/format.h>
 
 #include "cli/app.hpp"
-#include "engine/gc.hpp"
 
 namespace contain::cli {
 
@@ -10,9 +11,10 @@ namespace {
 
 void add_gc_command(Commands& commands) {
   auto* sub = commands.app().add_subcommand(
-      "gc", "Remove state and kernel objects of ours left behind by a crash or SIGKILL");
+      "gc", "Reconcile every record of ours with the kernel after a crash or SIGKILL");
   auto as_json = std::make_shared<bool>(false);
-  sub->add_flag("--json", *as_json, "Print JSON: {\"removed\": [\"...\"]}");
+  sub->add_flag("--json", *as_json,
+                "Print JSON: {\"removed\": [\"one line per thing removed\", ...]}");
   commands.on(sub, "gc", [as_json]() -> Result<int> {
     auto done = TRY(engine::collect_garbage());
     if (*as_json) {

@@ -552,4 +552,73 @@ Status remove_forwards_into(const StateStore& store, const Cidr& subnet) {
                         fmt::format("remove the forwards into {}", subnet.subnet().str()));
 }
 
+// --- Garbage collection (contain gc) ---
+
+Result<std::vector<std::string>> collect_firewall_garbage(
+    const StateStore& store, const std::vector<std::pair<std::string, std::string>>& records) {
+  std::string what = "collect firewall garbage";
+  std::vector<std::string> done;
+  auto nft = TRY_WRAP(kernel::Nftables::open(), what);
+  auto table_in_kernel = [&]() -> Result<bool> {
+    auto tables = TRY(nft.query("list tables inet\n", what));
+    return tables.find(fmt::format("table inet {}", model::kFirewallTable)) != std::string::npos;
+  };
+  bool marked = TRY(store.read(kTableKind, kTableName)).has_value();
+  bool in_kernel = TRY(table_in_kernel());
+  // The table was deleted behind our back (nft flush ruleset): forget the
+  // marker, so that it is made again from the records below.
+  bool was_deleted = marked && !in_kernel;
+  if (was_deleted) {
+    TRY_WRAP(store.remove(kTableKind, kTableName), what);
+    marked = false;
+  }
+  if (!marked && in_kernel) {
+    TRY_WRAP(store.write(kTableKind, kTableName, json{{"family", "inet"}, {"name", "contain"}}),
+             what);
+    marked = true;
+  }
+  std::vector<RecordRef> refs;
+  for (const auto& [kind, name] : records) {
+    for (std::string_view k : {kNatKind, kForwardKind, kIsolationKind})
+      if (kind == k) refs.push_back({k, name});
+  }
+  auto host = TRY_WRAP(kernel::NetlinkSocket::open(), what);
+  auto localnet_line = [&](const std::string& ifname) {
+    return kernel::get_link(host, ifname)
+               ? fmt::format("restored route_localnet on {} (no forward needs it)", ifname)
+               : fmt::format("removed the route_localnet record of {} (the link no longer exists)",
+                             ifname);
+  };
+  auto localnet_before = TRY(store.list(kLocalnetKind));
+  TRY(remove_records(store, refs, what));
+  auto localnet_after = TRY(store.list(kLocalnetKind));
+  for (const auto& ifname : localnet_before)
+    if (std::find(localnet_after.begin(), localnet_after.end(), ifname) == localnet_after.end())
+      done.push_back(localnet_line(ifname));
+  auto left = TRY(load_all(store));
+  if (left.elements.empty()) {
+    if (TRY(table_in_kernel())) {
+      TRY(nft.run(model::delete_table(), what));
+      done.push_back(fmt::format("deleted the nftables table inet {} (no entry of ours is left)",
+                                 model::kFirewallTable));
+    }
+    TRY_WRAP(store.remove(kTableKind, kTableName), what);
+  } else {
+    if (!TRY(table_in_kernel())) TRY(apply(store, {}, {}, what, &left));
+    if (was_deleted)
+      done.push_back(
+          fmt::format("made the nftables table inet {} again from our records (it was "
+                      "deleted outside contain)",
+                      model::kFirewallTable));
+  }
+  // route_localnet set for forwards that are gone, or on links that are gone.
+  for (const auto& ifname : localnet_after) {
+    if (left.localnet_links.contains(ifname) && kernel::get_link(host, ifname)) continue;
+    std::string line = localnet_line(ifname);
+    release_route_localnet(store, {ifname}, {});
+    done.push_back(std::move(line));
+  }
+  return done;
+}
+
 }  // namespace contain::engine

@@ -86,4 +86,13 @@ Status remove_firewall_owned_by(const StateStore& store, std::string_view owner)
 // deleted takes the published ports of its namespaces with it).
 Status remove_forwards_into(const StateStore& store, const Cidr& subnet);
 
+// For `contain gc` (the caller holds the lock): removes the records
+// ({kind, name}, kind "nat", "forward" or "isolation") and their elements in one
+// transaction, then reconciles the rest with the kernel: the table is made again
+// from the records if it was deleted behind our back, deleted if no entry is
+// left, and route_localnet is restored where no forward needs it any more.
+// Returns one line per thing done beyond removing `records`.
+Result<std::vector<std::string>> collect_firewall_garbage(
+    const StateStore& store, const std::vector<std::pair<std::string, std::string>>& records);
+
 }  // namespace contain::engine

@@ -2,9 +2,14 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+#include <functional>
+#include <optional>
 #include <set>
 
 #include "engine/container.hpp"
+#include "engine/firewall.hpp"
+#include "engine/records.hpp"
 #include "engine/state.hpp"
 #include "kernel/link.hpp"
 #include "kernel/netns.hpp"
@@ -13,46 +18,350 @@ namespace contain::engine {
 
 namespace {
 
-constexpr std::string_view kNetnsKind = "netns";
+using nlohmann::json;
+
 constexpr std::string_view kNetnsOwnerPrefix = "contain:netns/";
+constexpr std::string_view kNetworkOwnerPrefix = "contain:network/";
+constexpr std::string_view kShapeOwnerPrefix = "contain:shape/";
+constexpr std::string_view kContainerKind = "containers";
+constexpr std::string_view kShapeKind = "shape";
+constexpr std::string_view kNatKind = "nat";
+constexpr std::string_view kForwardKind = "forward";
+constexpr std::string_view kIsolationKind = "isolation";
 
 bool netns_alive(const std::string& name) {
   auto parsed = NetnsName::parse(name);
   return parsed && kernel::netns_exists(*parsed);
 }
 
+std::string text(const json& j, const char* field) {
+  return j.contains(field) && j[field].is_string() ? j[field].get<std::string>() : std::string();
+}
+
+// One pass's view of the host's links (refreshed after a pass deletes some).
+class HostLinks {
+ public:
+  static Result<HostLinks> read(const kernel::NetlinkSocket& host) {
+    HostLinks out;
+    out.links_ = TRY(kernel::list_links(host));
+    return out;
+  }
+  const kernel::LinkInfo* named(std::string_view name) const {
+    for (const auto& l : links_)
+      if (l.name == name) return &l;
+    return nullptr;
+  }
+  bool has_ifindex(int ifindex) const {
+    for (const auto& l : links_)
+      if (l.ifindex == ifindex) return true;
+    return false;
+  }
+  const std::vector<kernel::LinkInfo>& all() const { return links_; }
+
+ private:
+  std::vector<kernel::LinkInfo> links_;
+};
+
+// Whether what a record names as its owner still exists. Owners we do not
+// know ("" for `nat enable` and forwards to an address, anything else a
+// library user gave) are the user's: always alive.
+class Owners {
+ public:
+  explicit Owners(const StateStore& store) : store_(store) {}
+  Result<bool> alive(const std::string& owner) const {
+    auto slash = owner.find('/');
+    if (slash == std::string::npos) return true;
+    std::string kind = owner.substr(0, slash), name = owner.substr(slash + 1);
+    if (kind == "netns") return netns_alive(name);
+    if (kind == "container") {
+      auto r = TRY(store_.read(kContainerKind, name));
+      return r && r->value("status", "created") != "exited";
+    }
+    if (kind == "network") return TRY(store_.read(kNetworkKind, name)).has_value();
+    if (kind == "bridge") return TRY(store_.read(kBridgeKind, name)).has_value();
+    return true;
+  }
+
+ private:
+  const StateStore& store_;
+};
+
+std::string owner_words(const std::string& owner) {
+  auto slash = owner.find('/');
+  if (slash == std::string::npos) return owner;
+  std::string kind = owner.substr(0, slash);
+  std::string noun = kind == "netns" ? "namespace" : kind;
+  return fmt::format("{} {}", noun, owner.substr(slash + 1));
+}
+
+struct Collector {
+  const StateStore& store;
+  const kernel::NetlinkSocket& host;
+  std::vector<std::string> done;
+  // Addresses and subnets freed by this run: forwards into them go too.
+  std::set<IpAddress> released;
+  std::vector<Cidr> removed_subnets;
+
+  // Forgets in the record of namespace `netns` the links `pred` selects.
+  Status forget_netns_links(const std::string& netns,
+                            const std::function<bool(const json&)>& pred) {
+    auto name = NetnsName::parse(netns);
+    if (!name || !TRY(store.read(kNetnsKind, netns))) return {};
+    auto record = TRY(load_netns_record(store, *name));
+    auto& links = record["links"];
+    auto before = links.size();
+    for (auto it = links.begin(); it != links.end();) it = pred(*it) ? links.erase(it) : it + 1;
+    if (links.size() != before) TRY(save_netns_record(store, *name, record));
+    return {};
+  }
+
+  // Containers whose process and monitor died.
+  Status containers() {
+    for (auto& line : TRY(collect_container_garbage(store))) done.push_back(std::move(line));
+    return {};
+  }
+
+  // Records of namespaces that are gone; links recorded for a living namespace
+  // whose host end is gone (deleted by hand: the pair went with it).
+  Status namespaces() {
+    auto links = TRY(HostLinks::read(host));
+    for (const auto& name : TRY(store.list(kNetnsKind))) {
+      if (!netns_alive(name)) {
+        TRY(store.remove(kNetnsKind, name));
+        done.push_back(
+            fmt::format("removed the record of namespace {} (it no longer exists)", name));
+        continue;
+      }
+      std::vector<std::string> lost;
+      TRY(forget_netns_links(name, [&](const json& l) {
+        std::string host_end = text(l, "name");
+        if (links.named(host_end)) return false;
+        lost.push_back(host_end);
+        return true;
+      }));
+      for (const auto& h : lost)
+        done.push_back(
+            fmt::format("forgot link {} of namespace {} (it no longer exists)", h, name));
+    }
+    return {};
+  }
+
+  // Managed networks: attachments whose owner or interface is gone release
+  // their address; a network whose bridge was deleted behind our back is
+  // removed (see the README: we do not make it again).
+  Status networks() {
+    auto links = TRY(HostLinks::read(host));
+    Owners owners(store);
+    for (const auto& name : TRY(store.list(kNetworkKind))) {
+      auto record = TRY(store.read(kNetworkKind, name));
+      if (!record) continue;
+      std::string bridge = text(*record, "bridge");
+      const auto* link = links.named(bridge);
+      if (!link) {
+        auto& attachments = (*record)["attachments"];
+        for (const auto& a : attachments) {
+          std::string host_end = text(a, "host");
+          if (const auto* h = links.named(host_end); h && h->alias.starts_with(kAliasPrefix)) {
+            TRY(kernel::delete_link(host, h->ifindex));
+            done.push_back(fmt::format("deleted link {} (its network {} is gone)", host_end, name));
+          }
+          if (auto netns = text(a, "netns"); !netns.empty())
+            TRY(forget_netns_links(netns,
+                                   [&](const json& l) { return text(l, "name") == host_end; }));
+        }
+        if (auto subnet = Cidr::parse(text(*record, "subnet"))) removed_subnets.push_back(*subnet);
+        TRY(store.remove(kNetworkKind, name));
+        done.push_back(fmt::format(
+            "removed network {} (its bridge {} was deleted outside contain; {} attachment(s) "
+            "released)",
+            name, bridge, attachments.size()));
+        continue;
+      }
+      auto& attachments = (*record)["attachments"];
+      auto before = attachments.size();
+      for (auto it = attachments.begin(); it != attachments.end();) {
+        std::string owner = text(*it, "owner");
+        std::string host_end = text(*it, "host");
+        std::string why;
+        if (!TRY(owners.alive(owner)))
+          why = fmt::format("{} no longer exists", owner_words(owner));
+        else if (!links.named(host_end))
+          why = fmt::format("its interface {} no longer exists", host_end);
+        if (why.empty()) {
+          ++it;
+          continue;
+        }
+        // A namespace held by a process keeps the interface (and so the
+        // address) alive: delete it before the address can be handed out again.
+        if (const auto* h = links.named(host_end); h && h->alias.starts_with(kAliasPrefix)) {
+          TRY(kernel::delete_link(host, h->ifindex));
+          done.push_back(fmt::format("deleted link {} ({})", host_end, why));
+        }
+        std::string ip = text(*it, "ip");
+        if (auto address = IpAddress::parse(ip)) released.insert(*address);
+        done.push_back(fmt::format("released address {} on network {} ({})", ip, name, why));
+        it = attachments.erase(it);
+      }
+      if (attachments.size() != before) TRY(store.write(kNetworkKind, name, *record));
+    }
+    // Bridges carrying our network alias whose network has no record.
+    for (const auto& l : links.all()) {
+      if (!l.alias.starts_with(kNetworkOwnerPrefix)) continue;
+      std::string network = l.alias.substr(kNetworkOwnerPrefix.size());
+      if (TRY(store.read(kNetworkKind, network))) continue;
+      TRY(kernel::delete_link(host, l.ifindex));
+      done.push_back(
+          fmt::format("deleted bridge {} (its network {} has no record)", l.name, network));
+    }
+    return {};
+  }
+
+  // Bridges contain created that were deleted behind our back.
+  Status bridges() {
+    auto links = TRY(HostLinks::read(host));
+    for (const auto& name : TRY(store.list(kBridgeKind))) {
+      if (const auto* l = links.named(name); l && l->kind == "bridge") continue;
+      TRY(store.remove(kBridgeKind, name));
+      done.push_back(fmt::format("removed the record of bridge {} (it no longer exists)", name));
+    }
+    return {};
+  }
+
+  // NAT subnets, isolation and forwards whose owner is gone, isolation of a
+  // bridge that is gone, forwards into released addresses: one transaction.
+  Status firewall() {
+    auto links = TRY(HostLinks::read(host));
+    Owners owners(store);
+    std::vector<std::pair<std::string, std::string>> refs;
+    for (std::string_view kind : {kNatKind, kForwardKind, kIsolationKind}) {
+      for (const auto& name : TRY(store.list(kind))) {
+        auto r = TRY(store.read(kind, name));
+        if (!r) continue;
+        std::string owner = text(*r, "owner");
+        std::string why;
+        if (!TRY(owners.alive(owner))) why = fmt::format("{} no longer exists", owner_words(owner));
+        if (why.empty() && kind == kIsolationKind && !links.named(text(*r, "bridge")))
+          why = fmt::format("bridge {} no longer exists", text(*r, "bridge"));
+        if (why.empty() && kind == kForwardKind) {
+          for (const auto& t : r->value("targets", json::array())) {
+            auto address = IpAddress::parse(text(t, "address"));
+            if (!address) continue;
+            bool into_removed = std::any_of(removed_subnets.begin(), removed_subnets.end(),
+                                            [&](const Cidr& c) { return c.contains(*address); });
+            if (released.contains(*address) || into_removed)
+              why = fmt::format("its target {} was released", address->str());
+          }
+        }
+        if (why.empty()) continue;
+        refs.emplace_back(std::string(kind), name);
+        if (kind == kNatKind)
+          done.push_back(fmt::format("removed NAT for {} ({})", text(*r, "subnet"), why));
+        else if (kind == kIsolationKind)
+          done.push_back(fmt::format("removed the isolation of {} ({})", text(*r, "bridge"), why));
+        else
+          done.push_back(fmt::format(
+              "removed forward {}/{}{} to {} ({})", r->value("host_port", 0), text(*r, "protocol"),
+              text(*r, "host_address").empty() ? std::string() : " on " + text(*r, "host_address"),
+              text(*r, "to"), why));
+      }
+    }
+    for (auto& line : TRY(collect_firewall_garbage(store, refs))) done.push_back(std::move(line));
+    return {};
+  }
+
+  // Whether the namespace `netns` has a link named `ifname`.
+  static bool link_in_netns(const std::string& netns, const std::string& ifname) {
+    auto name = NetnsName::parse(netns);
+    if (!name) return false;
+    auto fd = kernel::open_netns(*name);
+    if (!fd) return false;
+    auto sock = kernel::NetlinkSocket::open_in(fd->get());
+    return sock && kernel::get_link(*sock, ifname).has_value();
+  }
+
+  // Shaping whose namespace, interface or device is gone, and ifb devices of
+  // ours (cifb<ifindex>) whose device or record is gone.
+  Status shapes() {
+    auto links = TRY(HostLinks::read(host));
+    for (const auto& key : TRY(store.list(kShapeKind))) {
+      auto r = TRY(store.read(kShapeKind, key));
+      if (!r) continue;
+      const json target = r->value("target", json::object());
+      std::string why;
+      if (auto dev = text(target, "dev"); !dev.empty()) {
+        if (!links.named(dev)) why = fmt::format("device {} no longer exists", dev);
+      } else {
+        std::string netns = text(target, "netns"), ifname = text(target, "ifname");
+        if (!netns_alive(netns))
+          why = fmt::format("namespace {} no longer exists", netns);
+        else if (!link_in_netns(netns, ifname))
+          why = fmt::format("{} in namespace {} no longer exists", ifname, netns);
+      }
+      if (why.empty()) continue;
+      // The qdiscs went with their devices; an ifb device does not.
+      if (auto ifb = text(*r, "ifb"); !ifb.empty())
+        if (const auto* l = links.named(ifb); l && l->alias.starts_with(kShapeOwnerPrefix)) {
+          TRY(kernel::delete_link(host, l->ifindex));
+          done.push_back(
+              fmt::format("deleted ifb device {} (the shaping of {} is gone)", ifb, key));
+        }
+      TRY(store.remove(kShapeKind, key));
+      done.push_back(fmt::format("removed the shaping of {} ({})", key, why));
+    }
+    links = TRY(HostLinks::read(host));
+    for (const auto& l : links.all()) {
+      if (!l.alias.starts_with(kShapeOwnerPrefix) || !l.name.starts_with("cifb")) continue;
+      std::string key = l.alias.substr(kShapeOwnerPrefix.size());
+      auto r = TRY(store.read(kShapeKind, key));
+      int device = 0;
+      try {
+        device = std::stoi(l.name.substr(4));
+      } catch (...) {
+      }
+      std::string why;
+      if (!r || text(*r, "ifb") != l.name)
+        why = "no shaping record names it";
+      else if (!links.has_ifindex(device))
+        why = fmt::format("the device it served (ifindex {}) no longer exists", device);
+      if (why.empty()) continue;
+      TRY(kernel::delete_link(host, l.ifindex));
+      done.push_back(fmt::format("deleted ifb device {} ({})", l.name, why));
+    }
+    return {};
+  }
+
+  // Host links marked as belonging to a namespace that is gone. (The kernel
+  // destroys a veth with its namespace; one is left only when something else
+  // kept the namespace alive while its name was removed.)
+  Status orphan_links() {
+    auto links = TRY(HostLinks::read(host));
+    for (const auto& link : links.all()) {
+      if (!link.alias.starts_with(kNetnsOwnerPrefix)) continue;
+      std::string owner = link.alias.substr(kNetnsOwnerPrefix.size());
+      if (netns_alive(owner)) continue;
+      TRY(kernel::delete_link(host, link.ifindex));
+      done.push_back(
+          fmt::format("deleted link {} (its namespace {} no longer exists)", link.name, owner));
+    }
+    return {};
+  }
+};
+
 }  // namespace
 
 Result<std::vector<std::string>> collect_garbage() {
   auto store = TRY(StateStore::lock());
   auto host = TRY(kernel::NetlinkSocket::open());
-  auto links = TRY(kernel::list_links(host));
-  std::vector<std::string> done;
-
-  // Records of namespaces that are gone.
-  std::set<std::string> recorded_alive;
-  for (const auto& name : TRY(store.list(kNetnsKind))) {
-    if (netns_alive(name)) {
-      recorded_alive.insert(name);
-      continue;
-    }
-    TRY(store.remove(kNetnsKind, name));
-    done.push_back(fmt::format("removed the record of namespace {} (it no longer exists)", name));
-  }
-  // Host links marked as belonging to a namespace that is gone. (The kernel
-  // destroys a veth with its namespace; one is left only when something else
-  // kept the namespace alive while its name was removed.)
-  for (const auto& link : links) {
-    if (!link.alias.starts_with(kNetnsOwnerPrefix)) continue;
-    std::string owner = link.alias.substr(kNetnsOwnerPrefix.size());
-    if (recorded_alive.contains(owner) || netns_alive(owner)) continue;
-    TRY(kernel::delete_link(host, link.ifindex));
-    done.push_back(fmt::format("deleted link {} (its namespace {} no longer exists)", link.name,
-                               owner));
-  }
-  // Containers that died with their monitor.
-  for (auto& line : TRY(collect_container_garbage(store))) done.push_back(std::move(line));
-  return done;
+  Collector c{store, host, {}, {}, {}};
+  // Owners first (containers, namespaces), then what they own.
+  TRY(c.containers());
+  TRY(c.namespaces());
+  TRY(c.orphan_links());
+  TRY(c.networks());
+  TRY(c.bridges());
+  TRY(c.firewall());
+  TRY(c.shapes());
+  return std::move(c.done);
 }
 
 }  // namespace contain::engine
