@@ -50,6 +50,15 @@ void add_all_command_groups(Commands& commands) {
   for (const auto& g : all) g.add(commands);
 }
 
+bool add_command_group(Commands& commands, std::string_view name) {
+  for (const auto& g : groups())
+    if (name == g.name) {
+      g.add(commands);
+      return true;
+    }
+  return false;
+}
+
 std::vector<std::string> Commands::command_of(CLI::App* sub) const {
   std::vector<std::string> argv = sub->remaining();
   // "CMD -- ARG": the "--" was the command's own argument.

@@ -77,5 +77,9 @@ struct CommandGroup {
   CommandGroup(const char* name, int order, void (*add)(Commands&));
 };
 void add_all_command_groups(Commands& commands);
+// Only the group named `name` (start-up is most of a short command's time, and
+// building every group's parser costs about a millisecond). Returns false, with
+// nothing added, when no group has that name.
+bool add_command_group(Commands& commands, std::string_view name);
 
 }  // namespace contain::cli

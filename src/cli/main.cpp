@@ -1,7 +1,10 @@
 // contain: network namespaces and lightweight containers, daemonless.
 #include <fmt/format.h>
 
+#include <malloc.h>
+
 #include <cstdio>
+#include <memory>
 
 #include "cli/app.hpp"
 
@@ -9,17 +12,50 @@ namespace {
 
 void print_error(const std::string& message) { fmt::print(stderr, "contain: {}\n", message); }
 
+struct Cli {
+  CLI::App app{"contain: network namespaces and lightweight containers, without a daemon"};
+  contain::cli::Commands commands{app};
+};
+
+// The parser of the command line. When argv[1] names a command group that
+// defines a command of that name (net, bridge, network, nat, forward, ...), only
+// that group is built: a short command is mostly process start-up, and every
+// group's parser costs time to build. Anything else (--help, run, a typo) gets
+// every group, so help and errors list all commands.
+std::unique_ptr<Cli> make_cli(int argc, char** argv) {
+  auto build = [](bool all, std::string_view group) {
+    auto cli = std::make_unique<Cli>();
+    cli->app.name("contain");
+    cli->app.require_subcommand(1);
+    cli->app.set_version_flag("--version", "contain 0.1.0");
+    cli->app.footer("Run 'contain COMMAND --help' for a command's options.");
+    if (all) {
+      contain::cli::add_all_command_groups(cli->commands);
+    } else if (!contain::cli::add_command_group(cli->commands, group) ||
+               cli->app
+                   .get_subcommands([&](CLI::App* sub) { return sub->check_name(std::string(group)); })
+                   .empty()) {
+      return std::unique_ptr<Cli>();
+    }
+    return cli;
+  };
+  if (argc > 1 && argv[1][0] != '-')
+    if (auto cli = build(false, argv[1])) return cli;
+  return build(true, {});
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
-  CLI::App app{"contain: network namespaces and lightweight containers, without a daemon"};
-  app.name("contain");
-  app.require_subcommand(1);
-  app.set_version_flag("--version", "contain 0.1.0");
-  app.footer("Run 'contain COMMAND --help' for a command's options.");
-
-  contain::cli::Commands commands(app);
-  contain::cli::add_all_command_groups(commands);
+  // A command lives a few milliseconds: serve every allocation from the heap and
+  // never give memory back. By default glibc maps each block over 128 KiB on its
+  // own (libnftables makes several per transaction) and unmaps it when freed,
+  // and on this kind of VM each munmap costs more than the allocation is worth.
+  ::mallopt(M_MMAP_THRESHOLD, 32 << 20);
+  ::mallopt(M_TRIM_THRESHOLD, 64 << 20);
+  auto cli = make_cli(argc, argv);
+  CLI::App& app = cli->app;
+  contain::cli::Commands& commands = cli->commands;
 
   std::vector<std::string> args;
   for (int i = argc - 1; i >= 1; --i) args.emplace_back(argv[i]);  // CLI11 wants them reversed

@@ -66,8 +66,16 @@ Status check_ifname_free(const kernel::NetlinkSocket& inside, const IfName& name
 
 namespace {
 
+// Up to this many ports are looked up by name rather than in a dump of all links.
+constexpr std::size_t kLookupByNameMax = 8;
+
 // Deletes the host ends among `names` that exist (each takes its peer along).
 void delete_host_ends(const kernel::NetlinkSocket& host, const std::set<std::string>& names) {
+  if (names.size() <= kLookupByNameMax) {
+    for (const auto& n : names)
+      if (auto l = kernel::get_link(host, n)) (void)kernel::delete_link(host, l->ifindex);
+    return;
+  }
   auto links = kernel::list_links(host);
   if (!links) return;
   for (const auto& l : *links)
@@ -104,11 +112,18 @@ Result<std::vector<PortResult>> create_ports(const kernel::NetlinkSocket& host,
   }
   TRY(on_host.commit());
 
-  // 2. One dump tells every host end's ifindex and (IFLA_LINK) its peer's
-  //    ifindex inside its namespace: no lookup per namespace.
+  // 2. Every host end's ifindex and (IFLA_LINK) its peer's ifindex inside its
+  //    namespace. For many ports one dump tells all; for a few, a lookup by
+  //    name each (a dump costs as much as the host has links: with hundreds of
+  //    namespaces attached, more than the rest of a single attach).
   std::map<std::string, kernel::LinkInfo> by_name;
-  for (auto& l : TRY(kernel::list_links(host)))
-    if (host_names.contains(l.name)) by_name.emplace(l.name, std::move(l));
+  if (requests.size() <= kLookupByNameMax) {
+    for (const auto& r : requests)
+      if (auto l = kernel::get_link(host, r.host.str())) by_name.emplace(r.host.str(), *l);
+  } else {
+    for (auto& l : TRY(kernel::list_links(host)))
+      if (host_names.contains(l.name)) by_name.emplace(l.name, std::move(l));
+  }
   std::vector<PortResult> results;
   for (const auto& r : requests) {
     auto it = by_name.find(r.host.str());
