@@ -26,7 +26,7 @@ done
 [[ $(ip -o link show | grep -vc ': lo:\|: cn-bench-net:') -eq 0 ]] || { echo "bench: links left" >&2; exit 1; }
 [[ $("$C" forward list --json) == "[]" ]] || { echo "bench: forwards left" >&2; exit 1; }
 
-none_us=$(median "${t_none[@]}") managed_us=$(median "${t_managed[@]}")
+none_us=$(printf %.0f "$(median "${t_none[@]}")") managed_us=$(printf %.0f "$(median "${t_managed[@]}")")
 printf 'container on a managed network, %d interleaved runs each (median µs per run)\n' "$runs"
 printf '  %-52s %8d\n' "contain run --network none -- /bin/true" "$none_us"
 printf '  %-52s %8d\n' "contain run --network bench-net -p 18080:80 -- /bin/true" "$managed_us"

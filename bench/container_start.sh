@@ -42,7 +42,8 @@ done
 
 mean() { printf '%s\n' "$@" | awk '{ s += $1 } END { printf "%d", s / NR }'; }
 fraction() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
-contain_us=$(median "${t_contain[@]}") runc_us=$(median "${t_runc[@]}") unshare_us=$(median "${t_unshare[@]}")
+contain_us=$(printf %.0f "$(median "${t_contain[@]}")") runc_us=$(printf %.0f "$(median "${t_runc[@]}")")
+unshare_us=$(printf %.0f "$(median "${t_unshare[@]}")")
 printf 'container start-to-exit, %d interleaved runs each (µs per run)      median     mean\n' "$runs"
 printf '  %-62s %8d %8d\n' "contain run --network none --rootfs <busybox> -- busybox true" \
   "$contain_us" "$(mean "${t_contain[@]}")"

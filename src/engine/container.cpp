@@ -1,6 +1,7 @@
 #include "engine/container.hpp"
 
 #include <fcntl.h>
+#include <malloc.h>
 #include <linux/rtnetlink.h>
 #include <netlink/socket.h>
 #include <fmt/chrono.h>
@@ -20,6 +21,7 @@
 #include <chrono>
 #include <cstring>
 #include <ctime>
+#include <thread>
 
 #include "core/undo.hpp"
 #include "core/unique_fd.hpp"
@@ -32,6 +34,7 @@
 #include "kernel/child.hpp"
 #include "kernel/link.hpp"
 #include "kernel/netns.hpp"
+#include "kernel/nft.hpp"
 #include "kernel/process.hpp"
 
 extern char** environ;
@@ -262,41 +265,59 @@ int wait_for(pid_t pid) {
   return kernel::shell_status(status);
 }
 
-// A container's place on a managed network. We hold its network namespace
-// open until we are done: when the container exits, the namespace (and the
-// veth pair in it) goes only once we let go, after subscribing to the link's
-// removal, so teardown waits for the kernel's own batched cleanup instead of
-// racing it or deleting the veth one by one (~30 ms).
+// A container's place on a managed network. Its network namespace is held
+// only while the link is made in it: when the container exits, the kernel
+// starts destroying the namespace (and the veth pair in it) at once, in its
+// batched cleanup, which is cheaper than deleting the veth ourselves, and
+// teardown overlaps with that instead of starting it.
 struct NetworkAttachment {
   std::optional<NetworkName> network;
   std::string owner;  // "container/NAME"
   std::string host;   // the host end on the bridge
   IpAddress ip;
-  UniqueFd netns;
 };
 
 std::string container_owner(const ContainerName& name) { return "container/" + name.str(); }
 
-// After the container has exited: removes its published ports, lets its
-// namespace go, waits (bounded) until the kernel has removed the host end with
-// it, and frees the address.
+// libnftables makes a 128 KiB hash table for each of its caches (tables, and
+// chains, sets, objects, flowtables per table) on every context. At glibc's
+// default threshold each is a fresh mmap, ~32 page faults, and a munmap when
+// the context goes: ~3 ms per transaction on this VM, for a process that runs
+// two of them. Kept on the heap, the second context reuses the first one's pages.
+void keep_nftables_caches_on_the_heap() {
+  static const bool done = [] {
+    ::mallopt(M_MMAP_THRESHOLD, 1 << 20);
+    ::mallopt(M_TRIM_THRESHOLD, 8 << 20);
+    return true;
+  }();
+  (void)done;
+}
+
+// After the container has exited: removes its published ports, waits
+// (bounded) until the kernel has removed the host end of its veth with its
+// namespace, and only then frees the address (a veth still on the bridge
+// would answer for it). The watch is subscribed before the link is looked up,
+// so that its removal is seen whenever it happens; the firewall change runs
+// while the kernel cleans up.
 void release_container(NetworkAttachment& attachment) {
   if (!attachment.network) return;
-  if (auto store = StateStore::lock()) (void)remove_firewall_owned_by(*store, attachment.owner);
   std::set<int> pending;
-  auto host = kernel::NetlinkSocket::open();
-  if (host) {
-    if (auto link = kernel::get_link(*host, attachment.host)) {
-      nl_socket_disable_seq_check(host->get());
-      nl_socket_set_buffer_size(host->get(), 1 << 20, 0);
-      if (nl_socket_add_membership(host->get(), RTNLGRP_LINK) == 0) pending.insert(link->ifindex);
+  auto watch = kernel::NetlinkSocket::open();
+  if (watch) {
+    nl_socket_disable_seq_check(watch->get());
+    nl_socket_set_buffer_size(watch->get(), 1 << 20, 0);
+    if (nl_socket_add_membership(watch->get(), RTNLGRP_LINK) == 0) {
+      if (auto query = kernel::NetlinkSocket::open())
+        if (auto link = kernel::get_link(*query, attachment.host)) pending.insert(link->ifindex);
     }
   }
-  attachment.netns.reset();
-  if (host && !pending.empty()) {
-    for (int ifindex : wait_for_links_gone(*host, pending, std::chrono::milliseconds(2000)))
-      (void)kernel::delete_link(*host, ifindex);
+  if (auto store = StateStore::lock()) (void)remove_firewall_owned_by(*store, attachment.owner);
+  if (!pending.empty()) {
+    // Still there after the bound: something still holds the namespace.
+    for (int ifindex : wait_for_links_gone(*watch, pending, std::chrono::milliseconds(2000)))
+      (void)kernel::delete_link(*watch, ifindex);
   }
+  // (If the link is still there, say because the watch failed, this removes it.)
   if (!detach_from_network(*attachment.network, NetnsRef::from_fd(-1, attachment.owner))) {
     // The link went meanwhile, or the network: forget the address all the same.
     if (auto store = StateStore::lock()) (void)release_attachments(*store, {attachment.owner});
@@ -311,12 +332,22 @@ Result<NetworkAttachment> attach_container(const ContainerSpec& spec, int pidfd,
   if (spec.network.kind != NetworkChoice::Kind::managed) return attachment;
   attachment.network = TRY(NetworkName::parse(spec.network.name));
   attachment.owner = container_owner(spec.name);
-  attachment.netns = TRY(kernel::open_netns_of(pidfd, pid));
-  auto attached = TRY(attach_to_network(*attachment.network,
-                                        NetnsRef::from_fd(attachment.netns.get(), attachment.owner),
-                                        spec.ip, TRY(IfName::parse("eth0"))));
+  // Loading libnftables (six shared libraries) and its first context take a
+  // few ms: for published ports, a thread does that while the link is made.
+  // (We run after clone: the child never shares its process with a thread.)
+  std::jthread warm_up;
+  if (!spec.ports.empty()) {
+    keep_nftables_caches_on_the_heap();
+    warm_up = std::jthread([] { (void)kernel::Nftables::open(); });
+  }
+  auto attached = TRY([&]() -> Result<Attachment> {
+    UniqueFd netns = TRY(kernel::open_netns_of(pidfd, pid));
+    return attach_to_network(*attachment.network, NetnsRef::from_fd(netns.get(), attachment.owner),
+                             spec.ip, TRY(IfName::parse("eth0")));
+  }());
   attachment.host = attached.host;
   attachment.ip = attached.ip;
+  if (warm_up.joinable()) warm_up.join();
   // Published ports: forwards from the host to the container's address, owned
   // by the container so that they all go in one transaction when it does.
   for (const auto& p : spec.ports) {
