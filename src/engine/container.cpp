@@ -1,7 +1,6 @@
 #include "engine/container.hpp"
 
 #include <fcntl.h>
-#include <malloc.h>
 #include <linux/rtnetlink.h>
 #include <netlink/socket.h>
 #include <fmt/chrono.h>
@@ -279,20 +278,6 @@ struct NetworkAttachment {
 
 std::string container_owner(const ContainerName& name) { return "container/" + name.str(); }
 
-// libnftables makes a 128 KiB hash table for each of its caches (tables, and
-// chains, sets, objects, flowtables per table) on every context. At glibc's
-// default threshold each is a fresh mmap, ~32 page faults, and a munmap when
-// the context goes: ~3 ms per transaction on this VM, for a process that runs
-// two of them. Kept on the heap, the second context reuses the first one's pages.
-void keep_nftables_caches_on_the_heap() {
-  static const bool done = [] {
-    ::mallopt(M_MMAP_THRESHOLD, 1 << 20);
-    ::mallopt(M_TRIM_THRESHOLD, 8 << 20);
-    return true;
-  }();
-  (void)done;
-}
-
 // After the container has exited: removes its published ports, waits
 // (bounded) until the kernel has removed the host end of its veth with its
 // namespace, and only then frees the address (a veth still on the bridge
@@ -337,7 +322,6 @@ Result<NetworkAttachment> attach_container(const ContainerSpec& spec, int pidfd,
   // (We run after clone: the child never shares its process with a thread.)
   std::jthread warm_up;
   if (!spec.ports.empty()) {
-    keep_nftables_caches_on_the_heap();
     warm_up = std::jthread([] { (void)kernel::Nftables::open(); });
   }
   auto attached = TRY([&]() -> Result<Attachment> {
