@@ -278,34 +278,21 @@ struct NetworkAttachment {
 
 std::string container_owner(const ContainerName& name) { return "container/" + name.str(); }
 
-// After the container has exited: removes its published ports, waits
-// (bounded) until the kernel has removed the host end of its veth with its
-// namespace, and only then frees the address (a veth still on the bridge
-// would answer for it). The watch is subscribed before the link is looked up,
-// so that its removal is seen whenever it happens; the firewall change runs
-// while the kernel cleans up.
+// After the container has exited: removes its published ports and gives its
+// address back. The kernel destroys the container's network namespace, and its
+// veth with it, asynchronously (tens of ms here); rather than wait for that,
+// the address is marked as releasing until that link is gone (see
+// defer_release): it is never handed to another container while the old veth
+// could still answer for it, and nobody waits unless they need that address.
 void release_container(NetworkAttachment& attachment) {
   if (!attachment.network) return;
-  std::set<int> pending;
-  auto watch = kernel::NetlinkSocket::open();
-  if (watch) {
-    nl_socket_disable_seq_check(watch->get());
-    nl_socket_set_buffer_size(watch->get(), 1 << 20, 0);
-    if (nl_socket_add_membership(watch->get(), RTNLGRP_LINK) == 0) {
-      if (auto query = kernel::NetlinkSocket::open())
-        if (auto link = kernel::get_link(*query, attachment.host)) pending.insert(link->ifindex);
-    }
-  }
-  if (auto store = StateStore::lock()) (void)remove_firewall_owned_by(*store, attachment.owner);
-  if (!pending.empty()) {
-    // Still there after the bound: something still holds the namespace.
-    for (int ifindex : wait_for_links_gone(*watch, pending, std::chrono::milliseconds(2000)))
-      (void)kernel::delete_link(*watch, ifindex);
-  }
-  // (If the link is still there, say because the watch failed, this removes it.)
-  if (!detach_from_network(*attachment.network, NetnsRef::from_fd(-1, attachment.owner))) {
-    // The link went meanwhile, or the network: forget the address all the same.
-    if (auto store = StateStore::lock()) (void)release_attachments(*store, {attachment.owner});
+  std::optional<int> ifindex;
+  if (auto query = kernel::NetlinkSocket::open())
+    if (auto link = kernel::get_link(*query, attachment.host)) ifindex = link->ifindex;
+  if (auto store = StateStore::lock()) {
+    (void)remove_firewall_owned_by(*store, attachment.owner);
+    if (!ifindex || !defer_release(*store, attachment.owner, *ifindex))
+      (void)release_attachments(*store, {attachment.owner});
   }
   attachment.network.reset();
 }

@@ -2,12 +2,16 @@
 
 #include <fmt/format.h>
 #include <linux/rtnetlink.h>
+#include <netlink/socket.h>
+
+#include <chrono>
 
 #include <map>
 #include <set>
 
 #include "core/undo.hpp"
 #include "engine/firewall.hpp"
+#include "engine/net.hpp"
 #include "engine/records.hpp"
 #include "engine/state.hpp"
 #include "kernel/addr.hpp"
@@ -50,6 +54,43 @@ Result<NetworkInfo> info_of(const json& r) {
   for (const auto& a : r.value("attachments", json::array()))
     n.attachments.push_back(attachment_of(a, n));
   return n;
+}
+
+// Addresses whose owner is gone while the kernel still destroys its veth with
+// its namespace (that is asynchronous and can take tens of ms):
+// "releasing": [{"ip", "host", "ifindex"}]. Such an address is taken until that
+// link is gone; an attach drops the entries whose link has gone, and waits
+// (bounded) only for those whose address it must have.
+bool releasing_link_alive(const kernel::NetlinkSocket& host, const json& entry) {
+  auto link = kernel::get_link(host, entry.value("host", ""));
+  return link && link->ifindex == entry.value("ifindex", 0);
+}
+
+// Settles record["releasing"]: drops entries whose link is gone; of those still
+// there, waits for the ones whose address is in `needed` (every one if `all`),
+// deleting any link still present after the bound (something holds its namespace).
+Status settle_releasing(json& record, const std::set<IpAddress>& needed, bool all) {
+  if (!record.contains("releasing") || record["releasing"].empty()) return {};
+  auto watch = TRY(kernel::NetlinkSocket::open());
+  nl_socket_disable_seq_check(watch.get());
+  nl_socket_set_buffer_size(watch.get(), 1 << 20, 0);
+  TRY(watch.check(nl_socket_add_membership(watch.get(), RTNLGRP_LINK), "watch link changes"));
+  auto host = TRY(kernel::NetlinkSocket::open());
+  std::set<int> wait;
+  json keep = json::array();
+  for (const auto& entry : record["releasing"]) {
+    if (!releasing_link_alive(host, entry)) continue;
+    auto ip = IpAddress::parse(entry.value("ip", ""));
+    if (all || (ip && needed.contains(*ip)))
+      wait.insert(entry.value("ifindex", 0));
+    else
+      keep.push_back(entry);
+  }
+  if (!wait.empty())
+    for (int ifindex : wait_for_links_gone(watch, wait, std::chrono::milliseconds(2000)))
+      (void)kernel::delete_link(watch, ifindex);
+  record["releasing"] = keep;
+  return {};
 }
 
 Result<json> load_network(const StateStore& store, const NetworkName& name) {
@@ -165,6 +206,8 @@ Status delete_network(const NetworkName& name, bool force) {
                               EBUSY));
   }
   auto host = TRY_WRAP(kernel::NetlinkSocket::open(), what);
+  // Veths of exited containers still being destroyed go first: nothing stays.
+  TRY_WRAP(settle_releasing(record, {}, true), what);
   // NAT and isolation go before the bridge does.
   TRY_WRAP(remove_firewall_owned_by(store, "network/" + name.str()), what);
   TRY_WRAP(remove_forwards_into(store, info.subnet), what);
@@ -205,12 +248,20 @@ Result<std::vector<Attachment>> attach_many_to_network(const NetworkName& networ
   json before = TRY(load_network(store, network));
   auto info = TRY(info_of(before));
   auto pool = TRY(model::AddressPool::create(info.subnet, info.gateway));
+  std::set<IpAddress> wanted;
+  for (const auto& r : requests)
+    if (r.ip) wanted.insert(*r.ip);
+  TRY_WRAP(settle_releasing(before, wanted, false), what);
   std::set<IpAddress> taken;
   std::map<std::string, IpAddress> attached;  // owner -> address
   for (const auto& a : info.attachments) {
     taken.insert(a.ip);
     attached.emplace(a.owner, a.ip);
   }
+  std::set<IpAddress> releasing;
+  for (const auto& entry : before.value("releasing", json::array()))
+    if (auto ip = IpAddress::parse(entry.value("ip", ""))) releasing.insert(*ip);
+  taken.insert(releasing.begin(), releasing.end());
   // Every address is decided (and every static one checked) before anything changes.
   std::vector<IpAddress> addresses;
   for (const auto& r : requests) {
@@ -219,7 +270,15 @@ Result<std::vector<Attachment>> attach_many_to_network(const NetworkName& networ
                                             r.netns.describe(), it->second.str()),
                                 EEXIST));
     if (r.ip) TRY(pool.check_static(*r.ip, taken, network.str()));
-    addresses.push_back(r.ip ? *r.ip : TRY(pool.allocate(taken, network.str())));
+    auto allocated = r.ip ? Result<IpAddress>(*r.ip) : pool.allocate(taken, network.str());
+    if (!allocated && !releasing.empty()) {
+      // The pool is full but for addresses still being released: wait for them.
+      TRY_WRAP(settle_releasing(before, {}, true), what);
+      for (const auto& ip : releasing) taken.erase(ip);
+      releasing.clear();
+      allocated = pool.allocate(taken, network.str());
+    }
+    addresses.push_back(TRY(std::move(allocated)));
     taken.insert(addresses.back());
     attached.emplace(r.netns.owner(), addresses.back());
   }
@@ -331,6 +390,28 @@ Status release_attachments(const StateStore& store, const std::vector<std::strin
         ++it;
     }
     if (attachments.size() != size) TRY(store.write(kNetworkKind, n, *record));
+  }
+  return {};
+}
+
+Status defer_release(const StateStore& store, const std::string& owner, int ifindex) {
+  for (const auto& n : TRY(store.list(kNetworkKind))) {
+    auto record = TRY(store.read(kNetworkKind, n));
+    if (!record) continue;
+    auto& attachments = (*record)["attachments"];
+    bool changed = false;
+    for (auto it = attachments.begin(); it != attachments.end();) {
+      if (it->value("owner", "") != owner) {
+        ++it;
+        continue;
+      }
+      if (!(*record).contains("releasing")) (*record)["releasing"] = json::array();
+      (*record)["releasing"].push_back(
+          {{"ip", it->value("ip", "")}, {"host", it->value("host", "")}, {"ifindex", ifindex}});
+      it = attachments.erase(it);
+      changed = true;
+    }
+    if (changed) TRY(store.write(kNetworkKind, n, *record));
   }
   return {};
 }

@@ -87,4 +87,10 @@ Status detach_from_network(const NetworkName& network, const NetnsRef& netns);
 // one of `owners` (used when namespaces are deleted; the caller holds the lock).
 Status release_attachments(const StateStore& store, const std::vector<std::string>& owners);
 
+// For an owner that is gone while the kernel still destroys its veth (host end
+// `ifindex`) with its namespace: moves its attachments to the network's
+// "releasing" list. The address is handed out again once that link is gone
+// (an attach that needs it waits, bounded); `network delete` waits for them all.
+Status defer_release(const StateStore& store, const std::string& owner, int ifindex);
+
 }  // namespace contain::engine
