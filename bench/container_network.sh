@@ -23,8 +23,13 @@ for ((i = 0; i < runs; i++)); do
   managed_once; c=${EPOCHREALTIME/./}
   t_none+=($((b - a))) t_managed+=($((c - b)))
 done
-[[ $(ip -o link show | grep -vc ': lo:\|: cn-bench-net:') -eq 0 ]] || { echo "bench: links left" >&2; exit 1; }
 [[ $("$C" forward list --json) == "[]" ]] || { echo "bench: forwards left" >&2; exit 1; }
+# The last veths may still be going with their namespaces (their addresses are
+# "releasing"); network delete waits for them, then nothing may be left.
+trap - EXIT
+"$C" network delete bench-net
+[[ $(ip -o link show | grep -vc ': lo:') -eq 0 ]] || { echo "bench: links left" >&2; exit 1; }
+[[ -z $(ls /run/contain) ]] || { echo "bench: state left: $(ls /run/contain)" >&2; exit 1; }
 
 none_us=$(printf %.0f "$(median "${t_none[@]}")") managed_us=$(printf %.0f "$(median "${t_managed[@]}")")
 printf 'container on a managed network, %d interleaved runs each (median µs per run)\n' "$runs"
