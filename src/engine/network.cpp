@@ -71,24 +71,30 @@ bool releasing_link_alive(const kernel::NetlinkSocket& host, const json& entry) 
 // deleting any link still present after the bound (something holds its namespace).
 Status settle_releasing(json& record, const std::set<IpAddress>& needed, bool all) {
   if (!record.contains("releasing") || record["releasing"].empty()) return {};
-  auto watch = TRY(kernel::NetlinkSocket::open());
-  nl_socket_disable_seq_check(watch.get());
-  nl_socket_set_buffer_size(watch.get(), 1 << 20, 0);
-  TRY(watch.check(nl_socket_add_membership(watch.get(), RTNLGRP_LINK), "watch link changes"));
   auto host = TRY(kernel::NetlinkSocket::open());
-  std::set<int> wait;
+  std::vector<json> must_wait;
   json keep = json::array();
   for (const auto& entry : record["releasing"]) {
     if (!releasing_link_alive(host, entry)) continue;
     auto ip = IpAddress::parse(entry.value("ip", ""));
     if (all || (ip && needed.contains(*ip)))
-      wait.insert(entry.value("ifindex", 0));
+      must_wait.push_back(entry);
     else
       keep.push_back(entry);
   }
-  if (!wait.empty())
-    for (int ifindex : wait_for_links_gone(watch, wait, std::chrono::milliseconds(2000)))
-      (void)kernel::delete_link(watch, ifindex);
+  if (!must_wait.empty()) {
+    // Subscribe, then look again, so that no removal can slip in between.
+    auto watch = TRY(kernel::NetlinkSocket::open());
+    nl_socket_disable_seq_check(watch.get());
+    nl_socket_set_buffer_size(watch.get(), 1 << 20, 0);
+    TRY(watch.check(nl_socket_add_membership(watch.get(), RTNLGRP_LINK), "watch link changes"));
+    std::set<int> wait;
+    for (const auto& entry : must_wait)
+      if (releasing_link_alive(host, entry)) wait.insert(entry.value("ifindex", 0));
+    if (!wait.empty())
+      for (int ifindex : wait_for_links_gone(watch, wait, std::chrono::milliseconds(2000)))
+        (void)kernel::delete_link(watch, ifindex);
+  }
   record["releasing"] = keep;
   return {};
 }
