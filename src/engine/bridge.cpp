@@ -24,7 +24,6 @@ using nlohmann::json;
 
 namespace {
 
-constexpr std::string_view kNetworkAliasPrefix = "contain:network/";
 
 Result<kernel::LinkInfo> find_bridge(const kernel::NetlinkSocket& host, const IfName& name) {
   auto link = kernel::get_link(host, name.str());
@@ -72,11 +71,11 @@ Status delete_bridge(const IfName& name, bool force) {
   auto host = TRY_WRAP(kernel::NetlinkSocket::open(), what);
   auto link = TRY_WRAP(find_bridge(host, name), what);
   auto record = TRY(store.read(kBridgeKind, name.str()));
-  if (link.alias.starts_with(kNetworkAliasPrefix) && !force)
+  if (link.alias.starts_with(kNetworkOwnerPrefix) && !force)
     return fail(
         Error::failed(fmt::format("{}: it belongs to network {}; use 'contain network delete {}'",
-                                  what, link.alias.substr(kNetworkAliasPrefix.size()),
-                                  link.alias.substr(kNetworkAliasPrefix.size())),
+                                  what, link.alias.substr(kNetworkOwnerPrefix.size()),
+                                  link.alias.substr(kNetworkOwnerPrefix.size())),
                       EBUSY));
   if (!record && !force)
     return fail(Error::failed(
@@ -121,8 +120,8 @@ Result<std::vector<BridgeInfo>> list_bridges() {
     BridgeInfo b;
     b.name = l.name;
     b.managed = l.alias.starts_with(kAliasPrefix);
-    if (l.alias.starts_with(kNetworkAliasPrefix))
-      b.network = l.alias.substr(kNetworkAliasPrefix.size());
+    if (l.alias.starts_with(kNetworkOwnerPrefix))
+      b.network = l.alias.substr(kNetworkOwnerPrefix.size());
     for (const auto& a : addresses)  // fe80::/64 is on every link: not worth showing
       if (a.ifindex == l.ifindex && a.scope != RT_SCOPE_LINK) b.addresses.push_back(a.cidr);
     for (const auto& p : links) {
@@ -147,8 +146,8 @@ Result<Port> attach_to_bridge(const BridgeAttachSpec& spec) {
   auto host = TRY_WRAP(kernel::NetlinkSocket::open(), what);
   auto bridge = TRY_WRAP(find_bridge(host, spec.bridge), what);
   // Its addresses are managed: an address set by hand could collide with the pool.
-  if (bridge.alias.starts_with(kNetworkAliasPrefix)) {
-    std::string network = bridge.alias.substr(kNetworkAliasPrefix.size());
+  if (bridge.alias.starts_with(kNetworkOwnerPrefix)) {
+    std::string network = bridge.alias.substr(kNetworkOwnerPrefix.size());
     return fail(Error::failed(
         fmt::format("{}: it belongs to network {}; use 'contain network attach {} {}'", what,
                     network, network, spec.netns.name() ? spec.netns.name()->str() : "NS"),

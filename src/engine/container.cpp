@@ -47,7 +47,6 @@ using model::ContainerSpec;
 using model::NetworkChoice;
 using nlohmann::json;
 
-constexpr std::string_view kKind = "containers";
 constexpr const char* kLogDir = "/run/contain/logs";
 
 std::string log_path(std::string_view name) { return fmt::format("{}/{}.log", kLogDir, name); }
@@ -76,7 +75,7 @@ Error no_such_container(const ContainerName& name) {
 }
 
 Result<json> load(const ContainerName& name) {
-  auto record = TRY(StateStore::reader().read(kKind, name.str()));
+  auto record = TRY(StateStore::reader().read(kContainerKind, name.str()));
   if (!record) return fail(no_such_container(name));
   return std::move(*record);
 }
@@ -115,15 +114,15 @@ json new_record(const ContainerSpec& spec) {
 template <class Change>
 Status update_record(const ContainerName& name, Change change) {
   auto store = TRY(StateStore::lock());
-  auto record = TRY(store.read(kKind, name.str()));
+  auto record = TRY(store.read(kContainerKind, name.str()));
   if (!record) return fail(no_such_container(name));
   change(*record);
-  return store.write(kKind, name.str(), *record);
+  return store.write(kContainerKind, name.str(), *record);
 }
 
 void remove_record(const ContainerName& name) {
   if (auto store = StateStore::lock()) {
-    (void)store->remove(kKind, name.str());
+    (void)store->remove(kContainerKind, name.str());
     ::unlink(log_path(name.str()).c_str());
     ::rmdir(kLogDir);
   }
@@ -164,13 +163,13 @@ Status check_network_available(const ContainerSpec& spec) {
 // before any process exists, so that a crash leaves something `gc` can find.
 Status reserve_name(const ContainerSpec& spec) {
   auto store = TRY(StateStore::lock());
-  if (TRY(store.read(kKind, spec.name.str())))
+  if (TRY(store.read(kContainerKind, spec.name.str())))
     return fail(Error::failed(
         fmt::format("container name {} is already in use (remove it with 'contain rm {}' or "
                     "choose another with --name)",
                     quote(spec.name.str()), spec.name.str()),
         EEXIST));
-  return store.write(kKind, spec.name.str(), new_record(spec));
+  return store.write(kContainerKind, spec.name.str(), new_record(spec));
 }
 
 // The error a child reported; a command that was not found or could not be
@@ -578,8 +577,8 @@ Result<std::string> run_container_detached(ContainerSpec spec) {
 Result<std::vector<ContainerInfo>> list_containers(bool all) {
   auto store = StateStore::reader();
   std::vector<ContainerInfo> out;
-  for (const auto& name : TRY(store.list(kKind))) {
-    auto record = TRY(store.read(kKind, name));
+  for (const auto& name : TRY(store.list(kContainerKind))) {
+    auto record = TRY(store.read(kContainerKind, name));
     if (!record) continue;  // removed meanwhile
     const json& r = *record;
     ContainerInfo info;
@@ -724,7 +723,7 @@ Status remove_container(const ContainerName& name, bool force) {
   // Its monitor freed its address when it ended; if the monitor was killed, we do.
   TRY(remove_firewall_owned_by(store, container_owner(name)));
   TRY(release_attachments(store, {container_owner(name)}));
-  TRY(store.remove(kKind, name.str()));
+  TRY(store.remove(kContainerKind, name.str()));
   ::unlink(log_path(name.str()).c_str());
   ::rmdir(kLogDir);
   return {};
@@ -782,8 +781,8 @@ Status read_logs(const ContainerName& name, bool follow,
 
 Result<std::vector<std::string>> collect_container_garbage(const StateStore& store) {
   std::vector<std::string> done;
-  for (const auto& name : TRY(store.list(kKind))) {
-    auto record = TRY(store.read(kKind, name));
+  for (const auto& name : TRY(store.list(kContainerKind))) {
+    auto record = TRY(store.read(kContainerKind, name));
     if (!record) continue;
     json& r = *record;
     std::string status = r.value("status", "created");
@@ -791,14 +790,14 @@ Result<std::vector<std::string>> collect_container_garbage(const StateStore& sto
     TRY(remove_firewall_owned_by(store, "container/" + name));
     TRY(release_attachments(store, {"container/" + name}));
     if (!r.value("detached", false)) {
-      TRY(store.remove(kKind, name));
+      TRY(store.remove(kContainerKind, name));
       done.push_back(fmt::format("removed the record of container {} (it and its 'contain run' "
                                  "are gone)", name));
       continue;
     }
     r["status"] = "exited";
     r["finished"] = now_utc();
-    TRY(store.write(kKind, name, r));
+    TRY(store.write(kContainerKind, name, r));
     done.push_back(fmt::format("marked container {} exited (it and its monitor are gone)", name));
   }
   return done;

@@ -8,6 +8,7 @@
 #include <set>
 
 #include "core/undo.hpp"
+#include "engine/records.hpp"
 #include "kernel/addr.hpp"
 #include "kernel/link.hpp"
 #include "kernel/netns.hpp"
@@ -20,10 +21,6 @@ namespace {
 
 using nlohmann::json;
 
-constexpr std::string_view kNatKind = "nat";
-constexpr std::string_view kForwardKind = "forward";
-constexpr std::string_view kIsolationKind = "isolation";
-constexpr std::string_view kLocalnetKind = "localnet";
 // A marker: the table exists (written before it is made, removed after it goes).
 constexpr std::string_view kTableKind = "firewall";
 constexpr std::string_view kTableName = "table";

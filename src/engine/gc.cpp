@@ -20,14 +20,6 @@ namespace {
 
 using nlohmann::json;
 
-constexpr std::string_view kNetnsOwnerPrefix = "contain:netns/";
-constexpr std::string_view kNetworkOwnerPrefix = "contain:network/";
-constexpr std::string_view kShapeOwnerPrefix = "contain:shape/";
-constexpr std::string_view kContainerKind = "containers";
-constexpr std::string_view kShapeKind = "shape";
-constexpr std::string_view kNatKind = "nat";
-constexpr std::string_view kForwardKind = "forward";
-constexpr std::string_view kIsolationKind = "isolation";
 
 bool netns_alive(const std::string& name) {
   auto parsed = NetnsName::parse(name);

@@ -6,6 +6,7 @@
 #include <algorithm>
 
 #include "core/undo.hpp"
+#include "engine/records.hpp"
 #include "kernel/link.hpp"
 #include "kernel/netns.hpp"
 #include "kernel/tc.hpp"
@@ -16,8 +17,6 @@ namespace contain::engine {
 namespace {
 
 using nlohmann::json;
-constexpr std::string_view kShapeKind = "shape";
-constexpr std::string_view kNetnsKind = "netns";
 
 const char* direction_name(Direction d) {
   switch (d) {
