@@ -136,24 +136,18 @@ struct Everything {
 
 Result<Everything> load_all(const StateStore& store) {
   Everything all;
-  for (const auto& name : TRY(store.list(kNatKind))) {
-    auto r = TRY(store.read(kNatKind, name));
-    if (!r) continue;
-    auto n = TRY(nat_of(*r));
+  for (const auto& [name, r] : TRY(store.read_all(kNatKind))) {
+    auto n = TRY(nat_of(r));
     all.elements.nat.push_back({n.subnet, n.out});
   }
-  for (const auto& name : TRY(store.list(kForwardKind))) {
-    auto r = TRY(store.read(kForwardKind, name));
-    if (!r) continue;
-    auto f = TRY(forward_of(*r));
+  for (const auto& [name, r] : TRY(store.read_all(kForwardKind))) {
+    auto f = TRY(forward_of(r));
     add_forward_elements(all.elements, f);
     for (const auto& t : f.targets)
       if (t.localnet) all.localnet_links.insert(*t.localnet);
   }
-  for (const auto& name : TRY(store.list(kIsolationKind))) {
-    auto r = TRY(store.read(kIsolationKind, name));
-    if (r) all.elements.isolated_bridges.push_back(r->value("bridge", name));
-  }
+  for (const auto& [name, r] : TRY(store.read_all(kIsolationKind)))
+    all.elements.isolated_bridges.push_back(r.value("bridge", name));
   return all;
 }
 
@@ -386,10 +380,8 @@ Status disable_nat(const Cidr& subnet) {
   Cidr s = subnet.subnet();
   std::string what = fmt::format("disable NAT for {}", s.str());
   std::vector<RecordRef> refs;
-  for (const auto& name : TRY(store.list(kNatKind))) {
-    auto r = TRY(store.read(kNatKind, name));
-    if (r && TRY(nat_of(*r)).subnet == s) refs.push_back({kNatKind, name});
-  }
+  for (const auto& [name, r] : TRY(store.read_all(kNatKind)))
+    if (TRY(nat_of(r)).subnet == s) refs.push_back({kNatKind, name});
   if (refs.empty())
     return fail(Error::failed(
         fmt::format("{}: NAT is not enabled for it (see 'contain nat list')", what), ENOENT));
@@ -399,10 +391,7 @@ Status disable_nat(const Cidr& subnet) {
 Result<std::vector<NatInfo>> list_nat() {
   auto store = StateStore::reader();
   std::vector<NatInfo> out;
-  for (const auto& name : TRY(store.list(kNatKind))) {
-    auto r = TRY(store.read(kNatKind, name));
-    if (r) out.push_back(TRY(nat_of(*r)));
-  }
+  for (const auto& [name, r] : TRY(store.read_all(kNatKind))) out.push_back(TRY(nat_of(r)));
   return out;
 }
 
@@ -477,10 +466,8 @@ Status add_forward(const ForwardSpec& spec) {
 Result<std::vector<ForwardInfo>> list_forwards() {
   auto store = StateStore::reader();
   std::vector<ForwardInfo> out;
-  for (const auto& name : TRY(store.list(kForwardKind))) {
-    auto r = TRY(store.read(kForwardKind, name));
-    if (r) out.push_back(TRY(forward_of(*r)).info);
-  }
+  for (const auto& [name, r] : TRY(store.read_all(kForwardKind)))
+    out.push_back(TRY(forward_of(r)).info);
   std::sort(out.begin(), out.end(), [](const ForwardInfo& a, const ForwardInfo& b) {
     return std::tie(a.host_port, a.protocol, a.host_address) <
            std::tie(b.host_port, b.protocol, b.host_address);
@@ -537,10 +524,8 @@ Status remove_firewall_owned_by(const StateStore& store, std::string_view owner)
 
 Status remove_forwards_into(const StateStore& store, const Cidr& subnet) {
   std::vector<RecordRef> refs;
-  for (const auto& name : TRY(store.list(kForwardKind))) {
-    auto r = TRY(store.read(kForwardKind, name));
-    if (!r) continue;
-    auto f = TRY(forward_of(*r));
+  for (const auto& [name, r] : TRY(store.read_all(kForwardKind))) {
+    auto f = TRY(forward_of(r));
     if (std::any_of(f.info.targets.begin(), f.info.targets.end(),
                     [&](const model::ForwardTarget& t) { return subnet.contains(t.address); }))
       refs.push_back({kForwardKind, name});

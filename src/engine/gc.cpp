@@ -189,7 +189,7 @@ struct Collector {
           TRY(kernel::delete_link(host, h->ifindex));
           done.push_back(fmt::format("deleted link {} ({})", host_end, why));
         }
-        std::string ip = text(*it, "ip");
+        std::string ip = text(*it, "address");
         if (auto address = IpAddress::parse(ip)) released.insert(*address);
         done.push_back(fmt::format("released address {} on network {} ({})", ip, name, why));
         it = attachments.erase(it);

@@ -32,7 +32,7 @@ Attachment attachment_of(const json& a, const NetworkInfo& n) {
   out.netns = a.contains("netns") && a["netns"].is_string() ? a["netns"].get<std::string>() : "";
   out.ifname = a.value("ifname", "");
   out.host = a.value("host", "");
-  out.ip = IpAddress::parse(a.value("ip", "")).value_or(IpAddress());
+  out.ip = IpAddress::parse(a.value("address", "")).value_or(IpAddress());
   out.prefix = n.subnet.prefix();
   out.gateway = n.gateway;
   return out;
@@ -58,7 +58,7 @@ Result<NetworkInfo> info_of(const json& r) {
 
 // Addresses whose owner is gone while the kernel still destroys its veth with
 // its namespace (that is asynchronous and can take tens of ms):
-// "releasing": [{"ip", "host", "ifindex"}]. Such an address is taken until that
+// "releasing": [{"address", "host", "ifindex"}]. Such an address is taken until that
 // link is gone; an attach drops the entries whose link has gone, and waits
 // (bounded) only for those whose address it must have.
 bool releasing_link_alive(const kernel::NetlinkSocket& host, const json& entry) {
@@ -69,14 +69,14 @@ bool releasing_link_alive(const kernel::NetlinkSocket& host, const json& entry) 
 // Settles record["releasing"]: drops entries whose link is gone; of those still
 // there, waits for the ones whose address is in `needed` (every one if `all`),
 // deleting any link still present after the bound (something holds its namespace).
-Status settle_releasing(json& record, const std::set<IpAddress>& needed, bool all) {
+Status settle_releasing(const kernel::NetlinkSocket& host, json& record,
+                        const std::set<IpAddress>& needed, bool all) {
   if (!record.contains("releasing") || record["releasing"].empty()) return {};
-  auto host = TRY(kernel::NetlinkSocket::open());
   std::vector<json> must_wait;
   json keep = json::array();
   for (const auto& entry : record["releasing"]) {
     if (!releasing_link_alive(host, entry)) continue;
-    auto ip = IpAddress::parse(entry.value("ip", ""));
+    auto ip = IpAddress::parse(entry.value("address", ""));
     if (all || (ip && needed.contains(*ip)))
       must_wait.push_back(entry);
     else
@@ -213,7 +213,7 @@ Status delete_network(const NetworkName& name, bool force) {
   }
   auto host = TRY_WRAP(kernel::NetlinkSocket::open(), what);
   // Veths of exited containers still being destroyed go first: nothing stays.
-  TRY_WRAP(settle_releasing(record, {}, true), what);
+  TRY_WRAP(settle_releasing(host, record, {}, true), what);
   // NAT and isolation go before the bridge does.
   TRY_WRAP(remove_firewall_owned_by(store, "network/" + name.str()), what);
   TRY_WRAP(remove_forwards_into(store, info.subnet), what);
@@ -231,10 +231,8 @@ Status delete_network(const NetworkName& name, bool force) {
 Result<std::vector<NetworkInfo>> list_networks() {
   auto store = StateStore::reader();
   std::vector<NetworkInfo> out;
-  for (const auto& n : TRY(store.list(kNetworkKind))) {
-    auto record = TRY(store.read(kNetworkKind, n));
-    if (record) out.push_back(TRY(info_of(*record)));
-  }
+  for (const auto& [n, record] : TRY(store.read_all(kNetworkKind)))
+    out.push_back(TRY(info_of(record)));
   return out;
 }
 
@@ -257,7 +255,8 @@ Result<std::vector<Attachment>> attach_many_to_network(const NetworkName& networ
   std::set<IpAddress> wanted;
   for (const auto& r : requests)
     if (r.ip) wanted.insert(*r.ip);
-  TRY_WRAP(settle_releasing(before, wanted, false), what);
+  auto host = TRY_WRAP(kernel::NetlinkSocket::open(), what);
+  TRY_WRAP(settle_releasing(host, before, wanted, false), what);
   std::set<IpAddress> taken;
   std::map<std::string, IpAddress> attached;  // owner -> address
   for (const auto& a : info.attachments) {
@@ -266,7 +265,7 @@ Result<std::vector<Attachment>> attach_many_to_network(const NetworkName& networ
   }
   std::set<IpAddress> releasing;
   for (const auto& entry : before.value("releasing", json::array()))
-    if (auto ip = IpAddress::parse(entry.value("ip", ""))) releasing.insert(*ip);
+    if (auto ip = IpAddress::parse(entry.value("address", ""))) releasing.insert(*ip);
   taken.insert(releasing.begin(), releasing.end());
   // Every address is decided (and every static one checked) before anything changes.
   std::vector<IpAddress> addresses;
@@ -279,7 +278,7 @@ Result<std::vector<Attachment>> attach_many_to_network(const NetworkName& networ
     auto allocated = r.ip ? Result<IpAddress>(*r.ip) : pool.allocate(taken, network.str());
     if (!allocated && !releasing.empty()) {
       // The pool is full but for addresses still being released: wait for them.
-      TRY_WRAP(settle_releasing(before, {}, true), what);
+      TRY_WRAP(settle_releasing(host, before, {}, true), what);
       for (const auto& ip : releasing) taken.erase(ip);
       releasing.clear();
       allocated = pool.allocate(taken, network.str());
@@ -289,7 +288,6 @@ Result<std::vector<Attachment>> attach_many_to_network(const NetworkName& networ
     attached.emplace(r.netns.owner(), addresses.back());
   }
 
-  auto host = TRY_WRAP(kernel::NetlinkSocket::open(), what);
   auto bridge = TRY_WRAP(kernel::get_link(host, info.bridge), what);
   // One descriptor and one netlink socket per namespace.
   std::vector<UniqueFd> fds;
@@ -317,7 +315,7 @@ Result<std::vector<Attachment>> attach_many_to_network(const NetworkName& networ
                                      {"netns", name ? json(name->str()) : json(nullptr)},
                                      {"ifname", peers[i].str()},
                                      {"host", host_names[i].str()},
-                                     {"ip", addresses[i].str()}});
+                                     {"address", addresses[i].str()}});
   }
   TRY_WRAP(store.write(kNetworkKind, network.str(), record), what);
   undo.add([&] { (void)store.write(kNetworkKind, network.str(), before); });
@@ -372,7 +370,7 @@ Status detach_from_network(const NetworkName& network, const NetnsRef& netns) {
   std::string host_name = it->value("host", "");
   auto host = TRY_WRAP(kernel::NetlinkSocket::open(), what);
   // Forwards to the address it had on this network would lead nowhere.
-  if (auto address = IpAddress::parse(it->value("ip", "")))
+  if (auto address = IpAddress::parse(it->value("address", "")))
     TRY_WRAP(remove_forwards_into(store, Cidr(*address, address->bits())), what);
   TRY_WRAP(remove_host_end(host, host_name), what);
   attachments.erase(it);
@@ -382,44 +380,42 @@ Status detach_from_network(const NetworkName& network, const NetnsRef& netns) {
   return {};
 }
 
-Status release_attachments(const StateStore& store, const std::vector<std::string>& owners) {
-  std::set<std::string> gone(owners.begin(), owners.end());
-  for (const auto& n : TRY(store.list(kNetworkKind))) {
-    auto record = TRY(store.read(kNetworkKind, n));
-    if (!record) continue;
-    auto& attachments = (*record)["attachments"];
-    auto size = attachments.size();
+namespace {
+
+// Removes the attachments of `owners` from every network's record; with
+// `releasing_ifindex`, keeps their addresses taken as "releasing" until that link is gone.
+Status take_attachments(const StateStore& store, const std::set<std::string>& owners,
+                        std::optional<int> releasing_ifindex) {
+  for (auto& [n, record] : TRY(store.read_all(kNetworkKind))) {
+    auto& attachments = record["attachments"];
+    bool changed = false;
     for (auto it = attachments.begin(); it != attachments.end();) {
-      if (gone.contains(it->value("owner", "")))
-        it = attachments.erase(it);
-      else
+      if (!owners.contains(it->value("owner", ""))) {
         ++it;
+        continue;
+      }
+      if (releasing_ifindex) {
+        if (!record.contains("releasing")) record["releasing"] = json::array();
+        record["releasing"].push_back({{"address", it->value("address", "")},
+                                       {"host", it->value("host", "")},
+                                       {"ifindex", *releasing_ifindex}});
+      }
+      it = attachments.erase(it);
+      changed = true;
     }
-    if (attachments.size() != size) TRY(store.write(kNetworkKind, n, *record));
+    if (changed) TRY(store.write(kNetworkKind, n, record));
   }
   return {};
 }
 
+}  // namespace
+
+Status release_attachments(const StateStore& store, const std::vector<std::string>& owners) {
+  return take_attachments(store, {owners.begin(), owners.end()}, std::nullopt);
+}
+
 Status defer_release(const StateStore& store, const std::string& owner, int ifindex) {
-  for (const auto& n : TRY(store.list(kNetworkKind))) {
-    auto record = TRY(store.read(kNetworkKind, n));
-    if (!record) continue;
-    auto& attachments = (*record)["attachments"];
-    bool changed = false;
-    for (auto it = attachments.begin(); it != attachments.end();) {
-      if (it->value("owner", "") != owner) {
-        ++it;
-        continue;
-      }
-      if (!(*record).contains("releasing")) (*record)["releasing"] = json::array();
-      (*record)["releasing"].push_back(
-          {{"ip", it->value("ip", "")}, {"host", it->value("host", "")}, {"ifindex", ifindex}});
-      it = attachments.erase(it);
-      changed = true;
-    }
-    if (changed) TRY(store.write(kNetworkKind, n, *record));
-  }
-  return {};
+  return take_attachments(store, {owner}, ifindex);
 }
 
 }  // namespace contain::engine

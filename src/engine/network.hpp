@@ -2,7 +2,7 @@
 // pool (IPAM, model/ipam.hpp) and the intent for NAT and isolation. Records live
 // in /run/contain/network/NAME:
 //   {"name", "subnet", "gateway", "bridge", "nat": bool, "isolated": true,
-//    "attachments": [{"owner", "netns" (name or null), "ifname", "host", "ip"}]}
+//    "attachments": [{"owner", "netns" (name or null), "ifname", "host", "address"}]}
 // Every function takes the state lock, so concurrent commands see consistent
 // records and never hand out one address twice.
 #pragma once

@@ -122,6 +122,14 @@ Result<std::vector<std::string>> StateStore::list(std::string_view kind) const {
   return names;
 }
 
+Result<std::vector<std::pair<std::string, nlohmann::json>>> StateStore::read_all(
+    std::string_view kind) const {
+  std::vector<std::pair<std::string, nlohmann::json>> out;
+  for (auto& name : TRY(list(kind)))
+    if (auto record = TRY(read(kind, name))) out.emplace_back(std::move(name), std::move(*record));
+  return out;
+}
+
 std::string owner_alias(std::string_view owner) {
   std::string alias = fmt::format("{}{}", kAliasPrefix, owner);
   if (alias.size() > 255) alias.resize(255);  // IFALIASZ - 1

@@ -31,6 +31,8 @@ class StateStore {
   Status write(std::string_view kind, std::string_view name, const nlohmann::json& record) const;
   Status remove(std::string_view kind, std::string_view name) const;
   Result<std::vector<std::string>> list(std::string_view kind) const;
+  // Every record of `kind` with its name, in name order (ones removed meanwhile skipped).
+  Result<std::vector<std::pair<std::string, nlohmann::json>>> read_all(std::string_view kind) const;
 
  private:
   explicit StateStore(UniqueFd lock) : lock_(std::move(lock)) {}
