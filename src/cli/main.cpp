@@ -1,12 +1,11 @@
 // contain: network namespaces and lightweight containers, daemonless.
 #include <fmt/format.h>
 
-#include <malloc.h>
-
 #include <cstdio>
 #include <memory>
 
 #include "cli/app.hpp"
+#include "kernel/memory.hpp"
 
 namespace {
 
@@ -47,12 +46,7 @@ std::unique_ptr<Cli> make_cli(int argc, char** argv) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  // A command lives a few milliseconds: serve every allocation from the heap and
-  // never give memory back. By default glibc maps each block over 128 KiB on its
-  // own (libnftables makes several per transaction) and unmaps it when freed,
-  // and on this kind of VM each munmap costs more than the allocation is worth.
-  ::mallopt(M_MMAP_THRESHOLD, 32 << 20);
-  ::mallopt(M_TRIM_THRESHOLD, 64 << 20);
+  contain::kernel::keep_heap();
   auto cli = make_cli(argc, argv);
   CLI::App& app = cli->app;
   contain::cli::Commands& commands = cli->commands;

@@ -20,7 +20,6 @@
 #include <chrono>
 #include <cstring>
 #include <ctime>
-#include <thread>
 
 #include "core/undo.hpp"
 #include "core/unique_fd.hpp"
@@ -33,7 +32,6 @@
 #include "kernel/child.hpp"
 #include "kernel/link.hpp"
 #include "kernel/netns.hpp"
-#include "kernel/nft.hpp"
 #include "kernel/process.hpp"
 
 extern char** environ;
@@ -303,13 +301,6 @@ Result<NetworkAttachment> attach_container(const ContainerSpec& spec, int pidfd,
   if (spec.network.kind != NetworkChoice::Kind::managed) return attachment;
   attachment.network = TRY(NetworkName::parse(spec.network.name));
   attachment.owner = container_owner(spec.name);
-  // Loading libnftables (six shared libraries) and its first context take a
-  // few ms: for published ports, a thread does that while the link is made.
-  // (We run after clone: the child never shares its process with a thread.)
-  std::jthread warm_up;
-  if (!spec.ports.empty()) {
-    warm_up = std::jthread([] { (void)kernel::Nftables::open(); });
-  }
   auto attached = TRY([&]() -> Result<Attachment> {
     UniqueFd netns = TRY(kernel::open_netns_of(pidfd, pid));
     return attach_to_network(*attachment.network, NetnsRef::from_fd(netns.get(), attachment.owner),
@@ -317,7 +308,6 @@ Result<NetworkAttachment> attach_container(const ContainerSpec& spec, int pidfd,
   }());
   attachment.host = attached.host;
   attachment.ip = attached.ip;
-  if (warm_up.joinable()) warm_up.join();
   // Published ports: forwards from the host to the container's address, owned
   // by the container so that they all go in one transaction when it does.
   for (const auto& p : spec.ports) {

@@ -3,17 +3,33 @@
 #include <fmt/format.h>
 #include <nftables/libnftables.h>
 
+#include <mutex>
+
+#include "kernel/memory.hpp"
+
 namespace contain::kernel {
 
-void Nftables::Deleter::operator()(nft_ctx* ctx) const { nft_ctx_free(ctx); }
+namespace {
+
+std::mutex context_mutex;  // guards the context and every call on it
+
+}  // namespace
 
 Result<Nftables> Nftables::open() {
+  static nft_ctx* context = nullptr;
+  std::lock_guard lock(context_mutex);
+  if (context) return Nftables(context);
+  // Its first transaction touches ~1 MiB of fresh heap (libnftables gives each
+  // cache a table of 8,192 buckets): populate that in one call.
+  prefault_heap(1 << 20);
   nft_ctx* ctx = nft_ctx_new(NFT_CTX_DEFAULT);
   if (!ctx) return fail(Error::failed("open nftables: libnftables could not make a context"));
-  Nftables nft(ctx);
-  if (nft_ctx_buffer_output(ctx) != 0 || nft_ctx_buffer_error(ctx) != 0)
+  if (nft_ctx_buffer_output(ctx) != 0 || nft_ctx_buffer_error(ctx) != 0) {
+    nft_ctx_free(ctx);
     return fail(Error::failed("open nftables: cannot buffer libnftables output"));
-  return nft;
+  }
+  context = ctx;
+  return Nftables(context);
 }
 
 std::string first_nft_error(std::string_view text) {
@@ -35,10 +51,11 @@ std::string first_nft_error(std::string_view text) {
 
 Result<std::string> Nftables::query(std::string_view commands, std::string_view what) const {
   std::string buffer(commands);
-  int rc = nft_run_cmd_from_buffer(ctx_.get(), buffer.c_str());
+  std::lock_guard lock(context_mutex);
+  int rc = nft_run_cmd_from_buffer(ctx_, buffer.c_str());
   // Read both buffers every time: libnftables keeps appending to them otherwise.
-  std::string out = nft_ctx_get_output_buffer(ctx_.get());
-  std::string err = nft_ctx_get_error_buffer(ctx_.get());
+  std::string out = nft_ctx_get_output_buffer(ctx_);
+  std::string err = nft_ctx_get_error_buffer(ctx_);
   if (rc != 0) {
     // nft reports the kernel's errno only as text; EPERM is worth recognising.
     int code = err.find("Operation not permitted") != std::string::npos ? EPERM : 0;
