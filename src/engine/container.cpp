@@ -270,6 +270,7 @@ struct NetworkAttachment {
   std::optional<NetworkName> network;
   std::string owner;  // "container/NAME"
   std::string host;   // the host end on the bridge
+  int host_ifindex = 0;
   IpAddress ip;
 };
 
@@ -284,7 +285,9 @@ std::string container_owner(const ContainerName& name) { return "container/" + n
 void release_container(NetworkAttachment& attachment) {
   if (!attachment.network) return;
   std::optional<int> ifindex;
-  if (auto query = kernel::NetlinkSocket::open())
+  if (attachment.host_ifindex != 0)
+    ifindex = attachment.host_ifindex;
+  else if (auto query = kernel::NetlinkSocket::open())
     if (auto link = kernel::get_link(*query, attachment.host)) ifindex = link->ifindex;
   if (auto store = StateStore::lock()) {
     (void)remove_firewall_owned_by(*store, attachment.owner);
@@ -307,18 +310,29 @@ Result<NetworkAttachment> attach_container(const ContainerSpec& spec, int pidfd,
                              spec.ip, TRY(IfName::parse("eth0")));
   }());
   attachment.host = attached.host;
+  attachment.host_ifindex = attached.host_ifindex;
   attachment.ip = attached.ip;
-  // Published ports: forwards from the host to the container's address, owned
-  // by the container so that they all go in one transaction when it does.
-  for (const auto& p : spec.ports) {
-    ForwardSpec forward{p.udp ? Protocol::udp : Protocol::tcp, Port::from_number(p.host_port),
-                        p.host_address, attachment.ip, Port::from_number(p.container_port),
-                        attachment.owner};
-    auto added = add_forward(forward);
-    if (!added) {
-      release_container(attachment);
-      return fail(std::move(added).error().wrap(fmt::format("-p {}", p.str())));
+  // Published ports: forwards from the host to the container's address (on
+  // the network's bridge), owned by the container so that they all go in one
+  // transaction when it does.
+  auto published = [&]() -> Status {
+    auto bridge = TRY(IfName::parse(attached.bridge));
+    for (const auto& p : spec.ports) {
+      ForwardSpec forward{p.udp ? Protocol::udp : Protocol::tcp,
+                          Port::from_number(p.host_port),
+                          p.host_address,
+                          attachment.ip,
+                          Port::from_number(p.container_port),
+                          attachment.owner,
+                          std::pair(bridge, Cidr(attached.ip, attached.prefix))};
+      auto added = add_forward(forward);
+      if (!added) return fail(std::move(added).error().wrap(fmt::format("-p {}", p.str())));
     }
+    return {};
+  }();
+  if (!published) {
+    release_container(attachment);
+    return fail(std::move(published).error());
   }
   return attachment;
 }

@@ -439,7 +439,10 @@ Status add_forward(const ForwardSpec& spec) {
       return fail(Error::usage(fmt::format("{}: {} and {} are of different address families", what,
                                            spec.host_address->str(), ip.str())));
     StoredTarget t{{ip, spec.to_port}, {}, {}};
-    if (auto link = TRY_WRAP(host_link_towards(ip), what)) {
+    auto link = spec.via ? std::optional<std::pair<std::string, Cidr>>(
+                               {spec.via->first.str(), spec.via->second.subnet()})
+                         : TRY_WRAP(host_link_towards(ip), what);
+    if (link) {
       t.subnet = link->second;
       if (ip.is_v4()) t.localnet = link->first;
     }

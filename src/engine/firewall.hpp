@@ -57,6 +57,11 @@ struct ForwardSpec {
   // "netns/NAME" for a namespace and nobody for an address; a container's
   // published ports are "container/NAME".
   std::string owner = {};
+  // For an address target: the host link it is reached through and that
+  // link's subnet (for hairpin NAT and route_localnet), when the caller knows
+  // them (a container on a managed network: its bridge); else looked up among
+  // the host's addresses.
+  std::optional<std::pair<IfName, Cidr>> via = {};
 };
 struct ForwardInfo {
   Protocol protocol = Protocol::tcp;

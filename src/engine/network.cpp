@@ -32,6 +32,7 @@ Attachment attachment_of(const json& a, const NetworkInfo& n) {
   out.netns = a.contains("netns") && a["netns"].is_string() ? a["netns"].get<std::string>() : "";
   out.ifname = a.value("ifname", "");
   out.host = a.value("host", "");
+  out.bridge = n.bridge;
   out.ip = IpAddress::parse(a.value("address", "")).value_or(IpAddress());
   out.prefix = n.subnet.prefix();
   out.gateway = n.gateway;
@@ -340,11 +341,13 @@ Result<std::vector<Attachment>> attach_many_to_network(const NetworkName& networ
   for (std::size_t i = 0; i < requests.size(); ++i)
     ports.push_back({requests[i].netns.owner(), fds[i].get(), &sockets[i], bridge.ifindex,
                      host_names[i], peers[i], pool.with_prefix(addresses[i]), info.gateway, false});
-  TRY_WRAP(create_ports(host, ports), what);
+  auto made = TRY_WRAP(create_ports(host, ports), what);
   undo.commit();
   info = TRY(info_of(record));
-  return std::vector<Attachment>(info.attachments.end() - static_cast<long>(requests.size()),
-                                 info.attachments.end());
+  std::vector<Attachment> out(info.attachments.end() - static_cast<long>(requests.size()),
+                              info.attachments.end());
+  for (std::size_t i = 0; i < out.size(); ++i) out[i].host_ifindex = made[i].host_ifindex;
+  return out;
 }
 
 Result<Attachment> attach_to_network(const NetworkName& network, const NetnsRef& netns,

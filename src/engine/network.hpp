@@ -32,9 +32,11 @@ struct Attachment {
   std::string netns;   // the namespace name, "" for an fd reference
   std::string ifname;  // inside the namespace
   std::string host;    // the host end on the bridge
+  std::string bridge;  // the network's bridge
   IpAddress ip;
   int prefix = 0;
   IpAddress gateway;
+  int host_ifindex = 0;  // of a port made by this call (0 when read from the records)
 };
 
 struct NetworkInfo {
