@@ -1,5 +1,5 @@
 // How a contain process uses memory. Its commands live a few milliseconds, on
-// VMs where each page fault and each munmap traps to the hypervisor (~10 µs
+// VMs where each page fault and each munmap traps to the hypervisor (5–10 µs
 // each on the development VM): memory is taken from the heap, kept once
 // freed, and populated in one call where we know it will be touched.
 #pragma once
@@ -15,7 +15,7 @@ void keep_heap();
 
 // Makes the next `bytes` of heap allocations land on pages that are already
 // present: one madvise(MADV_POPULATE_WRITE) instead of a fault per page on
-// first touch (about six times cheaper here). Only useful after keep_heap();
+// first touch (about 1 µs a page here instead of 5–10). Only useful after keep_heap();
 // best effort (kernels before 5.14 just take the faults).
 void prefault_heap(std::size_t bytes);
 
