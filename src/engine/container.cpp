@@ -31,6 +31,7 @@
 #include "engine/state.hpp"
 #include "kernel/child.hpp"
 #include "kernel/link.hpp"
+#include "kernel/memory.hpp"
 #include "kernel/netns.hpp"
 #include "kernel/process.hpp"
 
@@ -498,6 +499,8 @@ struct MonitorReport {
   [[maybe_unused]] auto n = ::write(report_fd, &report, sizeof report);
   ::close(report_fd);
   ::close(log_fd);
+  // We stay as long as the container does.
+  kernel::give_back_free_memory();
 
   int code = wait_for(started->pid);
   release_container(started->network);

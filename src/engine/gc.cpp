@@ -194,7 +194,26 @@ struct Collector {
         done.push_back(fmt::format("released address {} on network {} ({})", ip, name, why));
         it = attachments.erase(it);
       }
-      if (attachments.size() != before) TRY(store.write(kNetworkKind, name, *record));
+      bool changed = attachments.size() != before;
+      // Addresses of exited containers, held until the kernel has destroyed
+      // their veth with the namespace. A veth still there (something holds the
+      // namespace) is deleted; either way the address is free again.
+      if (record->contains("releasing") && !(*record)["releasing"].empty()) {
+        for (const auto& entry : (*record)["releasing"]) {
+          std::string host_end = text(entry, "host");
+          if (const auto* h = links.named(host_end);
+              h && h->ifindex == entry.value("ifindex", 0) && h->alias.starts_with(kAliasPrefix) &&
+              kernel::delete_link(host, h->ifindex))
+            done.push_back(fmt::format("deleted link {} (its container has exited)", host_end));
+          std::string ip = text(entry, "address");
+          if (auto address = IpAddress::parse(ip)) released.insert(*address);
+          done.push_back(
+              fmt::format("released address {} on network {} (its container has exited)", ip, name));
+        }
+        (*record)["releasing"] = json::array();
+        changed = true;
+      }
+      if (changed) TRY(store.write(kNetworkKind, name, *record));
     }
     // Bridges carrying our network alias whose network has no record.
     for (const auto& l : links.all()) {

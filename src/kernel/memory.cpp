@@ -31,4 +31,6 @@ void prefault_heap(std::size_t bytes) {
   std::free(block);
 }
 
+void give_back_free_memory() { ::malloc_trim(0); }
+
 }  // namespace contain::kernel

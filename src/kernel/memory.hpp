@@ -19,4 +19,8 @@ void keep_heap();
 // best effort (kernels before 5.14 just take the faults).
 void prefault_heap(std::size_t bytes);
 
+// For a process that stays (a container's monitor, once the container runs):
+// gives the free memory of the heap back to the kernel.
+void give_back_free_memory();
+
 }  // namespace contain::kernel

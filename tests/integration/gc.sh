@@ -186,6 +186,15 @@ kill $fdholder; wait $fdholder 2>/dev/null || true
 contain net create reuse
 assert_eq "192.0.2.4/24" "$(contain network attach web reuse)" "the ghost's address is handed out again"
 
+step "an exited container's address, held as releasing until its veth is gone, is freed by gc"
+contain run --network web -- true
+held=$(jq -r '.releasing[0].address' /run/contain/network/web)
+[[ $held == 192.0.2.* ]] || die "no releasing entry after the container exited (got '$held')"
+out=$(contain gc)
+echo "$out"
+assert_contains "$out" "released address $held on network web (its container has exited)"
+assert_eq "[]" "$(jq -c '.releasing' /run/contain/network/web)" "releasing entries after gc"
+
 step "tear down"
 contain forward remove --host-port 8080
 contain shape clear --ns live
