@@ -32,6 +32,7 @@ struct GroupEntry {
   const char* name;
   int order;
   void (*add)(Commands&);
+  std::string_view commands;  // the top-level commands it adds, separated by spaces
 };
 std::vector<GroupEntry>& groups() {
   static std::vector<GroupEntry> all;
@@ -40,8 +41,9 @@ std::vector<GroupEntry>& groups() {
 
 }  // namespace
 
-CommandGroup::CommandGroup(const char* name, int order, void (*add)(Commands&)) {
-  groups().push_back({name, order, add});
+CommandGroup::CommandGroup(const char* name, int order, void (*add)(Commands&),
+                           const char* commands) {
+  groups().push_back({name, order, add, commands ? commands : name});
 }
 
 void add_all_command_groups(Commands& commands) {
@@ -51,11 +53,16 @@ void add_all_command_groups(Commands& commands) {
 }
 
 bool add_command_group(Commands& commands, std::string_view name) {
-  for (const auto& g : groups())
-    if (name == g.name) {
-      g.add(commands);
-      return true;
+  for (const auto& g : groups()) {
+    for (std::string_view rest = g.commands; !rest.empty();) {
+      std::size_t space = rest.find(' ');
+      if (rest.substr(0, space) == name) {
+        g.add(commands);
+        return true;
+      }
+      rest = space == std::string_view::npos ? std::string_view() : rest.substr(space + 1);
     }
+  }
   return false;
 }
 

@@ -207,7 +207,8 @@ void add_container_commands(Commands& commands) {
   add_rm(commands);
 }
 
-CommandGroup container_group{"container", 60, add_container_commands};
+CommandGroup container_group{"container", 60, add_container_commands,
+                             "run exec ps logs stop rm"};
 
 }  // namespace
 

@@ -16,11 +16,11 @@ struct Cli {
   contain::cli::Commands commands{app};
 };
 
-// The parser of the command line. When argv[1] names a command group that
-// defines a command of that name (net, bridge, network, nat, forward, ...), only
-// that group is built: a short command is mostly process start-up, and every
-// group's parser costs time to build. Anything else (--help, run, a typo) gets
-// every group, so help and errors list all commands.
+// The parser of the command line. When argv[1] is a command (net, bridge,
+// network, nat, forward, run, ps, ...), only the group that defines it is
+// built: a short command is mostly process start-up, and every group's parser
+// costs time to build. Anything else (--help, a typo) gets every group, so
+// help and errors list all commands.
 std::unique_ptr<Cli> make_cli(int argc, char** argv) {
   auto build = [](bool all, std::string_view group) {
     auto cli = std::make_unique<Cli>();

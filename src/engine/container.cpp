@@ -408,6 +408,7 @@ Result<Started> start_process(const ContainerSpec& spec, Stdio stdio,
   plan.envp = envp.data();
   plan.init = spec.init;
   plan.own_process_group = terminal && terminal->active();
+  plan.signals_to_reset = kernel::signals_not_default();
   plan.stdin_fd = stdio.in;
   plan.stdout_fd = stdio.out;
   plan.stderr_fd = stdio.err;

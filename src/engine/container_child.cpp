@@ -28,10 +28,12 @@ using kernel::ChildError;
 // unless the container joins a named one), before exec. ---
 
 // Signals as a fresh process expects them: the parent may ignore SIGINT while
-// it waits, and ignored signals would survive exec. If the parent dies before
+// it waits, and ignored signals would survive exec. Only those not at their
+// default are touched (one system call each). If the parent dies before
 // exec, so do we (the sync socket also says so: EOF instead of "ready").
-bool reset_signals(const ChildPlan&, ChildError& e) {
-  for (int sig = 1; sig < NSIG; ++sig) ::signal(sig, SIG_DFL);
+bool reset_signals(const ChildPlan& plan, ChildError& e) {
+  for (int sig = 1; sig < NSIG && sig <= 64; ++sig)
+    if (plan.signals_to_reset & (std::uint64_t{1} << (sig - 1))) ::signal(sig, SIG_DFL);
   sigset_t none;
   sigemptyset(&none);
   if (::sigprocmask(SIG_SETMASK, &none, nullptr) < 0) return e.fail("reset the signal mask");

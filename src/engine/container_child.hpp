@@ -1,6 +1,8 @@
 // The container's first process, between clone3 and exec. Internal to the engine.
 #pragma once
 
+#include <cstdint>
+
 #include "kernel/child.hpp"
 
 namespace contain::engine::detail {
@@ -21,6 +23,10 @@ struct ChildPlan {
   // parent makes the terminal's foreground group before the go.
   bool own_process_group = false;
   int stdin_fd = -1, stdout_fd = -1, stderr_fd = -1;  // -1: inherited
+  // Signals ignored or caught at clone (kernel::signals_not_default()): the
+  // child sets them back to default (a handler of ours must not run in it, and
+  // an ignored signal would stay ignored across exec).
+  std::uint64_t signals_to_reset = ~std::uint64_t{0};
 };
 
 // The child's ordered stages, then exec. Never returns: the command replaces

@@ -175,6 +175,23 @@ Result<bool> wait_pidfd(int pidfd, int timeout_ms) {
   }
 }
 
+std::uint64_t signals_not_default() {
+  char text[4096];
+  UniqueFd fd(::open("/proc/self/status", O_RDONLY | O_CLOEXEC));
+  ssize_t n = fd ? ::read(fd.get(), text, sizeof text - 1) : -1;
+  if (n <= 0) return ~std::uint64_t{0};
+  text[n] = '\0';
+  std::uint64_t mask = 0;
+  int found = 0;
+  for (const char* field : {"\nSigIgn:", "\nSigCgt:"}) {
+    if (const char* at = std::strstr(text, field)) {
+      mask |= std::strtoull(at + std::strlen(field), nullptr, 16);
+      ++found;
+    }
+  }
+  return found == 2 ? mask : ~std::uint64_t{0};
+}
+
 std::optional<std::uint64_t> process_start_time(pid_t pid) {
   char path[64], text[1024];
   std::snprintf(path, sizeof path, "/proc/%d/stat", pid);

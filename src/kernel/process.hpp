@@ -42,6 +42,11 @@ Status signal_pidfd(int pidfd, int signal);
 // `timeout_ms` (-1: no limit). Returns whether it exited.
 Result<bool> wait_pidfd(int pidfd, int timeout_ms);
 
+// The signals this process ignores or catches (bit N-1 for signal N; from
+// SigIgn and SigCgt of /proc/self/status): the ones a child must set back to
+// default before exec. All of them if the file cannot be read.
+std::uint64_t signals_not_default();
+
 // When the process started, in clock ticks since boot (field 22 of
 // /proc/PID/stat): with the pid, it tells a process from a later one that
 // reused its pid. nullopt if there is no such process.

@@ -69,6 +69,13 @@ for sig in TERM INT HUP; do
   rm ready
 done
 
+step "signals ignored by whoever started contain are at their default inside"
+ignored=$( (trap '' USR1; grep '^SigIgn' /proc/self/status) )
+[[ $ignored != *"0000000000000000" ]] || die "the subshell did not ignore anything: $ignored"
+assert_eq "SigIgn:	0000000000000000" \
+  "$( (trap '' USR1; exec "$CONTAIN" run -- grep '^SigIgn' /proc/self/status) )" \
+  "ignored signals inside the container"
+
 step "--init: PID 1 is our init, the command PID 2; zombies are reaped"
 assert_eq "2" "$(contain run --init -- sh -c 'echo $$')" "PID of the command under --init"
 # An orphan whose parent exited is re-parented to PID 1; init reaps it.
