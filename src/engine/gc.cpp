@@ -9,6 +9,7 @@
 
 #include "engine/container.hpp"
 #include "engine/firewall.hpp"
+#include "engine/network.hpp"
 #include "engine/records.hpp"
 #include "engine/state.hpp"
 #include "kernel/link.hpp"
@@ -19,7 +20,6 @@ namespace contain::engine {
 namespace {
 
 using nlohmann::json;
-
 
 bool netns_alive(const std::string& name) {
   auto parsed = NetnsName::parse(name);
@@ -196,21 +196,19 @@ struct Collector {
       }
       bool changed = attachments.size() != before;
       // Addresses of exited containers, held until the kernel has destroyed
-      // their veth with the namespace. A veth still there (something holds the
-      // namespace) is deleted; either way the address is free again.
+      // their veth with the namespace. Waiting for that is only bookkeeping,
+      // done without a word; a veth still there after the bound means
+      // something holds the container's namespace: it is deleted, and said so.
       if (record->contains("releasing") && !(*record)["releasing"].empty()) {
-        for (const auto& entry : (*record)["releasing"]) {
-          std::string host_end = text(entry, "host");
-          if (const auto* h = links.named(host_end);
-              h && h->ifindex == entry.value("ifindex", 0) && h->alias.starts_with(kAliasPrefix) &&
-              kernel::delete_link(host, h->ifindex))
-            done.push_back(fmt::format("deleted link {} (its container has exited)", host_end));
+        for (const auto& entry : TRY(settle_all_releasing(host, *record))) {
           std::string ip = text(entry, "address");
           if (auto address = IpAddress::parse(ip)) released.insert(*address);
-          done.push_back(
-              fmt::format("released address {} on network {} (its container has exited)", ip, name));
+          done.push_back(fmt::format(
+              "deleted link {} (its container has exited; something held its namespace)",
+              text(entry, "host")));
+          done.push_back(fmt::format("released address {} on network {} (its container has exited)",
+                                     ip, name));
         }
-        (*record)["releasing"] = json::array();
         changed = true;
       }
       if (changed) TRY(store.write(kNetworkKind, name, *record));

@@ -5,7 +5,6 @@
 #include <netlink/socket.h>
 
 #include <chrono>
-
 #include <map>
 #include <set>
 
@@ -69,9 +68,11 @@ bool releasing_link_alive(const kernel::NetlinkSocket& host, const json& entry) 
 
 // Settles record["releasing"]: drops entries whose link is gone; of those still
 // there, waits for the ones whose address is in `needed` (every one if `all`),
-// deleting any link still present after the bound (something holds its namespace).
+// deleting any link still present after the bound (something holds its
+// namespace); those entries are added to `deleted` if given.
 Status settle_releasing(const kernel::NetlinkSocket& host, json& record,
-                        const std::set<IpAddress>& needed, bool all) {
+                        const std::set<IpAddress>& needed, bool all,
+                        std::vector<json>* deleted = nullptr) {
   if (!record.contains("releasing") || record["releasing"].empty()) return {};
   std::vector<json> must_wait;
   json keep = json::array();
@@ -93,8 +94,13 @@ Status settle_releasing(const kernel::NetlinkSocket& host, json& record,
     for (const auto& entry : must_wait)
       if (releasing_link_alive(host, entry)) wait.insert(entry.value("ifindex", 0));
     if (!wait.empty())
-      for (int ifindex : wait_for_links_gone(watch, wait, std::chrono::milliseconds(2000)))
-        (void)kernel::delete_link(watch, ifindex);
+      for (int ifindex : wait_for_links_gone(watch, wait, std::chrono::milliseconds(2000))) {
+        if (auto gone = kernel::delete_link(watch, ifindex); !gone && gone.error().code() != ENODEV)
+          return fail(std::move(gone).error());
+        if (deleted)
+          for (const auto& entry : must_wait)
+            if (entry.value("ifindex", 0) == ifindex) deleted->push_back(entry);
+      }
   }
   record["releasing"] = keep;
   return {};
@@ -412,6 +418,12 @@ Status take_attachments(const StateStore& store, const std::set<std::string>& ow
 }
 
 }  // namespace
+
+Result<std::vector<json>> settle_all_releasing(const kernel::NetlinkSocket& host, json& record) {
+  std::vector<json> deleted;
+  TRY(settle_releasing(host, record, {}, true, &deleted));
+  return deleted;
+}
 
 Status release_attachments(const StateStore& store, const std::vector<std::string>& owners) {
   return take_attachments(store, {owners.begin(), owners.end()}, std::nullopt);

@@ -95,4 +95,11 @@ Status release_attachments(const StateStore& store, const std::vector<std::strin
 // (an attach that needs it waits, bounded); `network delete` waits for them all.
 Status defer_release(const StateStore& store, const std::string& owner, int ifindex);
 
+// For gc: settles every "releasing" entry of a network record (the caller
+// holds the lock and writes the record back): waits (bounded, 2 s) for their
+// veths to go with their namespaces and deletes any still there after that
+// (something holds the namespace). Returns the entries whose veth it deleted.
+Result<std::vector<nlohmann::json>> settle_all_releasing(const kernel::NetlinkSocket& host,
+                                                         nlohmann::json& record);
+
 }  // namespace contain::engine

@@ -186,14 +186,33 @@ kill $fdholder; wait $fdholder 2>/dev/null || true
 contain net create reuse
 assert_eq "192.0.2.4/24" "$(contain network attach web reuse)" "the ghost's address is handed out again"
 
-step "an exited container's address, held as releasing until its veth is gone, is freed by gc"
+step "an exited container's address is held as releasing until its veth is gone; gc settles that quietly"
 contain run --network web -- true
 held=$(jq -r '.releasing[0].address' /run/contain/network/web)
 [[ $held == 192.0.2.* ]] || die "no releasing entry after the container exited (got '$held')"
+assert_eq "nothing to collect" "$(contain gc)" "gc after an ordinary exit"
+assert_eq "[]" "$(jq -c '.releasing' /run/contain/network/web)" "releasing entries after gc"
+
+step "a container whose namespace something still holds: gc deletes its veth and frees the address"
+contain run -d --name held --network web -- sleep 600 >/dev/null
+held_pid=$(contain ps --json | jq -r '.[] | select(.name=="held") | .pid')
+held=$(contain ps --json | jq -r '.[] | select(.name=="held") | .address')
+held_host=$(contain network inspect web --json | jq -r '.attachments[] | select(.owner=="container/held") | .host')
+mkfifo heldready
+nsenter -t "$held_pid" -n sh -c "echo in > $PWD/heldready; exec sleep 600" &
+nsholder=$!
+read -t 10 _ < heldready
+contain stop --time 0 held
+assert_eq "$held" "$(jq -r '.releasing[0].address' /run/contain/network/web)" "address held as releasing"
+ip link show "$held_host" >/dev/null || die "the held namespace's veth should still exist"
 out=$(contain gc)
 echo "$out"
+assert_contains "$out" "deleted link $held_host (its container has exited; something held its namespace)"
 assert_contains "$out" "released address $held on network web (its container has exited)"
+if ip link show "$held_host" 2>/dev/null; then die "$held_host left after gc"; fi
 assert_eq "[]" "$(jq -c '.releasing' /run/contain/network/web)" "releasing entries after gc"
+kill $nsholder; wait $nsholder 2>/dev/null || true
+contain rm held
 
 step "tear down"
 contain forward remove --host-port 8080
