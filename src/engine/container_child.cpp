@@ -49,11 +49,20 @@ bool process_group(const ChildPlan& plan, ChildError& e) {
   return true;
 }
 
+// Descriptors: the command gets stdin, stdout and stderr, nothing else of
+// ours or of our caller's (everything above 2 closes at exec).
+bool close_inherited_descriptors(const ChildPlan&, ChildError& e) {
+  if (::close_range(3, ~0U, CLOSE_RANGE_CLOEXEC) < 0 && errno != ENOSYS && errno != EINVAL)
+    return e.fail("mark inherited descriptors close-on-exec");
+  return true;
+}
+
 // Detached containers write to their log file and read nothing.
 bool redirect_stdio(const ChildPlan& plan, ChildError& e) {
   const int fds[3] = {plan.stdin_fd, plan.stdout_fd, plan.stderr_fd};
   for (int target = 0; target < 3; ++target)
-    if (fds[target] >= 0 && ::dup2(fds[target], target) < 0) return e.fail("redirect fd %d", target);
+    if (fds[target] >= 0 && ::dup2(fds[target], target) < 0)
+      return e.fail("redirect fd %d", target);
   return true;
 }
 
@@ -105,9 +114,10 @@ bool working_directory(const ChildPlan& plan, ChildError& e) {
 }
 
 using Stage = bool (*)(const ChildPlan&, ChildError&);
-constexpr Stage kStages[] = {reset_signals, process_group, redirect_stdio, join_named_netns, private_mounts,
-                             file_system,   hostname,       loopback,         wait_for_network,
-                             working_directory};
+constexpr Stage kStages[] = {
+    reset_signals,    process_group,    redirect_stdio,   close_inherited_descriptors,
+    join_named_netns, private_mounts,   file_system,      hostname,
+    loopback,         wait_for_network, working_directory};
 
 // Replaces the process with the command, PATH looked up in its environment.
 [[noreturn]] void exec_command(const ChildPlan& plan) {
@@ -138,7 +148,8 @@ constexpr Stage kStages[] = {reset_signals, process_group, redirect_stdio, join_
     ::sigprocmask(SIG_SETMASK, &old, nullptr);
     exec_command(plan);
   }
-  ::close(plan.sync_fd);
+  // Init needs no descriptor: nothing of ours or our caller's stays in the container.
+  ::close_range(3, ~0U, 0);
   for (;;) {
     siginfo_t info;
     int sig = ::sigwaitinfo(&all, &info);

@@ -13,12 +13,20 @@
 
 namespace contain::kernel {
 
+namespace {
+bool heap_kept = false;
+}  // namespace
+
 void keep_heap() {
   ::mallopt(M_MMAP_THRESHOLD, 32 << 20);
   ::mallopt(M_TRIM_THRESHOLD, 64 << 20);
+  heap_kept = true;
 }
 
 void prefault_heap(std::size_t bytes) {
+  // Without keep_heap() the block would be mapped on its own and unmapped
+  // when freed: nothing to gain.
+  if (!heap_kept) return;
   // A block from the top of the heap, populated, then freed: it merges back
   // into the top chunk, which later allocations are carved from.
   void* block = std::malloc(bytes);

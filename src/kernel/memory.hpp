@@ -15,8 +15,8 @@ void keep_heap();
 
 // Makes the next `bytes` of heap allocations land on pages that are already
 // present: one madvise(MADV_POPULATE_WRITE) instead of a fault per page on
-// first touch (about 1 µs a page here instead of 5–10). Only useful after keep_heap();
-// best effort (kernels before 5.14 just take the faults).
+// first touch (about 1 µs a page here instead of 5–10). Does nothing unless
+// keep_heap() was called; best effort (kernels before 5.14 just take the faults).
 void prefault_heap(std::size_t bytes);
 
 // For a process that stays (a container's monitor, once the container runs):

@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 #include <nftables/libnftables.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <mutex>
 
@@ -13,12 +15,27 @@ namespace {
 
 std::mutex context_mutex;  // guards the context and every call on it
 
+struct Context {
+  nft_ctx* ctx = nullptr;
+  pid_t pid = 0;    // the process that made it (a forked child shares its socket)
+  ino_t netns = 0;  // and the network namespace its socket is in
+};
+Context context;  // guarded by context_mutex
+
+ino_t current_netns() {
+  struct stat st {};
+  return ::stat("/proc/thread-self/ns/net", &st) == 0 ? st.st_ino : 0;
+}
+
 }  // namespace
 
 Result<Nftables> Nftables::open() {
-  static nft_ctx* context = nullptr;
   std::lock_guard lock(context_mutex);
-  if (context) return Nftables(context);
+  pid_t pid = ::getpid();
+  ino_t netns = current_netns();
+  if (context.ctx && context.pid == pid && context.netns == netns) return Nftables(context.ctx);
+  if (context.ctx) nft_ctx_free(context.ctx);  // this process's copy of another's
+  context = {};
   // Its first transaction touches ~1 MiB of fresh heap (libnftables gives each
   // cache a table of 8,192 buckets): populate that in one call.
   prefault_heap(1 << 20);
@@ -28,8 +45,14 @@ Result<Nftables> Nftables::open() {
     nft_ctx_free(ctx);
     return fail(Error::failed("open nftables: cannot buffer libnftables output"));
   }
-  context = ctx;
-  return Nftables(context);
+  context = {ctx, pid, netns};
+  return Nftables(ctx);
+}
+
+void Nftables::close_process_context() {
+  std::lock_guard lock(context_mutex);
+  if (context.ctx) nft_ctx_free(context.ctx);
+  context = {};
 }
 
 std::string first_nft_error(std::string_view text) {

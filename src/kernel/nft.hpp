@@ -14,17 +14,20 @@ struct nft_ctx;
 namespace contain::kernel {
 
 // A handle on the process's one libnftables context. It is made on first use
-// (loading the library) and kept until exit: libnftables caches the ruleset in
-// its context, so a later transaction of the same process (a container's
-// forward removal after its addition, gc's several steps) costs one round trip
-// instead of dumping the table again when nothing changed meanwhile; making a
-// context (~0.5 ms) and freeing one (up to 3 ms) are saved too. Calls from
-// several threads are serialised. A process forked after the first use must
-// not use it (it would share the netlink socket): contain forks its monitors
-// before any firewall work.
+// (loading the library) and kept: making a context costs ~0.5 ms and freeing
+// one up to 3 ms, and a process often runs several transactions (a container's
+// forward, later its removal; gc's steps). (libnftables refetches its cache of
+// the ruleset whenever the ruleset changed, which each of our commits does.)
+// Calls from several threads are serialised. The context belongs to the
+// process and network namespace that made it: a forked child, or a caller in
+// another network namespace, gets a new one.
 class Nftables {
  public:
   static Result<Nftables> open();
+  // Frees the context (its caches: ~0.5 MiB per table in the ruleset); the
+  // next open() makes a new one. For a process that stays, once its firewall
+  // work is done for a while.
+  static void close_process_context();
 
   // Runs `commands` (several lines, one transaction). On failure the error
   // names `what` and carries the first line nft reported.

@@ -76,6 +76,13 @@ assert_eq "SigIgn:	0000000000000000" \
   "$( (trap '' USR1; exec "$CONTAIN" run -- grep '^SigIgn' /proc/self/status) )" \
   "ignored signals inside the container"
 
+step "descriptors of the caller other than stdin, stdout and stderr stay outside"
+exec 7>held-by-caller
+assert_eq "0 1 2" "$(contain run -- sh -c 'ls /proc/$$/fd' | xargs)" "descriptors of the command"
+assert_eq "0 1 2" "$(contain run --init -- ls /proc/1/fd | xargs)" "descriptors of our init"
+exec 7>&-
+rm held-by-caller
+
 step "--init: PID 1 is our init, the command PID 2; zombies are reaped"
 assert_eq "2" "$(contain run --init -- sh -c 'echo $$')" "PID of the command under --init"
 # An orphan whose parent exited is re-parented to PID 1; init reaps it.
