@@ -1,10 +1,10 @@
 // Which signals a container child must set back to default before exec.
+#include "kernel/process.hpp"
+
 #include <gtest/gtest.h>
 #include <signal.h>
 
 #include <cstdint>
-
-#include "kernel/process.hpp"
 
 namespace {
 
@@ -15,7 +15,8 @@ void on_signal(int) {}
 }  // namespace
 
 TEST(SignalsNotDefault, IgnoredAndCaughtButNotDefault) {
-  struct sigaction ignore {}, catch_it {}, old_usr2 {}, old_winch {};
+  struct sigaction ignore {
+  }, catch_it{}, old_usr2{}, old_winch{};
   ignore.sa_handler = SIG_IGN;
   catch_it.sa_handler = on_signal;
   ASSERT_EQ(::sigaction(SIGUSR2, &ignore, &old_usr2), 0);
