@@ -22,8 +22,9 @@ if [[ ! -d /sys/fs/cgroup/cpuset && ! -e /sys/fs/cgroup/cgroup.controllers ]]; t
 # holds hugetlb), whatever its --cgroup-manager: "cgroups in hybrid mode not
 # supported, drop all controllers from cgroupv2". Unmounted in this sandbox's
 # private mount namespace (the host keeps it), crun sees plain v1. runc then no
-# longer joins a cgroup2 group too; measured interleaved (23 Nov, 30 rounds) that
-# changed nothing: 71.0 ms with it, 71.9 ms without. Nothing here uses hugetlb.
+# longer joins a cgroup2 group too; measured interleaved (23 Nov, 30 rounds, each
+# call through nsenter) that changed nothing: 71.0 ms with it, 71.9 ms without.
+# Nothing here uses hugetlb.
 if mountpoint -q /sys/fs/cgroup/unified; then umount /sys/fs/cgroup/unified; fi
 
 # One static busybox is the whole root file system, shared by contain, runc and
@@ -40,7 +41,7 @@ runc_once() { runc run --bundle bundle "bench-$RANDOM$RANDOM"; }
 # its default cgroupfs manager crun puts the container at /<id> of every v1
 # hierarchy, from the root, so also out of the memory cgroup this benchmark runs
 # in (runc makes its groups below the caller's); that costs crun ≈ 6 ms here
-# (23 Nov, 30 rounds: 31.3 ms with cgroupfs, 25.2 ms disabled).
+# (23 Nov, 30 rounds through nsenter: 31.3 ms with cgroupfs, 25.2 ms disabled).
 crun_once() { crun --cgroup-manager=disabled run --bundle bundle "bench-$RANDOM$RANDOM"; }
 unshare_once() { unshare -pfnuim --mount-proc true; }
 
