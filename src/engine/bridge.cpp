@@ -59,7 +59,7 @@ Status create_bridge(const IfName& name, const std::optional<Cidr>& address) {
   TRY(kernel::create_bridge(host, name));
   auto link = TRY_WRAP(kernel::get_link(host, name.str()), what);
   undo.add([&host, ifindex = link.ifindex] { (void)kernel::delete_link(host, ifindex); });
-  TRY_WRAP(kernel::set_link_alias(host, link.ifindex, owner_alias("bridge/" + name.str())), what);
+  TRY_WRAP(kernel::set_link_alias(host, link.ifindex, owner_alias(bridge_owner(name.str()))), what);
   if (address) TRY_WRAP(kernel::add_address(host, link.ifindex, *address), what);
   undo.commit();
   return {};
@@ -83,7 +83,7 @@ Status delete_bridge(const IfName& name, bool force) {
         EPERM));
   // What the firewall holds for the bridge goes first (isolation, NAT or
   // forwards whose owner is the bridge).
-  TRY_WRAP(remove_firewall_owned_by(store, "bridge/" + name.str()), what);
+  TRY_WRAP(remove_firewall_owned_by(store, bridge_owner(name.str())), what);
   TRY(kernel::delete_link(host, link.ifindex));
   TRY(store.remove(kBridgeKind, name.str()));
   return {};
@@ -262,7 +262,7 @@ Result<std::vector<Port>> create_bridged_netns(const IfName& bridge_name,
 
   std::vector<PortRequest> requests;
   for (std::size_t i = 0; i < count; ++i)
-    requests.push_back({"netns/" + namespaces[i].name.str(), fds[i].get(), &*sockets[i],
+    requests.push_back({netns_owner(namespaces[i].name.str()), fds[i].get(), &*sockets[i],
                         bridge.ifindex, host_names[i], peer, namespaces[i].address,
                         namespaces[i].gateway, true});
   TRY_WRAP(create_ports(host, requests), what);

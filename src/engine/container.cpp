@@ -276,7 +276,6 @@ struct NetworkAttachment {
   IpAddress ip;
 };
 
-std::string container_owner(const ContainerName& name) { return "container/" + name.str(); }
 
 // After the container has exited: removes its published ports and gives its
 // address back. The kernel destroys the container's network namespace, and its
@@ -305,7 +304,7 @@ Result<NetworkAttachment> attach_container(const ContainerSpec& spec, int pidfd,
   NetworkAttachment attachment;
   if (spec.network.kind != NetworkChoice::Kind::managed) return attachment;
   attachment.network = TRY(NetworkName::parse(spec.network.name));
-  attachment.owner = container_owner(spec.name);
+  attachment.owner = container_owner(spec.name.str());
   auto attached = TRY([&]() -> Result<Attachment> {
     UniqueFd netns = TRY(kernel::open_netns_of(pidfd, pid));
     return attach_to_network(*attachment.network, NetnsRef::from_fd(netns.get(), attachment.owner),
@@ -732,8 +731,8 @@ Status remove_container(const ContainerName& name, bool force) {
   }
   auto store = TRY(StateStore::lock());
   // Its monitor freed its address when it ended; if the monitor was killed, we do.
-  TRY(remove_firewall_owned_by(store, container_owner(name)));
-  TRY(release_attachments(store, {container_owner(name)}));
+  TRY(remove_firewall_owned_by(store, container_owner(name.str())));
+  TRY(release_attachments(store, {container_owner(name.str())}));
   TRY(store.remove(kContainerKind, name.str()));
   ::unlink(log_path(name.str()).c_str());
   ::rmdir(kLogDir);
@@ -798,8 +797,8 @@ Result<std::vector<std::string>> collect_container_garbage(const StateStore& sto
     json& r = *record;
     std::string status = r.value("status", "created");
     if (status == "exited" || is_running(r) || monitor_alive(r)) continue;
-    TRY(remove_firewall_owned_by(store, "container/" + name));
-    TRY(release_attachments(store, {"container/" + name}));
+    TRY(remove_firewall_owned_by(store, container_owner(name)));
+    TRY(release_attachments(store, {container_owner(name)}));
     if (!r.value("detached", false)) {
       TRY(store.remove(kContainerKind, name));
       done.push_back(fmt::format("removed the record of container {} (it and its 'contain run' "

@@ -21,9 +21,7 @@ namespace {
 
 using nlohmann::json;
 
-// A marker: the table exists (written before it is made, removed after it goes).
-constexpr std::string_view kTableKind = "firewall";
-constexpr std::string_view kTableName = "table";
+constexpr std::string_view kTableName = "table";  // the one record of kFirewallKind
 
 constexpr const char* kIpv4Forward = "net/ipv4/ip_forward";
 constexpr const char* kIpv6Forward = "net/ipv6/conf/all/forwarding";
@@ -160,7 +158,7 @@ Status apply(const StateStore& store, const model::FirewallElements& added,
              const model::FirewallElements& removed, std::string_view what,
              const Everything* known_all = nullptr) {
   auto nft = TRY_WRAP(kernel::Nftables::open(), what);
-  bool has_table = TRY(store.read(kTableKind, kTableName)).has_value();
+  bool has_table = TRY(store.read(kFirewallKind, kTableName)).has_value();
   std::optional<Everything> loaded;
   auto all = [&]() -> Result<const Everything*> {
     if (known_all) return known_all;
@@ -170,17 +168,17 @@ Status apply(const StateStore& store, const model::FirewallElements& added,
   if (!has_table) {
     const Everything* everything = TRY(all());
     if (everything->elements.empty()) return {};
-    TRY_WRAP(store.write(kTableKind, kTableName, json{{"family", "inet"}, {"name", "contain"}}),
+    TRY_WRAP(store.write(kFirewallKind, kTableName, json{{"family", "inet"}, {"name", "contain"}}),
              what);
     auto made = nft.run(model::rebuild_table(everything->elements), what);
-    if (!made) (void)store.remove(kTableKind, kTableName);
+    if (!made) (void)store.remove(kFirewallKind, kTableName);
     return made;
   }
   if (!removed.empty()) {
     const Everything* everything = TRY(all());
     if (everything->elements.empty()) {
       TRY(nft.run(model::delete_table(), what));
-      TRY_WRAP(store.remove(kTableKind, kTableName), what);
+      TRY_WRAP(store.remove(kFirewallKind, kTableName), what);
       return {};
     }
   }
@@ -291,7 +289,7 @@ Result<std::optional<std::pair<std::string, Cidr>>> host_link_towards(const IpAd
 
 Result<ManagedAddress> managed_address(const StateStore& store, const NetnsName& name) {
   auto fd = TRY(kernel::open_netns(name));
-  auto record = TRY(store.read("netns", name.str()));
+  auto record = TRY(store.read(kNetnsKind, name.str()));
   std::string why = fmt::format(
       "namespace {} has no address on a contain-managed interface (give it one with "
       "'contain net veth --ns {} --ns-addr CIDR' or 'contain bridge attach')",
@@ -417,7 +415,7 @@ Status add_forward(const ForwardSpec& spec) {
   };
   if (const auto* ns = std::get_if<NetnsName>(&spec.to)) {
     info.to = fmt::format("{}:{}", ns->str(), spec.to_port.str());
-    info.owner = "netns/" + ns->str();
+    info.owner = netns_owner(ns->str());
     auto managed = TRY_WRAP(managed_address(store, *ns), what);
     // Loopback sources can be forwarded over IPv4 only: IPv6 has no route_localnet.
     if (managed.v4 && wanted(AF_INET))
@@ -548,17 +546,17 @@ Result<std::vector<std::string>> collect_firewall_garbage(
     auto tables = TRY(nft.query("list tables inet\n", what));
     return tables.find(fmt::format("table inet {}", model::kFirewallTable)) != std::string::npos;
   };
-  bool marked = TRY(store.read(kTableKind, kTableName)).has_value();
+  bool marked = TRY(store.read(kFirewallKind, kTableName)).has_value();
   bool in_kernel = TRY(table_in_kernel());
   // The table was deleted behind our back (nft flush ruleset): forget the
   // marker, so that it is made again from the records below.
   bool was_deleted = marked && !in_kernel;
   if (was_deleted) {
-    TRY_WRAP(store.remove(kTableKind, kTableName), what);
+    TRY_WRAP(store.remove(kFirewallKind, kTableName), what);
     marked = false;
   }
   if (!marked && in_kernel) {
-    TRY_WRAP(store.write(kTableKind, kTableName, json{{"family", "inet"}, {"name", "contain"}}),
+    TRY_WRAP(store.write(kFirewallKind, kTableName, json{{"family", "inet"}, {"name", "contain"}}),
              what);
     marked = true;
   }
@@ -587,7 +585,7 @@ Result<std::vector<std::string>> collect_firewall_garbage(
       done.push_back(fmt::format("deleted the nftables table inet {} (no entry of ours is left)",
                                  model::kFirewallTable));
     }
-    TRY_WRAP(store.remove(kTableKind, kTableName), what);
+    TRY_WRAP(store.remove(kFirewallKind, kTableName), what);
   } else {
     if (!TRY(table_in_kernel())) TRY(apply(store, {}, {}, what, &left));
     if (was_deleted)

@@ -31,7 +31,6 @@ constexpr int kLoopbackIfindex = 1;  // always 1 in a new namespace
 
 using nlohmann::json;
 
-std::string netns_owner(const NetnsName& name) { return "netns/" + name.str(); }
 
 json empty_record(const NetnsName& name, bool created) {
   return json{{"name", name.str()}, {"created", created}, {"links", json::array()}};
@@ -170,7 +169,7 @@ Status delete_netns(const std::vector<NetnsName>& names) {
       if (l.ifindex > 0) recorded.insert(l.ifindex);
       recorded_names.insert(l.name);
     }
-    owners.push_back(netns_owner(name));
+    owners.push_back(netns_owner(name.str()));
   }
   // Only the recorded links that still exist, still ours, are waited for.
   std::set<int> pending;
@@ -188,7 +187,7 @@ Status delete_netns(const std::vector<NetnsName>& names) {
     TRY(host.check(nl_socket_add_membership(host.get(), RTNLGRP_LINK), "watch link changes"));
   }
   // Forwards to a namespace go with it (their targets would point at nothing).
-  for (const auto& name : names) TRY(remove_firewall_owned_by(store, netns_owner(name)));
+  for (const auto& name : names) TRY(remove_firewall_owned_by(store, netns_owner(name.str())));
   // Shaping goes with the links; ifb devices of ours on their host ends do not.
   std::vector<std::string> netns_names(owners.size());
   for (std::size_t i = 0; i < names.size(); ++i) netns_names[i] = names[i].str();
@@ -284,7 +283,7 @@ Status create_veth_to_netns(const VethSpec& spec) {
   undo.add([&host, ifindex = host_link.ifindex] { (void)kernel::delete_link(host, ifindex); });
   record["links"].back()["ifindex"] = host_link.ifindex;
   TRY_WRAP(store.write(kNetnsKind, spec.netns.str(), record), what);
-  TRY_WRAP(kernel::set_link_alias(host, host_link.ifindex, owner_alias(netns_owner(spec.netns))),
+  TRY_WRAP(kernel::set_link_alias(host, host_link.ifindex, owner_alias(netns_owner(spec.netns.str()))),
            what);
   if (spec.host_address)
     TRY_WRAP(kernel::add_address(host, host_link.ifindex, *spec.host_address),

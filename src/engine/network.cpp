@@ -193,12 +193,12 @@ Result<NetworkInfo> create_network(const NetworkSpec& spec) {
   TRY_WRAP(kernel::create_bridge(host, bridge), what);
   auto link = TRY_WRAP(kernel::get_link(host, bridge.str()), what);
   undo.add([&host, ifindex = link.ifindex] { (void)kernel::delete_link(host, ifindex); });
-  TRY_WRAP(kernel::set_link_alias(host, link.ifindex, owner_alias("network/" + spec.name.str())),
+  TRY_WRAP(kernel::set_link_alias(host, link.ifindex, owner_alias(network_owner(spec.name.str()))),
            what);
   TRY_WRAP(kernel::add_address(host, link.ifindex, pool.gateway_cidr()), what);
   // NAT to the outside unless --no-nat, and isolation from the other managed
   // networks: elements of the nftables table, owned by the network.
-  std::string owner = "network/" + spec.name.str();
+  std::string owner = network_owner(spec.name.str());
   undo.add([&store, owner] { (void)remove_firewall_owned_by(store, owner); });
   if (spec.nat) TRY_WRAP(enable_nat(store, spec.subnet, std::nullopt, owner), what);
   TRY_WRAP(isolate_network(store, spec.subnet, bridge, owner), what);
@@ -222,14 +222,14 @@ Status delete_network(const NetworkName& name, bool force) {
   // Veths of exited containers still being destroyed go first: nothing stays.
   TRY_WRAP(settle_releasing(host, record, {}, true), what);
   // NAT and isolation go before the bridge does.
-  TRY_WRAP(remove_firewall_owned_by(store, "network/" + name.str()), what);
+  TRY_WRAP(remove_firewall_owned_by(store, network_owner(name.str())), what);
   TRY_WRAP(remove_forwards_into(store, info.subnet), what);
   for (const auto& a : info.attachments) {
     TRY_WRAP(remove_host_end(host, a.host), what);
     if (!a.netns.empty()) TRY_WRAP(forget_netns_link(store, a.netns, a.host), what);
   }
   if (auto link = kernel::get_link(host, info.bridge);
-      link && link->alias == owner_alias("network/" + name.str()))
+      link && link->alias == owner_alias(network_owner(name.str())))
     TRY_WRAP(kernel::delete_link(host, link->ifindex), what);
   TRY_WRAP(store.remove(kNetworkKind, name.str()), what);
   return {};

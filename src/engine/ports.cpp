@@ -7,6 +7,7 @@
 #include <map>
 #include <set>
 
+#include "engine/records.hpp"
 #include "engine/state.hpp"
 #include "kernel/addr.hpp"
 #include "kernel/batch.hpp"
@@ -17,7 +18,7 @@
 namespace contain::engine {
 
 std::string NetnsRef::owner() const {
-  if (auto* n = name()) return "netns/" + n->str();
+  if (auto* n = name()) return netns_owner(n->str());
   return std::get<Borrowed>(ref_).owner;
 }
 

@@ -4,6 +4,8 @@
 #pragma once
 
 #include <nlohmann/json.hpp>
+#include <string>
+#include <string_view>
 
 #include "core/error.hpp"
 #include "core/names.hpp"
@@ -21,6 +23,16 @@ inline constexpr std::string_view kForwardKind = "forward";
 inline constexpr std::string_view kIsolationKind = "isolation";
 inline constexpr std::string_view kLocalnetKind = "localnet";
 inline constexpr std::string_view kShapeKind = "shape";
+// A marker: our nftables table exists (written before it is made, removed after it goes).
+inline constexpr std::string_view kFirewallKind = "firewall";
+// Who owns a record, a firewall entry or a link: "<kind>/<name>", recorded as
+// "owner" and, after kAliasPrefix, as the alias of the links it owns.
+inline std::string netns_owner(std::string_view name) { return "netns/" + std::string(name); }
+inline std::string network_owner(std::string_view name) { return "network/" + std::string(name); }
+inline std::string bridge_owner(std::string_view name) { return "bridge/" + std::string(name); }
+inline std::string container_owner(std::string_view name) {
+  return "container/" + std::string(name);
+}
 // Owner aliases on links: kAliasPrefix + "<kind>/<name>".
 inline constexpr std::string_view kNetnsOwnerPrefix = "contain:netns/";
 inline constexpr std::string_view kNetworkOwnerPrefix = "contain:network/";
