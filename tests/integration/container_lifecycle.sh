@@ -50,7 +50,7 @@ assert_contains "$out" "in-web" "interactive shell through exec"
 assert_eq 4 "$rc" "exit code of an interactive exec"
 
 step "logs -f follows until the container ends; stop sends SIGTERM"
-contain logs -f web > followed &
+timeout 10 "$CONTAIN" logs -f web > followed &
 follower=$!
 contain stop web
 wait $follower

@@ -44,7 +44,7 @@ contain rm web
 
 step "a taken address is refused, before anything is made"
 before=$(kernel_state)
-expect_fail 1 '10.89.0.50' -- contain run --network backend --ip 10.89.0.50 -- true
+expect_fail 1 'address 10.89.0.50 is already in use on network "backend"' -- contain run --network backend --ip 10.89.0.50 -- true
 assert_eq "$before" "$(kernel_state)" "kernel state after the refused run"
 
 step "stop frees the address at once; rm leaves nothing"

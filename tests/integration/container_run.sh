@@ -62,7 +62,7 @@ for sig in TERM INT HUP; do
   mkfifo ready
   "$CONTAIN" run -- sh -c "trap 'exit 40' $sig; echo ready > $PWD/ready; sleep 100 & wait" &
   pid=$!
-  read -t 10 _ < ready
+  read -t 10 _ <> ready
   kill -$sig $pid
   rc=0; wait $pid || rc=$?
   assert_eq 40 "$rc" "exit code after SIG$sig to contain run"
@@ -93,9 +93,10 @@ step "the default command is /bin/sh, reading commands from stdin"
 assert_eq "from stdin 1" "$(echo 'echo from stdin $$' | contain run)"
 
 step "an interactive shell works on a terminal"
+rc=0
 out=$(printf 'echo tty-$$ $(tty)\nexit 3\n' | script -qec "$CONTAIN run" /dev/null) || rc=$?
 assert_contains "$out" "tty-1 /dev/pts/" "interactive shell's output"
-assert_eq 3 "${rc:-0}" "exit code through the terminal"
+assert_eq 3 "$rc" "exit code through the terminal"
 
 step "contain executes nothing but the user's command"
 strace -f -qq -e trace=execve -o exec.trace "$CONTAIN" run -- true
@@ -106,7 +107,7 @@ rm exec.trace
 step "a foreground container is listed while it runs and leaves nothing behind"
 mkfifo ready go
 "$CONTAIN" run --name fg -- sh -c "echo > $PWD/ready; read _ < $PWD/go" &
-read -t 10 _ < ready
+read -t 10 _ <> ready
 assert_contains "$(contain ps)" "fg " "ps while it runs"
 echo > go
 wait

@@ -22,7 +22,7 @@ contain net veth --host held-h --ns held
 mkfifo ready
 ip netns exec held sh -c 'echo inside > ready; exec sleep 600' &
 holder=$!
-read -t 10 line < ready   # the process is inside before the name goes
+read -t 10 line <> ready   # the process is inside before the name goes
 ip netns del held
 ip link show held-h >/dev/null || die "the host end should still exist while the namespace lives"
 out=$(contain gc --json)
@@ -137,7 +137,7 @@ mkfifo locked
 # The subshell becomes the sleep: killing it releases the lock.
 ( exec 9</run/contain; flock 9; echo held > locked; exec sleep 600 ) &
 locker=$!
-read -t 10 line < locked
+read -t 10 line <> locked
 rc=0; timeout 1 "$CONTAIN" gc || rc=$?
 assert_eq 124 "$rc" "gc while the lock is held"
 kill $locker; wait $locker 2>/dev/null || true
@@ -159,7 +159,7 @@ assert_eq 1 "$(cat /proc/sys/net/ipv4/conf/pub-h/route_localnet)" "route_localne
 mkfifo pubready
 ip netns exec pub sh -c 'echo inside > pubready; exec sleep 600' &
 holder=$!
-read -t 10 line < pubready
+read -t 10 line <> pubready
 ip netns del pub          # pub-h lives on while the holder keeps the namespace
 out=$(contain gc)
 echo "$out"
@@ -174,7 +174,7 @@ step "an fd-attached namespace whose owner (a container) has no record: its port
 mkfifo fdready
 unshare --net sh -c 'echo up > fdready; exec sleep 600' &
 fdholder=$!
-read -t 10 line < fdready
+read -t 10 line <> fdready
 assert_eq "eth0 192.0.2.4/24" "$("$ATTACH_FD" attach web /proc/$fdholder/ns/net container/ghost)" "fd attach"
 ghost_host=$(contain network inspect web --json | jq -r '.attachments[] | select(.owner=="container/ghost") | .host')
 out=$(contain gc)
@@ -201,7 +201,7 @@ held_host=$(contain network inspect web --json | jq -r '.attachments[] | select(
 mkfifo heldready
 nsenter -t "$held_pid" -n sh -c "echo in > $PWD/heldready; exec sleep 600" &
 nsholder=$!
-read -t 10 _ < heldready
+read -t 10 _ <> heldready
 contain stop --time 0 held
 assert_eq "$held" "$(jq -r '.releasing[0].address' /run/contain/network/web)" "address held as releasing"
 ip link show "$held_host" >/dev/null || die "the held namespace's veth should still exist"

@@ -38,17 +38,21 @@ for n in app:2 peer:3; do
   ip -n "$ns" -6 route add default via 2001:db8:1::1
 done
 
-step "without NAT the internet cannot answer 10.0.0.2"
+step "without NAT the internet cannot answer 10.0.0.2 (even with forwarding on)"
+echo 1 >/proc/sys/net/ipv4/ip_forward
 rc=0; ip netns exec app python3 "$TESTS_SUPPORT/whoami.py" ask tcp 203.0.113.2 80 || rc=$?
 assert_eq 1 "$rc" "reaching the internet without NAT"
+echo 0 >/proc/sys/net/ipv4/ip_forward   # so that nat enable must turn it on
 
 step "with NAT the internet sees the host's uplink address"
 contain nat enable --subnet 10.0.0.0/24
 assert_eq 203.0.113.1 "$(ip netns exec app python3 "$TESTS_SUPPORT/whoami.py" ask tcp 203.0.113.2 80)"
 assert_eq 1 "$(cat /proc/sys/net/ipv4/ip_forward)" "net.ipv4.ip_forward"
 assert_contains "$(contain nat list --json | jq -r '.[].subnet')" "10.0.0.0/24"
+echo 1 >/proc/sys/net/ipv6/conf/all/forwarding
 rc=0; ip netns exec app python3 "$TESTS_SUPPORT/whoami.py" ask tcp 2001:db8:ff::2 80 || rc=$?
 assert_eq 1 "$rc" "reaching the internet over IPv6 without NAT"
+echo 0 >/proc/sys/net/ipv6/conf/all/forwarding
 contain nat enable --subnet 2001:db8:1::/64
 assert_eq 2001:db8:ff::1 "$(ip netns exec app python3 "$TESTS_SUPPORT/whoami.py" ask tcp 2001:db8:ff::2 80)"
 assert_eq 1 "$(cat /proc/sys/net/ipv6/conf/all/forwarding)" "net.ipv6.conf.all.forwarding"

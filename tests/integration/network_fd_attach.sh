@@ -12,7 +12,7 @@ step "an unnamed namespace, held by a process"
 mkfifo ready
 unshare --net sh -c 'echo up > ready; exec sleep 60' &
 holder=$!
-read -r _ < ready
+read -t 10 -r _ <> ready
 assert_eq "eth0 203.0.113.3/24" "$("$ATTACH_FD" attach apps /proc/$holder/ns/net container/c1)" "fd attach"
 assert_contains "$(nsenter -t $holder -n ip -o addr show dev eth0)" "203.0.113.3/24"
 assert_contains "$(nsenter -t $holder -n ip route show default)" "via 203.0.113.1"
