@@ -1,8 +1,6 @@
 #include "engine/container.hpp"
 
 #include <fcntl.h>
-#include <linux/rtnetlink.h>
-#include <netlink/socket.h>
 #include <fmt/chrono.h>
 #include <fmt/format.h>
 #include <poll.h>
@@ -30,10 +28,9 @@
 #include "engine/records.hpp"
 #include "engine/state.hpp"
 #include "kernel/child.hpp"
-#include "kernel/link.hpp"
 #include "kernel/memory.hpp"
-#include "kernel/nft.hpp"
 #include "kernel/netns.hpp"
+#include "kernel/nft.hpp"
 #include "kernel/process.hpp"
 
 extern char** environ;
@@ -107,7 +104,11 @@ json new_record(const ContainerSpec& spec) {
           {"detached", spec.detach},
           {"created", now_utc()},
           {"status", "created"},
-          {"pid", 0}};
+          {"pid", 0},
+          // Until the container runs, the process starting it answers for it
+          // (gc leaves a container alone while its monitor lives).
+          {"monitor_pid", ::getpid()},
+          {"monitor_start", kernel::process_start_time(::getpid()).value_or(0)}};
 }
 
 // Changes a record under the store's lock.
@@ -161,7 +162,9 @@ Status check_network_available(const ContainerSpec& spec) {
 
 // Under the lock: a name in use is refused, otherwise the record is written
 // before any process exists, so that a crash leaves something `gc` can find.
-Status reserve_name(const ContainerSpec& spec) {
+// A detached container's log file is made here too (the log folder is removed
+// under the lock when its last log goes), and returned.
+Result<UniqueFd> reserve_name(const ContainerSpec& spec) {
   auto store = TRY(StateStore::lock());
   if (TRY(store.read(kContainerKind, spec.name.str())))
     return fail(Error::failed(
@@ -169,7 +172,23 @@ Status reserve_name(const ContainerSpec& spec) {
                     "choose another with --name)",
                     quote(spec.name.str()), spec.name.str()),
         EEXIST));
-  return store.write(kContainerKind, spec.name.str(), new_record(spec));
+  UniqueFd log_fd;
+  if (spec.detach) {
+    std::string what = fmt::format("start container {}", quote(spec.name.str()));
+    if (::mkdir(kLogDir, 0755) < 0 && errno != EEXIST)
+      return fail(Error::system(fmt::format("{}: create {}", what, kLogDir)));
+    std::string log = log_path(spec.name.str());
+    log_fd =
+        UniqueFd(::open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC, 0640));
+    if (!log_fd) return fail(Error::system(fmt::format("{}: create {}", what, log)));
+  }
+  auto written = store.write(kContainerKind, spec.name.str(), new_record(spec));
+  if (!written) {
+    ::unlink(log_path(spec.name.str()).c_str());
+    ::rmdir(kLogDir);
+    return fail(std::move(written).error());
+  }
+  return log_fd;
 }
 
 // The error a child reported; a command that was not found or could not be
@@ -270,12 +289,11 @@ int wait_for(pid_t pid) {
 // teardown overlaps with that instead of starting it.
 struct NetworkAttachment {
   std::optional<NetworkName> network;
-  std::string owner;  // "container/NAME"
-  std::string host;   // the host end on the bridge
-  int host_ifindex = 0;
+  std::string owner;     // "container/NAME"
+  int host_ifindex = 0;  // the host end on the bridge
   IpAddress ip;
+  bool forwards = false;  // it publishes ports (forwards owned by it)
 };
-
 
 // After the container has exited: removes its published ports and gives its
 // address back. The kernel destroys the container's network namespace, and its
@@ -285,14 +303,9 @@ struct NetworkAttachment {
 // could still answer for it, and nobody waits unless they need that address.
 void release_container(NetworkAttachment& attachment) {
   if (!attachment.network) return;
-  std::optional<int> ifindex;
-  if (attachment.host_ifindex != 0)
-    ifindex = attachment.host_ifindex;
-  else if (auto query = kernel::NetlinkSocket::open())
-    if (auto link = kernel::get_link(*query, attachment.host)) ifindex = link->ifindex;
   if (auto store = StateStore::lock()) {
-    (void)remove_firewall_owned_by(*store, attachment.owner);
-    if (!ifindex || !defer_release(*store, attachment.owner, *ifindex))
+    if (attachment.forwards) (void)remove_firewall_owned_by(*store, attachment.owner);
+    if (!defer_release(*store, attachment.owner, attachment.host_ifindex))
       (void)release_attachments(*store, {attachment.owner});
   }
   attachment.network.reset();
@@ -310,9 +323,9 @@ Result<NetworkAttachment> attach_container(const ContainerSpec& spec, int pidfd,
     return attach_to_network(*attachment.network, NetnsRef::from_fd(netns.get(), attachment.owner),
                              spec.ip, TRY(IfName::parse("eth0")));
   }());
-  attachment.host = attached.host;
   attachment.host_ifindex = attached.host_ifindex;
   attachment.ip = attached.ip;
+  attachment.forwards = !spec.ports.empty();
   // Published ports: forwards from the host to the container's address (on
   // the network's bridge), owned by the container so that they all go in one
   // transaction when it does.
@@ -350,10 +363,7 @@ Status record_started(const ContainerName& name, const Started& started) {
   pid_t self = ::getpid();
   auto self_start = kernel::process_start_time(self).value_or(0);
   return update_record(name, [&](json& r) {
-    if (started.network.network) {
-      r["address"] = started.network.ip.str();
-      r["host_link"] = started.network.host;
-    }
+    if (started.network.network) r["address"] = started.network.ip.str();
     r["status"] = "running";
     r["pid"] = started.pid;
     r["pid_start"] = started.start_time;
@@ -400,7 +410,6 @@ Result<Started> start_process(const ContainerSpec& spec, Stdio stdio,
   detail::ChildPlan plan;
   plan.sync_fd = child_end.get();
   plan.join_netns_fd = join_netns.get();
-  plan.new_netns = spec.network.kind != NetworkChoice::Kind::netns;
   plan.rootfs = spec.rootfs ? spec.rootfs->c_str() : nullptr;
   plan.hostname = spec.hostname.c_str();
   plan.workdir = spec.workdir.c_str();
@@ -414,7 +423,7 @@ Result<Started> start_process(const ContainerSpec& spec, Stdio stdio,
   plan.stderr_fd = stdio.err;
 
   std::uint64_t flags = CLONE_NEWPID | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWNS | CLONE_NEWCGROUP;
-  if (plan.new_netns) flags |= CLONE_NEWNET;
+  if (!join_netns) flags |= CLONE_NEWNET;
   auto cloned = TRY_WRAP(kernel::clone_with_pidfd(flags), what);
   if (cloned.pid == 0) detail::run_container_child(plan);  // never returns
 
@@ -423,24 +432,19 @@ Result<Started> start_process(const ContainerSpec& spec, Stdio stdio,
   if (forwarding) forwarding->forward_to(cloned.pidfd.get());
   if (terminal) terminal->give_to(cloned.pid);
   pid_t pid = cloned.pid;
+  Started started;
+  // Undone in reverse order: the child is ended first (its namespace goes with
+  // it), then its network, if it has one by then, is released.
   Undo undo;
+  undo.add([&] { release_container(started.network); });
   undo.add([&] {
     (void)kernel::signal_pidfd(cloned.pidfd.get(), SIGKILL);
-    while (::waitpid(pid, nullptr, 0) < 0 && errno == EINTR) {
-    }
+    (void)wait_for(pid);
   });
-  Started started;
   started.start_time = kernel::process_start_time(pid).value_or(0);
   started.pid = pid;
   // The network, configured from outside before the command starts.
   started.network = TRY_WRAP(attach_container(spec, cloned.pidfd.get(), pid), what);
-  undo.add([&] {
-    // The namespace goes with its last process: end the child first.
-    (void)kernel::signal_pidfd(cloned.pidfd.get(), SIGKILL);
-    while (::waitpid(pid, nullptr, 0) < 0 && errno == EINTR) {
-    }
-    release_container(started.network);
-  });
   // Recorded before the command runs, so that whoever it tells it is up finds it.
   TRY_WRAP(record_started(spec.name, started), what);
   // If the child already failed, the send fails with EPIPE; its report says why.
@@ -537,15 +541,10 @@ Result<int> run_container(ContainerSpec spec) {
 
 Result<std::string> run_container_detached(ContainerSpec spec) {
   TRY(check_network_available(spec));
-  TRY(reserve_name(spec));
+  UniqueFd log_fd = TRY(reserve_name(spec));
   Undo undo;
   undo.add([&] { remove_record(spec.name); });
   std::string what = fmt::format("start container {}", quote(spec.name.str()));
-  if (::mkdir(kLogDir, 0755) < 0 && errno != EEXIST)
-    return fail(Error::system(fmt::format("{}: create {}", what, kLogDir)));
-  std::string log = log_path(spec.name.str());
-  UniqueFd log_fd(::open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC, 0640));
-  if (!log_fd) return fail(Error::system(fmt::format("{}: create {}", what, log)));
   int pipe_fds[2];
   if (::pipe2(pipe_fds, O_CLOEXEC) < 0) return fail(Error::system(what + ": create a pipe"));
   UniqueFd report_read(pipe_fds[0]), report_write(pipe_fds[1]);

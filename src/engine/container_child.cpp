@@ -92,7 +92,7 @@ bool hostname(const ChildPlan& plan, ChildError& e) {
 
 // Network namespace, a new one: only loopback exists, and it starts down.
 bool loopback(const ChildPlan& plan, ChildError& e) {
-  return !plan.new_netns || kernel::bring_loopback_up(e);
+  return plan.join_netns_fd >= 0 || kernel::bring_loopback_up(e);
 }
 
 // The parent configures the network from outside (links into our namespace,

@@ -11,8 +11,9 @@ namespace contain::engine::detail {
 // the child only reads it (no allocation, no exceptions).
 struct ChildPlan {
   int sync_fd = -1;        // the child's end of the CLOEXEC SEQPACKET socketpair
-  int join_netns_fd = -1;  // --network netns:NS: the namespace to enter, else -1
-  bool new_netns = true;   // a network namespace of its own: bring loopback up
+  // --network netns:NS: the namespace to enter; else -1, and the child has a
+  // network namespace of its own, where it brings loopback up.
+  int join_netns_fd = -1;
   const char* rootfs = nullptr;  // --rootfs, absolute; null: share the host's files
   const char* hostname = nullptr;
   const char* workdir = "/";
