@@ -56,11 +56,7 @@ Status create_bridge(const IfName& name, const std::optional<Cidr>& address) {
   TRY_WRAP(store.write(kBridgeKind, name.str(), json{{"name", name.str()}, {"created", true}}),
            what);
   undo.add([&] { (void)store.remove(kBridgeKind, name.str()); });
-  TRY(kernel::create_bridge(host, name));
-  auto link = TRY_WRAP(kernel::get_link(host, name.str()), what);
-  undo.add([&host, ifindex = link.ifindex] { (void)kernel::delete_link(host, ifindex); });
-  TRY_WRAP(kernel::set_link_alias(host, link.ifindex, owner_alias(bridge_owner(name.str()))), what);
-  if (address) TRY_WRAP(kernel::add_address(host, link.ifindex, *address), what);
+  TRY_WRAP(make_owned_bridge(host, name, bridge_owner(name.str()), address, undo), what);
   undo.commit();
   return {};
 }
@@ -193,6 +189,15 @@ Result<std::vector<Port>> create_bridged_netns(const IfName& bridge_name,
       return fail(Error::failed(
           fmt::format("{}: namespace {} already exists", what, quote(n.name.str())), EEXIST));
 
+  const std::size_t count = namespaces.size();
+  std::vector<char> made(count, 0);
+  Undo undo;  // from the first record on (removing one never written is harmless)
+  undo.add([&] {
+    for (std::size_t i = 0; i < count; ++i) {
+      if (made[i]) (void)kernel::remove_netns(namespaces[i].name);
+      (void)store.remove(kNetnsKind, namespaces[i].name.str());
+    }
+  });
   // Records first (they must exist before the namespaces do), in this thread:
   // the store writes through one temporary file per process.
   std::vector<IfName> host_names;
@@ -209,15 +214,6 @@ Result<std::vector<Port>> create_bridged_netns(const IfName& bridge_name,
                                         {"address", n.address ? n.address->str() : ""}}})}};
     TRY_WRAP(store.write(kNetnsKind, n.name.str(), record), what);
   }
-  const std::size_t count = namespaces.size();
-  std::vector<char> made(count, 0);
-  Undo undo;
-  undo.add([&] {
-    for (std::size_t i = 0; i < count; ++i) {
-      if (made[i]) (void)kernel::remove_netns(namespaces[i].name);
-      (void)store.remove(kNetnsKind, namespaces[i].name.str());
-    }
-  });
 
   // Creating a namespace is mostly the kernel's per-namespace setup, which does
   // not hold the RTNL lock: a few threads make them side by side.

@@ -513,14 +513,19 @@ Status unisolate_network(const StateStore& store, const IfName& bridge) {
 }
 
 Status remove_firewall_owned_by(const StateStore& store, std::string_view owner) {
+  return remove_firewall_owned_by(store, std::set<std::string>{std::string(owner)});
+}
+
+Status remove_firewall_owned_by(const StateStore& store, const std::set<std::string>& owners) {
+  if (owners.empty()) return {};
   std::vector<RecordRef> refs;
-  for (std::string_view kind : {kNatKind, kForwardKind, kIsolationKind}) {
-    for (const auto& name : TRY(store.list(kind))) {
-      auto r = TRY(store.read(kind, name));
-      if (r && r->value("owner", "") == owner) refs.push_back({kind, name});
-    }
-  }
-  return remove_records(store, refs, fmt::format("remove the firewall entries of {}", owner));
+  for (std::string_view kind : {kNatKind, kForwardKind, kIsolationKind})
+    for (const auto& [name, r] : TRY(store.read_all(kind)))
+      if (owners.contains(r.value("owner", ""))) refs.push_back({kind, name});
+  return remove_records(
+      store, refs,
+      owners.size() == 1 ? fmt::format("remove the firewall entries of {}", *owners.begin())
+                         : fmt::format("remove the firewall entries of {} owners", owners.size()));
 }
 
 Status remove_forwards_into(const StateStore& store, const Cidr& subnet) {

@@ -9,6 +9,7 @@
 #pragma once
 
 #include <optional>
+#include <set>
 #include <string>
 #include <string_view>
 #include <variant>
@@ -84,8 +85,9 @@ Status isolate_network(const StateStore& store, const Cidr& subnet, const IfName
 Status unisolate_network(const StateStore& store, const IfName& bridge);
 
 // Removes every NAT entry, forward and isolation whose owner is `owner`
-// ("netns/NAME", "network/NAME", "bridge/NAME"), in one transaction.
+// ("netns/NAME", "network/NAME", "bridge/NAME"), or one of `owners`, in one transaction.
 Status remove_firewall_owned_by(const StateStore& store, std::string_view owner);
+Status remove_firewall_owned_by(const StateStore& store, const std::set<std::string>& owners);
 
 // Removes every forward with a target inside `subnet` (a network being
 // deleted takes the published ports of its namespaces with it).

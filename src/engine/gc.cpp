@@ -94,19 +94,6 @@ struct Collector {
   std::set<IpAddress> released;
   std::vector<Cidr> removed_subnets;
 
-  // Forgets in the record of namespace `netns` the links `pred` selects.
-  Status forget_netns_links(const std::string& netns,
-                            const std::function<bool(const json&)>& pred) {
-    auto name = NetnsName::parse(netns);
-    if (!name || !TRY(store.read(kNetnsKind, netns))) return {};
-    auto record = TRY(load_netns_record(store, *name));
-    auto& links = record["links"];
-    auto before = links.size();
-    for (auto it = links.begin(); it != links.end();) it = pred(*it) ? links.erase(it) : it + 1;
-    if (links.size() != before) TRY(save_netns_record(store, *name, record));
-    return {};
-  }
-
   // Containers whose process and monitor died.
   Status containers() {
     for (auto& line : TRY(collect_container_garbage(store))) done.push_back(std::move(line));
@@ -125,7 +112,7 @@ struct Collector {
         continue;
       }
       std::vector<std::string> lost;
-      TRY(forget_netns_links(name, [&](const json& l) {
+      TRY(forget_netns_links(store, name, [&](const json& l) {
         std::string host_end = text(l, "name");
         if (links.named(host_end)) return false;
         lost.push_back(host_end);
@@ -158,7 +145,7 @@ struct Collector {
             done.push_back(fmt::format("deleted link {} (its network {} is gone)", host_end, name));
           }
           if (auto netns = text(a, "netns"); !netns.empty())
-            TRY(forget_netns_links(netns,
+            TRY(forget_netns_links(store, netns,
                                    [&](const json& l) { return text(l, "name") == host_end; }));
         }
         if (auto subnet = Cidr::parse(text(*record, "subnet"))) removed_subnets.push_back(*subnet);

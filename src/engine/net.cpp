@@ -31,11 +31,6 @@ constexpr int kLoopbackIfindex = 1;  // always 1 in a new namespace
 
 using nlohmann::json;
 
-
-json empty_record(const NetnsName& name, bool created) {
-  return json{{"name", name.str()}, {"created", created}, {"links", json::array()}};
-}
-
 // A host link recorded as ours: it is gone, or still there with our alias.
 struct HostLink {
   std::string name;
@@ -44,15 +39,9 @@ struct HostLink {
 
 std::vector<HostLink> host_links_of(const json& record) {
   std::vector<HostLink> links;
-  if (!record.is_object()) return links;
   for (const auto& l : record.value("links", json::array()))
     links.push_back({l.value("name", ""), l.value("ifindex", 0)});
   return links;
-}
-
-Result<json> read_record(const StateStore& store, const NetnsName& name) {
-  auto record = TRY(store.read(kNetnsKind, name.str()));
-  return record ? std::move(*record) : json();
 }
 
 }  // namespace
@@ -138,7 +127,7 @@ Status create_netns(const NetnsName& name) {
         fmt::format("{}: it already exists (delete it first or choose another name)", what),
         EEXIST));
   Undo undo;
-  TRY_WRAP(store.write(kNetnsKind, name.str(), empty_record(name, true)), what);
+  TRY_WRAP(store.write(kNetnsKind, name.str(), new_netns_record(name, true)), what);
   undo.add([&] { (void)store.remove(kNetnsKind, name.str()); });
   auto netns = TRY(kernel::create_netns(name));
   undo.add([&] { (void)kernel::remove_netns(name); });
@@ -164,7 +153,7 @@ Status delete_netns(const std::vector<NetnsName>& names) {
   std::set<std::string> recorded_names;  // the batch path records names only
   std::vector<std::string> owners;
   for (const auto& name : names) {
-    records.push_back(TRY(read_record(store, name)));
+    records.push_back(TRY(load_netns_record(store, name)));
     for (const auto& l : host_links_of(records.back())) {
       if (l.ifindex > 0) recorded.insert(l.ifindex);
       recorded_names.insert(l.name);
@@ -187,7 +176,7 @@ Status delete_netns(const std::vector<NetnsName>& names) {
     TRY(host.check(nl_socket_add_membership(host.get(), RTNLGRP_LINK), "watch link changes"));
   }
   // Forwards to a namespace go with it (their targets would point at nothing).
-  for (const auto& name : names) TRY(remove_firewall_owned_by(store, netns_owner(name.str())));
+  TRY(remove_firewall_owned_by(store, std::set<std::string>(owners.begin(), owners.end())));
   // Shaping goes with the links; ifb devices of ours on their host ends do not.
   std::vector<std::string> netns_names(owners.size());
   for (std::size_t i = 0; i < names.size(); ++i) netns_names[i] = names[i].str();
@@ -261,26 +250,23 @@ Status create_veth_to_netns(const VethSpec& spec) {
                     what, spec.peer.str()),
         EEXIST));
 
-  json before = TRY(read_record(store, spec.netns));
-  if (before.is_null()) before = empty_record(spec.netns, false);
+  json before = TRY(load_netns_record(store, spec.netns));
   json record = before;
   record["links"].push_back({{"name", spec.host.str()}, {"ifindex", 0}, {"peer", spec.peer.str()},
                              {"kind", "veth"}});
   // Declared after what its steps refer to, so it runs while they still exist.
   Undo undo;
   TRY_WRAP(store.write(kNetnsKind, spec.netns.str(), record), what);
-  undo.add([&] {
-    if (before.value("created", false) || !before["links"].empty())
-      (void)store.write(kNetnsKind, spec.netns.str(), before);
-    else
-      (void)store.remove(kNetnsKind, spec.netns.str());
-  });
+  undo.add([&] { (void)save_netns_record(store, spec.netns, before); });
 
   // The kernel refuses to bring the peer up in the creating request (ENOTCONN
   // on 6.x), so the namespace end is brought up by a second request inside.
   TRY_WRAP(kernel::create_veth(host, {spec.host, spec.peer, netns.get(), true}), what);
+  undo.add([&host, &spec] {  // by name: it is undone even if the lookup below fails
+    if (auto link = kernel::get_link(host, spec.host.str()))
+      (void)kernel::delete_link(host, link->ifindex);
+  });
   auto host_link = TRY_WRAP(kernel::get_link(host, spec.host.str()), what);
-  undo.add([&host, ifindex = host_link.ifindex] { (void)kernel::delete_link(host, ifindex); });
   record["links"].back()["ifindex"] = host_link.ifindex;
   TRY_WRAP(store.write(kNetnsKind, spec.netns.str(), record), what);
   TRY_WRAP(kernel::set_link_alias(host, host_link.ifindex, owner_alias(netns_owner(spec.netns.str()))),

@@ -126,16 +126,8 @@ Status remove_host_end(const kernel::NetlinkSocket& host, const std::string& nam
 // Forgets the link `host_name` in the record of namespace `netns`, if any.
 Status forget_netns_link(const StateStore& store, const std::string& netns,
                          const std::string& host_name) {
-  auto name = NetnsName::parse(netns);
-  if (!name) return {};
-  auto record = TRY(load_netns_record(store, *name));
-  auto& links = record["links"];
-  for (auto it = links.begin(); it != links.end(); ++it)
-    if (it->value("name", "") == host_name) {
-      links.erase(it);
-      break;
-    }
-  return save_netns_record(store, *name, record);
+  return forget_netns_links(
+      store, netns, [&](const nlohmann::json& l) { return l.value("name", "") == host_name; });
 }
 
 }  // namespace
@@ -190,15 +182,10 @@ Result<NetworkInfo> create_network(const NetworkSpec& spec) {
   Undo undo;
   TRY_WRAP(store.write(kNetworkKind, spec.name.str(), record), what);
   undo.add([&] { (void)store.remove(kNetworkKind, spec.name.str()); });
-  TRY_WRAP(kernel::create_bridge(host, bridge), what);
-  auto link = TRY_WRAP(kernel::get_link(host, bridge.str()), what);
-  undo.add([&host, ifindex = link.ifindex] { (void)kernel::delete_link(host, ifindex); });
-  TRY_WRAP(kernel::set_link_alias(host, link.ifindex, owner_alias(network_owner(spec.name.str()))),
-           what);
-  TRY_WRAP(kernel::add_address(host, link.ifindex, pool.gateway_cidr()), what);
+  std::string owner = network_owner(spec.name.str());
+  TRY_WRAP(make_owned_bridge(host, bridge, owner, pool.gateway_cidr(), undo), what);
   // NAT to the outside unless --no-nat, and isolation from the other managed
   // networks: elements of the nftables table, owned by the network.
-  std::string owner = network_owner(spec.name.str());
   undo.add([&store, owner] { (void)remove_firewall_owned_by(store, owner); });
   if (spec.nat) TRY_WRAP(enable_nat(store, spec.subnet, std::nullopt, owner), what);
   TRY_WRAP(isolate_network(store, spec.subnet, bridge, owner), what);

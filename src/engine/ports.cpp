@@ -34,6 +34,19 @@ Result<UniqueFd> NetnsRef::open() const {
   return fd;
 }
 
+Status make_owned_bridge(const kernel::NetlinkSocket& host, const IfName& name,
+                         std::string_view owner, const std::optional<Cidr>& address, Undo& undo) {
+  TRY(kernel::create_bridge(host, name));
+  undo.add([&host, name] {
+    if (auto link = kernel::get_link(host, name.str()))
+      (void)kernel::delete_link(host, link->ifindex);
+  });
+  auto link = TRY(kernel::get_link(host, name.str()));
+  TRY(kernel::set_link_alias(host, link.ifindex, owner_alias(owner)));
+  if (address) TRY(kernel::add_address(host, link.ifindex, *address));
+  return {};
+}
+
 IfName generate_host_ifname() {
   unsigned char bytes[6];
   std::size_t got = 0;

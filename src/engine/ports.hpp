@@ -10,6 +10,7 @@
 #include "core/error.hpp"
 #include "core/ip.hpp"
 #include "core/names.hpp"
+#include "core/undo.hpp"
 #include "core/unique_fd.hpp"
 #include "kernel/netlink.hpp"
 
@@ -70,6 +71,12 @@ struct PortResult {
 // end created here is deleted again, which takes its peer with it.
 Result<std::vector<PortResult>> create_ports(const kernel::NetlinkSocket& host,
                                              const std::vector<PortRequest>& requests);
+
+// Creates bridge `name`, up, with the alias contain:<owner> and `address` if
+// given. From the moment it exists, `undo` holds its deletion (by name, so that
+// nothing is left even if a later step of this function fails).
+Status make_owned_bridge(const kernel::NetlinkSocket& host, const IfName& name,
+                         std::string_view owner, const std::optional<Cidr>& address, Undo& undo);
 
 // A fresh host-side name, "vc" and 12 random hex digits (14 bytes).
 IfName generate_host_ifname();

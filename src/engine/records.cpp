@@ -5,8 +5,23 @@ namespace contain::engine {
 Result<nlohmann::json> load_netns_record(const StateStore& store, const NetnsName& name) {
   auto record = TRY(store.read(kNetnsKind, name.str()));
   if (record && record->is_object()) return std::move(*record);
-  return nlohmann::json{
-      {"name", name.str()}, {"created", false}, {"links", nlohmann::json::array()}};
+  return new_netns_record(name, false);
+}
+
+Status forget_netns_links(const StateStore& store, std::string_view netns,
+                          const std::function<bool(const nlohmann::json&)>& forget) {
+  auto name = NetnsName::parse(netns);
+  if (!name) return {};
+  auto record = TRY(load_netns_record(store, *name));
+  auto& links = record["links"];
+  auto before = links.size();
+  for (auto it = links.begin(); it != links.end();) it = forget(*it) ? links.erase(it) : it + 1;
+  if (links.size() != before) TRY(save_netns_record(store, *name, record));
+  return {};
+}
+
+nlohmann::json new_netns_record(const NetnsName& name, bool created) {
+  return {{"name", name.str()}, {"created", created}, {"links", nlohmann::json::array()}};
 }
 
 Status save_netns_record(const StateStore& store, const NetnsName& name,

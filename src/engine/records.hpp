@@ -3,6 +3,7 @@
 // "ifindex", "peer", "kind": "veth", "bridge"?, "network"?, "address"?}]}.
 #pragma once
 
+#include <functional>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <string_view>
@@ -38,8 +39,14 @@ inline constexpr std::string_view kNetnsOwnerPrefix = "contain:netns/";
 inline constexpr std::string_view kNetworkOwnerPrefix = "contain:network/";
 inline constexpr std::string_view kShapeOwnerPrefix = "contain:shape/";
 
+// A namespace record without links; `created`: contain made the namespace.
+nlohmann::json new_netns_record(const NetnsName& name, bool created);
 // The namespace's record, or a fresh one for a namespace contain did not create.
 Result<nlohmann::json> load_netns_record(const StateStore& store, const NetnsName& name);
+// Forgets, in the record of namespace `netns` (if it has one), the links
+// `forget` selects.
+Status forget_netns_links(const StateStore& store, std::string_view netns,
+                          const std::function<bool(const nlohmann::json&)>& forget);
 // Writes it, or removes it when it no longer records anything.
 Status save_netns_record(const StateStore& store, const NetnsName& name,
                          const nlohmann::json& record);
