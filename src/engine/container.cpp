@@ -586,10 +586,7 @@ Result<std::string> run_container_detached(ContainerSpec spec) {
 Result<std::vector<ContainerInfo>> list_containers(bool all) {
   auto store = StateStore::reader();
   std::vector<ContainerInfo> out;
-  for (const auto& name : TRY(store.list(kContainerKind))) {
-    auto record = TRY(store.read(kContainerKind, name));
-    if (!record) continue;  // removed meanwhile
-    const json& r = *record;
+  for (const auto& [name, r] : TRY(store.read_all(kContainerKind))) {
     ContainerInfo info;
     info.name = r.value("name", name);
     info.id = r.value("id", "");
@@ -790,10 +787,7 @@ Status read_logs(const ContainerName& name, bool follow,
 
 Result<std::vector<std::string>> collect_container_garbage(const StateStore& store) {
   std::vector<std::string> done;
-  for (const auto& name : TRY(store.list(kContainerKind))) {
-    auto record = TRY(store.read(kContainerKind, name));
-    if (!record) continue;
-    json& r = *record;
+  for (auto& [name, r] : TRY(store.read_all(kContainerKind))) {
     std::string status = r.value("status", "created");
     if (status == "exited" || is_running(r) || monitor_alive(r)) continue;
     TRY(remove_firewall_owned_by(store, container_owner(name)));

@@ -343,10 +343,8 @@ Status enable_nat(const StateStore& store, const Cidr& subnet, const std::option
         fmt::format("{}: it is already enabled (see 'contain nat list')", what), EEXIST));
   if (!out_name) {
     // The subnets masqueraded towards everywhere form one interval set: they may not overlap.
-    for (const auto& name : TRY(store.list(kNatKind))) {
-      auto r = TRY(store.read(kNatKind, name));
-      if (!r) continue;
-      auto n = TRY(nat_of(*r));
+    for (const auto& [name, r] : TRY(store.read_all(kNatKind))) {
+      auto n = TRY(nat_of(r));
       if (!n.out && n.subnet.family() == s.family() && n.subnet.overlaps(s))
         return fail(Error::usage(
             fmt::format("{}: it overlaps {} which already has NAT (disable that first)", what,

@@ -131,13 +131,11 @@ struct Collector {
   Status networks() {
     auto links = TRY(HostLinks::read(host));
     Owners owners(store);
-    for (const auto& name : TRY(store.list(kNetworkKind))) {
-      auto record = TRY(store.read(kNetworkKind, name));
-      if (!record) continue;
-      std::string bridge = text(*record, "bridge");
+    for (auto& [name, record] : TRY(store.read_all(kNetworkKind))) {
+      std::string bridge = text(record, "bridge");
       const auto* link = links.named(bridge);
       if (!link) {
-        auto& attachments = (*record)["attachments"];
+        auto& attachments = record["attachments"];
         for (const auto& a : attachments) {
           std::string host_end = text(a, "host");
           if (const auto* h = links.named(host_end); h && h->alias.starts_with(kAliasPrefix)) {
@@ -148,7 +146,7 @@ struct Collector {
             TRY(forget_netns_links(store, netns,
                                    [&](const json& l) { return text(l, "name") == host_end; }));
         }
-        if (auto subnet = Cidr::parse(text(*record, "subnet"))) removed_subnets.push_back(*subnet);
+        if (auto subnet = Cidr::parse(text(record, "subnet"))) removed_subnets.push_back(*subnet);
         TRY(store.remove(kNetworkKind, name));
         done.push_back(fmt::format(
             "removed network {} (its bridge {} was deleted outside contain; {} attachment(s) "
@@ -156,7 +154,7 @@ struct Collector {
             name, bridge, attachments.size()));
         continue;
       }
-      auto& attachments = (*record)["attachments"];
+      auto& attachments = record["attachments"];
       auto before = attachments.size();
       for (auto it = attachments.begin(); it != attachments.end();) {
         std::string owner = text(*it, "owner");
@@ -186,8 +184,8 @@ struct Collector {
       // their veth with the namespace. Waiting for that is only bookkeeping,
       // done without a word; a veth still there after the bound means
       // something holds the container's namespace: it is deleted, and said so.
-      if (record->contains("releasing") && !(*record)["releasing"].empty()) {
-        for (const auto& entry : TRY(settle_all_releasing(host, *record))) {
+      if (record.contains("releasing") && !record["releasing"].empty()) {
+        for (const auto& entry : TRY(settle_all_releasing(host, record))) {
           std::string ip = text(entry, "address");
           if (auto address = IpAddress::parse(ip)) released.insert(*address);
           done.push_back(fmt::format(
@@ -198,7 +196,7 @@ struct Collector {
         }
         changed = true;
       }
-      if (changed) TRY(store.write(kNetworkKind, name, *record));
+      if (changed) TRY(store.write(kNetworkKind, name, record));
     }
     // Bridges carrying our network alias whose network has no record.
     for (const auto& l : links.all()) {
@@ -230,16 +228,14 @@ struct Collector {
     Owners owners(store);
     std::vector<std::pair<std::string, std::string>> refs;
     for (std::string_view kind : {kNatKind, kForwardKind, kIsolationKind}) {
-      for (const auto& name : TRY(store.list(kind))) {
-        auto r = TRY(store.read(kind, name));
-        if (!r) continue;
-        std::string owner = text(*r, "owner");
+      for (const auto& [name, r] : TRY(store.read_all(kind))) {
+        std::string owner = text(r, "owner");
         std::string why;
         if (!TRY(owners.alive(owner))) why = fmt::format("{} no longer exists", owner_words(owner));
-        if (why.empty() && kind == kIsolationKind && !links.named(text(*r, "bridge")))
-          why = fmt::format("bridge {} no longer exists", text(*r, "bridge"));
+        if (why.empty() && kind == kIsolationKind && !links.named(text(r, "bridge")))
+          why = fmt::format("bridge {} no longer exists", text(r, "bridge"));
         if (why.empty() && kind == kForwardKind) {
-          for (const auto& t : r->value("targets", json::array())) {
+          for (const auto& t : r.value("targets", json::array())) {
             auto address = IpAddress::parse(text(t, "address"));
             if (!address) continue;
             bool into_removed = std::any_of(removed_subnets.begin(), removed_subnets.end(),
@@ -251,14 +247,14 @@ struct Collector {
         if (why.empty()) continue;
         refs.emplace_back(std::string(kind), name);
         if (kind == kNatKind)
-          done.push_back(fmt::format("removed NAT for {} ({})", text(*r, "subnet"), why));
+          done.push_back(fmt::format("removed NAT for {} ({})", text(r, "subnet"), why));
         else if (kind == kIsolationKind)
-          done.push_back(fmt::format("removed the isolation of {} ({})", text(*r, "bridge"), why));
+          done.push_back(fmt::format("removed the isolation of {} ({})", text(r, "bridge"), why));
         else
           done.push_back(fmt::format(
-              "removed forward {}/{}{} to {} ({})", r->value("host_port", 0), text(*r, "protocol"),
-              text(*r, "host_address").empty() ? std::string() : " on " + text(*r, "host_address"),
-              text(*r, "to"), why));
+              "removed forward {}/{}{} to {} ({})", r.value("host_port", 0), text(r, "protocol"),
+              text(r, "host_address").empty() ? std::string() : " on " + text(r, "host_address"),
+              text(r, "to"), why));
       }
     }
     for (auto& line : TRY(collect_firewall_garbage(store, refs))) done.push_back(std::move(line));

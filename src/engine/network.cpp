@@ -151,10 +151,8 @@ Result<NetworkInfo> create_network(const NetworkSpec& spec) {
 
   // Overlaps: other managed networks, then addresses on the host.
   std::vector<model::ExistingSubnet> existing;
-  for (const auto& other : TRY(store.list(kNetworkKind))) {
-    auto record = TRY(store.read(kNetworkKind, other));
-    if (!record) continue;
-    if (auto s = Cidr::parse(record->value("subnet", "")))
+  for (const auto& [other, record] : TRY(store.read_all(kNetworkKind))) {
+    if (auto s = Cidr::parse(record.value("subnet", "")))
       existing.push_back({fmt::format("network {} ({})", quote(other), s->str()), *s});
   }
   {
