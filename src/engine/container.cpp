@@ -33,8 +33,6 @@
 #include "kernel/nft.hpp"
 #include "kernel/process.hpp"
 
-extern char** environ;
-
 namespace contain::engine {
 
 namespace {
@@ -636,6 +634,7 @@ Result<int> exec_in_container(const ContainerName& name, const std::vector<std::
   // Host side: the PID namespace applies to the children we make from now on,
   // so the command is a process of the container (it shows in its /proc).
   TRY_WRAP(kernel::join_namespaces(pidfd->get(), pid, CLONE_NEWPID), what);
+  std::uint64_t signals_to_reset = kernel::signals_not_default();
   auto cloned = TRY_WRAP(kernel::clone_with_pidfd(0), what);
   if (cloned.pid == 0) {
     // Child, in the container's PID namespace, otherwise still on the host:
@@ -643,7 +642,7 @@ Result<int> exec_in_container(const ContainerName& name, const std::vector<std::
     // environment.
     kernel::ChildError e;
     parent_end.reset();
-    for (int sig = 1; sig < NSIG; ++sig) ::signal(sig, SIG_DFL);
+    kernel::reset_signals(signals_to_reset);
     char go = 0;
     if (terminal.active()) ::setpgid(0, 0);
     // The parent hands over the terminal, then says go.
@@ -658,14 +657,8 @@ Result<int> exec_in_container(const ContainerName& name, const std::vector<std::
       e.fail("enter the container's root");
     else if (::chdir(workdir.c_str()) < 0)
       e.fail("enter the working directory %s", workdir.c_str());
-    else {
-      environ = envp.data();
-      ::execvp(args[0], args.data());
-      bool missing = errno == ENOENT;
-      e.fail("%s: %s", args[0], missing ? "command not found" : "cannot execute");
-      if (missing) e.err = 0;
-      e.exit_code = missing ? 127 : 126;
-    }
+    else if (kernel::close_inherited_descriptors(e))
+      kernel::exec_or_report(args.data(), envp.data(), child_end.get());
     kernel::child_exit_with(child_end.get(), e);
   }
   child_end.reset();

@@ -15,8 +15,6 @@
 #include "kernel/mount.hpp"
 #include "kernel/process.hpp"
 
-extern char** environ;
-
 namespace contain::engine::detail {
 
 namespace {
@@ -32,8 +30,7 @@ using kernel::ChildError;
 // default are touched (one system call each). If the parent dies before
 // exec, so do we (the sync socket also says so: EOF instead of "ready").
 bool reset_signals(const ChildPlan& plan, ChildError& e) {
-  for (int sig = 1; sig < NSIG && sig <= 64; ++sig)
-    if (plan.signals_to_reset & (std::uint64_t{1} << (sig - 1))) ::signal(sig, SIG_DFL);
+  kernel::reset_signals(plan.signals_to_reset);
   sigset_t none;
   sigemptyset(&none);
   if (::sigprocmask(SIG_SETMASK, &none, nullptr) < 0) return e.fail("reset the signal mask");
@@ -52,9 +49,7 @@ bool process_group(const ChildPlan& plan, ChildError& e) {
 // Descriptors: the command gets stdin, stdout and stderr, nothing else of
 // ours or of our caller's (everything above 2 closes at exec).
 bool close_inherited_descriptors(const ChildPlan&, ChildError& e) {
-  if (::close_range(3, ~0U, CLOSE_RANGE_CLOEXEC) < 0 && errno != ENOSYS && errno != EINVAL)
-    return e.fail("mark inherited descriptors close-on-exec");
-  return true;
+  return kernel::close_inherited_descriptors(e);
 }
 
 // Detached containers write to their log file and read nothing.
@@ -121,14 +116,7 @@ constexpr Stage kStages[] = {
 
 // Replaces the process with the command, PATH looked up in its environment.
 [[noreturn]] void exec_command(const ChildPlan& plan) {
-  environ = const_cast<char**>(plan.envp);
-  ::execvp(plan.argv[0], plan.argv);
-  ChildError e;
-  bool missing = errno == ENOENT;
-  e.fail("%s: %s", plan.argv[0], missing ? "command not found" : "cannot execute");
-  if (missing) e.err = 0;
-  e.exit_code = missing ? 127 : 126;
-  kernel::child_exit_with(plan.sync_fd, e);
+  kernel::exec_or_report(plan.argv, plan.envp, plan.sync_fd);
 }
 
 // --init: PID 1 of the container is this loop. The command runs as PID 2; we

@@ -1,11 +1,14 @@
 #include "kernel/child.hpp"
 
+#include <signal.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <cstdarg>
 #include <cstdio>
+
+extern char** environ;
 
 namespace contain::kernel {
 
@@ -16,6 +19,28 @@ bool ChildError::fail(const char* format, ...) {
   std::vsnprintf(what, sizeof what, format, args);
   va_end(args);
   return false;
+}
+
+void reset_signals(std::uint64_t mask) {
+  for (int sig = 1; sig < NSIG && sig <= 64; ++sig)
+    if (mask & (std::uint64_t{1} << (sig - 1))) ::signal(sig, SIG_DFL);
+}
+
+bool close_inherited_descriptors(ChildError& e) {
+  if (::close_range(3, ~0U, CLOSE_RANGE_CLOEXEC) < 0 && errno != ENOSYS && errno != EINVAL)
+    return e.fail("mark inherited descriptors close-on-exec");
+  return true;
+}
+
+void exec_or_report(char* const* argv, char* const* envp, int sync_fd) {
+  environ = const_cast<char**>(envp);
+  ::execvp(argv[0], argv);
+  ChildError e;
+  bool missing = errno == ENOENT;
+  e.fail("%s: %s", argv[0], missing ? "command not found" : "cannot execute");
+  if (missing) e.err = 0;
+  e.exit_code = missing ? 127 : 126;
+  child_exit_with(sync_fd, e);
 }
 
 void child_exit_with(int sync_fd, const ChildError& error) {

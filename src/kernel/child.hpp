@@ -22,6 +22,19 @@ struct ChildError {
 // is one frame) and exits with its exit code.
 [[noreturn]] void child_exit_with(int sync_fd, const ChildError& error);
 
+// Child: sets the signals whose bit (N-1 for signal N) is in `mask` back to
+// their default (see signals_not_default() in kernel/process.hpp).
+void reset_signals(std::uint64_t mask);
+
+// Child: marks every descriptor above 2 close-on-exec, so that the command
+// gets stdin, stdout and stderr and nothing else of ours or our caller's.
+bool close_inherited_descriptors(ChildError& e);
+
+// Child: replaces the process with argv, PATH looked up, environment `envp`;
+// if that fails, reports "ARGV0: command not found" (exit 127) or "cannot
+// execute" (126) over the sync socket and exits.
+[[noreturn]] void exec_or_report(char* const* argv, char* const* envp, int sync_fd);
+
 // Parent: reads one frame. Returns true and fills `error` if the child reported
 // one, false on EOF (the child exec'd, or died without a word).
 bool read_child_error(int sync_fd, ChildError& error);

@@ -41,6 +41,10 @@ assert_eq "$(readlink /proc/$pid/ns/net) $(readlink /proc/$pid/ns/pid) $(readlin
   "$(contain exec web -- sh -c 'readlink /proc/self/ns/net /proc/self/ns/pid /proc/self/ns/mnt' | xargs)" \
   "namespaces through exec"
 assert_contains "$(contain exec web -- ps -eo pid=,args=)" "1 sh -c echo started" "container's processes"
+exec 7>held-by-caller
+assert_eq "0 1 2" "$(contain exec web -- sh -c 'ls /proc/$$/fd' | xargs)" "descriptors of an exec'd command"
+exec 7>&-
+rm held-by-caller
 rc=0; contain exec web -- sh -c 'exit 5' || rc=$?
 assert_eq 5 "$rc" "exit code through exec"
 expect_fail 127 'no-such-command: command not found' -- contain exec web -- no-such-command
