@@ -189,16 +189,6 @@ Result<UniqueFd> reserve_name(const ContainerSpec& spec) {
   return log_fd;
 }
 
-// The error a child reported; a command that was not found or could not be
-// executed keeps the shell's exit code (127, 126).
-Error child_error(std::string message, const kernel::ChildError& report) {
-  Error error = report.err ? Error::system(std::move(message), report.err)
-                           : Error::failed(std::move(message));
-  if (report.exit_code == 126 || report.exit_code == 127)
-    return std::move(error).with_exit_code(report.exit_code);
-  return error;
-}
-
 // While a foreground command runs, signals sent to us go to it. Those the
 // terminal sends (SI_KERNEL) reached its whole foreground process group
 // already, the command included, and are not doubled. The handlers are in
@@ -451,7 +441,7 @@ Result<Started> start_process(const ContainerSpec& spec, Stdio stdio,
   if (report_later)
     started.sync = std::move(parent_end);
   else if (kernel::read_child_error(parent_end.get(), report))
-    return fail(child_error(fmt::format("{}: {}", what, report.what), report));
+    return fail(kernel::child_error(fmt::format("{}: {}", what, report.what), report));
   started.pidfd = std::move(cloned.pidfd);
   undo.commit();
   return started;
@@ -532,7 +522,7 @@ Result<int> run_container(ContainerSpec spec) {
   // Every holder of the child's end is gone now: this read does not block.
   kernel::ChildError report;
   if (kernel::read_child_error(started.sync.get(), report))
-    return fail(child_error(
+    return fail(kernel::child_error(
         fmt::format("start container {}: {}", quote(spec.name.str()), report.what), report));
   return status;
 }
@@ -668,7 +658,7 @@ Result<int> exec_in_container(const ContainerName& name, const std::vector<std::
   kernel::ChildError report;
   if (kernel::read_child_error(parent_end.get(), report)) {
     wait_for(cloned.pid);
-    return fail(child_error(fmt::format("{}: {}", what, report.what), report));
+    return fail(kernel::child_error(fmt::format("{}: {}", what, report.what), report));
   }
   return wait_for(cloned.pid);
 }

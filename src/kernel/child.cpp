@@ -48,6 +48,14 @@ void child_exit_with(int sync_fd, const ChildError& error) {
   ::_exit(error.exit_code);
 }
 
+Error child_error(std::string message, const ChildError& report) {
+  Error error = report.err ? Error::system(std::move(message), report.err)
+                           : Error::failed(std::move(message));
+  if (report.exit_code == 126 || report.exit_code == 127)
+    return std::move(error).with_exit_code(report.exit_code);
+  return error;
+}
+
 bool read_child_error(int sync_fd, ChildError& error) {
   ssize_t n;
   do n = ::recv(sync_fd, &error, sizeof error, 0);

@@ -5,6 +5,9 @@
 #pragma once
 
 #include <cstdint>
+#include <string>
+
+#include "core/error.hpp"
 
 namespace contain::kernel {
 
@@ -34,6 +37,10 @@ bool close_inherited_descriptors(ChildError& e);
 // if that fails, reports "ARGV0: command not found" (exit 127) or "cannot
 // execute" (126) over the sync socket and exits.
 [[noreturn]] void exec_or_report(char* const* argv, char* const* envp, int sync_fd);
+
+// Parent: the Error for a child's report, `message` its text; a command that
+// was not found or could not be executed keeps the shell's exit code (127, 126).
+Error child_error(std::string message, const ChildError& report);
 
 // Parent: reads one frame. Returns true and fills `error` if the child reported
 // one, false on EOF (the child exec'd, or died without a word).

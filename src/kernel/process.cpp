@@ -3,48 +3,38 @@
 #include <dirent.h>
 #include <fcntl.h>
 #include <fmt/format.h>
+#include <linux/sched.h>
+#include <poll.h>
 #include <sched.h>
 #include <signal.h>
 #include <sys/mount.h>
+#include <sys/socket.h>
 #include <sys/statvfs.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include <cstring>
-#include <linux/sched.h>
-#include <poll.h>
-#include <sys/syscall.h>
-
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 
 #include "core/unique_fd.hpp"
+#include "kernel/child.hpp"
+
+extern char** environ;
 
 namespace contain::kernel {
 
 namespace {
 
-// What a child that failed before exec tells its parent over the CLOEXEC pipe.
-struct ChildFailure {
-  int error;
-  char step[120];
-};
-
-[[noreturn]] void child_fail(int pipe_fd, const char* step) {
-  ChildFailure failure{errno, {}};
-  std::strncpy(failure.step, step, sizeof failure.step - 1);
-  [[maybe_unused]] auto n = ::write(pipe_fd, &failure, sizeof failure);
-  ::_exit(127);
-}
-
 // Child, after fork, still in the caller's namespaces: enter the network
 // namespace and give it the view of the system `ip netns exec` gives.
-void enter_netns_view(const char* name, int netns_fd, int pipe_fd) {
-  if (::setns(netns_fd, CLONE_NEWNET) < 0) child_fail(pipe_fd, "enter the network namespace");
-  if (::unshare(CLONE_NEWNS) < 0) child_fail(pipe_fd, "create a mount namespace");
+bool enter_netns_view(const char* name, int netns_fd, ChildError& e) {
+  if (::setns(netns_fd, CLONE_NEWNET) < 0) return e.fail("enter the network namespace");
+  if (::unshare(CLONE_NEWNS) < 0) return e.fail("create a mount namespace");
   // Our mounts must not propagate back to the host.
   if (::mount("", "/", "none", MS_SLAVE | MS_REC, nullptr) < 0)
-    child_fail(pipe_fd, "make / a slave mount");
+    return e.fail("make / a slave mount");
   // A sysfs mounted from inside the namespace lists its own network devices.
   unsigned long sys_flags = 0;
   struct statvfs st;
@@ -64,6 +54,7 @@ void enter_netns_view(const char* name, int netns_fd, int pipe_fd) {
     }
     ::closedir(dir);
   }
+  return true;
 }
 
 pid_t g_forward_to = 0;
@@ -82,9 +73,10 @@ int shell_status(int wait_status) {
 Result<int> run_in_netns(const NetnsName& name, int netns_fd,
                          const std::vector<std::string>& argv) {
   if (argv.empty()) return fail(Error::usage("no command given: put it after '--'"));
-  int pipe_fds[2];
-  if (::pipe2(pipe_fds, O_CLOEXEC) < 0) return fail(Error::system("create a pipe"));
-  UniqueFd read_end(pipe_fds[0]), write_end(pipe_fds[1]);
+  int pair[2];
+  if (::socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, pair) < 0)
+    return fail(Error::system("create the sync socket"));
+  UniqueFd read_end(pair[0]), write_end(pair[1]);
 
   std::vector<char*> args;
   for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
@@ -95,9 +87,9 @@ Result<int> run_in_netns(const NetnsName& name, int netns_fd,
   if (pid == 0) {
     // Child: no allocation, no exceptions; failures go back over the pipe.
     read_end.reset();
-    enter_netns_view(name.c_str(), netns_fd, write_end.get());
-    ::execvp(args[0], args.data());
-    child_fail(write_end.get(), "exec");
+    ChildError e;
+    if (!enter_netns_view(name.c_str(), netns_fd, e)) child_exit_with(write_end.get(), e);
+    exec_or_report(args.data(), environ, write_end.get());
   }
   // Parent.
   write_end.reset();
@@ -110,10 +102,8 @@ Result<int> run_in_netns(const NetnsName& name, int netns_fd,
   ::sigaction(SIGTERM, &forward, &old_term);
   ::sigaction(SIGHUP, &forward, &old_hup);
 
-  ChildFailure failure{};
-  ssize_t n;
-  do n = ::read(read_end.get(), &failure, sizeof failure);
-  while (n < 0 && errno == EINTR);
+  ChildError report;
+  bool failed = read_child_error(read_end.get(), report);
   int status = 0;
   while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
   }
@@ -123,18 +113,12 @@ Result<int> run_in_netns(const NetnsName& name, int netns_fd,
   ::sigaction(SIGTERM, &old_term, nullptr);
   ::sigaction(SIGHUP, &old_hup, nullptr);
 
-  if (n == static_cast<ssize_t>(sizeof failure)) {
-    failure.step[sizeof failure.step - 1] = '\0';
-    if (std::strcmp(failure.step, "exec") == 0) {
-      bool missing = failure.error == ENOENT;
-      return fail(Error::system(fmt::format("{}: {}", argv[0],
-                                            missing ? "command not found" : "cannot execute"),
-                                missing ? 0 : failure.error)
-                      .with_exit_code(missing ? 127 : 126));
-    }
-    return fail(Error::system(fmt::format("run in network namespace {}: {}",
-                                          quote(name.str()), failure.step),
-                              failure.error));
+  if (failed) {
+    bool exec_failed = report.exit_code == 126 || report.exit_code == 127;
+    return fail(child_error(exec_failed ? std::string(report.what)
+                                        : fmt::format("run in network namespace {}: {}",
+                                                      quote(name.str()), report.what),
+                            report));
   }
   return shell_status(status);
 }
