@@ -8,7 +8,6 @@
 #include <signal.h>
 #include <sys/inotify.h>
 #include <sys/prctl.h>
-#include <sys/random.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -19,6 +18,7 @@
 #include <cstring>
 #include <ctime>
 
+#include "core/random.hpp"
 #include "core/undo.hpp"
 #include "core/unique_fd.hpp"
 #include "engine/container_child.hpp"
@@ -52,14 +52,7 @@ std::string now_utc() {
 
 }  // namespace
 
-Result<std::string> new_container_id() {
-  unsigned char bytes[32];
-  if (::getrandom(bytes, sizeof bytes, 0) != static_cast<ssize_t>(sizeof bytes))
-    return fail(Error::system("read random bytes for the container id"));
-  std::string id;
-  for (unsigned char b : bytes) id += fmt::format("{:02x}", b);
-  return id;
-}
+Result<std::string> new_container_id() { return random_hex(32); }
 
 namespace {
 

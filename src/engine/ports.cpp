@@ -2,11 +2,11 @@
 
 #include <fcntl.h>
 #include <fmt/format.h>
-#include <sys/random.h>
 
 #include <map>
 #include <set>
 
+#include "core/random.hpp"
 #include "engine/records.hpp"
 #include "engine/state.hpp"
 #include "kernel/addr.hpp"
@@ -47,17 +47,7 @@ Status make_owned_bridge(const kernel::NetlinkSocket& host, const IfName& name,
   return {};
 }
 
-IfName generate_host_ifname() {
-  unsigned char bytes[6];
-  std::size_t got = 0;
-  while (got < sizeof bytes) {
-    ssize_t n = ::getrandom(bytes + got, sizeof bytes - got, 0);
-    if (n > 0) got += static_cast<std::size_t>(n);
-  }
-  std::string name = "vc";
-  for (unsigned char b : bytes) name += fmt::format("{:02x}", b);
-  return *IfName::parse(name);
-}
+IfName generate_host_ifname() { return *IfName::parse("vc" + random_hex(6)); }
 
 Result<IfName> next_free_ifname(const kernel::NetlinkSocket& inside) {
   auto links = TRY(kernel::list_links(inside));

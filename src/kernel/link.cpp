@@ -1,15 +1,15 @@
 #include "kernel/link.hpp"
 
 #include <fmt/format.h>
-#include <net/if.h>
 #include <linux/netlink.h>
 #include <linux/rtnetlink.h>
-#include <sys/random.h>
+#include <net/if.h>
 #include <netlink/attr.h>
 #include <netlink/route/link/veth.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "core/random.hpp"
 #include "kernel/libnl.hpp"
 
 namespace contain::kernel {
@@ -92,11 +92,7 @@ Status create_bridge(const NetlinkSocket& sock, const IfName& name) {
   // no ports left it is all zeros). A random, locally administered one, set at
   // creation, stays.
   unsigned char mac[6];
-  std::size_t got = 0;
-  while (got < sizeof mac) {
-    ssize_t n = ::getrandom(mac + got, sizeof mac - got, 0);
-    if (n > 0) got += static_cast<std::size_t>(n);
-  }
+  random_bytes(mac);
   mac[0] = static_cast<unsigned char>((mac[0] & 0xfe) | 0x02);
   NlAddrPtr address(nl_addr_build(AF_LLC, mac, sizeof mac));
   if (!address) return fail(Error::system("allocate a bridge address", ENOMEM));
