@@ -86,18 +86,21 @@ int main(int argc, char** argv) {
   start = clock_type::now();
   for (int i = 0; i < sample; ++i) {
     std::string ns = fmt::format("s{}", i), h = fmt::format("sv{}", i);
-    sh(fmt::format(
+    if (sh(fmt::format(
         "ip netns add {0} && ip link add {1} type veth peer name eth0 && "
         "ip link set eth0 netns {0} && ip link set {1} master bb0 && ip link set {1} up && "
         "ip -n {0} addr add {2}/16 dev eth0 && ip -n {0} link set eth0 up && "
         "ip -n {0} link set lo up",
-        ns, h, address_of(n + i)));
+        ns, h, address_of(n + i))) != 0)
+      die(Error::failed(fmt::format("the step-by-step reference failed for namespace {}", ns)));
   }
   double ip_create = seconds_since(start);
   bool ip_reachable = sh(fmt::format("ip netns exec s0 ping -c1 -W2 {} >/dev/null",
                                      address_of(n + sample - 1))) == 0;
   start = clock_type::now();
-  for (int i = 0; i < sample; ++i) sh(fmt::format("ip link del sv{0} && ip netns del s{0}", i));
+  for (int i = 0; i < sample; ++i)
+    if (sh(fmt::format("ip link del sv{0} && ip netns del s{0}", i)) != 0)
+      die(Error::failed(fmt::format("the step-by-step reference failed to remove s{}", i)));
   double ip_teardown = seconds_since(start);
 
   double per_ns = create / n * 1000, ip_per_ns = ip_create / sample * 1000;
@@ -118,7 +121,7 @@ int main(int argc, char** argv) {
   fmt::print("  leaked links after teardown: {}\n", leaked);
   fmt::print("  kernel memory (Slab+Percpu+KernelStack+PageTables): {:.1f} KiB per namespace\n",
              double(mem_after - mem_before) / n);
-  bool ok = reachable && leaked == 0 && per_ns <= 1.5 && teardown <= 2.0;
+  bool ok = reachable && ip_reachable && leaked == 0 && per_ns <= 1.5 && teardown <= 2.0;
   fmt::print("  targets (<=1.5 ms/ns create, <=2 s teardown, 0 leaked, reachable): {}\n",
              ok ? "met" : "NOT met");
   (void)engine::delete_bridge(bridge, false);
