@@ -32,8 +32,12 @@ if mountpoint -q /sys/fs/cgroup/unified; then umount /sys/fs/cgroup/unified; fi
 mkdir -p bundle/rootfs/bin
 cp "$(command -v busybox)" bundle/rootfs/bin/busybox
 (cd bundle && runc spec)
-jq '.process.terminal = false | .process.args = ["/bin/busybox", "true"] | .root.readonly = false' \
+# runc's cgroups get a known path, so that one left by a runc killed midway (the
+# sandbox cannot hold the host's cgroup tree) is removed when we end.
+jq '.process.terminal = false | .process.args = ["/bin/busybox", "true"] | .root.readonly = false
+    | .linux.cgroupsPath = "contain-bench"' \
   bundle/config.json > bundle/config.tmp && mv bundle/config.tmp bundle/config.json
+trap 'rmdir /sys/fs/cgroup/*/contain-bench 2>/dev/null || true' EXIT
 
 contain_once() { "$C" run --network none --rootfs bundle/rootfs -- /bin/busybox true; }
 runc_once() { runc run --bundle bundle "bench-$RANDOM$RANDOM"; }
