@@ -342,14 +342,17 @@ struct Started {
 
 Status record_started(const ContainerName& name, const Started& started) {
   pid_t self = ::getpid();
-  auto self_start = kernel::process_start_time(self).value_or(0);
   return update_record(name, [&](json& r) {
     if (started.network.network) r["address"] = started.network.ip.str();
     r["status"] = "running";
     r["pid"] = started.pid;
     r["pid_start"] = started.start_time;
-    r["monitor_pid"] = self;
-    r["monitor_start"] = self_start;
+    // The process that reserved the name is the monitor of a foreground run
+    // already; a detached container's monitor takes over here.
+    if (r.value("monitor_pid", 0) != self) {
+      r["monitor_pid"] = self;
+      r["monitor_start"] = kernel::process_start_time(self).value_or(0);
+    }
   });
 }
 
