@@ -87,11 +87,11 @@ int main(int argc, char** argv) {
   for (int i = 0; i < sample; ++i) {
     std::string ns = fmt::format("s{}", i), h = fmt::format("sv{}", i);
     if (sh(fmt::format(
-        "ip netns add {0} && ip link add {1} type veth peer name eth0 && "
-        "ip link set eth0 netns {0} && ip link set {1} master bb0 && ip link set {1} up && "
-        "ip -n {0} addr add {2}/16 dev eth0 && ip -n {0} link set eth0 up && "
-        "ip -n {0} link set lo up",
-        ns, h, address_of(n + i))) != 0)
+            "ip netns add {0} && ip link add {1} type veth peer name eth0 && "
+            "ip link set eth0 netns {0} && ip link set {1} master bb0 && ip link set {1} up && "
+            "ip -n {0} addr add {2}/16 dev eth0 && ip -n {0} link set eth0 up && "
+            "ip -n {0} link set lo up",
+            ns, h, address_of(n + i))) != 0)
       die(Error::failed(fmt::format("the step-by-step reference failed for namespace {}", ns)));
   }
   double ip_create = seconds_since(start);

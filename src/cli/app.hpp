@@ -75,8 +75,7 @@ void print_json(const nlohmann::json& value);
 // a group touches no shared file. `order` sorts them in the help. A group whose
 // commands are not one command named after it lists them (`"run exec ps"`).
 struct CommandGroup {
-  CommandGroup(const char* name, int order, void (*add)(Commands&),
-               const char* commands = nullptr);
+  CommandGroup(const char* name, int order, void (*add)(Commands&), const char* commands = nullptr);
 };
 void add_all_command_groups(Commands& commands);
 // Only the group that defines the top-level command `name` (start-up is most

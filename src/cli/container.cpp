@@ -1,13 +1,14 @@
 // contain run, exec, ps, logs, stop, rm: containers without a daemon.
+#include "engine/container.hpp"
+
 #include <fmt/format.h>
 
 #include <climits>
 #include <cstdio>
-#include <cstring>
 #include <cstdlib>
+#include <cstring>
 
 #include "cli/app.hpp"
-#include "engine/container.hpp"
 
 namespace contain::cli {
 
@@ -54,46 +55,54 @@ void add_run(Commands& commands) {
       ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
   sub->add_option("-w,--workdir", o->workdir, "Working directory inside (absolute)")
       ->capture_default_str();
-  sub->add_flag("--init", o->init, "Run a minimal init as PID 1 that reaps zombies and forwards signals");
-  sub->add_option("--rootfs", o->rootfs, "Directory that becomes / (default: share the host's files)");
+  sub->add_flag("--init", o->init,
+                "Run a minimal init as PID 1 that reaps zombies and forwards signals");
+  sub->add_option("--rootfs", o->rootfs,
+                  "Directory that becomes / (default: share the host's files)");
   // Everything after the command's name belongs to the command, options included.
   sub->prefix_command();
-  sub->footer("Usage: contain run [OPTIONS] -- CMD [ARG...]   (default command: /bin/sh)\n"
-              "Exit status: the command's own, or 128+N if signal N killed it.");
-  commands.on(sub, "run", [&commands, sub, o]() -> Result<int> {
-    std::string id = TRY(engine::new_container_id());
-    model::ContainerSpec spec{.name = o->name.empty() ? model::ContainerName::generated(id)
-                                                      : TRY(model::ContainerName::parse(o->name)),
-                              .id = id};
-    spec.hostname = o->hostname.empty() ? spec.name.str() : o->hostname;
-    spec.command = commands.command_of(sub);
-    if (spec.command.empty()) spec.command = {"/bin/sh"};
-    std::vector<std::string> env;
-    for (const auto& e : o->env) env.push_back(TRY(model::parse_environment_entry(e)));
-    spec.environment = model::container_environment(spec.hostname, env, std::getenv("TERM"));
-    spec.workdir = o->workdir;
-    if (!o->rootfs.empty()) {
-      char resolved[PATH_MAX];
-      if (!::realpath(o->rootfs.c_str(), resolved))
-        return fail(Error::usage(fmt::format("--rootfs {}: {}", quote(o->rootfs),
-                                             std::strerror(errno))));
-      spec.rootfs = resolved;
-    }
-    spec.network = TRY(model::NetworkChoice::parse(o->network));
-    if (!o->ip.empty()) {
-      auto ip = IpAddress::parse(o->ip);
-      if (!ip) return fail(Error::usage(fmt::format("--ip {} is not an IP address", quote(o->ip))));
-      spec.ip = *ip;
-    }
-    for (const auto& p : o->ports) spec.ports.push_back(TRY(model::PortMapping::parse(p)));
-    spec.init = o->init;
-    spec.detach = o->detach;
-    TRY(model::validate(spec));
-    if (!spec.detach) return engine::run_container(std::move(spec));
-    auto started_id = TRY(engine::run_container_detached(std::move(spec)));
-    std::puts(started_id.c_str());
-    return 0;
-  }, {.takes_command = true});
+  sub->footer(
+      "Usage: contain run [OPTIONS] -- CMD [ARG...]   (default command: /bin/sh)\n"
+      "Exit status: the command's own, or 128+N if signal N killed it.");
+  commands.on(
+      sub, "run",
+      [&commands, sub, o]() -> Result<int> {
+        std::string id = TRY(engine::new_container_id());
+        model::ContainerSpec spec{.name = o->name.empty()
+                                              ? model::ContainerName::generated(id)
+                                              : TRY(model::ContainerName::parse(o->name)),
+                                  .id = id};
+        spec.hostname = o->hostname.empty() ? spec.name.str() : o->hostname;
+        spec.command = commands.command_of(sub);
+        if (spec.command.empty()) spec.command = {"/bin/sh"};
+        std::vector<std::string> env;
+        for (const auto& e : o->env) env.push_back(TRY(model::parse_environment_entry(e)));
+        spec.environment = model::container_environment(spec.hostname, env, std::getenv("TERM"));
+        spec.workdir = o->workdir;
+        if (!o->rootfs.empty()) {
+          char resolved[PATH_MAX];
+          if (!::realpath(o->rootfs.c_str(), resolved))
+            return fail(Error::usage(
+                fmt::format("--rootfs {}: {}", quote(o->rootfs), std::strerror(errno))));
+          spec.rootfs = resolved;
+        }
+        spec.network = TRY(model::NetworkChoice::parse(o->network));
+        if (!o->ip.empty()) {
+          auto ip = IpAddress::parse(o->ip);
+          if (!ip)
+            return fail(Error::usage(fmt::format("--ip {} is not an IP address", quote(o->ip))));
+          spec.ip = *ip;
+        }
+        for (const auto& p : o->ports) spec.ports.push_back(TRY(model::PortMapping::parse(p)));
+        spec.init = o->init;
+        spec.detach = o->detach;
+        TRY(model::validate(spec));
+        if (!spec.detach) return engine::run_container(std::move(spec));
+        auto started_id = TRY(engine::run_container_detached(std::move(spec)));
+        std::puts(started_id.c_str());
+        return 0;
+      },
+      {.takes_command = true});
 }
 
 void add_exec(Commands& commands) {
@@ -102,15 +111,19 @@ void add_exec(Commands& commands) {
   auto name = std::make_shared<std::string>();
   sub->add_option("NAME", *name, "Container name")->required();
   sub->prefix_command();
-  sub->footer("Usage: contain exec NAME -- CMD [ARG...]\n"
-              "Exit status: the command's own, or 128+N if signal N killed it.");
-  commands.on(sub, "exec", [&commands, sub, name]() -> Result<int> {
-    auto n = TRY(model::ContainerName::parse(*name));
-    std::vector<std::string> argv = commands.command_of(sub);
-    if (argv.empty())
-      return fail(Error::usage("exec: no command given; usage: contain exec NAME -- CMD [ARG...]"));
-    return engine::exec_in_container(n, argv);
-  }, {.takes_command = true});
+  sub->footer(
+      "Usage: contain exec NAME -- CMD [ARG...]\n"
+      "Exit status: the command's own, or 128+N if signal N killed it.");
+  commands.on(sub, "exec",
+              [&commands, sub, name]() -> Result<int> {
+                auto n = TRY(model::ContainerName::parse(*name));
+                std::vector<std::string> argv = commands.command_of(sub);
+                if (argv.empty())
+                  return fail(Error::usage(
+                      "exec: no command given; usage: contain exec NAME -- CMD [ARG...]"));
+                return engine::exec_in_container(n, argv);
+              },
+              {.takes_command = true});
 }
 
 void add_ps(Commands& commands) {
@@ -144,10 +157,9 @@ void add_ps(Commands& commands) {
     for (const auto& c : list)
       rows.push_back({c.name, c.id.substr(0, 12), c.pid ? std::to_string(c.pid) : "-",
                       status_text(c), c.network, c.address.empty() ? "-" : c.address,
-                      c.ports.empty() ? "-" : join(c.ports, ","), c.created,
-                      join(c.command, " ")});
-    print_table({"NAME", "ID", "PID", "STATUS", "NETWORK", "ADDRESS", "PORTS", "CREATED", "COMMAND"},
-                rows);
+                      c.ports.empty() ? "-" : join(c.ports, ","), c.created, join(c.command, " ")});
+    print_table(
+        {"NAME", "ID", "PID", "STATUS", "NETWORK", "ADDRESS", "PORTS", "CREATED", "COMMAND"}, rows);
     return 0;
   });
 }
@@ -185,7 +197,8 @@ void add_stop(Commands& commands) {
 }
 
 void add_rm(Commands& commands) {
-  auto* sub = commands.app().add_subcommand("rm", "Remove a container (a running one only with -f)");
+  auto* sub =
+      commands.app().add_subcommand("rm", "Remove a container (a running one only with -f)");
   auto names = std::make_shared<std::vector<std::string>>();
   auto force = std::make_shared<bool>(false);
   sub->add_flag("-f,--force", *force, "Kill it first if it is running");
@@ -207,8 +220,7 @@ void add_container_commands(Commands& commands) {
   add_rm(commands);
 }
 
-CommandGroup container_group{"container", 60, add_container_commands,
-                             "run exec ps logs stop rm"};
+CommandGroup container_group{"container", 60, add_container_commands, "run exec ps logs stop rm"};
 
 }  // namespace
 

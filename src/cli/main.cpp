@@ -32,7 +32,8 @@ std::unique_ptr<Cli> make_cli(int argc, char** argv) {
       contain::cli::add_all_command_groups(cli->commands);
     } else if (!contain::cli::add_command_group(cli->commands, group) ||
                cli->app
-                   .get_subcommands([&](CLI::App* sub) { return sub->check_name(std::string(group)); })
+                   .get_subcommands(
+                       [&](CLI::App* sub) { return sub->check_name(std::string(group)); })
                    .empty()) {
       return std::unique_ptr<Cli>();
     }
@@ -76,7 +77,8 @@ int main(int argc, char** argv) {
     return 2;
   }
   if (commands.has_after_dashes() && !commands.takes_command()) {
-    print_error("unexpected arguments after '--': only 'net exec', 'exec' and 'run' take a command");
+    print_error(
+        "unexpected arguments after '--': only 'net exec', 'exec' and 'run' take a command");
     return 2;
   }
   auto result = commands.run();

@@ -1,4 +1,6 @@
 // contain net ...: named network namespaces and veth pairs.
+#include "engine/net.hpp"
+
 #include <fmt/format.h>
 #include <linux/rtnetlink.h>
 #include <net/if.h>
@@ -6,7 +8,6 @@
 #include <map>
 
 #include "cli/app.hpp"
-#include "engine/net.hpp"
 
 namespace contain::cli {
 
@@ -17,9 +18,15 @@ using nlohmann::json;
 std::vector<std::string> flag_names(unsigned flags) {
   std::vector<std::string> out;
   static const std::pair<unsigned, const char*> known[] = {
-      {IFF_UP, "UP"},           {IFF_BROADCAST, "BROADCAST"}, {IFF_LOOPBACK, "LOOPBACK"},
-      {IFF_POINTOPOINT, "POINTOPOINT"}, {IFF_RUNNING, "RUNNING"}, {IFF_NOARP, "NOARP"},
-      {IFF_PROMISC, "PROMISC"}, {IFF_MULTICAST, "MULTICAST"}, {0x10000u /* IFF_LOWER_UP */, "LOWER_UP"}};
+      {IFF_UP, "UP"},
+      {IFF_BROADCAST, "BROADCAST"},
+      {IFF_LOOPBACK, "LOOPBACK"},
+      {IFF_POINTOPOINT, "POINTOPOINT"},
+      {IFF_RUNNING, "RUNNING"},
+      {IFF_NOARP, "NOARP"},
+      {IFF_PROMISC, "PROMISC"},
+      {IFF_MULTICAST, "MULTICAST"},
+      {0x10000u /* IFF_LOWER_UP */, "LOWER_UP"}};
   for (auto [bit, name] : known)
     if (flags & bit) out.emplace_back(name);
   return out;
@@ -27,10 +34,14 @@ std::vector<std::string> flag_names(unsigned flags) {
 
 std::string scope_name(int scope) {
   switch (scope) {
-    case RT_SCOPE_UNIVERSE: return "global";
-    case RT_SCOPE_LINK: return "link";
-    case RT_SCOPE_HOST: return "host";
-    default: return std::to_string(scope);
+    case RT_SCOPE_UNIVERSE:
+      return "global";
+    case RT_SCOPE_LINK:
+      return "link";
+    case RT_SCOPE_HOST:
+      return "host";
+    default:
+      return std::to_string(scope);
   }
 }
 
@@ -76,9 +87,8 @@ void print_details(const json& d) {
       if (!addrs.empty()) addrs += " ";
       addrs += a["address"].get<std::string>();
     }
-    rows.push_back({l["name"].get<std::string>(), l["kind"].get<std::string>().empty()
-                                                      ? "-"
-                                                      : l["kind"].get<std::string>(),
+    rows.push_back({l["name"].get<std::string>(),
+                    l["kind"].get<std::string>().empty() ? "-" : l["kind"].get<std::string>(),
                     l["state"].get<std::string>(), addrs.empty() ? "-" : addrs});
   }
   print_table({"  NAME", "KIND", "STATE", "ADDRESSES"}, [&] {
@@ -114,7 +124,8 @@ void add_net_commands(Commands& commands) {
     });
   }
   {
-    auto* sub = net->add_subcommand("delete", "Delete network namespaces and what contain made for them");
+    auto* sub =
+        net->add_subcommand("delete", "Delete network namespaces and what contain made for them");
     auto names = std::make_shared<std::vector<std::string>>();
     sub->add_option("NAME", *names, "Namespace names")->required();
     commands.on(sub, "net delete", [names]() -> Result<int> {
@@ -125,7 +136,8 @@ void add_net_commands(Commands& commands) {
     });
   }
   {
-    auto* sub = net->add_subcommand("list", "List network namespaces (also those made by 'ip netns add')");
+    auto* sub =
+        net->add_subcommand("list", "List network namespaces (also those made by 'ip netns add')");
     auto as_json = std::make_shared<bool>(false);
     sub->add_flag("--json", *as_json, "Print JSON: [{\"name\", \"interfaces\", \"managed\"}]");
     commands.on(sub, "net list", [as_json]() -> Result<int> {
@@ -149,7 +161,8 @@ void add_net_commands(Commands& commands) {
     auto name = std::make_shared<std::string>();
     auto as_json = std::make_shared<bool>(false);
     sub->add_option("NAME", *name, "Namespace name")->required();
-    sub->add_flag("--json", *as_json, "Print JSON: {\"name\", \"links\": [...], \"routes\": [...]}");
+    sub->add_flag("--json", *as_json,
+                  "Print JSON: {\"name\", \"links\": [...], \"routes\": [...]}");
     commands.on(sub, "net show", [name, as_json]() -> Result<int> {
       auto n = TRY(NetnsName::parse(*name));
       auto details = TRY(engine::show_netns(n));
@@ -162,20 +175,26 @@ void add_net_commands(Commands& commands) {
     });
   }
   {
-    auto* sub = net->add_subcommand("exec", "Run a command inside a namespace (like 'ip netns exec')");
+    auto* sub =
+        net->add_subcommand("exec", "Run a command inside a namespace (like 'ip netns exec')");
     auto name = std::make_shared<std::string>();
     sub->add_option("NAME", *name, "Namespace name")->required();
     // Everything after the command's name belongs to the command, options included.
     sub->prefix_command();
-    sub->footer("Usage: contain net exec NAME -- CMD [ARG...]\n"
-                "Exit status: the command's own, or 128+N if signal N killed it.");
-    commands.on(sub, "net exec", [&commands, sub, name]() -> Result<int> {
-      auto n = TRY(NetnsName::parse(*name));
-      std::vector<std::string> argv = commands.command_of(sub);
-      if (argv.empty())
-        return fail(Error::usage("net exec: no command given; usage: contain net exec NAME -- CMD [ARG...]"));
-      return engine::exec_in_netns(n, argv);
-    }, {.takes_command = true});
+    sub->footer(
+        "Usage: contain net exec NAME -- CMD [ARG...]\n"
+        "Exit status: the command's own, or 128+N if signal N killed it.");
+    commands.on(
+        sub, "net exec",
+        [&commands, sub, name]() -> Result<int> {
+          auto n = TRY(NetnsName::parse(*name));
+          std::vector<std::string> argv = commands.command_of(sub);
+          if (argv.empty())
+            return fail(Error::usage(
+                "net exec: no command given; usage: contain net exec NAME -- CMD [ARG...]"));
+          return engine::exec_in_netns(n, argv);
+        },
+        {.takes_command = true});
   }
   {
     auto* sub = net->add_subcommand(
@@ -186,12 +205,16 @@ void add_net_commands(Commands& commands) {
     auto o = std::make_shared<Options>();
     sub->add_option("--host", o->host, "Name of the host end")->required();
     sub->add_option("--ns", o->netns, "Namespace that gets the other end")->required();
-    sub->add_option("--peer", o->peer, "Name of the end inside the namespace")->capture_default_str();
+    sub->add_option("--peer", o->peer, "Name of the end inside the namespace")
+        ->capture_default_str();
     sub->add_option("--host-addr", o->host_addr, "Address of the host end (CIDR)");
     sub->add_option("--ns-addr", o->ns_addr, "Address of the namespace end (CIDR)");
     commands.on(sub, "net veth", [o]() -> Result<int> {
-      engine::VethSpec spec{TRY(IfName::parse(o->host)), TRY(NetnsName::parse(o->netns)),
-                            TRY(IfName::parse(o->peer)), {}, {}};
+      engine::VethSpec spec{TRY(IfName::parse(o->host)),
+                            TRY(NetnsName::parse(o->netns)),
+                            TRY(IfName::parse(o->peer)),
+                            {},
+                            {}};
       spec.host_address = TRY(parse_optional<Cidr>(o->host_addr, Cidr::parse));
       spec.netns_address = TRY(parse_optional<Cidr>(o->ns_addr, Cidr::parse));
       TRY(engine::create_veth_to_netns(spec));

@@ -1,8 +1,9 @@
 // contain shape ...: bandwidth limits and delay/loss emulation.
+#include "engine/shape.hpp"
+
 #include <fmt/format.h>
 
 #include "cli/app.hpp"
-#include "engine/shape.hpp"
 
 namespace contain::cli {
 
@@ -46,7 +47,8 @@ void print_shaping(const json& j) {
   fmt::print("\n");
   for (const auto& d : j["devices"]) {
     std::string kinds;
-    for (const auto& k : d["kernel_qdiscs"]) kinds += (kinds.empty() ? "" : ",") + k.get<std::string>();
+    for (const auto& k : d["kernel_qdiscs"])
+      kinds += (kinds.empty() ? "" : ",") + k.get<std::string>();
     fmt::print("  {:<8} {}{}  qdiscs: {}\n", d["direction"].get<std::string>(),
                d["ifname"].get<std::string>(),
                d["netns"].is_null() ? " (host)" : " (in " + d["netns"].get<std::string>() + ")",
@@ -70,8 +72,7 @@ void add_shape_commands(Commands& commands) {
     sub->add_option("--rate", o->rate, "Rate in tc units: 10mbit, 1gbit, 500kbps")->required();
     sub->add_option("--burst", o->burst, "Bucket size (default: 4 ms of the rate, >= 2 frames)");
     sub->add_option("--latency", o->latency, "Longest queueing delay (default 50ms)");
-    sub->add_option("--direction", o->direction,
-                    "egress (leaving), ingress (entering) or both")
+    sub->add_option("--direction", o->direction, "egress (leaving), ingress (entering) or both")
         ->check(CLI::IsMember({"egress", "ingress", "both"}))
         ->capture_default_str();
     sub->add_option("--delay", o->delay, "Added delay (netem), e.g. 20ms");

@@ -17,9 +17,7 @@ enum class ErrorKind {
 class [[nodiscard]] Error {
  public:
   // Bad input: nothing was tried.
-  static Error usage(std::string message) {
-    return Error(ErrorKind::usage, 0, std::move(message));
-  }
+  static Error usage(std::string message) { return Error(ErrorKind::usage, 0, std::move(message)); }
   // A refused operation that has no errno (or one given explicitly).
   static Error failed(std::string message, int err = 0) {
     return Error(ErrorKind::operation, err, std::move(message));
@@ -65,18 +63,17 @@ inline std::unexpected<Error> fail(Error e) { return std::unexpected(std::move(e
 
 // TRY(expr): evaluates a Result; returns its error from the calling function, or
 // yields its value. A GNU statement expression, as in the kernel and systemd.
-#define TRY(...)                                                  \
-  ({                                                              \
-    auto&& try_result_ = (__VA_ARGS__);                           \
+#define TRY(...)                                                                \
+  ({                                                                            \
+    auto&& try_result_ = (__VA_ARGS__);                                         \
     if (!try_result_) return ::std::unexpected(std::move(try_result_).error()); \
-    std::move(try_result_).value();                               \
+    std::move(try_result_).value();                                             \
   })
 
 // TRY_WRAP(expr, context): as TRY, adding context to the error.
-#define TRY_WRAP(expr, context)                                   \
-  ({                                                              \
-    auto&& try_result_ = (expr);                                  \
-    if (!try_result_)                                             \
-      return ::std::unexpected(std::move(try_result_).error().wrap(context)); \
-    std::move(try_result_).value();                               \
+#define TRY_WRAP(expr, context)                                                               \
+  ({                                                                                          \
+    auto&& try_result_ = (expr);                                                              \
+    if (!try_result_) return ::std::unexpected(std::move(try_result_).error().wrap(context)); \
+    std::move(try_result_).value();                                                           \
   })

@@ -31,9 +31,7 @@ Result<IpAddress> IpAddress::parse(std::string_view text) {
       quote(text))));
 }
 
-IpAddress IpAddress::v4(std::uint32_t host_order) {
-  return from_value(AF_INET, host_order);
-}
+IpAddress IpAddress::v4(std::uint32_t host_order) { return from_value(AF_INET, host_order); }
 
 IpAddress IpAddress::from_bytes(int family, const void* bytes) {
   IpAddress ip;
@@ -75,8 +73,8 @@ Result<Cidr> Cidr::parse(std::string_view text) {
   }
   auto address = IpAddress::parse(text.substr(0, slash));
   if (!address) {
-    return fail(Error::usage(fmt::format("{} is not a CIDR: the address part is malformed",
-                                         quote(text))));
+    return fail(
+        Error::usage(fmt::format("{} is not a CIDR: the address part is malformed", quote(text))));
   }
   std::string_view prefix_text = text.substr(slash + 1);
   int prefix = -1;

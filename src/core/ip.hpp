@@ -48,8 +48,8 @@ class Cidr {
   int family() const { return address_.family(); }
   std::string str() const;
 
-  IpAddress network() const;    // host bits cleared
-  IpAddress last() const;       // host bits set (the broadcast address for IPv4)
+  IpAddress network() const;  // host bits cleared
+  IpAddress last() const;     // host bits set (the broadcast address for IPv4)
   bool contains(const IpAddress& ip) const;
   bool overlaps(const Cidr& other) const;
   // The subnet itself, host bits cleared: 10.0.0.7/24 -> 10.0.0.0/24.

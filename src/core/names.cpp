@@ -39,7 +39,8 @@ Result<NetnsName> NetnsName::parse(std::string_view text) {
     if (c == '/') return bad("it contains '/'; use letters, digits, '-', '_' or '.'");
     if (c == '\0') return bad("it contains a NUL byte");
     if (is_space_or_control(c))
-      return bad("it contains white space or a control character; use letters, digits, '-', '_' or '.'");
+      return bad(
+          "it contains white space or a control character; use letters, digits, '-', '_' or '.'");
   }
   return NetnsName(std::string(text));
 }
@@ -51,8 +52,8 @@ Result<IfName> IfName::parse(std::string_view text) {
   if (text.empty()) return bad("it is empty; give a name such as \"veth0\"");
   if (text == "." || text == "..") return bad("\".\" and \"..\" are not interface names");
   if (text.size() > kMaxLength)
-    return bad(fmt::format("it is {} bytes long, the kernel allows at most {}", text.size(),
-                           kMaxLength));
+    return bad(
+        fmt::format("it is {} bytes long, the kernel allows at most {}", text.size(), kMaxLength));
   for (unsigned char c : text) {
     if (c == '/' || c == ':')
       return bad(fmt::format("it contains '{}', which the kernel does not allow", char(c)));

@@ -29,18 +29,19 @@ bool split_number(std::string_view text, double& number, std::string& unit) {
   auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), number);
   if (ec != std::errc() || end != digits.data() + digits.size()) return false;
   unit.clear();
-  for (char c : text.substr(i)) unit += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  for (char c : text.substr(i))
+    unit += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   return true;
 }
 
 template <std::size_t N>
-Result<double> parse_with_units(std::string_view text, const Unit (&units)[N], std::string_view kind,
-                                std::string_view examples, double max) {
+Result<double> parse_with_units(std::string_view text, const Unit (&units)[N],
+                                std::string_view kind, std::string_view examples, double max) {
   double number = 0;
   std::string unit;
   auto bad = [&](std::string_view why) {
-    return fail(Error::usage(fmt::format("{} {} is invalid: {} (for example {})", kind,
-                                         quote(text), why, examples)));
+    return fail(Error::usage(
+        fmt::format("{} {} is invalid: {} (for example {})", kind, quote(text), why, examples)));
   };
   if (!split_number(text, number, unit)) return bad("it does not start with a number");
   for (const auto& u : units) {
@@ -56,12 +57,24 @@ Result<double> parse_with_units(std::string_view text, const Unit (&units)[N], s
 }  // namespace
 
 Result<Rate> Rate::parse(std::string_view text) {
-  static const Unit units[] = {
-      {"", 1},          {"bit", 1},        {"kbit", 1e3},     {"mbit", 1e6},
-      {"gbit", 1e9},    {"tbit", 1e12},    {"kibit", 1024.0}, {"mibit", 1048576.0},
-      {"gibit", 1073741824.0}, {"tibit", 1099511627776.0},    {"bps", 8},
-      {"kbps", 8e3},    {"mbps", 8e6},     {"gbps", 8e9},     {"tbps", 8e12},
-      {"kibps", 8192.0}, {"mibps", 8388608.0}, {"gibps", 8589934592.0}};
+  static const Unit units[] = {{"", 1},
+                               {"bit", 1},
+                               {"kbit", 1e3},
+                               {"mbit", 1e6},
+                               {"gbit", 1e9},
+                               {"tbit", 1e12},
+                               {"kibit", 1024.0},
+                               {"mibit", 1048576.0},
+                               {"gibit", 1073741824.0},
+                               {"tibit", 1099511627776.0},
+                               {"bps", 8},
+                               {"kbps", 8e3},
+                               {"mbps", 8e6},
+                               {"gbps", 8e9},
+                               {"tbps", 8e12},
+                               {"kibps", 8192.0},
+                               {"mibps", 8388608.0},
+                               {"gibps", 8589934592.0}};
   double v = TRY(parse_with_units(text, units, "rate", "10mbit, 1gbit, 500kbps",
                                   static_cast<double>(kMaxBitsPerSecond)));
   if (v < 8) {
@@ -75,10 +88,10 @@ Result<Rate> Rate::parse(std::string_view text) {
 }
 
 Result<Size> Size::parse(std::string_view text) {
-  static const Unit units[] = {{"", 1},           {"b", 1},          {"k", 1024.0},
-                               {"kb", 1024.0},    {"m", 1048576.0},  {"mb", 1048576.0},
-                               {"g", 1073741824.0}, {"gb", 1073741824.0}, {"kbit", 128.0},
-                               {"mbit", 131072.0}, {"gbit", 134217728.0}};
+  static const Unit units[] = {
+      {"", 1},          {"b", 1},           {"k", 1024.0},        {"kb", 1024.0},
+      {"m", 1048576.0}, {"mb", 1048576.0},  {"g", 1073741824.0},  {"gb", 1073741824.0},
+      {"kbit", 128.0},  {"mbit", 131072.0}, {"gbit", 134217728.0}};
   double v = TRY(parse_with_units(text, units, "size", "32kb, 1500b, 1mb", double(kMax)));
   Size s;
   s.bytes_ = static_cast<std::uint64_t>(std::llround(v));
@@ -87,11 +100,11 @@ Result<Size> Size::parse(std::string_view text) {
 }
 
 Result<Duration> Duration::parse(std::string_view text) {
-  static const Unit units[] = {{"", 1},       {"us", 1},     {"usec", 1},  {"usecs", 1},
-                               {"ms", 1e3},   {"msec", 1e3}, {"msecs", 1e3}, {"s", 1e6},
-                               {"sec", 1e6},  {"secs", 1e6}};
-  double v = TRY(parse_with_units(text, units, "time", "50ms, 1s, 200us",
-                                  double(kMaxMicroseconds)));
+  static const Unit units[] = {{"", 1},      {"us", 1},     {"usec", 1},    {"usecs", 1},
+                               {"ms", 1e3},  {"msec", 1e3}, {"msecs", 1e3}, {"s", 1e6},
+                               {"sec", 1e6}, {"secs", 1e6}};
+  double v =
+      TRY(parse_with_units(text, units, "time", "50ms, 1s, 200us", double(kMaxMicroseconds)));
   Duration d;
   d.us_ = static_cast<std::uint64_t>(std::llround(v));
   d.text_ = std::string(text);

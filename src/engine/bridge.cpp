@@ -24,7 +24,6 @@ using nlohmann::json;
 
 namespace {
 
-
 Result<kernel::LinkInfo> find_bridge(const kernel::NetlinkSocket& host, const IfName& name) {
   auto link = kernel::get_link(host, name.str());
   if (!link) {

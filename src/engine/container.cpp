@@ -57,9 +57,8 @@ Result<std::string> new_container_id() { return random_hex(32); }
 namespace {
 
 Error no_such_container(const ContainerName& name) {
-  return Error::failed(fmt::format("container {} does not exist (see 'contain ps -a')",
-                                   quote(name.str())),
-                       ENOENT);
+  return Error::failed(
+      fmt::format("container {} does not exist (see 'contain ps -a')", quote(name.str())), ENOENT);
 }
 
 Result<json> load(const ContainerName& name) {
@@ -144,9 +143,11 @@ Status check_network_available(const ContainerSpec& spec) {
   if (spec.network.kind == NetworkChoice::Kind::netns) {
     auto ns = TRY(NetnsName::parse(spec.network.name));
     if (!kernel::netns_exists(ns))
-      return fail(Error::failed(fmt::format(
-          "--network netns:{}: network namespace {} does not exist (see 'contain net list')",
-          ns.str(), quote(ns.str())), ENOENT));
+      return fail(Error::failed(
+          fmt::format(
+              "--network netns:{}: network namespace {} does not exist (see 'contain net list')",
+              ns.str(), quote(ns.str())),
+          ENOENT));
   }
   return {};
 }
@@ -443,7 +444,6 @@ Result<Started> start_process(const ContainerSpec& spec, Stdio stdio,
   return started;
 }
 
-
 // What the monitor tells `contain run -d` once the command runs (or why not).
 struct MonitorReport {
   std::int32_t ok = 0;
@@ -592,7 +592,8 @@ Result<std::vector<ContainerInfo>> list_containers(bool all) {
 }
 
 Result<int> exec_in_container(const ContainerName& name, const std::vector<std::string>& argv) {
-  if (argv.empty()) return fail(Error::usage("exec: no command given; usage: contain exec NAME -- CMD [ARG...]"));
+  if (argv.empty())
+    return fail(Error::usage("exec: no command given; usage: contain exec NAME -- CMD [ARG...]"));
   auto r = TRY(load(name));
   std::string what = fmt::format("exec in container {}", quote(name.str()));
   auto not_running = [&] {
@@ -635,9 +636,9 @@ Result<int> exec_in_container(const ContainerName& name, const std::vector<std::
     while (::recv(child_end.get(), &go, 1, 0) < 0 && errno == EINTR) {
     }
     ::prctl(PR_SET_PDEATHSIG, SIGKILL);
-    if (!kernel::join_namespaces(pidfd->get(), pid,
-                                 CLONE_NEWNS | CLONE_NEWNET | CLONE_NEWUTS | CLONE_NEWIPC |
-                                     CLONE_NEWCGROUP))
+    if (!kernel::join_namespaces(
+            pidfd->get(), pid,
+            CLONE_NEWNS | CLONE_NEWNET | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWCGROUP))
       e.fail("join the container's namespaces");
     else if (::fchdir(root.get()) < 0 || ::chroot(".") < 0)
       e.fail("enter the container's root");
@@ -773,8 +774,10 @@ Result<std::vector<std::string>> collect_container_garbage(const StateStore& sto
     TRY(release_attachments(store, {container_owner(name)}));
     if (!r.value("detached", false)) {
       TRY(store.remove(kContainerKind, name));
-      done.push_back(fmt::format("removed the record of container {} (it and its 'contain run' "
-                                 "are gone)", name));
+      done.push_back(
+          fmt::format("removed the record of container {} (it and its 'contain run' "
+                      "are gone)",
+                      name));
       continue;
     }
     r["status"] = "exited";

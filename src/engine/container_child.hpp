@@ -10,7 +10,7 @@ namespace contain::engine::detail {
 // Everything the child needs, prepared by the parent before clone: after clone
 // the child only reads it (no allocation, no exceptions).
 struct ChildPlan {
-  int sync_fd = -1;        // the child's end of the CLOEXEC SEQPACKET socketpair
+  int sync_fd = -1;  // the child's end of the CLOEXEC SEQPACKET socketpair
   // --network netns:NS: the namespace to enter; else -1, and the child has a
   // network namespace of its own, where it brings loopback up.
   int join_netns_fd = -1;

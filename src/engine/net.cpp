@@ -2,8 +2,8 @@
 
 #include <fmt/format.h>
 #include <linux/rtnetlink.h>
-#include <netlink/socket.h>
 #include <net/if.h>
+#include <netlink/socket.h>
 #include <poll.h>
 #include <sys/socket.h>
 
@@ -11,8 +11,8 @@
 #include <chrono>
 #include <mutex>
 #include <optional>
-#include <thread>
 #include <set>
+#include <thread>
 
 #include "core/undo.hpp"
 #include "engine/firewall.hpp"
@@ -231,8 +231,8 @@ Result<NetnsDetails> show_netns(const NetnsName& name) {
 }
 
 Status create_veth_to_netns(const VethSpec& spec) {
-  std::string what = fmt::format("create veth {} to namespace {}", spec.host.str(),
-                                 quote(spec.netns.str()));
+  std::string what =
+      fmt::format("create veth {} to namespace {}", spec.host.str(), quote(spec.netns.str()));
   auto store = TRY(StateStore::lock());
   auto netns = TRY_WRAP(kernel::open_netns(spec.netns), what);
   auto host = TRY_WRAP(kernel::NetlinkSocket::open(), what);
@@ -252,8 +252,8 @@ Status create_veth_to_netns(const VethSpec& spec) {
 
   json before = TRY(load_netns_record(store, spec.netns));
   json record = before;
-  record["links"].push_back({{"name", spec.host.str()}, {"ifindex", 0}, {"peer", spec.peer.str()},
-                             {"kind", "veth"}});
+  record["links"].push_back(
+      {{"name", spec.host.str()}, {"ifindex", 0}, {"peer", spec.peer.str()}, {"kind", "veth"}});
   // Declared after what its steps refer to, so it runs while they still exist.
   Undo undo;
   TRY_WRAP(store.write(kNetnsKind, spec.netns.str(), record), what);
@@ -269,8 +269,9 @@ Status create_veth_to_netns(const VethSpec& spec) {
   auto host_link = TRY_WRAP(kernel::get_link(host, spec.host.str()), what);
   record["links"].back()["ifindex"] = host_link.ifindex;
   TRY_WRAP(store.write(kNetnsKind, spec.netns.str(), record), what);
-  TRY_WRAP(kernel::set_link_alias(host, host_link.ifindex, owner_alias(netns_owner(spec.netns.str()))),
-           what);
+  TRY_WRAP(
+      kernel::set_link_alias(host, host_link.ifindex, owner_alias(netns_owner(spec.netns.str()))),
+      what);
   if (spec.host_address)
     TRY_WRAP(kernel::add_address(host, host_link.ifindex, *spec.host_address),
              what + ": on the host end");

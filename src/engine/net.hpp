@@ -26,8 +26,8 @@ Status delete_netns(const std::vector<NetnsName>& names);
 
 struct NetnsSummary {
   std::string name;
-  int interfaces = 0;      // links inside, loopback included
-  bool managed = false;    // created by contain
+  int interfaces = 0;    // links inside, loopback included
+  bool managed = false;  // created by contain
 };
 Result<std::vector<NetnsSummary>> list_netns();
 

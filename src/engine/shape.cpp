@@ -20,9 +20,12 @@ using nlohmann::json;
 
 const char* direction_name(Direction d) {
   switch (d) {
-    case Direction::egress: return "egress";
-    case Direction::ingress: return "ingress";
-    case Direction::both: return "both";
+    case Direction::egress:
+      return "egress";
+    case Direction::ingress:
+      return "ingress";
+    case Direction::both:
+      return "both";
   }
   return "egress";
 }
@@ -35,12 +38,12 @@ struct Device {
 
 // The target, resolved to the devices that carry each direction.
 struct Resolved {
-  std::string key;     // the record's name
-  json target;         // as the user named it
-  Device egress;       // tbf here limits what leaves
-  Device ingress;      // tbf here limits what enters (for a host device: via an ifb)
+  std::string key;  // the record's name
+  json target;      // as the user named it
+  Device egress;    // tbf here limits what leaves
+  Device ingress;   // tbf here limits what enters (for a host device: via an ifb)
   bool ingress_via_ifb = false;
-  std::string what;    // "namespace ns1 (eth0)" / "device br0"
+  std::string what;  // "namespace ns1 (eth0)" / "device br0"
 };
 
 std::string describe(const ShapeTarget& t) {
@@ -62,10 +65,10 @@ Result<Resolved> resolve(const StateStore& store, const ShapeTarget& target) {
   }
   const NetnsName& ns = *target.netns;
   if (!kernel::netns_exists(ns))
-    return fail(Error::failed(
-        fmt::format("network namespace {} does not exist (see 'contain net list')",
-                    quote(ns.str())),
-        ENOENT));
+    return fail(
+        Error::failed(fmt::format("network namespace {} does not exist (see 'contain net list')",
+                                  quote(ns.str())),
+                      ENOENT));
   auto record = TRY(store.read(kNetnsKind, ns.str()));
   std::vector<std::pair<std::string, std::string>> managed;  // (namespace end, host end)
   if (record)
@@ -159,16 +162,17 @@ void remove_applied(Sockets& sockets, const json& record) {
 }
 
 json spec_json(const ShapeSpec& spec, const Resolved& r, const model::TokenBucket& bucket) {
-  json j = {{"target", r.target},
-            {"direction", direction_name(spec.direction)},
-            {"rate", spec.rate.text()},
-            {"burst", spec.burst ? spec.burst->text() : fmt::format("{}b", bucket.burst_bytes)},
-            {"latency", spec.latency ? spec.latency->text()
-                                     : fmt::format("{}ms", model::kDefaultLatencyMicroseconds / 1000)},
-            {"rate_bps", spec.rate.bits_per_second()},
-            {"burst_bytes", bucket.burst_bytes},
-            {"limit_bytes", bucket.limit_bytes},
-            {"devices", json::array()}};
+  json j = {
+      {"target", r.target},
+      {"direction", direction_name(spec.direction)},
+      {"rate", spec.rate.text()},
+      {"burst", spec.burst ? spec.burst->text() : fmt::format("{}b", bucket.burst_bytes)},
+      {"latency", spec.latency ? spec.latency->text()
+                               : fmt::format("{}ms", model::kDefaultLatencyMicroseconds / 1000)},
+      {"rate_bps", spec.rate.bits_per_second()},
+      {"burst_bytes", bucket.burst_bytes},
+      {"limit_bytes", bucket.limit_bytes},
+      {"devices", json::array()}};
   if (spec.delay) j["delay"] = spec.delay->text();
   if (spec.jitter) j["jitter"] = spec.jitter->text();
   if (spec.loss) j["loss"] = spec.loss->text();
@@ -176,8 +180,7 @@ json spec_json(const ShapeSpec& spec, const Resolved& r, const model::TokenBucke
 }
 
 // Applies the spec; each step registers its undo.
-Status apply(Sockets& sockets, const ShapeSpec& spec, const Resolved& r, json& record,
-             Undo& undo) {
+Status apply(Sockets& sockets, const ShapeSpec& spec, const Resolved& r, json& record, Undo& undo) {
   auto bucket = model::plan_token_bucket(
       spec.rate.bits_per_second(),
       spec.burst ? std::optional<std::uint64_t>(spec.burst->bytes()) : std::nullopt,
@@ -212,15 +215,18 @@ Status apply(Sockets& sockets, const ShapeSpec& spec, const Resolved& r, json& r
   if (egress) {
     int ifindex = TRY(ifindex_of(sockets, r.egress));
     TRY(shape_device(r.egress, ifindex));
-    record["devices"].push_back(
-        {{"netns", r.egress.netns ? json(*r.egress.netns) : json(nullptr)},
-         {"ifname", r.egress.ifname}, {"qdisc", "root"}, {"direction", "egress"}});
+    record["devices"].push_back({{"netns", r.egress.netns ? json(*r.egress.netns) : json(nullptr)},
+                                 {"ifname", r.egress.ifname},
+                                 {"qdisc", "root"},
+                                 {"direction", "egress"}});
   }
   if (ingress && !r.ingress_via_ifb) {
     int ifindex = TRY(ifindex_of(sockets, r.ingress));
     TRY(shape_device(r.ingress, ifindex));
-    record["devices"].push_back({{"netns", nullptr}, {"ifname", r.ingress.ifname},
-                                 {"qdisc", "root"}, {"direction", "ingress"}});
+    record["devices"].push_back({{"netns", nullptr},
+                                 {"ifname", r.ingress.ifname},
+                                 {"qdisc", "root"},
+                                 {"direction", "ingress"}});
   }
   if (ingress && r.ingress_via_ifb) {
     const auto& host = sockets.host();
@@ -233,8 +239,10 @@ Status apply(Sockets& sockets, const ShapeSpec& spec, const Resolved& r, json& r
     record["ifb"] = ifb.str();
     TRY(kernel::redirect_ingress(host, dev_index, ifb_link.ifindex));
     undo.add([&host, dev_index] { (void)kernel::delete_ingress_qdisc(host, dev_index); });
-    record["devices"].push_back({{"netns", nullptr}, {"ifname", r.ingress.ifname},
-                                 {"qdisc", "ingress"}, {"direction", "ingress"}});
+    record["devices"].push_back({{"netns", nullptr},
+                                 {"ifname", r.ingress.ifname},
+                                 {"qdisc", "ingress"},
+                                 {"direction", "ingress"}});
     TRY(shape_device({std::nullopt, ifb.str()}, ifb_link.ifindex));
   }
   return {};
@@ -247,12 +255,13 @@ Result<ShapeSpec> spec_from_record(const json& record, const ShapeTarget& target
   if (record.contains("burst")) spec.burst = TRY(Size::parse(record["burst"].get<std::string>()));
   if (record.contains("latency"))
     spec.latency = TRY(Duration::parse(record["latency"].get<std::string>()));
-  if (record.contains("delay")) spec.delay = TRY(Duration::parse(record["delay"].get<std::string>()));
+  if (record.contains("delay"))
+    spec.delay = TRY(Duration::parse(record["delay"].get<std::string>()));
   if (record.contains("jitter"))
     spec.jitter = TRY(Duration::parse(record["jitter"].get<std::string>()));
   if (record.contains("loss")) spec.loss = TRY(Percent::parse(record["loss"].get<std::string>()));
   std::string d = record.value("direction", "egress");
-  spec.direction = d == "both" ? Direction::both
+  spec.direction = d == "both"      ? Direction::both
                    : d == "ingress" ? Direction::ingress
                                     : Direction::egress;
   return spec;
@@ -263,9 +272,9 @@ Result<ShapeSpec> spec_from_record(const json& record, const ShapeTarget& target
 Status set_shaping(const ShapeSpec& spec) {
   std::string what = fmt::format("shape {}", describe(spec.target));
   if (spec.burst && spec.burst->bytes() < model::kFrameBytes)
-    return fail(Error::usage(fmt::format(
-        "{}: burst {} is smaller than one full frame ({} bytes): no packet could pass", what,
-        spec.burst->text(), model::kFrameBytes)));
+    return fail(Error::usage(
+        fmt::format("{}: burst {} is smaller than one full frame ({} bytes): no packet could pass",
+                    what, spec.burst->text(), model::kFrameBytes)));
   auto store = TRY(StateStore::lock());
   auto r = TRY_WRAP(resolve(store, spec.target), what);
   Sockets sockets(TRY_WRAP(kernel::NetlinkSocket::open(), what));

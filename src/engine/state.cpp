@@ -58,8 +58,8 @@ Result<std::optional<nlohmann::json>> StateStore::read(std::string_view kind,
   }
   auto record = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
   if (record.is_discarded())
-    return fail(Error::failed(fmt::format(
-        "state file {} is corrupt; remove it and run 'contain gc'", path)));
+    return fail(Error::failed(
+        fmt::format("state file {} is corrupt; remove it and run 'contain gc'", path)));
   return std::optional<nlohmann::json>(std::move(record));
 }
 

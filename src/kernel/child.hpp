@@ -12,9 +12,9 @@
 namespace contain::kernel {
 
 struct ChildError {
-  std::int32_t err = 0;         // errno of the failed call, 0 if none
-  std::int32_t exit_code = 1;   // 127: command not found, 126: not executable
-  char what[240] = {};          // "mount proc on /proc" — the step and its object
+  std::int32_t err = 0;        // errno of the failed call, 0 if none
+  std::int32_t exit_code = 1;  // 127: command not found, 126: not executable
+  char what[240] = {};         // "mount proc on /proc" — the step and its object
 
   // Records errno and the formatted step; returns false so that steps can
   // `return e.fail(...)`.

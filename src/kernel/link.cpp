@@ -75,9 +75,9 @@ Result<NlMsgPtr> build_veth_request(const VethRequest& request) {
 Status create_veth(const NetlinkSocket& sock, const VethRequest& request) {
   auto msg = TRY(build_veth_request(request));
   // nl_send_sync frees the message.
-  return sock.check(nl_send_sync(sock.get(), msg.release()),
-                    fmt::format("create veth pair {} <-> {}", request.name.str(),
-                                request.peer.str()));
+  return sock.check(
+      nl_send_sync(sock.get(), msg.release()),
+      fmt::format("create veth pair {} <-> {}", request.name.str(), request.peer.str()));
 }
 
 Status create_bridge(const NetlinkSocket& sock, const IfName& name) {
@@ -112,7 +112,8 @@ Result<NlMsgPtr> build_link_change_request(const LinkChange& change) {
     ifi.ifi_change = IFF_UP;
   }
   bool ok = nlmsg_append(msg.get(), &ifi, sizeof ifi, NLMSG_ALIGNTO) == 0;
-  if (ok && change.ifindex == 0) ok = nla_put_string(msg.get(), IFLA_IFNAME, change.name.c_str()) == 0;
+  if (ok && change.ifindex == 0)
+    ok = nla_put_string(msg.get(), IFLA_IFNAME, change.name.c_str()) == 0;
   if (ok && change.alias) ok = nla_put_string(msg.get(), IFLA_IFALIAS, change.alias->c_str()) == 0;
   if (!ok) return fail(Error::failed("build link change request: message too large"));
   return msg;

@@ -20,7 +20,7 @@ struct LinkInfo {
   unsigned flags = 0;     // IFF_*
   std::string operstate;  // "up", "down", "unknown", ...
   std::string alias;
-  int master = 0;  // ifindex of the bridge it is enslaved to, 0 if none
+  int master = 0;        // ifindex of the bridge it is enslaved to, 0 if none
   int peer_ifindex = 0;  // IFLA_LINK: a veth's peer
   std::string mac;
   unsigned mtu = 0;
@@ -33,10 +33,10 @@ Result<LinkInfo> get_link(const NetlinkSocket& sock, std::string_view name);
 // A veth pair whose peer is born inside another namespace in the same request:
 // moving a link between namespaces afterwards costs an RCU barrier (~20 ms).
 struct VethRequest {
-  IfName name;           // the end that stays in the socket's namespace
-  IfName peer;           // the end created in peer_netns_fd
+  IfName name;  // the end that stays in the socket's namespace
+  IfName peer;  // the end created in peer_netns_fd
   int peer_netns_fd = -1;
-  bool up = true;        // bring this end up in the same request
+  bool up = true;  // bring this end up in the same request
   // Enslave this end to the bridge with this ifindex in the same request (0: none).
   // The kernel accepts IFLA_MASTER in a creating RTM_NEWLINK; it does not
   // accept IFLA_IFALIAS there, so the alias is a separate request.

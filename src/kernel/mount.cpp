@@ -3,8 +3,8 @@
 #include <fcntl.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
-#include <sys/sysmacros.h>
 #include <sys/syscall.h>
+#include <sys/sysmacros.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -33,8 +33,8 @@ bool ensure_file(const char* path, ChildError& e) {
   return true;
 }
 
-bool mount_or_fail(const char* source, const char* target, const char* type,
-                   unsigned long flags, const char* data, ChildError& e) {
+bool mount_or_fail(const char* source, const char* target, const char* type, unsigned long flags,
+                   const char* data, ChildError& e) {
   if (::mount(source, target, type, flags, data) == 0) return true;
   return e.fail("mount %s on %s", type ? type : source, target);
 }
@@ -49,7 +49,7 @@ bool prepare_dev(const char* rootfs, ChildError& e) {
   static const struct {
     const char* name;
     unsigned major, minor;
-  } nodes[] = {{"null", 1, 3},   {"zero", 1, 5}, {"full", 1, 7},
+  } nodes[] = {{"null", 1, 3},   {"zero", 1, 5},    {"full", 1, 7},
                {"random", 1, 8}, {"urandom", 1, 9}, {"tty", 5, 0}};
   for (const auto& node : nodes) {
     char host[64], inside[4200];
@@ -70,8 +70,8 @@ bool prepare_dev(const char* rootfs, ChildError& e) {
   if (!mount_or_fail("devpts", pts, "devpts", MS_NOSUID | MS_NOEXEC,
                      "newinstance,ptmxmode=0666,mode=0620", e))
     return false;
-  if (!mount_or_fail("shm", shm, "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC,
-                     "mode=1777,size=65536k", e))
+  if (!mount_or_fail("shm", shm, "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, "mode=1777,size=65536k",
+                     e))
     return false;
   static const char* const links[][2] = {{"pts/ptmx", "/dev/ptmx"},
                                          {"/proc/self/fd", "/dev/fd"},
@@ -104,8 +104,8 @@ bool prepare_rootfs(const char* rootfs, ChildError& e) {
   if (!prepare_dev(rootfs, e)) return false;
   if (!ensure_dir(sys, e)) return false;
   // A sysfs mounted in the container's network namespace lists its own devices.
-  return mount_or_fail("sysfs", sys, "sysfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC,
-                       nullptr, e);
+  return mount_or_fail("sysfs", sys, "sysfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, nullptr,
+                       e);
 }
 
 bool pivot_into(const char* rootfs, ChildError& e) {

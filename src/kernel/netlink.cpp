@@ -1,12 +1,11 @@
 #include "kernel/netlink.hpp"
 
+#include <fmt/format.h>
 #include <linux/netlink.h>
 #include <netlink/errno.h>
 #include <netlink/netlink.h>
 #include <netlink/socket.h>
 #include <sys/socket.h>
-
-#include <fmt/format.h>
 
 #include "kernel/netns.hpp"
 
@@ -30,17 +29,28 @@ int capture_error(struct sockaddr_nl*, struct nlmsgerr* err, void* arg) {
 // The few libnl codes that do not come from a kernel errno, mapped back to one.
 int errno_of(int nl_code) {
   switch (-nl_code) {
-    case NLE_NOMEM: return ENOMEM;
-    case NLE_EXIST: return EEXIST;
-    case NLE_OBJ_NOTFOUND: return ENOENT;
-    case NLE_NODEV: return ENODEV;
-    case NLE_PERM: return EPERM;
-    case NLE_BUSY: return EBUSY;
-    case NLE_OPNOTSUPP: return EOPNOTSUPP;
-    case NLE_INVAL: return EINVAL;
-    case NLE_RANGE: return ERANGE;
-    case NLE_AGAIN: return EAGAIN;
-    default: return EIO;
+    case NLE_NOMEM:
+      return ENOMEM;
+    case NLE_EXIST:
+      return EEXIST;
+    case NLE_OBJ_NOTFOUND:
+      return ENOENT;
+    case NLE_NODEV:
+      return ENODEV;
+    case NLE_PERM:
+      return EPERM;
+    case NLE_BUSY:
+      return EBUSY;
+    case NLE_OPNOTSUPP:
+      return EOPNOTSUPP;
+    case NLE_INVAL:
+      return EINVAL;
+    case NLE_RANGE:
+      return ERANGE;
+    case NLE_AGAIN:
+      return EAGAIN;
+    default:
+      return EIO;
   }
 }
 
@@ -70,8 +80,8 @@ Result<NetlinkSocket> NetlinkSocket::open() {
   if (!s.sock_) return fail(Error::system("allocate a netlink socket", ENOMEM));
   s.last_ = std::make_unique<NetlinkLastError>();
   if (int rc = nl_connect(s.sock_.get(), NETLINK_ROUTE); rc < 0)
-    return fail(Error::failed(fmt::format("open a netlink socket: {}", nl_geterror(rc)),
-                              errno_of(rc)));
+    return fail(
+        Error::failed(fmt::format("open a netlink socket: {}", nl_geterror(rc)), errno_of(rc)));
   int fd = nl_socket_get_fd(s.sock_.get());
   int on = 1;
   setsockopt(fd, SOL_NETLINK, NETLINK_EXT_ACK, &on, sizeof on);

@@ -4,8 +4,8 @@
 #include <fcntl.h>
 #include <fmt/format.h>
 #include <sched.h>
-#include <sys/mount.h>
 #include <sys/ioctl.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -48,18 +48,16 @@ Result<UniqueFd> open_netns(const NetnsName& name) {
   UniqueFd fd(::open(netns_path(name).c_str(), O_RDONLY | O_CLOEXEC));
   if (!fd) {
     if (errno == ENOENT)
-      return fail(Error::failed(
-          fmt::format("network namespace {} does not exist (see 'contain net list')",
-                      quote(name.str())),
-          ENOENT));
+      return fail(
+          Error::failed(fmt::format("network namespace {} does not exist (see 'contain net list')",
+                                    quote(name.str())),
+                        ENOENT));
     return fail(Error::system(fmt::format("open network namespace {}", quote(name.str()))));
   }
   return fd;
 }
 
-bool netns_exists(const NetnsName& name) {
-  return ::access(netns_path(name).c_str(), F_OK) == 0;
-}
+bool netns_exists(const NetnsName& name) { return ::access(netns_path(name).c_str(), F_OK) == 0; }
 
 Result<UniqueFd> create_netns(const NetnsName& name) {
   std::string what = fmt::format("create network namespace {}", quote(name.str()));
@@ -110,10 +108,10 @@ Status remove_netns(const NetnsName& name) {
     return fail(Error::system(fmt::format("unmount {}", path)));
   if (::unlink(path.c_str()) < 0) {
     if (errno == ENOENT)
-      return fail(Error::failed(
-          fmt::format("network namespace {} does not exist (see 'contain net list')",
-                      quote(name.str())),
-          ENOENT));
+      return fail(
+          Error::failed(fmt::format("network namespace {} does not exist (see 'contain net list')",
+                                    quote(name.str())),
+                        ENOENT));
     return fail(Error::system(fmt::format("remove {}", path)));
   }
   return {};

@@ -37,10 +37,10 @@ Fn must_resolve(const char* name) {
   return fn;
 }
 
-#define CONTAIN_NFT_FORWARD(ret, name, params, args)                              \
-  extern "C" ret name params {                                                    \
-    static auto fn = must_resolve<ret(*) params>(#name);                          \
-    return fn args;                                                               \
+#define CONTAIN_NFT_FORWARD(ret, name, params, args)     \
+  extern "C" ret name params {                           \
+    static auto fn = must_resolve<ret(*) params>(#name); \
+    return fn args;                                      \
   }
 
 }  // namespace

@@ -93,7 +93,8 @@ Result<int> run_in_netns(const NetnsName& name, int netns_fd,
   }
   // Parent.
   write_end.reset();
-  struct sigaction ignore {}, forward {}, old_int {}, old_quit {}, old_term {}, old_hup {};
+  struct sigaction ignore {
+  }, forward{}, old_int{}, old_quit{}, old_term{}, old_hup{};
   ignore.sa_handler = SIG_IGN;
   forward.sa_handler = forward_signal;
   g_forward_to = pid;

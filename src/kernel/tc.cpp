@@ -115,7 +115,7 @@ Status redirect_ingress(const NetlinkSocket& sock, int ifindex, int target_ifind
   rtnl_cls_set_prio(cls.get(), 1);
   rtnl_cls_set_protocol(cls.get(), ETH_P_ALL);
   rtnl_u32_add_key_uint32(cls.get(), 0, 0, 0, 0);  // matches every packet
-  rtnl_u32_set_cls_terminal(cls.get());              // ... and runs the action on it
+  rtnl_u32_set_cls_terminal(cls.get());            // ... and runs the action on it
   rtnl_tc_set_kind(TC_CAST(act), "mirred");
   rtnl_mirred_set_action(act, TCA_EGRESS_REDIR);
   rtnl_mirred_set_policy(act, TC_ACT_STOLEN);
@@ -124,8 +124,7 @@ Status redirect_ingress(const NetlinkSocket& sock, int ifindex, int target_ifind
   rtnl_act_put(act);  // the filter holds its own reference
   if (rc < 0) return fail(Error::failed(fmt::format("add mirred action: {}", nl_geterror(rc))));
   return sock.check(rtnl_cls_add(sock.get(), cls.get(), NLM_F_CREATE | NLM_F_EXCL),
-                    fmt::format("redirect ingress of link {} to link {}", ifindex,
-                                target_ifindex));
+                    fmt::format("redirect ingress of link {} to link {}", ifindex, target_ifindex));
 }
 
 Status delete_ingress_qdisc(const NetlinkSocket& sock, int ifindex) {

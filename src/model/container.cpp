@@ -20,9 +20,9 @@ Result<std::uint16_t> parse_port(std::string_view text, std::string_view whole,
   auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
   if (text.empty() || ec != std::errc() || end != text.data() + text.size() || value == 0 ||
       value > 65535)
-    return fail(Error::usage(fmt::format(
-        "port mapping {} is invalid: the {} port {} must be a number from 1 to 65535",
-        quote(whole), which, quote(text))));
+    return fail(Error::usage(
+        fmt::format("port mapping {} is invalid: the {} port {} must be a number from 1 to 65535",
+                    quote(whole), which, quote(text))));
   return static_cast<std::uint16_t>(value);
 }
 
@@ -59,9 +59,9 @@ Result<NetworkChoice> NetworkChoice::parse(std::string_view text) {
   // A managed network's name is a bridge-like name: the same rules as a namespace's.
   auto name = NetnsName::parse(text);
   if (!name)
-    return fail(Error::usage(fmt::format(
-        "--network {} is invalid: use none, netns:NAMESPACE or the name of a network",
-        quote(text))));
+    return fail(Error::usage(
+        fmt::format("--network {} is invalid: use none, netns:NAMESPACE or the name of a network",
+                    quote(text))));
   choice.kind = Kind::managed;
   choice.name = name->str();
   return choice;
@@ -69,9 +69,12 @@ Result<NetworkChoice> NetworkChoice::parse(std::string_view text) {
 
 std::string NetworkChoice::str() const {
   switch (kind) {
-    case Kind::none: return "none";
-    case Kind::netns: return "netns:" + name;
-    case Kind::managed: return name;
+    case Kind::none:
+      return "none";
+    case Kind::netns:
+      return "netns:" + name;
+    case Kind::managed:
+      return name;
   }
   return "none";
 }
@@ -84,8 +87,8 @@ Result<PortMapping> PortMapping::parse(std::string_view text) {
     if (proto == "udp")
       mapping.udp = true;
     else if (proto != "tcp")
-      return fail(Error::usage(fmt::format(
-          "port mapping {} is invalid: the protocol must be tcp or udp", quote(text))));
+      return fail(Error::usage(
+          fmt::format("port mapping {} is invalid: the protocol must be tcp or udp", quote(text))));
     rest = rest.substr(0, slash);
   }
   auto last = rest.rfind(':');
@@ -104,8 +107,8 @@ Result<PortMapping> PortMapping::parse(std::string_view text) {
       address = address.substr(1, address.size() - 2);
     auto ip = IpAddress::parse(address);
     if (!ip)
-      return fail(Error::usage(fmt::format(
-          "port mapping {} is invalid: {} is not an IP address", quote(text), quote(address))));
+      return fail(Error::usage(fmt::format("port mapping {} is invalid: {} is not an IP address",
+                                           quote(text), quote(address))));
     mapping.host_address = *ip;
   }
   return mapping;
@@ -123,8 +126,8 @@ std::string PortMapping::str() const {
 Result<std::string> parse_environment_entry(std::string_view text) {
   auto eq = text.find('=');
   if (eq == std::string_view::npos || eq == 0)
-    return fail(Error::usage(
-        fmt::format("environment entry {} is invalid: use KEY=VALUE", quote(text))));
+    return fail(
+        Error::usage(fmt::format("environment entry {} is invalid: use KEY=VALUE", quote(text))));
   if (text.find('\0') != std::string_view::npos)
     return fail(Error::usage(
         fmt::format("environment entry {} is invalid: it contains a NUL byte", quote(text))));
@@ -135,8 +138,8 @@ std::vector<std::string> container_environment(const std::string& hostname,
                                                const std::vector<std::string>& user_entries,
                                                const char* caller_term) {
   std::vector<std::string> env = {
-      "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
-      "HOSTNAME=" + hostname, "HOME=/root"};
+      "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", "HOSTNAME=" + hostname,
+      "HOME=/root"};
   if (caller_term && *caller_term) env.push_back(std::string("TERM=") + caller_term);
   for (const auto& entry : user_entries) {
     std::string_view key = std::string_view(entry).substr(0, entry.find('=') + 1);
@@ -152,12 +155,11 @@ Status validate(const ContainerSpec& spec) {
   if (!spec.ports.empty() && spec.network.kind != NetworkChoice::Kind::managed)
     return fail(Error::usage("-p needs a managed network: add --network NAME"));
   if (spec.workdir.empty() || spec.workdir.front() != '/')
-    return fail(Error::usage(
-        fmt::format("-w {} is invalid: the working directory must be an absolute path",
-                    quote(spec.workdir))));
-  if (spec.hostname.empty() || spec.hostname.size() > 64)
     return fail(Error::usage(fmt::format(
-        "--hostname {} is invalid: it must be 1 to 64 bytes long", quote(spec.hostname))));
+        "-w {} is invalid: the working directory must be an absolute path", quote(spec.workdir))));
+  if (spec.hostname.empty() || spec.hostname.size() > 64)
+    return fail(Error::usage(fmt::format("--hostname {} is invalid: it must be 1 to 64 bytes long",
+                                         quote(spec.hostname))));
   if (spec.command.empty()) return fail(Error::usage("no command given"));
   return {};
 }

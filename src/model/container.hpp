@@ -58,8 +58,8 @@ Result<std::string> parse_environment_entry(std::string_view text);
 
 struct ContainerSpec {
   ContainerName name;
-  std::string id;        // 64 hex digits
-  std::string hostname = {};                // defaults to the name
+  std::string id;                             // 64 hex digits
+  std::string hostname = {};                  // defaults to the name
   std::vector<std::string> command = {};      // argv; /bin/sh if the user gave none
   std::vector<std::string> environment = {};  // KEY=VAL, the complete environment
   std::string workdir = "/";

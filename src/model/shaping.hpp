@@ -7,7 +7,7 @@
 namespace contain::model {
 
 struct TokenBucket {
-  std::uint64_t rate_bytes = 0;   // per second
+  std::uint64_t rate_bytes = 0;  // per second
   std::uint32_t burst_bytes = 0;
   std::uint32_t limit_bytes = 0;  // queue length in bytes
 };

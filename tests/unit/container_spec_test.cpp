@@ -6,7 +6,8 @@ namespace contain::model {
 namespace {
 
 TEST(ContainerName, FollowsHostnameRules) {
-  for (const char* ok : {"web", "web-1", "a.b_c", "7up", "X"}) EXPECT_TRUE(ContainerName::parse(ok)) << ok;
+  for (const char* ok : {"web", "web-1", "a.b_c", "7up", "X"})
+    EXPECT_TRUE(ContainerName::parse(ok)) << ok;
   EXPECT_TRUE(ContainerName::parse(std::string(63, 'n')));
   for (std::string bad : {std::string(), std::string("-x"), std::string(".x"), std::string("a b"),
                           std::string("a/b"), std::string("a:b"), std::string(64, 'n')}) {
@@ -89,8 +90,8 @@ TEST(Environment, EntriesAndDefaults) {
 }
 
 TEST(ContainerSpec, ValidateCrossOptionRules) {
-  ContainerSpec spec{.name = *ContainerName::parse("c"), .id = "0", .hostname = "c",
-                     .command = {"/bin/sh"}};
+  ContainerSpec spec{
+      .name = *ContainerName::parse("c"), .id = "0", .hostname = "c", .command = {"/bin/sh"}};
   EXPECT_TRUE(validate(spec));
   auto with_port = spec;
   with_port.ports.push_back(*PortMapping::parse("8080:80"));

@@ -1,6 +1,7 @@
+#include "core/error.hpp"
+
 #include <gtest/gtest.h>
 
-#include "core/error.hpp"
 #include "core/undo.hpp"
 
 namespace contain {

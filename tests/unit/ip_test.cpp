@@ -1,7 +1,7 @@
+#include "core/ip.hpp"
+
 #include <arpa/inet.h>
 #include <gtest/gtest.h>
-
-#include "core/ip.hpp"
 
 namespace contain {
 namespace {
@@ -34,8 +34,8 @@ TEST(Cidr, ParsesAndRefuses) {
   EXPECT_EQ(c->str(), "192.0.2.7/24");
   EXPECT_TRUE(Cidr::parse("0.0.0.0/0"));
   EXPECT_TRUE(Cidr::parse("2001:db8::/128"));
-  for (const char* bad : {"192.0.2.1", "192.0.2.1/", "192.0.2.1/33", "192.0.2.1/-1",
-                          "192.0.2.1/2x", "2001:db8::/129", "x/24", "/24"}) {
+  for (const char* bad : {"192.0.2.1", "192.0.2.1/", "192.0.2.1/33", "192.0.2.1/-1", "192.0.2.1/2x",
+                          "2001:db8::/129", "x/24", "/24"}) {
     auto r = Cidr::parse(bad);
     ASSERT_FALSE(r) << bad;
     EXPECT_EQ(r.error().exit_code(), 2) << bad;

@@ -1,8 +1,8 @@
+#include "core/names.hpp"
+
 #include <gtest/gtest.h>
 
 #include <vector>
-
-#include "core/names.hpp"
 
 namespace contain {
 namespace {
@@ -14,8 +14,9 @@ TEST(NetnsName, AcceptsOrdinaryNames) {
 }
 
 TEST(NetnsName, RefusesWhatCannotBeAFileOrIsConfusing) {
-  for (std::string bad : std::vector<std::string>{"", ".", "..", "a/b", "/", "a b", "tab\there",
-                                                  std::string("nul\0x", 5), std::string(256, 'n')}) {
+  for (std::string bad :
+       std::vector<std::string>{"", ".", "..", "a/b", "/", "a b", "tab\there",
+                                std::string("nul\0x", 5), std::string(256, 'n')}) {
     auto r = NetnsName::parse(bad);
     ASSERT_FALSE(r) << bad;
     EXPECT_EQ(r.error().kind(), ErrorKind::usage);

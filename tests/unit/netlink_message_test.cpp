@@ -1,14 +1,13 @@
 // Round trips of the netlink messages we build: parse them back as the kernel
 // would and check the attributes it acts on. No socket, no root.
 #include <gtest/gtest.h>
+#include <linux/if_addr.h>
 #include <linux/if_link.h>
+#include <linux/rtnetlink.h>
 #include <linux/veth.h>
 #include <net/if.h>
 #include <netlink/attr.h>
 #include <netlink/msg.h>
-
-#include <linux/if_addr.h>
-#include <linux/rtnetlink.h>
 
 #include "kernel/addr.hpp"
 #include "kernel/link.hpp"

@@ -1,9 +1,10 @@
+#include "core/units.hpp"
+
 #include <gtest/gtest.h>
 
 #include <string>
 #include <vector>
 
-#include "core/units.hpp"
 #include "model/shaping.hpp"
 
 namespace contain {
@@ -58,10 +59,10 @@ TEST(Percent, Parses) {
 TEST(TokenBucket, DefaultsFollowTheRate) {
   auto b10 = model::plan_token_bucket(10'000'000, std::nullopt, std::nullopt);
   EXPECT_EQ(b10.rate_bytes, 1'250'000u);
-  EXPECT_EQ(b10.burst_bytes, 12'500u);                  // 10 ms of 10 mbit
-  EXPECT_EQ(b10.limit_bytes, 12'500u + 62'500u);        // + 50 ms of queue
+  EXPECT_EQ(b10.burst_bytes, 12'500u);            // 10 ms of 10 mbit
+  EXPECT_EQ(b10.limit_bytes, 12'500u + 62'500u);  // + 50 ms of queue
   auto b1 = model::plan_token_bucket(1'000'000, std::nullopt, std::nullopt);
-  EXPECT_EQ(b1.burst_bytes, 2u * model::kFrameBytes);   // never less than two frames
+  EXPECT_EQ(b1.burst_bytes, 2u * model::kFrameBytes);  // never less than two frames
   EXPECT_GE(b1.limit_bytes, b1.burst_bytes + 10u * model::kFrameBytes);
   auto b1g = model::plan_token_bucket(1'000'000'000, std::nullopt, std::nullopt);
   EXPECT_EQ(b1g.burst_bytes, 1'250'000u);
