@@ -215,8 +215,7 @@ Status add_forward(const ForwardSpec& spec) {
                         EADDRNOTAVAIL));
   } else {
     const auto& ip = std::get<IpAddress>(spec.to);
-    info.to = ip.is_v4() ? fmt::format("{}:{}", ip.str(), spec.to_port.str())
-                         : fmt::format("[{}]:{}", ip.str(), spec.to_port.str());
+    info.to = Endpoint{ip, spec.to_port}.str();
     if (!wanted(ip.family()))
       return fail(Error::usage(fmt::format("{}: {} and {} are of different address families", what,
                                            spec.host_address->str(), ip.str())));
