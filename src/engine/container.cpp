@@ -129,14 +129,13 @@ Status check_network_available(const ContainerSpec& spec) {
   if (!spec.ports.empty()) {
     auto forwards = TRY(list_forwards());
     for (const auto& p : spec.ports) {
-      Protocol protocol = p.udp ? Protocol::udp : Protocol::tcp;
       for (const auto& f : forwards)
-        if (f.protocol == protocol && f.host_port.value() == p.host_port &&
+        if (f.protocol == p.protocol && f.host_port == p.host_port &&
             (!f.host_address || !p.host_address || *f.host_address == *p.host_address))
           return fail(Error::failed(
               fmt::format("-p {}: host port {}/{} is already forwarded to {} (see 'contain "
                           "forward list' and 'contain ps')",
-                          p.str(), p.host_port, protocol_name(protocol), f.to),
+                          p.str(), p.host_port.str(), protocol_name(p.protocol), f.to),
               EADDRINUSE));
     }
   }
@@ -342,11 +341,11 @@ Result<NetworkAttachment> attach_container(const ContainerSpec& spec, int pidfd,
   auto published = [&]() -> Status {
     auto bridge = TRY(IfName::parse(attached.bridge));
     for (const auto& p : spec.ports) {
-      ForwardSpec forward{p.udp ? Protocol::udp : Protocol::tcp,
-                          Port::from_number(p.host_port),
+      ForwardSpec forward{p.protocol,
+                          p.host_port,
                           p.host_address,
                           attachment.ip,
-                          Port::from_number(p.container_port),
+                          p.container_port,
                           attachment.owner,
                           std::pair(bridge, Cidr(attached.ip, attached.prefix))};
       auto added = add_forward(forward);
