@@ -1,4 +1,4 @@
-// The `bridge` primitives: Linux bridges and ports from them into namespaces.
+// The `bridge` primitives: Linux bridges and veth links from them into namespaces.
 #pragma once
 
 #include <optional>
@@ -8,7 +8,7 @@
 #include "core/error.hpp"
 #include "core/ip.hpp"
 #include "core/names.hpp"
-#include "engine/ports.hpp"
+#include "engine/bridge_link.hpp"
 
 namespace contain::engine {
 
@@ -21,7 +21,7 @@ Status create_bridge(const IfName& name, const std::optional<Cidr>& address);
 // the namespaces' records; ports of others are left, unenslaved.
 Status delete_bridge(const IfName& name, bool force);
 
-struct BridgePort {
+struct BridgeMember {
   std::string host;    // the host end, enslaved to the bridge
   std::string netns;   // namespace name, or the owner ("container/web"); "" if unknown
   std::string ifname;  // the interface inside it; "" if unknown
@@ -31,7 +31,7 @@ struct BridgeInfo {
   bool managed = false;  // created by contain
   std::string network;   // the managed network it carries, if any
   std::vector<Cidr> addresses;
-  std::vector<BridgePort> ports;
+  std::vector<BridgeMember> members;
 };
 Result<std::vector<BridgeInfo>> list_bridges();
 
@@ -43,7 +43,7 @@ struct BridgeAttachSpec {
   std::optional<IpAddress> gateway;  // default route inside
   std::optional<IfName> host;        // the host end; default: generated (vc + 12 hex digits)
 };
-struct Port {
+struct BridgeAttachment {
   std::string bridge;
   std::string host;
   int host_ifindex = 0;
@@ -55,17 +55,17 @@ struct Port {
 // Refused before anything changes: an address already used on the bridge (by
 // the bridge itself or another port contain made), a host name in use, a
 // gateway outside the address's subnet or where a default route exists.
-Result<Port> attach_to_bridge(const BridgeAttachSpec& spec);
+Result<BridgeAttachment> attach_to_bridge(const BridgeAttachSpec& spec);
 
 // The batch path: creates the namespaces and attaches each to `bridge`, with one
-// netlink socket per namespace and every request pipelined (see create_ports).
+// netlink socket per namespace and every request pipelined (see create_bridge_links).
 // All or nothing. `net delete` (delete_netns) tears them down.
 struct BridgedNetns {
   NetnsName name;
   std::optional<Cidr> address;
   std::optional<IpAddress> gateway;
 };
-Result<std::vector<Port>> create_bridged_netns(const IfName& bridge,
-                                               const std::vector<BridgedNetns>& namespaces);
+Result<std::vector<BridgeAttachment>> create_bridged_netns(
+    const IfName& bridge, const std::vector<BridgedNetns>& namespaces);
 
 }  // namespace contain::engine
