@@ -29,4 +29,14 @@ Status add_default_route(const NetlinkSocket& sock, const IpAddress& gateway, in
 // The RTM_NEWROUTE message add_default_route sends (for pipelined batches and tests).
 Result<NlMsgPtr> build_default_route_request(const IpAddress& gateway, int ifindex);
 
+// A route of the main table: to `destination` (empty: the default route of the
+// gateway's family) via `gateway`, or on-link through `ifindex` when there is
+// no gateway (scope link). For pipelined batches.
+struct RouteRequest {
+  std::optional<Cidr> destination;
+  std::optional<IpAddress> gateway;
+  int ifindex = 0;
+};
+Result<NlMsgPtr> build_route_request(const RouteRequest& request);
+
 }  // namespace contain::kernel
