@@ -211,7 +211,7 @@ void add_topo_commands(Commands& commands) {
         fmt::print("{}: {} nodes, {} links up in {} ms\n", topology.name, summary->nodes,
                    summary->links, summary->elapsed.count());
       std::fflush(stdout);
-      // TODO(check)
+      if (o->check) return run_topo_check(topology, o->prefix, CheckOptions{});
       return 0;
     });
   }
@@ -319,6 +319,7 @@ void add_topo_commands(Commands& commands) {
                 },
                 {.privileged = false});
   }
+  add_topo_check_command(commands, topo);
 }
 
 CommandGroup topo_group{"topo", 60, add_topo_commands};
