@@ -16,12 +16,14 @@ bool IpAddress::is_v4() const { return family_ == AF_INET; }
 Result<IpAddress> IpAddress::parse(std::string_view text) {
   std::string s(text);
   IpAddress ip;
-  if (s.find(':') == std::string::npos) {
+  // inet_pton() stops at a NUL: "10.0.0.1\0junk" (possible in a record) is no address.
+  bool whole = s.find('\0') == std::string::npos;
+  if (whole && s.find(':') == std::string::npos) {
     if (inet_pton(AF_INET, s.c_str(), ip.bytes_.data()) == 1) {
       ip.family_ = AF_INET;
       return ip;
     }
-  } else if (inet_pton(AF_INET6, s.c_str(), ip.bytes_.data()) == 1) {
+  } else if (whole && inet_pton(AF_INET6, s.c_str(), ip.bytes_.data()) == 1) {
     ip.family_ = AF_INET6;
     return ip;
   }

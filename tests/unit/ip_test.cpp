@@ -19,6 +19,14 @@ TEST(IpAddress, ParsesBothFamilies) {
     EXPECT_FALSE(IpAddress::parse(bad)) << bad;
 }
 
+// Found by tests/fuzz/ip: inet_pton() stops at a NUL, so the rest of the text was ignored.
+TEST(IpAddress, RefusesANulByte) {
+  for (std::string bad :
+       {std::string("10.0.0.1\0junk", 13), std::string("::1\0", 4), std::string("\0", 1)})
+    EXPECT_FALSE(IpAddress::parse(bad)) << bad;
+  EXPECT_FALSE(Cidr::parse(std::string("10.0.0.1\0/24", 12)));
+}
+
 TEST(IpAddress, ArithmeticRoundTrips) {
   auto a = *IpAddress::parse("10.0.0.255");
   EXPECT_EQ(IpAddress::from_value(AF_INET, a.value() + 1).str(), "10.0.1.0");
