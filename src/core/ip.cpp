@@ -82,8 +82,9 @@ Result<Cidr> Cidr::parse(std::string_view text) {
   int prefix = -1;
   auto [end, ec] =
       std::from_chars(prefix_text.data(), prefix_text.data() + prefix_text.size(), prefix);
-  if (prefix_text.empty() || ec != std::errc() || end != prefix_text.data() + prefix_text.size() ||
-      prefix < 0 || prefix > address->bits()) {
+  // Digits only: from_chars() would also read "-0" as 0.
+  if (prefix_text.empty() || prefix_text[0] < '0' || prefix_text[0] > '9' || ec != std::errc() ||
+      end != prefix_text.data() + prefix_text.size() || prefix < 0 || prefix > address->bits()) {
     return fail(Error::usage(fmt::format("{} is not a CIDR: the prefix length must be 0 to {}",
                                          quote(text), address->bits())));
   }
