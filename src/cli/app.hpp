@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "core/error.hpp"
+#include "engine/ports.hpp"
 
 namespace contain::cli {
 
@@ -64,6 +65,13 @@ Result<std::optional<T>> parse_optional(const std::string& text, Parse parse) {
   if (!v) return fail(std::move(v).error());
   return std::optional<T>(std::move(*v));
 }
+
+// A namespace argument, NS in the synopses: a name under /run/netns, pid:PID,
+// a path to a namespace file or container:NAME (model/netns_spec.hpp), parsed
+// and resolved (pid:, paths and containers are opened here).
+Result<engine::NetnsRef> netns_argument(std::string_view text);
+inline constexpr const char* kNetnsHelp =
+    "Namespace: a name under /run/netns, pid:PID, a path to a namespace file, or container:NAME";
 
 // Prints rows as an aligned table with a header line.
 void print_table(const std::vector<std::string>& header,

@@ -96,19 +96,19 @@ void add_bridge_commands(Commands& commands) {
     };
     auto o = std::make_shared<Options>();
     sub->add_option("BR", o->bridge, "Bridge name")->required();
-    sub->add_option("NS", o->netns, "Namespace name")->required();
+    sub->add_option("NS", o->netns, kNetnsHelp)->required();
     sub->add_option("--addr", o->addr, "Address inside the namespace (CIDR)")->required();
     sub->add_option("--ifname", o->ifname,
                     "Interface name inside (default eth0, else next free ethN)");
     sub->add_option("--gateway", o->gateway, "Add a default route via this address");
     commands.on(sub, "bridge attach", [o]() -> Result<int> {
-      engine::BridgeAttachSpec spec{TRY(IfName::parse(o->bridge)),
-                                    engine::NetnsRef::named(TRY(NetnsName::parse(o->netns))),
-                                    TRY(Cidr::parse(o->addr)),
-                                    {},
-                                    {}};
-      spec.ifname = TRY(parse_optional<IfName>(o->ifname, IfName::parse));
-      spec.gateway = TRY(parse_optional<IpAddress>(o->gateway, IpAddress::parse));
+      auto bridge = TRY(IfName::parse(o->bridge));
+      auto netns = TRY(model::NetnsSpec::parse(o->netns));
+      auto address = TRY(Cidr::parse(o->addr));
+      auto ifname = TRY(parse_optional<IfName>(o->ifname, IfName::parse));
+      auto gateway = TRY(parse_optional<IpAddress>(o->gateway, IpAddress::parse));
+      engine::BridgeAttachSpec spec{bridge, TRY(engine::resolve_netns(netns)), address, ifname,
+                                    gateway};
       auto port = TRY(engine::attach_to_bridge(spec));
       fmt::print("{} {}\n", port.ifname, port.host);
       return 0;

@@ -97,6 +97,12 @@ Result<std::vector<BridgeInfo>> list_bridges() {
     for (const auto& l : (**record).value("links", json::array()))
       ends[l.value("name", "")] = {ns, l.value("peer", "")};
   }
+  // Namespaces known by identity show as the user called them (pid:PID, a path).
+  for (const auto& [id, record] : TRY(store.read_all(kNetnsIdKind))) {
+    std::string who = record.value("ref", id);
+    for (const auto& l : record.value("links", json::array()))
+      ends[l.value("name", "")] = {who, l.value("peer", "")};
+  }
   for (const auto& net : TRY(store.list(kNetworkKind))) {
     auto record = store.read(kNetworkKind, net);
     if (!record || !*record) continue;
@@ -145,7 +151,7 @@ Result<Port> attach_to_bridge(const BridgeAttachSpec& spec) {
     std::string network = bridge.alias.substr(kNetworkOwnerPrefix.size());
     return fail(Error::failed(
         fmt::format("{}: it belongs to network {}; use 'contain network attach {} {}'", what,
-                    network, network, spec.netns.name() ? spec.netns.name()->str() : "NS"),
+                    network, network, spec.netns.text().empty() ? "NS" : spec.netns.text()),
         EBUSY));
   }
   auto netns = TRY_WRAP(spec.netns.open(), what);
@@ -156,8 +162,8 @@ Result<Port> attach_to_bridge(const BridgeAttachSpec& spec) {
 
   // Recorded before the veth exists, so `net delete` and `gc` know about it.
   Undo undo;
-  if (const NetnsName* name = spec.netns.name()) {
-    json before = TRY(load_netns_record(store, *name));
+  if (auto key = netns_key(spec.netns)) {
+    json before = TRY(load_netns_record(store, *key));
     json record = before;
     record["links"].push_back({{"name", host_name.str()},
                                {"ifindex", 0},
@@ -165,8 +171,8 @@ Result<Port> attach_to_bridge(const BridgeAttachSpec& spec) {
                                {"kind", "veth"},
                                {"bridge", spec.bridge.str()},
                                {"address", spec.address.str()}});
-    TRY_WRAP(save_netns_record(store, *name, record), what);
-    undo.add([&store, name, before] { (void)save_netns_record(store, *name, before); });
+    TRY_WRAP(save_netns_record(store, *key, record), what);
+    undo.add([&store, key = *key, before] { (void)save_netns_record(store, key, before); });
   }
   PortRequest request{spec.netns.owner(), netns.get(),  &inside, bridge.ifindex, host_name, peer,
                       spec.address,       spec.gateway, false};

@@ -26,6 +26,14 @@ bool netns_alive(const std::string& name) {
   return parsed && kernel::netns_exists(*parsed);
 }
 
+// Namespaces known by identity (pid:, a path, container:) have no name to
+// look for: whether one still exists is whether anything still holds it.
+using LiveIds = std::set<NetnsId>;
+bool id_alive(const LiveIds& live, std::string_view id) {
+  auto parsed = NetnsId::parse(id);
+  return parsed && live.contains(*parsed);
+}
+
 std::string text(const json& j, const char* field) {
   return j.contains(field) && j[field].is_string() ? j[field].get<std::string>() : std::string();
 }
@@ -59,12 +67,13 @@ class HostLinks {
 // library user gave) are the user's: always alive.
 class Owners {
  public:
-  explicit Owners(const StateStore& store) : store_(store) {}
+  Owners(const StateStore& store, const LiveIds& live) : store_(store), live_(live) {}
   Result<bool> alive(const std::string& owner) const {
     auto slash = owner.find('/');
     if (slash == std::string::npos) return true;
     std::string kind = owner.substr(0, slash), name = owner.substr(slash + 1);
     if (kind == "netns") return netns_alive(name);
+    if (kind == "nsid") return id_alive(live_, name);
     if (kind == "container") {
       auto r = TRY(store_.read(kContainerKind, name));
       return r && r->value("status", "created") != "exited";
@@ -76,23 +85,34 @@ class Owners {
 
  private:
   const StateStore& store_;
+  const LiveIds& live_;
 };
 
 std::string owner_words(const std::string& owner) {
   auto slash = owner.find('/');
   if (slash == std::string::npos) return owner;
   std::string kind = owner.substr(0, slash);
-  std::string noun = kind == "netns" ? "namespace" : kind;
+  std::string noun = kind == "netns" || kind == "nsid" ? "namespace" : kind;
   return fmt::format("{} {}", noun, owner.substr(slash + 1));
 }
 
 struct Collector {
   const StateStore& store;
   const kernel::NetlinkSocket& host;
+  const LiveIds& live;
   std::vector<std::string> done;
   // Addresses and subnets freed by this run: forwards into them go too.
   std::set<IpAddress> released;
   std::vector<Cidr> removed_subnets;
+
+  // Deletes a link; false if it went meanwhile (with its namespace, which the
+  // kernel destroys asynchronously).
+  Result<bool> delete_unless_gone(int ifindex) {
+    auto deleted = kernel::delete_link(host, ifindex);
+    if (deleted) return true;
+    if (deleted.error().code() == ENODEV) return false;
+    return fail(std::move(deleted).error());
+  }
 
   // Containers whose process and monitor died.
   Status containers() {
@@ -112,7 +132,7 @@ struct Collector {
         continue;
       }
       std::vector<std::string> lost;
-      TRY(forget_netns_links(store, name, [&](const json& l) {
+      TRY(forget_netns_links(store, *NetnsName::parse(name), [&](const json& l) {
         std::string host_end = text(l, "name");
         if (links.named(host_end)) return false;
         lost.push_back(host_end);
@@ -122,6 +142,40 @@ struct Collector {
         done.push_back(
             fmt::format("forgot link {} of namespace {} (it no longer exists)", h, name));
     }
+    // Namespaces known by identity: gone when nothing holds them any more
+    // (their process exited, their bind mount went).
+    for (const auto& [id, record] : TRY(store.read_all(kNetnsIdKind))) {
+      std::string ref = text(record, "ref");
+      std::string what = ref.empty() ? id : fmt::format("{} ({})", ref, id);
+      if (!id_alive(live, id)) {
+        TRY(store.remove(kNetnsIdKind, id));
+        done.push_back(
+            fmt::format("removed the record of namespace {} (it no longer exists)", what));
+        continue;
+      }
+      std::vector<std::string> lost;
+      TRY(forget_netns_links(store, NetnsKey(*NetnsId::parse(id), ref, text(record, "owner")),
+                             [&](const json& l) {
+                               std::string host_end = text(l, "name");
+                               if (links.named(host_end)) return false;
+                               lost.push_back(host_end);
+                               return true;
+                             }));
+      for (const auto& h : lost)
+        done.push_back(
+            fmt::format("forgot link {} of namespace {} (it no longer exists)", h, what));
+    }
+    return {};
+  }
+
+  // Forgets the host end `host_end` in the record of the namespace an
+  // attachment names (by name or by identity).
+  Status forget_attachment_link(const json& a, const std::string& host_end) {
+    auto is_it = [&](const json& l) { return text(l, "name") == host_end; };
+    if (auto netns = NetnsName::parse(text(a, "netns")); netns && !text(a, "netns").empty())
+      return forget_netns_links(store, *netns, is_it);
+    if (auto id = NetnsId::parse(text(a, "netns_id")))
+      return forget_netns_links(store, NetnsKey(*id, text(a, "ref"), text(a, "owner")), is_it);
     return {};
   }
 
@@ -130,7 +184,7 @@ struct Collector {
   // removed (see the README: we do not make it again).
   Status networks() {
     auto links = TRY(HostLinks::read(host));
-    Owners owners(store);
+    Owners owners(store, live);
     for (auto& [name, record] : TRY(store.read_all(kNetworkKind))) {
       std::string bridge = text(record, "bridge");
       const auto* link = links.named(bridge);
@@ -142,9 +196,7 @@ struct Collector {
             TRY(kernel::delete_link(host, h->ifindex));
             done.push_back(fmt::format("deleted link {} (its network {} is gone)", host_end, name));
           }
-          if (auto netns = text(a, "netns"); !netns.empty())
-            TRY(forget_netns_links(store, netns,
-                                   [&](const json& l) { return text(l, "name") == host_end; }));
+          TRY(forget_attachment_link(a, host_end));
         }
         if (auto subnet = Cidr::parse(text(record, "subnet"))) removed_subnets.push_back(*subnet);
         TRY(store.remove(kNetworkKind, name));
@@ -171,8 +223,8 @@ struct Collector {
         // A namespace held by a process keeps the interface (and so the
         // address) alive: delete it before the address can be handed out again.
         if (const auto* h = links.named(host_end); h && h->alias.starts_with(kAliasPrefix)) {
-          TRY(kernel::delete_link(host, h->ifindex));
-          done.push_back(fmt::format("deleted link {} ({})", host_end, why));
+          if (TRY(delete_unless_gone(h->ifindex)))
+            done.push_back(fmt::format("deleted link {} ({})", host_end, why));
         }
         std::string ip = text(*it, "address");
         if (auto address = IpAddress::parse(ip)) released.insert(*address);
@@ -225,7 +277,7 @@ struct Collector {
   // bridge that is gone, forwards into released addresses: one transaction.
   Status firewall() {
     auto links = TRY(HostLinks::read(host));
-    Owners owners(store);
+    Owners owners(store, live);
     std::vector<std::pair<std::string, std::string>> refs;
     for (std::string_view kind : {kNatKind, kForwardKind, kIsolationKind}) {
       for (const auto& [name, r] : TRY(store.read_all(kind))) {
@@ -282,6 +334,10 @@ struct Collector {
       std::string why;
       if (auto dev = text(target, "dev"); !dev.empty()) {
         if (!links.named(dev)) why = fmt::format("device {} no longer exists", dev);
+      } else if (auto id = text(target, "netns_id"); !id.empty()) {
+        // Its qdiscs went with the namespace; while it lives, its host end tells.
+        if (!id_alive(live, id))
+          why = fmt::format("namespace {} ({}) no longer exists", text(target, "ref"), id);
       } else {
         std::string netns = text(target, "netns"), ifname = text(target, "ifname");
         if (!netns_alive(netns))
@@ -328,6 +384,15 @@ struct Collector {
   Status orphan_links() {
     auto links = TRY(HostLinks::read(host));
     for (const auto& link : links.all()) {
+      if (link.alias.starts_with(kNsidOwnerPrefix)) {
+        std::string id = link.alias.substr(kNsidOwnerPrefix.size());
+        if (id_alive(live, id)) continue;
+        // The kernel may be destroying it with its namespace right now.
+        if (TRY(delete_unless_gone(link.ifindex)))
+          done.push_back(
+              fmt::format("deleted link {} (its namespace {} no longer exists)", link.name, id));
+        continue;
+      }
       if (!link.alias.starts_with(kNetnsOwnerPrefix)) continue;
       std::string owner = link.alias.substr(kNetnsOwnerPrefix.size());
       if (netns_alive(owner)) continue;
@@ -344,7 +409,8 @@ struct Collector {
 Result<std::vector<std::string>> collect_garbage() {
   auto store = TRY(StateStore::lock());
   auto host = TRY(kernel::NetlinkSocket::open());
-  Collector c{store, host, {}, {}, {}};
+  auto live = TRY(kernel::live_netns_ids());
+  Collector c{store, host, live, {}, {}, {}};
   // Owners first (containers, namespaces), then what they own.
   TRY(c.containers());
   TRY(c.namespaces());
