@@ -119,6 +119,12 @@ void add_net_commands(Commands& commands) {
     sub->add_option("NAME", *name, "Namespace name (a file under /run/netns)")->required();
     commands.on(sub, "net create", [name]() -> Result<int> {
       auto n = TRY(NetnsName::parse(*name));
+      // Other commands would read such a name as a reference, never as this namespace.
+      if (!TRY(model::NetnsSpec::parse(*name)).name())
+        return fail(Error::usage(fmt::format(
+            "namespace name {} is invalid: \"pid:\" and \"container:\" begin namespace "
+            "references (see 'Namespace references' in the README); choose another name",
+            quote(*name))));
       TRY(engine::create_netns(n));
       return 0;
     });
@@ -130,7 +136,17 @@ void add_net_commands(Commands& commands) {
     sub->add_option("NAME", *names, "Namespace names")->required();
     commands.on(sub, "net delete", [names]() -> Result<int> {
       std::vector<NetnsName> parsed;
-      for (const auto& n : *names) parsed.push_back(TRY(NetnsName::parse(n)));
+      for (const auto& n : *names) {
+        // A namespace known by pid:, a path or container: is its holder's, not
+        // contain's: gc releases what was made for it once it is gone.
+        auto spec = TRY(model::NetnsSpec::parse(n));
+        if (!spec.name())
+          return fail(Error::usage(fmt::format(
+              "net delete {}: only named namespaces (under /run/netns) can be deleted; {} "
+              "goes when its holder does (then 'contain gc' releases what contain made for it)",
+              n, quote(n))));
+        parsed.push_back(*spec.name());
+      }
       TRY(engine::delete_netns(parsed));
       return 0;
     });
