@@ -9,7 +9,7 @@
 #include <vector>
 
 #include "core/error.hpp"
-#include "engine/ports.hpp"
+#include "engine/bridge_link.hpp"
 
 namespace contain::cli {
 

@@ -10,7 +10,7 @@
 #include "core/error.hpp"
 #include "core/ip.hpp"
 #include "core/names.hpp"
-#include "engine/ports.hpp"
+#include "engine/bridge_link.hpp"
 #include "kernel/addr.hpp"
 #include "kernel/link.hpp"
 #include "kernel/route.hpp"

@@ -365,11 +365,11 @@ Result<std::vector<Attachment>> attach_many_to_network(const NetworkName& networ
         has_default |= !r.destination && r.family == info.gateway.family();
     gateways.push_back(has_default ? std::nullopt : std::optional<IpAddress>(info.gateway));
   }
-  std::vector<PortRequest> ports;
+  std::vector<BridgeLinkRequest> links;
   for (std::size_t i = 0; i < requests.size(); ++i)
-    ports.push_back({requests[i].netns.owner(), fds[i].get(), &sockets[i], bridge.ifindex,
+    links.push_back({requests[i].netns.owner(), fds[i].get(), &sockets[i], bridge.ifindex,
                      host_names[i], peers[i], pool.with_prefix(addresses[i]), gateways[i], false});
-  auto made = TRY_WRAP(create_ports(host, ports), what);
+  auto made = TRY_WRAP(create_bridge_links(host, links), what);
   undo.commit();
   info = TRY(info_of(record));
   std::vector<Attachment> out(info.attachments.end() - static_cast<long>(requests.size()),

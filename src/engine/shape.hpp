@@ -9,7 +9,7 @@
 #include "core/error.hpp"
 #include "core/names.hpp"
 #include "core/units.hpp"
-#include "engine/ports.hpp"
+#include "engine/bridge_link.hpp"
 #include "engine/state.hpp"
 #include "kernel/netlink.hpp"
 

@@ -6,7 +6,7 @@
 //                   /proc/PID/ns/net or a bind mount of one anywhere
 //   container:NAME  the namespace of a running contain container
 // Pure: what the words mean (which process, whether the file is a namespace)
-// is for the engine to find out (engine/ports.hpp, resolve_netns).
+// is for the engine to find out (engine/bridge_link.hpp, resolve_netns).
 #pragma once
 
 #include <sys/types.h>
