@@ -10,6 +10,10 @@
 
 namespace contain::cli {
 
+Result<engine::NetnsRef> netns_argument(std::string_view text) {
+  return engine::resolve_netns(TRY(model::NetnsSpec::parse(text)));
+}
+
 void Commands::on(CLI::App* sub, std::string name, Action action, Traits traits) {
   sub->callback([this, sub, name = std::move(name), action = std::move(action), traits] {
     chosen_ = action;

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "core/error.hpp"
+#include "engine/bridge_link.hpp"
 
 namespace contain::cli {
 
@@ -76,6 +77,13 @@ Result<std::optional<T>> parse_optional(const std::string& text, Parse parse) {
 // was run and where the command goes.
 std::string unknown_option_message(const CLI::App& sub, std::string_view command,
                                    std::string_view given, bool takes_command);
+
+// A namespace argument, NS in the synopses: a name under /run/netns, pid:PID,
+// a path to a namespace file or container:NAME (model/netns_spec.hpp), parsed
+// and resolved (pid:, paths and containers are opened here).
+Result<engine::NetnsRef> netns_argument(std::string_view text);
+inline constexpr const char* kNetnsHelp =
+    "Namespace: a name under /run/netns, pid:PID, a path to a namespace file, or container:NAME";
 
 // Prints rows as an aligned table with a header line.
 void print_table(const std::vector<std::string>& header,

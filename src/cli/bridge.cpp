@@ -98,7 +98,7 @@ void add_bridge_commands(Commands& commands) {
     };
     auto o = std::make_shared<Options>();
     sub->add_option("BR", o->bridge, "Bridge name")->required();
-    sub->add_option("NS", o->netns, "Namespace name")->required();
+    sub->add_option("NS", o->netns, kNetnsHelp)->required();
     sub->add_option("--addr", o->addr, "Address inside the namespace (CIDR)")->required();
     sub->add_option("--ifname", o->ifname,
                     "Interface name inside (default eth0, else next free ethN)");
@@ -106,15 +106,14 @@ void add_bridge_commands(Commands& commands) {
     sub->add_option("--host", o->host,
                     "Name of the host end (default: generated, vc + 12 hex digits)");
     commands.on(sub, "bridge attach", [o]() -> Result<int> {
-      engine::BridgeAttachSpec spec{TRY(IfName::parse(o->bridge)),
-                                    engine::NetnsRef::named(TRY(NetnsName::parse(o->netns))),
-                                    TRY(Cidr::parse(o->addr)),
-                                    {},
-                                    {},
-                                    {}};
-      spec.ifname = TRY(parse_optional<IfName>(o->ifname, IfName::parse));
-      spec.gateway = TRY(parse_optional<IpAddress>(o->gateway, IpAddress::parse));
-      spec.host = TRY(parse_optional<IfName>(o->host, IfName::parse));
+      auto bridge = TRY(IfName::parse(o->bridge));
+      auto netns = TRY(model::NetnsSpec::parse(o->netns));
+      auto address = TRY(Cidr::parse(o->addr));
+      auto ifname = TRY(parse_optional<IfName>(o->ifname, IfName::parse));
+      auto gateway = TRY(parse_optional<IpAddress>(o->gateway, IpAddress::parse));
+      auto host_end = TRY(parse_optional<IfName>(o->host, IfName::parse));
+      engine::BridgeAttachSpec spec{
+          bridge, TRY(engine::resolve_netns(netns)), address, ifname, gateway, host_end};
       auto port = TRY(engine::attach_to_bridge(spec));
       fmt::print("{} {}\n", port.ifname, port.host);
       return 0;

@@ -126,6 +126,28 @@ void add_exec(Commands& commands) {
               {.takes_command = true});
 }
 
+// The managed networks a running container is on (also those attached since
+// it started), else what it was started with.
+json networks_json(const engine::ContainerInfo& c) {
+  json out = json::array();
+  for (const auto& n : c.networks) out.push_back({{"network", n.network}, {"address", n.address}});
+  return out;
+}
+std::string network_text(const engine::ContainerInfo& c) {
+  if (c.networks.empty() || c.status != "running") return c.network;
+  std::string out;
+  for (const auto& n : c.networks) out += (out.empty() ? "" : ",") + n.network;
+  // Joined to a namespace (netns:...) and attached to networks since: both.
+  if (c.network.starts_with("netns:")) out = c.network + "," + out;
+  return out;
+}
+std::string address_text(const engine::ContainerInfo& c) {
+  if (c.networks.empty() || c.status != "running") return c.address.empty() ? "-" : c.address;
+  std::string out;
+  for (const auto& n : c.networks) out += (out.empty() ? "" : ",") + n.address;
+  return out;
+}
+
 void add_ps(Commands& commands) {
   auto* sub = commands.app().add_subcommand("ps", "List containers (running ones, or all with -a)");
   auto all = std::make_shared<bool>(false);
@@ -133,7 +155,8 @@ void add_ps(Commands& commands) {
   sub->add_flag("-a,--all", *all, "Also list exited containers");
   sub->add_flag("--json", *as_json,
                 "Print JSON: [{\"name\", \"id\", \"pid\", \"status\", \"exit_code\", \"network\", "
-                "\"address\", \"ports\", \"command\", \"created\", \"finished\"}]");
+                "\"address\", \"networks\": [{\"network\", \"address\"}], \"ports\", "
+                "\"command\", \"created\", \"finished\"}]");
   commands.on(
       sub, "ps",
       [all, as_json]() -> Result<int> {
@@ -148,6 +171,7 @@ void add_ps(Commands& commands) {
                            {"exit_code", c.exit_code ? json(*c.exit_code) : json(nullptr)},
                            {"network", c.network},
                            {"address", c.address.empty() ? json(nullptr) : json(c.address)},
+                           {"networks", networks_json(c)},
                            {"ports", c.ports},
                            {"command", c.command},
                            {"created", c.created},
@@ -158,7 +182,7 @@ void add_ps(Commands& commands) {
         std::vector<std::vector<std::string>> rows;
         for (const auto& c : list)
           rows.push_back({c.name, c.id.substr(0, 12), c.pid ? std::to_string(c.pid) : "-",
-                          status_text(c), c.network, c.address.empty() ? "-" : c.address,
+                          status_text(c), network_text(c), address_text(c),
                           c.ports.empty() ? "-" : join(c.ports, ","), c.created,
                           join(c.command, " ")});
         print_table(

@@ -32,14 +32,20 @@ void add_forward_commands(Commands& commands) {
     auto o = std::make_shared<Options>();
     add_host_side_options(sub, *o);
     sub->add_option("--to", o->to,
-                    "NS:PORT (the namespace's managed address), IP:PORT or [IPv6]:PORT")
+                    "NS:PORT (the namespace's managed address; NS a name, pid:PID, a path or "
+                    "container:NAME), IP:PORT or [IPv6]:PORT")
         ->required();
     commands.on(sub, "forward add", [o]() -> Result<int> {
       auto port = TRY(Port::parse(o->port));
       auto proto = TRY(parse_protocol(o->proto));
       auto addr = TRY(parse_optional<IpAddress>(o->addr, IpAddress::parse));
       auto destination = TRY(model::parse_forward_destination(o->to));
-      engine::ForwardSpec spec{proto, port, addr, destination.to, destination.port};
+      std::variant<engine::NetnsRef, IpAddress> to = IpAddress();
+      if (auto* ns = std::get_if<model::NetnsSpec>(&destination.to))
+        to = TRY(engine::resolve_netns(*ns));
+      else
+        to = std::get<IpAddress>(destination.to);
+      engine::ForwardSpec spec{proto, port, addr, to, destination.port};
       TRY(engine::add_forward(spec));
       return 0;
     });

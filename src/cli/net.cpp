@@ -128,6 +128,12 @@ void add_net_commands(Commands& commands) {
     sub->add_option("NAME", *name, "Namespace name (a file under /run/netns)")->required();
     commands.on(sub, "net create", [name]() -> Result<int> {
       auto n = TRY(NetnsName::parse(*name));
+      // Other commands would read such a name as a reference, never as this namespace.
+      if (!TRY(model::NetnsSpec::parse(*name)).name())
+        return fail(Error::usage(fmt::format(
+            "namespace name {} is invalid: \"pid:\" and \"container:\" begin namespace "
+            "references (see 'Namespace references' in the README); choose another name",
+            quote(*name))));
       TRY(engine::create_netns(n));
       return 0;
     });
@@ -139,7 +145,17 @@ void add_net_commands(Commands& commands) {
     sub->add_option("NAME", *names, "Namespace names")->required();
     commands.on(sub, "net delete", [names]() -> Result<int> {
       std::vector<NetnsName> parsed;
-      for (const auto& n : *names) parsed.push_back(TRY(NetnsName::parse(n)));
+      for (const auto& n : *names) {
+        // A namespace known by pid:, a path or container: is its holder's, not
+        // contain's: gc releases what was made for it once it is gone.
+        auto spec = TRY(model::NetnsSpec::parse(n));
+        if (!spec.name())
+          return fail(Error::usage(fmt::format(
+              "net delete {}: only named namespaces (under /run/netns) can be deleted; {} "
+              "goes when its holder does (then 'contain gc' releases what contain made for it)",
+              n, quote(n))));
+        parsed.push_back(*spec.name());
+      }
       TRY(engine::delete_netns(parsed));
       return 0;
     });
@@ -178,12 +194,11 @@ void add_net_commands(Commands& commands) {
     auto* sub = net->add_subcommand("show", "Show a namespace's links, addresses and routes");
     auto name = std::make_shared<std::string>();
     auto as_json = std::make_shared<bool>(false);
-    sub->add_option("NAME", *name, "Namespace name")->required();
+    sub->add_option("NS", *name, kNetnsHelp)->required();
     sub->add_flag("--json", *as_json,
                   "Print JSON: {\"name\", \"links\": [...], \"routes\": [...]}");
     commands.on(sub, "net show", [name, as_json]() -> Result<int> {
-      auto n = TRY(NetnsName::parse(*name));
-      auto details = TRY(engine::show_netns(n));
+      auto details = TRY(engine::show_netns(TRY(netns_argument(*name))));
       json d = details_json(details);
       if (*as_json)
         print_json(d);
@@ -196,23 +211,22 @@ void add_net_commands(Commands& commands) {
     auto* sub =
         net->add_subcommand("exec", "Run a command inside a namespace (like 'ip netns exec')");
     auto name = std::make_shared<std::string>();
-    sub->add_option("NAME", *name, "Namespace name")->required();
+    sub->add_option("NS", *name, kNetnsHelp)->required();
     // Everything after the command's name belongs to the command, options included.
     sub->prefix_command();
     sub->footer(
-        "Usage: contain net exec NAME -- CMD [ARG...]\n"
+        "Usage: contain net exec NS -- CMD [ARG...]\n"
         "Exit status: the command's own, or 128+N if signal N killed it.");
-    commands.on(
-        sub, "net exec",
-        [&commands, sub, name]() -> Result<int> {
-          auto n = TRY(NetnsName::parse(*name));
-          std::vector<std::string> argv = commands.command_of(sub);
-          if (argv.empty())
-            return fail(Error::usage(
-                "net exec: no command given; usage: contain net exec NAME -- CMD [ARG...]"));
-          return engine::exec_in_netns(n, argv);
-        },
-        {.takes_command = true});
+    commands.on(sub, "net exec",
+                [&commands, sub, name]() -> Result<int> {
+                  auto spec = TRY(model::NetnsSpec::parse(*name));
+                  std::vector<std::string> argv = commands.command_of(sub);
+                  if (argv.empty())
+                    return fail(Error::usage(
+                        "net exec: no command given; usage: contain net exec NS -- CMD [ARG...]"));
+                  return engine::exec_in_netns(TRY(engine::resolve_netns(spec)), argv);
+                },
+                {.takes_command = true});
   }
   {
     auto* sub = net->add_subcommand(
@@ -222,7 +236,10 @@ void add_net_commands(Commands& commands) {
     };
     auto o = std::make_shared<Options>();
     sub->add_option("--host", o->host, "Name of the host end")->required();
-    sub->add_option("--ns", o->netns, "Namespace that gets the other end")->required();
+    sub->add_option("--ns", o->netns,
+                    "Namespace that gets the other end: a name, pid:PID, a path or "
+                    "container:NAME")
+        ->required();
     sub->add_option("--peer", o->peer, "Name of the end inside the namespace")
         ->capture_default_str();
     sub->add_option("--host-addr", o->host_addr, "Address of the host end (CIDR)");
@@ -230,15 +247,15 @@ void add_net_commands(Commands& commands) {
     sub->add_option("--gateway", o->gateway,
                     "Add a default route inside via this address (usually the host end's)");
     commands.on(sub, "net veth", [o]() -> Result<int> {
-      engine::VethSpec spec{TRY(IfName::parse(o->host)),
-                            TRY(NetnsName::parse(o->netns)),
-                            TRY(IfName::parse(o->peer)),
-                            {},
-                            {},
-                            {}};
-      spec.host_address = TRY(parse_optional<Cidr>(o->host_addr, Cidr::parse));
-      spec.netns_address = TRY(parse_optional<Cidr>(o->ns_addr, Cidr::parse));
-      spec.gateway = TRY(parse_optional<IpAddress>(o->gateway, IpAddress::parse));
+      // Every argument is checked before a process or file is looked at.
+      auto host = TRY(IfName::parse(o->host));
+      auto netns = TRY(model::NetnsSpec::parse(o->netns));
+      auto peer = TRY(IfName::parse(o->peer));
+      auto host_address = TRY(parse_optional<Cidr>(o->host_addr, Cidr::parse));
+      auto netns_address = TRY(parse_optional<Cidr>(o->ns_addr, Cidr::parse));
+      auto gateway = TRY(parse_optional<IpAddress>(o->gateway, IpAddress::parse));
+      engine::VethSpec spec{
+          host, TRY(engine::resolve_netns(netns)), peer, host_address, netns_address, gateway};
       TRY(engine::create_veth_to_netns(spec));
       return 0;
     });

@@ -15,6 +15,8 @@ json network_json(const engine::NetworkInfo& n) {
   json attachments = json::array();
   for (const auto& a : n.attachments)
     attachments.push_back({{"namespace", a.netns.empty() ? json(nullptr) : json(a.netns)},
+                           {"ref", a.ref.empty() ? json(nullptr) : json(a.ref)},
+                           {"netns_id", a.netns_id.empty() ? json(nullptr) : json(a.netns_id)},
                            {"owner", a.owner},
                            {"interface", a.ifname},
                            {"host", a.host},
@@ -30,7 +32,8 @@ json network_json(const engine::NetworkInfo& n) {
 
 constexpr const char* kNetworkJsonShape =
     "{\"name\", \"bridge\", \"subnet\", \"gateway\", \"nat\", \"isolated\", \"attachments\": "
-    "[{\"namespace\", \"owner\", \"interface\", \"host\", \"address\"}]}";
+    "[{\"namespace\", \"ref\", \"netns_id\", \"owner\", \"interface\", \"host\", "
+    "\"address\"}]}";
 
 void add_network_commands(Commands& commands) {
   CLI::App* network = commands.app().add_subcommand(
@@ -76,7 +79,7 @@ void add_network_commands(Commands& commands) {
     };
     auto o = std::make_shared<Options>();
     sub->add_option("NAME", o->name, "Network name")->required();
-    sub->add_option("NS", o->netns, "Namespace name")->required();
+    sub->add_option("NS", o->netns, kNetnsHelp)->required();
     sub->add_option("--ip", o->ip, "A static address instead of the next free one");
     sub->add_option("--ifname", o->ifname,
                     "Interface name inside (default eth0, else next free ethN)");
@@ -86,10 +89,11 @@ void add_network_commands(Commands& commands) {
     sub->footer("Prints the address given, as CIDR.");
     commands.on(sub, "network attach", [o]() -> Result<int> {
       auto name = TRY(NetworkName::parse(o->name));
-      auto netns = engine::NetnsRef::named(TRY(NetnsName::parse(o->netns)));
+      auto netns = TRY(model::NetnsSpec::parse(o->netns));
       auto ip = TRY(parse_optional<IpAddress>(o->ip, IpAddress::parse));
       auto ifname = TRY(parse_optional<IfName>(o->ifname, IfName::parse));
-      auto a = TRY(engine::attach_to_network(name, netns, ip, ifname, o->default_route));
+      auto a = TRY(engine::attach_to_network(name, TRY(engine::resolve_netns(netns)), ip, ifname,
+                                             o->default_route));
       fmt::print("{}\n", Cidr(a.ip, a.prefix).str());
       return 0;
     });
@@ -99,11 +103,11 @@ void add_network_commands(Commands& commands) {
     auto name = std::make_shared<std::string>();
     auto netns = std::make_shared<std::string>();
     sub->add_option("NAME", *name, "Network name")->required();
-    sub->add_option("NS", *netns, "Namespace name")->required();
+    sub->add_option("NS", *netns, kNetnsHelp)->required();
     commands.on(sub, "network detach", [name, netns]() -> Result<int> {
       auto n = TRY(NetworkName::parse(*name));
-      auto ns = engine::NetnsRef::named(TRY(NetnsName::parse(*netns)));
-      TRY(engine::detach_from_network(n, ns));
+      auto spec = TRY(model::NetnsSpec::parse(*netns));
+      TRY(engine::detach_from_network(n, TRY(engine::resolve_netns(spec))));
       return 0;
     });
   }
@@ -147,8 +151,10 @@ void add_network_commands(Commands& commands) {
                              n.nat ? "yes" : "no", n.isolated ? "yes" : "no");
                   std::vector<std::vector<std::string>> rows;
                   for (const auto& a : n.attachments)
-                    rows.push_back({a.netns.empty() ? a.owner : a.netns, a.ifname,
-                                    Cidr(a.ip, a.prefix).str(), a.host});
+                    rows.push_back({!a.netns.empty() ? a.netns
+                                    : !a.ref.empty() ? a.ref
+                                                     : a.owner,
+                                    a.ifname, Cidr(a.ip, a.prefix).str(), a.host});
                   print_table({"NAMESPACE", "INTERFACE", "ADDRESS", "HOST-END"}, rows);
                   return 0;
                 },

@@ -16,7 +16,9 @@ struct TargetOptions {
 };
 
 void add_target_options(CLI::App* sub, TargetOptions& o) {
-  auto* ns = sub->add_option("--ns", o.netns, "Shape the namespace's contain-managed interface");
+  auto* ns = sub->add_option("--ns", o.netns,
+                             "Shape the namespace's contain-managed interface (a name, pid:PID, "
+                             "a path or container:NAME)");
   auto* dev = sub->add_option("--dev", o.dev, "Shape a device on the host");
   sub->add_option("--ifname", o.ifname,
                   "With --ns: which managed interface (needed when there are several)")
@@ -28,9 +30,11 @@ Result<engine::ShapeTarget> parse_target(const TargetOptions& o) {
   engine::ShapeTarget t;
   if (o.netns.empty() == o.dev.empty())
     return fail(Error::usage("give exactly one of --ns NS or --dev IF"));
-  if (!o.netns.empty()) t.netns = TRY(NetnsName::parse(o.netns));
+  std::optional<model::NetnsSpec> netns;
+  if (!o.netns.empty()) netns = TRY(model::NetnsSpec::parse(o.netns));
   if (!o.ifname.empty()) t.ifname = TRY(IfName::parse(o.ifname));
   if (!o.dev.empty()) t.dev = TRY(IfName::parse(o.dev));
+  if (netns) t.netns = TRY(engine::resolve_netns(*netns));
   return t;
 }
 

@@ -53,6 +53,12 @@ Result<std::map<std::string, std::pair<std::string, std::string>>> recorded_ends
     for (const auto& l : (**record).value("links", json::array()))
       ends[l.value("name", "")] = {ns, l.value("peer", "")};
   }
+  // Namespaces known by identity show as the user called them (pid:PID, a path).
+  for (const auto& [id, record] : TRY(store.read_all(kNetnsIdKind))) {
+    std::string who = record.value("ref", id);
+    for (const auto& l : record.value("links", json::array()))
+      ends[l.value("name", "")] = {who, l.value("peer", "")};
+  }
   for (const auto& net : TRY(store.list(kNetworkKind))) {
     auto record = store.read(kNetworkKind, net);
     if (!record || !*record) continue;
@@ -150,10 +156,9 @@ Status delete_bridge(const IfName& name, bool force) {
     if (!p.alias.starts_with(kAliasPrefix)) continue;
     if (auto gone = kernel::delete_link(host, p.ifindex); !gone && gone.error().code() != ENODEV)
       return fail(std::move(gone).error().wrap(what));
-    if (p.alias.starts_with(kNetnsOwnerPrefix))
-      TRY_WRAP(forget_netns_links(store, p.alias.substr(kNetnsOwnerPrefix.size()),
-                                  [&](const json& l) { return l.value("name", "") == p.name; }),
-               what);
+    TRY_WRAP(forget_owner_netns_links(store, p.alias.substr(kAliasPrefix.size()),
+                                      [&](const json& l) { return l.value("name", "") == p.name; }),
+             what);
   }
   TRY(kernel::delete_link(host, link.ifindex));
   TRY(store.remove(kBridgeKind, name.str()));
@@ -208,7 +213,7 @@ Result<BridgeAttachment> attach_to_bridge(const BridgeAttachSpec& spec) {
     std::string network = bridge.alias.substr(kNetworkOwnerPrefix.size());
     return fail(Error::failed(
         fmt::format("{}: it belongs to network {}; use 'contain network attach {} {}'", what,
-                    network, network, spec.netns.name() ? spec.netns.name()->str() : "NS"),
+                    network, network, spec.netns.text().empty() ? "NS" : spec.netns.text()),
         EBUSY));
   }
   if (auto holder = TRY_WRAP(address_holder(store, host, bridge, spec.address.address()), what))
@@ -237,8 +242,8 @@ Result<BridgeAttachment> attach_to_bridge(const BridgeAttachSpec& spec) {
 
   // Recorded before the veth exists, so `net delete` and `gc` know about it.
   Undo undo;
-  if (const NetnsName* name = spec.netns.name()) {
-    json before = TRY(load_netns_record(store, *name));
+  if (auto key = netns_key(spec.netns)) {
+    json before = TRY(load_netns_record(store, *key));
     json record = before;
     record["links"].push_back({{"name", host_name.str()},
                                {"ifindex", 0},
@@ -246,8 +251,8 @@ Result<BridgeAttachment> attach_to_bridge(const BridgeAttachSpec& spec) {
                                {"kind", "veth"},
                                {"bridge", spec.bridge.str()},
                                {"address", spec.address.str()}});
-    TRY_WRAP(save_netns_record(store, *name, record), what);
-    undo.add([&store, name, before] { (void)save_netns_record(store, *name, before); });
+    TRY_WRAP(save_netns_record(store, *key, record), what);
+    undo.add([&store, key = *key, before] { (void)save_netns_record(store, key, before); });
   }
   BridgeLinkRequest request{
       spec.netns.owner(), netns.get(),  &inside, bridge.ifindex, host_name, peer,

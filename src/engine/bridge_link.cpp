@@ -13,25 +13,128 @@
 #include "kernel/batch.hpp"
 #include "kernel/link.hpp"
 #include "kernel/netns.hpp"
+#include "kernel/process.hpp"
 #include "kernel/route.hpp"
 
 namespace contain::engine {
 
+std::optional<NetnsId> NetnsRef::id() const {
+  if (auto* o = std::get_if<Opened>(&ref_)) return o->id;
+  return std::nullopt;
+}
+
 std::string NetnsRef::owner() const {
   if (auto* n = name()) return netns_owner(n->str());
+  if (auto* o = std::get_if<Opened>(&ref_)) return o->owner;
   return std::get<Borrowed>(ref_).owner;
 }
 
 std::string NetnsRef::describe() const {
   if (auto* n = name()) return fmt::format("namespace {}", quote(n->str()));
+  if (auto* o = std::get_if<Opened>(&ref_)) return fmt::format("namespace {}", quote(o->text));
   return std::get<Borrowed>(ref_).owner;
+}
+
+std::string NetnsRef::text() const {
+  if (auto* n = name()) return n->str();
+  if (auto* o = std::get_if<Opened>(&ref_)) return o->text;
+  return {};
 }
 
 Result<UniqueFd> NetnsRef::open() const {
   if (auto* n = name()) return kernel::open_netns(*n);
-  UniqueFd fd(::fcntl(std::get<Borrowed>(ref_).fd, F_DUPFD_CLOEXEC, 0));
+  int held = std::holds_alternative<Opened>(ref_) ? std::get<Opened>(ref_).fd->get()
+                                                  : std::get<Borrowed>(ref_).fd;
+  UniqueFd fd(::fcntl(held, F_DUPFD_CLOEXEC, 0));
   if (!fd) return fail(Error::system(fmt::format("duplicate the namespace fd of {}", owner())));
   return fd;
+}
+
+std::optional<NetnsKey> netns_key(const NetnsRef& netns) {
+  if (const NetnsName* name = netns.name()) return NetnsKey(*name);
+  if (auto id = netns.id()) return NetnsKey(*id, netns.text(), netns.owner());
+  return std::nullopt;
+}
+
+namespace {
+
+// The network namespace of a running process, pinned by its pidfd so that a
+// reused pid cannot make it another process's.
+Result<UniqueFd> open_netns_of_process(pid_t pid, std::string_view text) {
+  auto pidfd = kernel::open_pidfd(pid);
+  if (!pidfd) {
+    if (pidfd.error().code() == ESRCH)
+      return fail(Error::failed(
+          fmt::format("{}: no such process; give the PID of a running process (see 'ps')", text),
+          ESRCH));
+    return fail(std::move(pidfd).error().wrap(text));
+  }
+  auto fd = kernel::open_netns_of(pidfd->get(), pid);
+  if (!fd) {
+    if (fd.error().code() == ESRCH || fd.error().code() == ENOENT)
+      return fail(Error::failed(
+          fmt::format("{}: the process exited; give the PID of a running process", text), ESRCH));
+    return fail(std::move(fd).error().wrap(text));
+  }
+  return fd;
+}
+
+Result<UniqueFd> open_netns_path(const std::string& path) {
+  auto fd = kernel::open_netns_file(path);
+  if (fd) return fd;
+  std::string hint = "give /proc/PID/ns/net, a bind mount of one, or pid:PID";
+  switch (fd.error().code()) {
+    case ENOENT:
+      return fail(Error::failed(fmt::format("{}: no such file; {}", path, hint), ENOENT));
+    case ENOTTY:
+    case EINVAL:
+      return fail(Error::failed(fmt::format("{}: {}; {}", path, fd.error().message(), hint),
+                                fd.error().code()));
+    default:
+      return fail(std::move(fd).error().wrap(path));
+  }
+}
+
+Result<UniqueFd> open_netns_of_container(const model::ContainerName& name, std::string_view text) {
+  auto record = TRY(StateStore::reader().read(kContainerKind, name.str()));
+  if (!record)
+    return fail(
+        Error::failed(fmt::format("{}: no such container (see 'contain ps')", text), ENOENT));
+  pid_t pid = record->value("pid", 0);
+  auto start = record->value("pid_start", std::uint64_t{0});
+  auto not_running = [&] {
+    return fail(Error::failed(
+        fmt::format("{}: container {} is not running (see 'contain ps -a')", text, name.str()),
+        ESRCH));
+  };
+  if (record->value("status", "") != "running" || pid <= 0 || !kernel::process_alive(pid, start))
+    return not_running();
+  auto pidfd = kernel::open_pidfd(pid);
+  // The pidfd pins the process: checked after opening, the pid cannot have been reused.
+  if (!pidfd || !kernel::process_alive(pid, start)) return not_running();
+  auto fd = kernel::open_netns_of(pidfd->get(), pid);
+  if (!fd) return not_running();
+  return fd;
+}
+
+}  // namespace
+
+Result<NetnsRef> resolve_netns(const model::NetnsSpec& spec) {
+  if (auto* n = spec.name()) return NetnsRef::named(*n);
+  std::string text = spec.str();
+  UniqueFd fd;
+  std::string owner;
+  if (auto* p = spec.pid()) {
+    fd = TRY(open_netns_of_process(p->value, text));
+  } else if (auto* p = spec.path()) {
+    fd = TRY(open_netns_path(p->value));
+  } else {
+    fd = TRY(open_netns_of_container(*spec.container(), text));
+    owner = container_owner(spec.container()->str());
+  }
+  NetnsId id = TRY_WRAP(kernel::netns_id(fd.get()), text);
+  if (owner.empty()) owner = nsid_owner(id);
+  return NetnsRef::opened(std::move(fd), id, std::move(owner), std::move(text));
 }
 
 Status make_owned_bridge(const kernel::NetlinkSocket& host, const IfName& name,

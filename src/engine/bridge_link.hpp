@@ -2,6 +2,7 @@
 // building block of `bridge attach`, `network attach` and the batch path.
 #pragma once
 
+#include <memory>
 #include <optional>
 #include <string>
 #include <variant>
@@ -10,30 +11,45 @@
 #include "core/error.hpp"
 #include "core/ip.hpp"
 #include "core/names.hpp"
+#include "core/netns_id.hpp"
 #include "core/undo.hpp"
 #include "core/unique_fd.hpp"
+#include "engine/records.hpp"
 #include "kernel/netlink.hpp"
+#include "model/netns_spec.hpp"
 
 namespace contain::engine {
 
-// Which network namespace to attach: a name under /run/netns, or a namespace
-// the caller already holds open (for example a container's, from
-// /proc/PID/ns/net or a pidfd), labelled with an owner such as "container/web".
-// A NetnsRef made from an fd borrows it: the caller keeps it open during the call.
+// Which network namespace: a name under /run/netns; one the user named by
+// pid:, a path or container: (see resolve_netns), held open and known by its
+// identity; or one the caller already holds open (for example a container's,
+// from /proc/PID/ns/net or a pidfd), labelled with an owner such as
+// "container/web". A NetnsRef made from an fd borrows it: the caller keeps it
+// open during the call.
 class NetnsRef {
  public:
   static NetnsRef named(NetnsName name) { return NetnsRef(std::move(name)); }
   static NetnsRef from_fd(int netns_fd, std::string owner) {
     return NetnsRef(Borrowed{netns_fd, std::move(owner)});
   }
+  // `text` is what the user wrote (pid:PID, a path, container:NAME).
+  static NetnsRef opened(UniqueFd fd, NetnsId id, std::string owner, std::string text) {
+    return NetnsRef(
+        Opened{std::make_shared<UniqueFd>(std::move(fd)), id, std::move(owner), std::move(text)});
+  }
 
   bool is_named() const { return std::holds_alternative<NetnsName>(ref_); }
   const NetnsName* name() const { return std::get_if<NetnsName>(&ref_); }
-  // "netns/NAME" or the owner given with the fd: recorded in state and link aliases.
+  // The identity of a namespace resolved from pid:, a path or container:.
+  std::optional<NetnsId> id() const;
+  // "netns/NAME", "nsid/DEV:INO" (pid: or a path), "container/NAME", or the
+  // owner given with a borrowed fd: recorded in state and link aliases.
   std::string owner() const;
-  // For messages: namespace "NAME", or the owner.
+  // For messages: namespace "NAME", namespace pid:PID ..., or the owner.
   std::string describe() const;
-  // A descriptor of the namespace (a duplicate for a borrowed fd).
+  // As the user wrote it ("" for a borrowed fd).
+  std::string text() const;
+  // A descriptor of the namespace (a duplicate for one held open).
   Result<UniqueFd> open() const;
 
  private:
@@ -41,10 +57,27 @@ class NetnsRef {
     int fd;
     std::string owner;
   };
+  struct Opened {
+    std::shared_ptr<UniqueFd> fd;
+    NetnsId id;
+    std::string owner;
+    std::string text;
+  };
   explicit NetnsRef(NetnsName name) : ref_(std::move(name)) {}
   explicit NetnsRef(Borrowed b) : ref_(std::move(b)) {}
-  std::variant<NetnsName, Borrowed> ref_;
+  explicit NetnsRef(Opened o) : ref_(std::move(o)) {}
+  std::variant<NetnsName, Borrowed, Opened> ref_;
 };
+
+// What the user wrote, made a reference: a name stays a name (opened when
+// used, as before); pid:PID, a path and container:NAME are opened now, so that
+// the namespace is the one meant even if the process exits meanwhile. Errors
+// are one line naming the text: `pid:99999: no such process; ...`.
+Result<NetnsRef> resolve_netns(const model::NetnsSpec& spec);
+
+// Where the links made for the namespace are recorded: by name, by identity,
+// or (a borrowed fd, whose owner answers for it) nowhere.
+std::optional<NetnsKey> netns_key(const NetnsRef& netns);
 
 // One link to create. `inside` is a netlink socket in the namespace behind
 // `netns_fd`; callers that set up many links open one per namespace.

@@ -19,6 +19,7 @@
 #include <chrono>
 #include <cstring>
 #include <ctime>
+#include <map>
 
 #include "core/random.hpp"
 #include "core/undo.hpp"
@@ -159,13 +160,14 @@ Status check_network_available(const ContainerSpec& spec) {
                                    quote(name.str()), network.subnet.str())));
   }
   if (spec.network.kind == NetworkChoice::Kind::netns) {
-    auto ns = TRY(NetnsName::parse(spec.network.name));
-    if (!kernel::netns_exists(ns))
+    auto ns = TRY(model::NetnsSpec::parse(spec.network.name));
+    if (const NetnsName* name = ns.name(); name && !kernel::netns_exists(*name))
       return fail(Error::failed(
           fmt::format(
               "--network netns:{}: network namespace {} does not exist (see 'contain net list')",
-              ns.str(), quote(ns.str())),
+              name->str(), quote(name->str())),
           ENOENT));
+    if (!ns.name()) TRY(resolve_netns(ns));
   }
   return {};
 }
@@ -329,8 +331,11 @@ void release_container(NetworkAttachment& attachment) {
   bool gone = await_host_link_gone(attachment.host_ifindex);
   if (auto store = StateStore::lock()) {
     if (attachment.forwards) (void)remove_firewall_owned_by(*store, attachment.owner);
-    if (gone || !defer_release(*store, attachment.owner, attachment.host_ifindex))
+    if (gone || !defer_release(*store, attachment.owner, attachment.host_ifindex,
+                               attachment.network->str()))
       (void)release_attachments(*store, {attachment.owner});
+    // What `bridge attach`, `net veth` ... container:NAME recorded since.
+    (void)forget_netns_records_owned_by(*store, {attachment.owner});
   }
   attachment.network.reset();
 }
@@ -427,7 +432,9 @@ Result<Started> start_process(const ContainerSpec& spec, Stdio stdio,
   std::vector<char*> envp = c_strings(spec.environment);
   UniqueFd join_netns;
   if (spec.network.kind == NetworkChoice::Kind::netns)
-    join_netns = TRY_WRAP(kernel::open_netns(TRY(NetnsName::parse(spec.network.name))), what);
+    join_netns = TRY_WRAP(
+        TRY_WRAP(resolve_netns(TRY(model::NetnsSpec::parse(spec.network.name))), what).open(),
+        what);
 
   int pair[2];
   if (::socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, pair) < 0)
@@ -612,6 +619,9 @@ Result<std::string> run_container_detached(ContainerSpec spec) {
 Result<std::vector<ContainerInfo>> list_containers(bool all) {
   auto store = StateStore::reader();
   std::vector<ContainerInfo> out;
+  std::map<std::string, std::vector<ContainerInfo::OnNetwork>> on_networks;  // by owner
+  for (const auto& net : TRY(list_networks()))
+    for (const auto& a : net.attachments) on_networks[a.owner].push_back({net.name, a.ip.str()});
   for (const auto& [name, r] : TRY(store.read_all(kContainerKind))) {
     ContainerInfo info;
     info.name = r.value("name", name);
@@ -623,6 +633,8 @@ Result<std::vector<ContainerInfo>> list_containers(bool all) {
     if (!all && info.status != "running") continue;
     info.network = r.value("network", "none");
     if (r.contains("address") && r["address"].is_string()) info.address = r["address"];
+    if (auto it = on_networks.find(container_owner(info.name)); it != on_networks.end())
+      info.networks = it->second;
     info.ports = r.value("ports", std::vector<std::string>{});
     info.command = r.value("command", std::vector<std::string>{});
     info.created = r.value("created", "");
@@ -751,6 +763,7 @@ Status remove_container(const ContainerName& name, bool force) {
   // Its monitor freed its address when it ended; if the monitor was killed, we do.
   TRY(remove_firewall_owned_by(store, container_owner(name.str())));
   TRY(release_attachments(store, {container_owner(name.str())}));
+  TRY(forget_netns_records_owned_by(store, {container_owner(name.str())}));
   TRY(store.remove(kContainerKind, name.str()));
   ::unlink(log_path(name.str()).c_str());
   ::rmdir(kLogDir);
@@ -823,6 +836,7 @@ Result<std::vector<std::string>> collect_container_garbage(const StateStore& sto
     if (status == "exited" || is_running(r) || monitor_alive(r)) continue;
     TRY(remove_firewall_owned_by(store, container_owner(name)));
     TRY(release_attachments(store, {container_owner(name)}));
+    TRY(forget_netns_records_owned_by(store, {container_owner(name)}));
     if (!r.value("detached", false)) {
       TRY(store.remove(kContainerKind, name));
       done.push_back(

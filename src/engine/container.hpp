@@ -36,7 +36,13 @@ struct ContainerInfo {
   int pid = 0;
   std::string status;  // "running", "exited", "created"
   std::optional<int> exit_code;
-  std::string network, address;
+  std::string network, address;  // as started (--network), and its address there
+  // Every managed network it is on: the one it started on and those it was
+  // attached to since (`network attach NET container:NAME`), with its address.
+  struct OnNetwork {
+    std::string network, address;
+  };
+  std::vector<OnNetwork> networks;
   std::vector<std::string> ports, command;
   std::string created, finished;
   bool detached = false;

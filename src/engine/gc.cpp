@@ -37,6 +37,14 @@ bool netns_alive(const std::string& name) {
   return parsed && kernel::netns_exists(*parsed);
 }
 
+// Namespaces known by identity (pid:, a path, container:) have no name to
+// look for: whether one still exists is whether anything still holds it.
+using LiveIds = std::set<NetnsId>;
+bool id_alive(const LiveIds& live, std::string_view id) {
+  auto parsed = NetnsId::parse(id);
+  return parsed && live.contains(*parsed);
+}
+
 std::string text(const json& j, const char* field) {
   return j.contains(field) && j[field].is_string() ? j[field].get<std::string>() : std::string();
 }
@@ -70,12 +78,13 @@ class HostLinks {
 // library user gave) are the user's: always alive.
 class Owners {
  public:
-  explicit Owners(const StateStore& store) : store_(store) {}
+  Owners(const StateStore& store, const LiveIds& live) : store_(store), live_(live) {}
   Result<bool> alive(const std::string& owner) const {
     auto slash = owner.find('/');
     if (slash == std::string::npos) return true;
     std::string kind = owner.substr(0, slash), name = owner.substr(slash + 1);
     if (kind == "netns") return netns_alive(name);
+    if (kind == "nsid") return id_alive(live_, name);
     if (kind == "container") {
       auto r = TRY(store_.read(kContainerKind, name));
       return r && r->value("status", "created") != "exited";
@@ -87,19 +96,21 @@ class Owners {
 
  private:
   const StateStore& store_;
+  const LiveIds& live_;
 };
 
 std::string owner_words(const std::string& owner) {
   auto slash = owner.find('/');
   if (slash == std::string::npos) return owner;
   std::string kind = owner.substr(0, slash);
-  std::string noun = kind == "netns" ? "namespace" : kind;
+  std::string noun = kind == "netns" || kind == "nsid" ? "namespace" : kind;
   return fmt::format("{} {}", noun, owner.substr(slash + 1));
 }
 
 struct Collector {
   const StateStore& store;
   const kernel::NetlinkSocket& host;
+  const LiveIds& live;
   std::vector<std::string> done;
   // Addresses and subnets freed by this run: forwards into them go too.
   std::set<IpAddress> released;
@@ -124,7 +135,7 @@ struct Collector {
       }
       std::vector<std::string> lost;
       std::vector<std::pair<const kernel::LinkInfo*, std::string>> unbridged;  // (link, why)
-      TRY(forget_netns_links(store, name, [&](const json& l) {
+      TRY(forget_netns_links(store, *NetnsName::parse(name), [&](const json& l) {
         std::string host_end = text(l, "name");
         const auto* link = links.named(host_end);
         if (!link) {
@@ -155,6 +166,40 @@ struct Collector {
         done.push_back(fmt::format("deleted link {} of namespace {} ({})", link->name, name, why));
       }
     }
+    // Namespaces known by identity: gone when nothing holds them any more
+    // (their process exited, their bind mount went).
+    for (const auto& [id, record] : TRY(store.read_all(kNetnsIdKind))) {
+      std::string ref = text(record, "ref");
+      std::string what = ref.empty() ? id : fmt::format("{} ({})", ref, id);
+      if (!id_alive(live, id)) {
+        TRY(store.remove(kNetnsIdKind, id));
+        done.push_back(
+            fmt::format("removed the record of namespace {} (it no longer exists)", what));
+        continue;
+      }
+      std::vector<std::string> lost;
+      TRY(forget_netns_links(store, NetnsKey(*NetnsId::parse(id), ref, text(record, "owner")),
+                             [&](const json& l) {
+                               std::string host_end = text(l, "name");
+                               if (links.named(host_end)) return false;
+                               lost.push_back(host_end);
+                               return true;
+                             }));
+      for (const auto& h : lost)
+        done.push_back(
+            fmt::format("forgot link {} of namespace {} (it no longer exists)", h, what));
+    }
+    return {};
+  }
+
+  // Forgets the host end `host_end` in the record of the namespace an
+  // attachment names (by name or by identity).
+  Status forget_attachment_link(const json& a, const std::string& host_end) {
+    auto is_it = [&](const json& l) { return text(l, "name") == host_end; };
+    if (auto netns = NetnsName::parse(text(a, "netns")); netns && !text(a, "netns").empty())
+      return forget_netns_links(store, *netns, is_it);
+    if (auto id = NetnsId::parse(text(a, "netns_id")))
+      return forget_netns_links(store, NetnsKey(*id, text(a, "ref"), text(a, "owner")), is_it);
     return {};
   }
 
@@ -163,7 +208,7 @@ struct Collector {
   // removed (see the README: we do not make it again).
   Status networks() {
     auto links = TRY(HostLinks::read(host));
-    Owners owners(store);
+    Owners owners(store, live);
     for (auto& [name, record] : TRY(store.read_all(kNetworkKind))) {
       std::string bridge = text(record, "bridge");
       const auto* link = links.named(bridge);
@@ -176,9 +221,7 @@ struct Collector {
               done.push_back(
                   fmt::format("deleted link {} (its network {} is gone)", host_end, name));
           }
-          if (auto netns = text(a, "netns"); !netns.empty())
-            TRY(forget_netns_links(store, netns,
-                                   [&](const json& l) { return text(l, "name") == host_end; }));
+          TRY(forget_attachment_link(a, host_end));
         }
         if (auto subnet = Cidr::parse(text(record, "subnet"))) removed_subnets.push_back(*subnet);
         TRY(store.remove(kNetworkKind, name));
@@ -259,7 +302,7 @@ struct Collector {
   // bridge that is gone, forwards into released addresses: one transaction.
   Status firewall() {
     auto links = TRY(HostLinks::read(host));
-    Owners owners(store);
+    Owners owners(store, live);
     std::vector<std::pair<std::string, std::string>> refs;
     for (std::string_view kind : {kNatKind, kForwardKind, kIsolationKind}) {
       for (const auto& [name, r] : TRY(store.read_all(kind))) {
@@ -316,6 +359,10 @@ struct Collector {
       std::string why;
       if (auto dev = text(target, "dev"); !dev.empty()) {
         if (!links.named(dev)) why = fmt::format("device {} no longer exists", dev);
+      } else if (auto id = text(target, "netns_id"); !id.empty()) {
+        // Its qdiscs went with the namespace; while it lives, its host end tells.
+        if (!id_alive(live, id))
+          why = fmt::format("namespace {} ({}) no longer exists", text(target, "ref"), id);
       } else {
         std::string netns = text(target, "netns"), ifname = text(target, "ifname");
         if (!netns_alive(netns))
@@ -362,6 +409,15 @@ struct Collector {
   Status orphan_links() {
     auto links = TRY(HostLinks::read(host));
     for (const auto& link : links.all()) {
+      if (link.alias.starts_with(kNsidOwnerPrefix)) {
+        std::string id = link.alias.substr(kNsidOwnerPrefix.size());
+        if (id_alive(live, id)) continue;
+        // The kernel may be destroying it with its namespace right now.
+        if (TRY(delete_if_present(host, link.ifindex)))
+          done.push_back(
+              fmt::format("deleted link {} (its namespace {} no longer exists)", link.name, id));
+        continue;
+      }
       if (!link.alias.starts_with(kNetnsOwnerPrefix)) continue;
       std::string owner = link.alias.substr(kNetnsOwnerPrefix.size());
       if (netns_alive(owner)) continue;
@@ -378,7 +434,8 @@ struct Collector {
 Result<std::vector<std::string>> collect_garbage() {
   auto store = TRY(StateStore::lock());
   auto host = TRY(kernel::NetlinkSocket::open());
-  Collector c{store, host, {}, {}, {}};
+  auto live = TRY(kernel::live_netns_ids());
+  Collector c{store, host, live, {}, {}, {}};
   // Labs whose `topo up` died half way, then owners (containers, namespaces),
   // then what they own.
   TRY(collect_topologies(store, c.done));

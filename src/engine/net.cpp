@@ -219,11 +219,11 @@ Result<std::vector<NetnsSummary>> list_netns() {
   return out;
 }
 
-Result<NetnsDetails> show_netns(const NetnsName& name) {
-  auto fd = TRY(kernel::open_netns(name));
+Result<NetnsDetails> show_netns(const NetnsRef& netns) {
+  auto fd = TRY(netns.open());
   auto sock = TRY(kernel::NetlinkSocket::open_in(fd.get()));
   NetnsDetails d;
-  d.name = name.str();
+  d.name = netns.text();
   d.links = TRY(kernel::list_links(sock));
   d.addresses = TRY(kernel::list_addresses(sock));
   d.routes = TRY(kernel::list_routes(sock));
@@ -231,8 +231,7 @@ Result<NetnsDetails> show_netns(const NetnsName& name) {
 }
 
 Status create_veth_to_netns(const VethSpec& spec) {
-  std::string what =
-      fmt::format("create veth {} to namespace {}", spec.host.str(), quote(spec.netns.str()));
+  std::string what = fmt::format("create veth {} to {}", spec.host.str(), spec.netns.describe());
   if (spec.gateway && !spec.netns_address)
     return fail(Error::usage(
         fmt::format("{}: --gateway {} needs --ns-addr (an address in the gateway's subnet)", what,
@@ -243,7 +242,9 @@ Status create_veth_to_netns(const VethSpec& spec) {
                     "not reach it",
                     what, spec.gateway->str(), spec.netns_address->str())));
   auto store = TRY(StateStore::lock());
-  auto netns = TRY_WRAP(kernel::open_netns(spec.netns), what);
+  auto key = netns_key(spec.netns);
+  if (!key) return fail(Error::usage(what + ": the namespace has no record of its own"));
+  auto netns = TRY_WRAP(spec.netns.open(), what);
   auto host = TRY_WRAP(kernel::NetlinkSocket::open(), what);
   auto inside = TRY_WRAP(kernel::NetlinkSocket::open_in(netns.get()), what);
 
@@ -266,14 +267,14 @@ Status create_veth_to_netns(const VethSpec& spec) {
                       what, route->gateway ? " via " + route->gateway->str() : std::string()),
           EEXIST));
 
-  json before = TRY(load_netns_record(store, spec.netns));
+  json before = TRY(load_netns_record(store, *key));
   json record = before;
   record["links"].push_back(
       {{"name", spec.host.str()}, {"ifindex", 0}, {"peer", spec.peer.str()}, {"kind", "veth"}});
   // Declared after what its steps refer to, so it runs while they still exist.
   Undo undo;
-  TRY_WRAP(store.write(kNetnsKind, spec.netns.str(), record), what);
-  undo.add([&] { (void)save_netns_record(store, spec.netns, before); });
+  TRY_WRAP(store.write(key->kind(), key->record_name(), record), what);
+  undo.add([&] { (void)save_netns_record(store, *key, before); });
 
   // The kernel refuses to bring the peer up in the creating request (ENOTCONN
   // on 6.x), so the namespace end is brought up by a second request inside.
@@ -284,10 +285,8 @@ Status create_veth_to_netns(const VethSpec& spec) {
   });
   auto host_link = TRY_WRAP(kernel::get_link(host, spec.host.str()), what);
   record["links"].back()["ifindex"] = host_link.ifindex;
-  TRY_WRAP(store.write(kNetnsKind, spec.netns.str(), record), what);
-  TRY_WRAP(
-      kernel::set_link_alias(host, host_link.ifindex, owner_alias(netns_owner(spec.netns.str()))),
-      what);
+  TRY_WRAP(store.write(key->kind(), key->record_name(), record), what);
+  TRY_WRAP(kernel::set_link_alias(host, host_link.ifindex, owner_alias(spec.netns.owner())), what);
   if (spec.host_address)
     TRY_WRAP(kernel::add_address(host, host_link.ifindex, *spec.host_address),
              what + ": on the host end");
@@ -304,9 +303,9 @@ Status create_veth_to_netns(const VethSpec& spec) {
   return {};
 }
 
-Result<int> exec_in_netns(const NetnsName& name, const std::vector<std::string>& argv) {
-  auto fd = TRY(kernel::open_netns(name));
-  return kernel::run_in_netns(name, fd.get(), argv);
+Result<int> exec_in_netns(const NetnsRef& netns, const std::vector<std::string>& argv) {
+  auto fd = TRY(netns.open());
+  return kernel::run_in_netns(netns.name(), netns.text(), fd.get(), argv);
 }
 
 }  // namespace contain::engine

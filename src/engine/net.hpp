@@ -10,6 +10,7 @@
 #include "core/error.hpp"
 #include "core/ip.hpp"
 #include "core/names.hpp"
+#include "engine/bridge_link.hpp"
 #include "kernel/addr.hpp"
 #include "kernel/link.hpp"
 #include "kernel/route.hpp"
@@ -39,11 +40,11 @@ struct NetnsDetails {
   std::vector<kernel::AddressInfo> addresses;
   std::vector<kernel::RouteInfo> routes;
 };
-Result<NetnsDetails> show_netns(const NetnsName& name);
+Result<NetnsDetails> show_netns(const NetnsRef& netns);
 
 struct VethSpec {
   IfName host;
-  NetnsName netns;
+  NetnsRef netns;
   IfName peer;
   std::optional<Cidr> host_address;
   std::optional<Cidr> netns_address;
@@ -60,6 +61,6 @@ Status create_veth_to_netns(const VethSpec& spec);
 std::set<int> wait_for_links_gone(const kernel::NetlinkSocket& sock, std::set<int> pending,
                                   std::chrono::milliseconds timeout);
 
-Result<int> exec_in_netns(const NetnsName& name, const std::vector<std::string>& argv);
+Result<int> exec_in_netns(const NetnsRef& netns, const std::vector<std::string>& argv);
 
 }  // namespace contain::engine

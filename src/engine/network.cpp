@@ -30,6 +30,9 @@ Attachment attachment_of(const json& a, const NetworkInfo& n) {
   out.network = n.name;
   out.owner = a.value("owner", "");
   out.netns = a.contains("netns") && a["netns"].is_string() ? a["netns"].get<std::string>() : "";
+  out.ref = a.contains("ref") && a["ref"].is_string() ? a["ref"].get<std::string>() : "";
+  out.netns_id =
+      a.contains("netns_id") && a["netns_id"].is_string() ? a["netns_id"].get<std::string>() : "";
   out.ifname = a.value("ifname", "");
   out.host = a.value("host", "");
   out.bridge = n.bridge;
@@ -62,9 +65,16 @@ Result<NetworkInfo> info_of(const json& r) {
 // "releasing": [{"address", "host", "ifindex"}]. Such an address is taken until that
 // link is gone; an attach drops the entries whose link has gone, and waits
 // (bounded) only for those whose address it must have.
-bool releasing_link_alive(const kernel::NetlinkSocket& host, const json& entry) {
+// An entry without an ifindex (0: the owner's attachment to another network,
+// whose ifindex it did not know) is matched by its host end's name alone.
+std::optional<int> releasing_link(const kernel::NetlinkSocket& host, const json& entry) {
   auto link = kernel::get_link(host, entry.value("host", ""));
-  return link && link->ifindex == entry.value("ifindex", 0);
+  int ifindex = entry.value("ifindex", 0);
+  if (!link || (ifindex != 0 && link->ifindex != ifindex)) return std::nullopt;
+  return link->ifindex;
+}
+bool releasing_link_alive(const kernel::NetlinkSocket& host, const json& entry) {
+  return releasing_link(host, entry).has_value();
 }
 
 // Settles record["releasing"]: drops entries whose link is gone; of those still
@@ -92,15 +102,17 @@ Status settle_releasing(const kernel::NetlinkSocket& host, json& record,
     nl_socket_set_buffer_size(watch.get(), 1 << 20, 0);
     TRY(watch.check(nl_socket_add_membership(watch.get(), RTNLGRP_LINK), "watch link changes"));
     std::set<int> wait;
+    std::map<int, const json*> entry_of;
     for (const auto& entry : must_wait)
-      if (releasing_link_alive(host, entry)) wait.insert(entry.value("ifindex", 0));
+      if (auto ifindex = releasing_link(host, entry)) {
+        wait.insert(*ifindex);
+        entry_of[*ifindex] = &entry;
+      }
     if (!wait.empty())
       for (int ifindex : wait_for_links_gone(watch, wait, std::chrono::milliseconds(2000))) {
         if (auto gone = kernel::delete_link(watch, ifindex); !gone && gone.error().code() != ENODEV)
           return fail(std::move(gone).error());
-        if (deleted)
-          for (const auto& entry : must_wait)
-            if (entry.value("ifindex", 0) == ifindex) deleted->push_back(entry);
+        if (deleted) deleted->push_back(*entry_of[ifindex]);
       }
   }
   record["releasing"] = keep;
@@ -124,11 +136,18 @@ Status remove_host_end(const kernel::NetlinkSocket& host, const std::string& nam
   return kernel::delete_link(host, link->ifindex);
 }
 
-// Forgets the link `host_name` in the record of namespace `netns`, if any.
-Status forget_netns_link(const StateStore& store, const std::string& netns,
+// Forgets the link `host_name` in the record of the namespace an attachment
+// names (by name or by identity), if any.
+Status forget_netns_link(const StateStore& store, const Attachment& a,
                          const std::string& host_name) {
+  std::optional<NetnsKey> key;
+  if (auto name = NetnsName::parse(a.netns); name && !a.netns.empty())
+    key.emplace(*name);
+  else if (auto id = NetnsId::parse(a.netns_id))
+    key.emplace(*id, a.ref, a.owner);
+  if (!key) return {};
   return forget_netns_links(
-      store, netns, [&](const nlohmann::json& l) { return l.value("name", "") == host_name; });
+      store, *key, [&](const nlohmann::json& l) { return l.value("name", "") == host_name; });
 }
 
 }  // namespace
@@ -212,7 +231,7 @@ Status delete_network(const NetworkName& name, bool force) {
   TRY_WRAP(remove_forwards_into(store, info.subnet), what);
   for (const auto& a : info.attachments) {
     TRY_WRAP(remove_host_end(host, a.host), what);
-    if (!a.netns.empty()) TRY_WRAP(forget_netns_link(store, a.netns, a.host), what);
+    TRY_WRAP(forget_netns_link(store, a, a.host), what);
   }
   if (auto link = kernel::get_link(host, info.bridge);
       link && link->alias == owner_alias(network_owner(name.str())))
@@ -305,16 +324,22 @@ Result<std::vector<Attachment>> attach_many_to_network(const NetworkName& networ
 
   // The records are written before the veths exist. (Declared before the Undo,
   // whose steps read them, so they outlive it.)
-  std::vector<std::pair<NetnsName, json>> ns_before;
+  std::vector<std::pair<NetnsKey, json>> ns_before;
   Undo undo;
   json record = before;
   for (std::size_t i = 0; i < requests.size(); ++i) {
-    const NetnsName* name = requests[i].netns.name();
-    record["attachments"].push_back({{"owner", requests[i].netns.owner()},
-                                     {"netns", name ? json(name->str()) : json(nullptr)},
-                                     {"ifname", peers[i].str()},
-                                     {"host", host_names[i].str()},
-                                     {"address", addresses[i].str()}});
+    const NetnsRef& netns = requests[i].netns;
+    const NetnsName* name = netns.name();
+    json a = {{"owner", netns.owner()},
+              {"netns", name ? json(name->str()) : json(nullptr)},
+              {"ifname", peers[i].str()},
+              {"host", host_names[i].str()},
+              {"address", addresses[i].str()}};
+    if (auto id = netns.id()) {
+      a["netns_id"] = id->str();
+      a["ref"] = netns.text();
+    }
+    record["attachments"].push_back(std::move(a));
   }
   TRY_WRAP(store.write(kNetworkKind, network.str(), record), what);
   undo.add([&] { (void)store.write(kNetworkKind, network.str(), before); });
@@ -322,10 +347,10 @@ Result<std::vector<Attachment>> attach_many_to_network(const NetworkName& networ
     for (const auto& [name, r] : ns_before) (void)save_netns_record(store, name, r);
   });
   for (std::size_t i = 0; i < requests.size(); ++i) {
-    const NetnsName* name = requests[i].netns.name();
-    if (!name) continue;
-    json ns_record = TRY(load_netns_record(store, *name));
-    ns_before.emplace_back(*name, ns_record);
+    auto key = netns_key(requests[i].netns);
+    if (!key) continue;
+    json ns_record = TRY(load_netns_record(store, *key));
+    ns_before.emplace_back(*key, ns_record);
     ns_record["links"].push_back({{"name", host_names[i].str()},
                                   {"ifindex", 0},
                                   {"peer", peers[i].str()},
@@ -333,7 +358,7 @@ Result<std::vector<Attachment>> attach_many_to_network(const NetworkName& networ
                                   {"bridge", info.bridge},
                                   {"network", network.str()},
                                   {"address", pool.with_prefix(addresses[i]).str()}});
-    TRY_WRAP(save_netns_record(store, *name, ns_record), what);
+    TRY_WRAP(save_netns_record(store, *key, ns_record), what);
   }
   std::vector<BridgeLinkRequest> links;
   for (std::size_t i = 0; i < requests.size(); ++i)
@@ -381,19 +406,23 @@ Status detach_from_network(const NetworkName& network, const NetnsRef& netns) {
   if (auto address = IpAddress::parse(it->value("address", "")))
     TRY_WRAP(remove_forwards_into(store, Cidr(*address, address->bits())), what);
   TRY_WRAP(remove_host_end(host, host_name), what);
+  if (auto key = netns_key(netns))
+    TRY_WRAP(forget_netns_links(store, *key,
+                                [&](const json& l) { return l.value("name", "") == host_name; }),
+             what);
   attachments.erase(it);
   TRY_WRAP(store.write(kNetworkKind, network.str(), record), what);
-  if (const NetnsName* name = netns.name())
-    TRY_WRAP(forget_netns_link(store, name->str(), host_name), what);
   return {};
 }
 
 namespace {
 
 // Removes the attachments of `owners` from every network's record; with
-// `releasing_ifindex`, keeps their addresses taken as "releasing" until that link is gone.
+// `releasing_ifindex`, keeps their addresses taken as "releasing" until that link (on
+// network `releasing_network`; by name on the others) is gone.
 Status take_attachments(const StateStore& store, const std::set<std::string>& owners,
-                        std::optional<int> releasing_ifindex) {
+                        std::optional<int> releasing_ifindex,
+                        std::string_view releasing_network = {}) {
   for (auto& [n, record] : TRY(store.read_all(kNetworkKind))) {
     auto& attachments = record["attachments"];
     bool changed = false;
@@ -404,9 +433,10 @@ Status take_attachments(const StateStore& store, const std::set<std::string>& ow
       }
       if (releasing_ifindex) {
         if (!record.contains("releasing")) record["releasing"] = json::array();
-        record["releasing"].push_back({{"address", it->value("address", "")},
-                                       {"host", it->value("host", "")},
-                                       {"ifindex", *releasing_ifindex}});
+        record["releasing"].push_back(
+            {{"address", it->value("address", "")},
+             {"host", it->value("host", "")},
+             {"ifindex", n == releasing_network ? *releasing_ifindex : 0}});
       }
       it = attachments.erase(it);
       changed = true;
@@ -428,8 +458,9 @@ Status release_attachments(const StateStore& store, const std::vector<std::strin
   return take_attachments(store, {owners.begin(), owners.end()}, std::nullopt);
 }
 
-Status defer_release(const StateStore& store, const std::string& owner, int ifindex) {
-  return take_attachments(store, {owner}, ifindex);
+Status defer_release(const StateStore& store, const std::string& owner, int ifindex,
+                     std::string_view network) {
+  return take_attachments(store, {owner}, ifindex, network);
 }
 
 }  // namespace contain::engine

@@ -2,7 +2,9 @@
 // pool (IPAM, model/ipam.hpp) and the intent for NAT and isolation. Records live
 // in /run/contain/network/NAME:
 //   {"name", "subnet", "gateway", "bridge", "nat": bool, "isolated": true,
-//    "attachments": [{"owner", "netns" (name or null), "ifname", "host", "address"}]}
+//    "attachments": [{"owner", "netns" (name or null), "netns_id"? (DEV:INO of a
+//    namespace given as pid:, a path or container:), "ref"? (what the user called
+//    it), "ifname", "host", "address"}]}
 // Every function takes the state lock, so concurrent commands see consistent
 // records and never hand out one address twice.
 #pragma once
@@ -28,11 +30,13 @@ struct NetworkSpec {
 
 struct Attachment {
   std::string network;
-  std::string owner;   // "netns/NAME" or what a NetnsRef::from_fd was given
-  std::string netns;   // the namespace name, "" for an fd reference
-  std::string ifname;  // inside the namespace
-  std::string host;    // the host end on the bridge
-  std::string bridge;  // the network's bridge
+  std::string owner;     // "netns/NAME" or what a NetnsRef::from_fd was given
+  std::string netns;     // the namespace name, "" for an fd reference
+  std::string ref;       // pid:PID, a path or container:NAME as given, else ""
+  std::string netns_id;  // DEV:INO of a namespace given by ref, else ""
+  std::string ifname;    // inside the namespace
+  std::string host;      // the host end on the bridge
+  std::string bridge;    // the network's bridge
   IpAddress ip;
   int prefix = 0;
   IpAddress gateway;
@@ -99,7 +103,10 @@ Status release_attachments(const StateStore& store, const std::vector<std::strin
 // `ifindex`) with its namespace: moves its attachments to the network's
 // "releasing" list. The address is handed out again once that link is gone
 // (an attach that needs it waits, bounded); `network delete` waits for them all.
-Status defer_release(const StateStore& store, const std::string& owner, int ifindex);
+// Attachments of the owner to other networks (`network attach NET container:NAME`)
+// are held the same way, their links known by name.
+Status defer_release(const StateStore& store, const std::string& owner, int ifindex,
+                     std::string_view network);
 
 // For gc: settles every "releasing" entry of a network record (the caller
 // holds the lock and writes the record back): waits (bounded, 2 s) for their

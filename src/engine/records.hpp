@@ -1,21 +1,31 @@
-// The state records of named namespaces, shared by net, bridge and network code.
-// A namespace record: {"name", "created", "links": [{"name" (host end),
-// "ifindex", "peer", "kind": "veth", "bridge"?, "network"?, "address"?}]}.
+// The state records of namespaces, shared by net, bridge and network code.
+// A named namespace's record, netns/NAME: {"name", "created", "links":
+// [{"name" (host end), "ifindex", "peer", "kind": "veth", "bridge"?,
+// "network"?, "address"?}]}. A namespace without a name under /run/netns
+// (given as pid:PID, a path or container:NAME) is known by its identity, the
+// device and inode of its namespace file: netns-id/DEV:INO, {"id": "DEV:INO",
+// "ref": what the user first called it, "owner": "nsid/DEV:INO" or
+// "container/NAME", "created": false, "links": [...]}.
 #pragma once
 
 #include <functional>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
 #include <string_view>
+#include <variant>
+#include <vector>
 
 #include "core/error.hpp"
 #include "core/names.hpp"
+#include "core/netns_id.hpp"
 #include "engine/state.hpp"
 
 namespace contain::engine {
 
 // The kinds of record under /run/contain/<kind>/, one place for all.
 inline constexpr std::string_view kNetnsKind = "netns";
+inline constexpr std::string_view kNetnsIdKind = "netns-id";
 inline constexpr std::string_view kBridgeKind = "bridge";
 inline constexpr std::string_view kNetworkKind = "network";
 inline constexpr std::string_view kContainerKind = "containers";
@@ -29,6 +39,8 @@ inline constexpr std::string_view kFirewallKind = "firewall";
 // Who owns a record, a firewall entry or a link: "<kind>/<name>", recorded as
 // "owner" and, after kAliasPrefix, as the alias of the links it owns.
 inline std::string netns_owner(std::string_view name) { return "netns/" + std::string(name); }
+// A namespace known by identity (pid:PID or a path): "nsid/DEV:INO".
+inline std::string nsid_owner(const NetnsId& id) { return "nsid/" + id.str(); }
 inline std::string network_owner(std::string_view name) { return "network/" + std::string(name); }
 inline std::string bridge_owner(std::string_view name) { return "bridge/" + std::string(name); }
 inline std::string container_owner(std::string_view name) {
@@ -36,19 +48,41 @@ inline std::string container_owner(std::string_view name) {
 }
 // Owner aliases on links: kAliasPrefix + "<kind>/<name>".
 inline constexpr std::string_view kNetnsOwnerPrefix = "contain:netns/";
+inline constexpr std::string_view kNsidOwnerPrefix = "contain:nsid/";
 inline constexpr std::string_view kNetworkOwnerPrefix = "contain:network/";
 inline constexpr std::string_view kShapeOwnerPrefix = "contain:shape/";
+
+// Which record a namespace has: by name, or by identity (with what the user
+// called it, kept in a new record for messages and listings).
+struct NetnsKey {
+  NetnsKey(NetnsName name) : key(std::move(name)) {}  // NOLINT: a name is a key
+  NetnsKey(NetnsId id, std::string ref, std::string owner)
+      : key(id), ref(std::move(ref)), owner(std::move(owner)) {}
+  std::variant<NetnsName, NetnsId> key;
+  std::string ref;
+  std::string owner;
+  std::string_view kind() const { return key.index() == 0 ? kNetnsKind : kNetnsIdKind; }
+  std::string record_name() const;
+};
 
 // A namespace record without links; `created`: contain made the namespace.
 nlohmann::json new_netns_record(const NetnsName& name, bool created);
 // The namespace's record, or a fresh one for a namespace contain did not create.
-Result<nlohmann::json> load_netns_record(const StateStore& store, const NetnsName& name);
+Result<nlohmann::json> load_netns_record(const StateStore& store, const NetnsKey& key);
 // Forgets, in the record of namespace `netns` (if it has one), the links
 // `forget` selects.
-Status forget_netns_links(const StateStore& store, std::string_view netns,
+Status forget_netns_links(const StateStore& store, const NetnsKey& key,
                           const std::function<bool(const nlohmann::json&)>& forget);
+// The same for the namespace an owner names ("netns/NAME" or "nsid/DEV:INO";
+// nothing for other owners).
+Status forget_owner_netns_links(const StateStore& store, std::string_view owner,
+                                const std::function<bool(const nlohmann::json&)>& forget);
+// Removes the records of namespaces known by identity whose owner is one of
+// `owners` (a container's, when it is removed: its namespace went with it).
+Status forget_netns_records_owned_by(const StateStore& store,
+                                     const std::vector<std::string>& owners);
 // Writes it, or removes it when it no longer records anything.
-Status save_netns_record(const StateStore& store, const NetnsName& name,
+Status save_netns_record(const StateStore& store, const NetnsKey& key,
                          const nlohmann::json& record);
 
 }  // namespace contain::engine

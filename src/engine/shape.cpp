@@ -48,7 +48,7 @@ struct Resolved {
 
 std::string describe(const ShapeTarget& t) {
   if (t.dev) return fmt::format("device {}", t.dev->str());
-  return fmt::format("namespace {}{}", quote(t.netns->str()),
+  return fmt::format("{}{}", t.netns->describe(),
                      t.ifname ? fmt::format(" ({})", t.ifname->str()) : "");
 }
 
@@ -63,13 +63,15 @@ Result<Resolved> resolve(const StateStore& store, const ShapeTarget& target) {
     r.what = describe(target);
     return r;
   }
-  const NetnsName& ns = *target.netns;
-  if (!kernel::netns_exists(ns))
+  const NetnsRef& ns = *target.netns;
+  if (const NetnsName* name = ns.name(); name && !kernel::netns_exists(*name))
     return fail(
         Error::failed(fmt::format("network namespace {} does not exist (see 'contain net list')",
-                                  quote(ns.str())),
+                                  quote(name->str())),
                       ENOENT));
-  auto record = TRY(store.read(kNetnsKind, ns.str()));
+  auto key = netns_key(ns);
+  if (!key) return fail(Error::usage(fmt::format("{} has no record of its own", ns.describe())));
+  auto record = TRY(store.read(key->kind(), key->record_name()));
   std::vector<std::pair<std::string, std::string>> managed;  // (namespace end, host end)
   if (record)
     for (const auto& l : (*record).value("links", json::array()))
@@ -81,40 +83,49 @@ Result<Resolved> resolve(const StateStore& store, const ShapeTarget& target) {
     for (const auto& m : managed)
       if (m.first == target.ifname->str()) chosen = &m;
     if (!chosen)
-      return fail(Error::usage(fmt::format(
-          "{} is not an interface contain manages in namespace {} ({}); shape a host device "
-          "with --dev",
-          target.ifname->str(), quote(ns.str()),
-          managed.empty() ? "it has none" : "choose one of: " + choices)));
+      return fail(Error::usage(
+          fmt::format("{} is not an interface contain manages in {} ({}); shape a host device "
+                      "with --dev",
+                      target.ifname->str(), ns.describe(),
+                      managed.empty() ? "it has none" : "choose one of: " + choices)));
   } else if (managed.size() == 1) {
     chosen = &managed.front();
   } else if (managed.empty()) {
-    return fail(Error::usage(fmt::format(
-        "namespace {} has no interface made by contain to shape; connect it first (contain net "
-        "veth, bridge attach, network attach) or shape a host device with --dev",
-        quote(ns.str()))));
+    return fail(Error::usage(
+        fmt::format("{} has no interface made by contain to shape; connect it first (contain net "
+                    "veth, bridge attach, network attach) or shape a host device with --dev",
+                    ns.describe())));
   } else {
-    return fail(Error::usage(fmt::format(
-        "namespace {} has several interfaces made by contain; choose one with --ifname ({})",
-        quote(ns.str()), choices)));
+    return fail(Error::usage(
+        fmt::format("{} has several interfaces made by contain; choose one with --ifname ({})",
+                    ns.describe(), choices)));
   }
-  r.key = fmt::format("netns:{}:{}", ns.str(), chosen->first);
-  r.target = {{"netns", ns.str()}, {"ifname", chosen->first}};
-  r.egress = {ns.str(), chosen->first};
+  if (const NetnsName* name = ns.name()) {
+    r.key = fmt::format("netns:{}:{}", name->str(), chosen->first);
+    r.target = {{"netns", name->str()}, {"ifname", chosen->first}};
+  } else {
+    // Known by identity: the record's name and target say which namespace it
+    // is however the user calls it next time.
+    r.key = fmt::format("nsid:{}:{}", key->record_name(), chosen->first);
+    r.target = {{"netns_id", key->record_name()}, {"ref", ns.text()}, {"ifname", chosen->first}};
+  }
+  r.egress = {ns.text(), chosen->first};
   r.ingress = {std::nullopt, chosen->second};
-  r.what = fmt::format("namespace {} ({})", quote(ns.str()), chosen->first);
+  r.what = fmt::format("{} ({})", ns.describe(), chosen->first);
   return r;
 }
 
-// Sockets on the host and, opened on first use, in the target namespace.
+// Sockets on the host and, opened on first use, in the target namespace (the
+// only namespace a shaping's devices are ever in besides the host).
 class Sockets {
  public:
-  explicit Sockets(kernel::NetlinkSocket host) : host_(std::move(host)) {}
+  Sockets(kernel::NetlinkSocket host, const ShapeTarget& target)
+      : host_(std::move(host)), netns_(target.netns) {}
   Result<const kernel::NetlinkSocket*> for_device(const Device& d) {
     if (!d.netns) return &host_;
     if (!inside_) {
-      auto name = TRY(NetnsName::parse(*d.netns));
-      auto fd = TRY(kernel::open_netns(name));
+      if (!netns_) return fail(Error::failed("the shaping names no namespace", ENOENT));
+      auto fd = TRY(netns_->open());
       inside_ = TRY(kernel::NetlinkSocket::open_in(fd.get()));
     }
     return &*inside_;
@@ -123,6 +134,7 @@ class Sockets {
 
  private:
   kernel::NetlinkSocket host_;
+  std::optional<NetnsRef> netns_;
   std::optional<kernel::NetlinkSocket> inside_;
 };
 
@@ -328,7 +340,7 @@ Status set_shaping(const ShapeSpec& spec) {
                     what, spec.burst->text(), model::kFrameBytes)));
   auto store = TRY(StateStore::lock());
   auto r = TRY_WRAP(resolve(store, spec.target), what);
-  Sockets sockets(TRY_WRAP(kernel::NetlinkSocket::open(), what));
+  Sockets sockets(TRY_WRAP(kernel::NetlinkSocket::open(), what), spec.target);
   // Every device must exist before anything changes.
   TRY_WRAP(ifindex_of(sockets, r.egress), what);
   TRY_WRAP(ifindex_of(sockets, r.ingress), what);
@@ -382,7 +394,7 @@ Result<json> show_shaping(const ShapeTarget& target) {
   // What the kernel holds, device by device: the record says what was asked,
   // but anyone may have replaced a qdisc since ("in_sync" says whether the
   // rate asked for is the one enforced).
-  Sockets sockets(TRY(kernel::NetlinkSocket::open()));
+  Sockets sockets(TRY(kernel::NetlinkSocket::open()), target);
   // The kernel keeps whole bytes per second.
   std::uint64_t asked = out.value("rate_bps", std::uint64_t{0}) / 8 * 8;
   bool in_sync = true;
@@ -427,7 +439,7 @@ Status clear_shaping(const ShapeTarget& target) {
   if (!record)
     return fail(Error::failed(fmt::format("{}: it is not shaped (see 'contain shape show')", what),
                               ENOENT));
-  Sockets sockets(TRY(kernel::NetlinkSocket::open()));
+  Sockets sockets(TRY(kernel::NetlinkSocket::open()), target);
   remove_applied(sockets, *record);
   return store.remove(kShapeKind, r.key);
 }

@@ -9,6 +9,7 @@
 #include "core/error.hpp"
 #include "core/names.hpp"
 #include "core/units.hpp"
+#include "engine/bridge_link.hpp"
 #include "engine/state.hpp"
 #include "kernel/netlink.hpp"
 
@@ -16,9 +17,9 @@ namespace contain::engine {
 
 // What is shaped: a namespace's contain-managed interface, or a host device.
 struct ShapeTarget {
-  std::optional<NetnsName> netns;
-  std::optional<IfName> ifname;  // with netns: which managed interface
-  std::optional<IfName> dev;     // a device on the host
+  std::optional<NetnsRef> netns;  // a name, pid:, a path or container:
+  std::optional<IfName> ifname;   // with netns: which managed interface
+  std::optional<IfName> dev;      // a device on the host
 };
 
 enum class Direction { egress, ingress, both };

@@ -383,8 +383,9 @@ Result<TopoUpSummary> topo_up(const model::Topology& t, const TopoUpOptions& opt
   // 5. The nodes' own commands, in file order; a failure undoes the lab.
   for (const auto& n : nodes)
     for (const auto& command : n.node->exec) {
-      int status =
-          TRY_WRAP(kernel::run_in_netns(n.netns, n.fd.get(), {"/bin/sh", "-c", command}), what);
+      int status = TRY_WRAP(
+          kernel::run_in_netns(&n.netns, n.netns.str(), n.fd.get(), {"/bin/sh", "-c", command}),
+          what);
       if (status != 0)
         return fail(Error::failed(fmt::format("{}: exec '{}' in node {} exited with status {}",
                                               what, command, n.node->name, status)));
@@ -447,7 +448,7 @@ Result<int> topo_exec(std::string_view lab, std::string_view node,
     return fail(Error::usage(fmt::format("lab {} has no node {} (see 'contain topo show {}')",
                                          quote(lab), quote(node), lab)));
   auto name = TRY(NetnsName::parse(netns));
-  return exec_in_netns(name, argv);
+  return exec_in_netns(NetnsRef::named(name), argv);
 }
 
 Status collect_topologies(const StateStore& store, std::vector<std::string>& done) {

@@ -3,6 +3,7 @@
 #include <dirent.h>
 #include <fcntl.h>
 #include <fmt/format.h>
+#include <linux/nsfs.h>
 #include <sched.h>
 #include <sys/file.h>
 #include <sys/ioctl.h>
@@ -12,7 +13,9 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <charconv>
 #include <cstdlib>
+#include <fstream>
 
 namespace contain::kernel {
 
@@ -161,6 +164,140 @@ Result<UniqueFd> open_netns_of(int pidfd, pid_t pid) {
   if (::syscall(SYS_pidfd_send_signal, pidfd, 0, nullptr, 0) < 0)
     return fail(Error::system(fmt::format("open the network namespace of process {}", pid)));
   return fd;
+}
+
+namespace {
+
+const char* namespace_kind(int type) {
+  switch (type) {
+    case CLONE_NEWNS:
+      return "mount";
+    case CLONE_NEWUTS:
+      return "UTS";
+    case CLONE_NEWIPC:
+      return "IPC";
+    case CLONE_NEWUSER:
+      return "user";
+    case CLONE_NEWPID:
+      return "PID";
+    case CLONE_NEWCGROUP:
+      return "cgroup";
+    case CLONE_NEWTIME:
+      return "time";
+    default:
+      return "other";
+  }
+}
+
+// The inode of a namespace named as the kernel shows it: "net:[4026532567]".
+std::optional<std::uint64_t> net_inode_of(std::string_view text) {
+  constexpr std::string_view prefix = "net:[";
+  if (!text.starts_with(prefix) || !text.ends_with(']')) return std::nullopt;
+  std::string_view digits = text.substr(prefix.size(), text.size() - prefix.size() - 1);
+  std::uint64_t ino = 0;
+  auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), ino);
+  if (digits.empty() || ec != std::errc() || end != digits.data() + digits.size())
+    return std::nullopt;
+  return ino;
+}
+
+// Calls `each` with every entry name of a directory (none if it cannot be read).
+template <class Each>
+void for_each_entry(const std::string& dir, Each each) {
+  DIR* d = ::opendir(dir.c_str());
+  if (!d) return;
+  while (dirent* entry = ::readdir(d)) {
+    std::string_view n = entry->d_name;
+    if (n != "." && n != "..") each(n);
+  }
+  ::closedir(d);
+}
+
+bool all_digits(std::string_view s) {
+  return !s.empty() && s.find_first_not_of("0123456789") == std::string_view::npos;
+}
+
+}  // namespace
+
+Result<UniqueFd> open_netns_file(const std::string& path) {
+  UniqueFd handle(::open(path.c_str(), O_PATH | O_CLOEXEC));
+  if (!handle) {
+    if (errno == ENOENT) return fail(Error::failed("no such file", ENOENT));
+    return fail(Error::system("open it"));
+  }
+  struct stat st {};
+  if (::fstat(handle.get(), &st) < 0) return fail(Error::system("stat it"));
+  if (!S_ISREG(st.st_mode)) return fail(Error::failed("it is not a namespace file", ENOTTY));
+  // Reopened through the handle: the same inode, whatever the path means by now.
+  std::string self = fmt::format("/proc/self/fd/{}", handle.get());
+  UniqueFd fd(::open(self.c_str(), O_RDONLY | O_NOCTTY | O_NONBLOCK | O_CLOEXEC));
+  if (!fd) return fail(Error::system("open it"));
+  int type = ::ioctl(fd.get(), NS_GET_NSTYPE);
+  if (type < 0) {
+    if (errno == ENOTTY || errno == EINVAL)
+      return fail(Error::failed("it is not a namespace file", ENOTTY));
+    return fail(Error::system("ask which namespace it is"));
+  }
+  if (type != CLONE_NEWNET)
+    return fail(Error::failed(
+        fmt::format("it is a {} namespace, not a network namespace", namespace_kind(type)),
+        EINVAL));
+  return fd;
+}
+
+Result<NetnsId> netns_id(int netns_fd) {
+  struct stat st {};
+  if (::fstat(netns_fd, &st) < 0) return fail(Error::system("stat a network namespace"));
+  return NetnsId{static_cast<std::uint64_t>(st.st_dev), static_cast<std::uint64_t>(st.st_ino)};
+}
+
+Result<std::set<NetnsId>> live_netns_ids() {
+  std::set<NetnsId> ids;
+  struct stat self {};
+  if (::stat("/proc/thread-self/ns/net", &self) < 0)
+    return fail(Error::system("stat /proc/thread-self/ns/net"));
+  // Every namespace file lives on the one nsfs: the device is the same for all.
+  auto dev = static_cast<std::uint64_t>(self.st_dev);
+  ids.insert({dev, static_cast<std::uint64_t>(self.st_ino)});
+  std::set<std::uint64_t> mount_namespaces;
+  auto bind_mounts_seen_by = [&](const std::string& base) {
+    // Bind mounts belong to a mount namespace: each one's table is read once.
+    struct stat mnt {};
+    if (::stat((base + "/ns/mnt").c_str(), &mnt) < 0 ||
+        !mount_namespaces.insert(static_cast<std::uint64_t>(mnt.st_ino)).second)
+      return;
+    // The fourth field of a mountinfo line is the mount's root: "net:[INODE]" for nsfs.
+    std::ifstream mountinfo(base + "/mountinfo");
+    for (std::string line; std::getline(mountinfo, line);) {
+      std::string_view rest = line;
+      for (int field = 0; field < 3; ++field) {
+        auto space = rest.find(' ');
+        rest = space == std::string_view::npos ? std::string_view() : rest.substr(space + 1);
+      }
+      if (auto ino = net_inode_of(rest.substr(0, rest.find(' ')))) ids.insert({dev, *ino});
+    }
+  };
+  bind_mounts_seen_by("/proc/self");
+  for_each_entry("/proc", [&](std::string_view pid) {
+    if (!all_digits(pid)) return;
+    std::string base = fmt::format("/proc/{}", pid);
+    bind_mounts_seen_by(base);
+    for_each_entry(base + "/task", [&](std::string_view tid) {
+      struct stat st {};
+      if (::stat(fmt::format("{}/task/{}/ns/net", base, tid).c_str(), &st) == 0)
+        ids.insert({static_cast<std::uint64_t>(st.st_dev), static_cast<std::uint64_t>(st.st_ino)});
+    });
+    std::string fds = base + "/fd";
+    for_each_entry(fds, [&](std::string_view fd) {
+      char target[64];
+      std::string link = fmt::format("{}/{}", fds, fd);
+      ssize_t n = ::readlink(link.c_str(), target, sizeof target);
+      if (n <= 0 || n == static_cast<ssize_t>(sizeof target)) return;
+      if (auto ino = net_inode_of(std::string_view(target, static_cast<std::size_t>(n))))
+        ids.insert({dev, *ino});
+    });
+  });
+  return ids;
 }
 
 Result<NetnsGuard> NetnsGuard::enter(int netns_fd) {

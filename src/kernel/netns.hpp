@@ -4,11 +4,13 @@
 
 #include <sys/types.h>
 
+#include <set>
 #include <string>
 #include <vector>
 
 #include "core/error.hpp"
 #include "core/names.hpp"
+#include "core/netns_id.hpp"
 #include "core/unique_fd.hpp"
 
 namespace contain::kernel {
@@ -35,6 +37,23 @@ Result<std::vector<std::string>> list_netns_names();
 // takes; a pidfd is not one): through the pidfd (PIDFD_GET_NET_NAMESPACE,
 // Linux 6.11), else /proc/PID/ns/net, checked against the pidfd afterwards.
 Result<UniqueFd> open_netns_of(int pidfd, pid_t pid);
+
+// Opens a file that should be a network namespace: /proc/PID/ns/net or a bind
+// mount of one. Nothing else is opened for reading (a fifo would block, a
+// device could act): the path is opened with O_PATH and reopened only if it
+// is a regular file, which namespace files are. Errors carry ENOENT (no such
+// file), ENOTTY (not a namespace file) or EINVAL (another kind of namespace;
+// the message says which), with a message without the path.
+Result<UniqueFd> open_netns_file(const std::string& path);
+
+// The identity of the network namespace behind `netns_fd`.
+Result<NetnsId> netns_id(int netns_fd);
+
+// The identities of every network namespace something can still be seen to
+// hold: a task's (/proc/*/task/*/ns/net), a bind mount's (nsfs in
+// mountinfo) or an open descriptor's (/proc/*/fd). Only what this /proc
+// shows counts: run it in the PID namespace that sees the holders.
+Result<std::set<NetnsId>> live_netns_ids();
 
 // Enters a network namespace for the current thread and returns to the previous
 // one when it goes out of scope.

@@ -40,8 +40,9 @@ bool enter_netns_view(const char* name, int netns_fd, ChildError& e) {
   struct statvfs st;
   if (::statvfs("/sys", &st) == 0 && (st.f_flag & ST_RDONLY)) sys_flags |= MS_RDONLY;
   if (::umount2("/sys", MNT_DETACH) == 0 || errno == EINVAL)
-    ::mount(name, "/sys", "sysfs", sys_flags, nullptr);  // best effort, as iproute2
+    ::mount(name ? name : "sysfs", "/sys", "sysfs", sys_flags, nullptr);  // best effort
   // /etc/netns/NAME/FILE is bound over /etc/FILE (resolv.conf, hosts...).
+  if (!name) return true;
   char dir_path[4096];
   std::snprintf(dir_path, sizeof dir_path, "/etc/netns/%s", name);
   if (DIR* dir = ::opendir(dir_path)) {
@@ -70,7 +71,7 @@ int shell_status(int wait_status) {
   return 1;
 }
 
-Result<int> run_in_netns(const NetnsName& name, int netns_fd,
+Result<int> run_in_netns(const NetnsName* name, std::string_view label, int netns_fd,
                          const std::vector<std::string>& argv) {
   if (argv.empty()) return fail(Error::usage("no command given: put it after '--'"));
   int pair[2];
@@ -88,7 +89,8 @@ Result<int> run_in_netns(const NetnsName& name, int netns_fd,
     // Child: no allocation, no exceptions; failures go back over the pipe.
     read_end.reset();
     ChildError e;
-    if (!enter_netns_view(name.c_str(), netns_fd, e)) child_exit_with(write_end.get(), e);
+    if (!enter_netns_view(name ? name->c_str() : nullptr, netns_fd, e))
+      child_exit_with(write_end.get(), e);
     exec_or_report(args.data(), environ, write_end.get());
   }
   // Parent.
@@ -116,10 +118,10 @@ Result<int> run_in_netns(const NetnsName& name, int netns_fd,
 
   if (failed) {
     bool exec_failed = report.exit_code == 126 || report.exit_code == 127;
-    return fail(child_error(exec_failed ? std::string(report.what)
-                                        : fmt::format("run in network namespace {}: {}",
-                                                      quote(name.str()), report.what),
-                            report));
+    return fail(child_error(
+        exec_failed ? std::string(report.what)
+                    : fmt::format("run in network namespace {}: {}", quote(label), report.what),
+        report));
   }
   return shell_status(status);
 }

@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "core/error.hpp"
@@ -16,11 +17,14 @@ namespace contain::kernel {
 
 // Runs argv inside the named network namespace the way `ip netns exec` does:
 // a private mount namespace whose /sys shows the namespace's own devices, and
-// /etc/netns/NAME/* bound over /etc. Waits for it and returns its status as a
+// /etc/netns/NAME/* bound over /etc (for a namespace without a name, `name`
+// is null: nothing is bound). `label` names the namespace in messages. Waits
+// for it and returns its status as a
 // shell reports it: the exit code, or 128+N if signal N killed it. While it
 // runs, SIGINT and SIGQUIT reach it from the terminal; SIGTERM and SIGHUP sent
 // to us are passed on.
-Result<int> run_in_netns(const NetnsName& name, int netns_fd, const std::vector<std::string>& argv);
+Result<int> run_in_netns(const NetnsName* name, std::string_view label, int netns_fd,
+                         const std::vector<std::string>& argv);
 
 // The status a shell would report for a waitpid() status.
 int shell_status(int wait_status);

@@ -5,6 +5,8 @@
 #include <cctype>
 #include <charconv>
 
+#include "model/netns_spec.hpp"
+
 namespace contain::model {
 
 namespace {
@@ -49,7 +51,8 @@ Result<NetworkChoice> NetworkChoice::parse(std::string_view text) {
   NetworkChoice choice;
   if (text.empty() || text == "none") return choice;
   if (text.starts_with("netns:")) {
-    auto ns = NetnsName::parse(text.substr(6));
+    // pid:PID, a path or container:NAME as well as a name; for the engine to resolve.
+    auto ns = NetnsSpec::parse(text.substr(6));
     if (!ns) return fail(std::move(ns).error().wrap("--network"));
     choice.kind = Kind::netns;
     choice.name = ns->str();

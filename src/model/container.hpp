@@ -35,7 +35,8 @@ class ContainerName {
 };
 
 // --network: none (a new namespace with loopback only), netns:NS (join an
-// existing named namespace) or NAME (a managed network).
+// existing namespace: a name, pid:PID, a path or container:NAME; see
+// model/netns_spec.hpp) or NAME (a managed network).
 struct NetworkChoice {
   enum class Kind { none, netns, managed };
   Kind kind = Kind::none;

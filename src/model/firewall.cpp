@@ -182,11 +182,16 @@ Result<ForwardDestination> parse_forward_destination(std::string_view text) {
   if (colon == std::string_view::npos) return bad("no :PORT");
   host = text.substr(0, colon);
   port = text.substr(colon + 1);
-  if (host.find(':') != std::string_view::npos) return bad("write an IPv6 address in brackets");
   if (host.empty()) return bad("no namespace or address before :PORT");
+  // pid:PID, container:NAME and paths hold ':' or '/'; an IPv6 address needs brackets.
+  bool reference = host.starts_with("pid:") || host.starts_with("container:") ||
+                   host.find('/') != std::string_view::npos;
+  if (!reference && host.find(':') != std::string_view::npos)
+    return bad("write an IPv6 address in brackets");
   Port p = TRY(Port::parse(port));
-  if (auto ip = IpAddress::parse(host)) return ForwardDestination{*ip, p};
-  return ForwardDestination{TRY(NetnsName::parse(host)), p};
+  if (!reference)
+    if (auto ip = IpAddress::parse(host)) return ForwardDestination{*ip, p};
+  return ForwardDestination{TRY(NetnsSpec::parse(host)), p};
 }
 
 }  // namespace contain::model

@@ -13,6 +13,7 @@
 #include "core/ip.hpp"
 #include "core/names.hpp"
 #include "core/port.hpp"
+#include "model/netns_spec.hpp"
 
 namespace contain::model {
 
@@ -70,9 +71,10 @@ std::string delete_table();
 
 namespace contain::model {
 
-// The --to of `forward add`: "NS:PORT", "IP:PORT" or "[IPv6]:PORT".
+// The --to of `forward add`: "NS:PORT", "IP:PORT" or "[IPv6]:PORT", where NS
+// is any namespace argument (a name, pid:PID, a path, container:NAME).
 struct ForwardDestination {
-  std::variant<NetnsName, IpAddress> to;
+  std::variant<NetnsSpec, IpAddress> to;
   Port port;
 };
 Result<ForwardDestination> parse_forward_destination(std::string_view text);

@@ -11,8 +11,11 @@ expect_fail 2 'namespace name "\.\." is invalid' -- contain net create ..
 expect_fail 2 "contains '/'" -- contain net create a/b
 expect_fail 2 "contains '/'" -- contain net create ../etc
 expect_fail 2 'white space' -- contain net create "a b"
+expect_fail 2 '"pid:" and "container:" begin namespace references' -- contain net create pid:1
+expect_fail 2 '"pid:" and "container:" begin namespace references' -- contain net create container:x
 expect_fail 2 'is 256 bytes long, the limit is 255' -- contain net create "$(printf 'x%.0s' {1..256})"
-expect_fail 2 'namespace name "a/b" is invalid' -- contain net delete good a/b
+expect_fail 2 'net delete a/b: only named namespaces' -- contain net delete good a/b
+expect_fail 2 'net delete pid:1: only named namespaces' -- contain net delete good pid:1
 
 step "interface names"
 expect_fail 2 'interface name "abcdefghijklmnop" is invalid: it is 16 bytes' -- \

@@ -12,7 +12,9 @@ expect_fail 2 '--addr is required' -- contain bridge attach br0 ns1
 expect_fail 2 '"192.0.2.9/40" is not a CIDR' -- contain bridge attach br0 ns1 --addr 192.0.2.9/40
 expect_fail 2 'address "x" is malformed' -- contain bridge attach br0 ns1 --addr 192.0.2.9/24 --gateway x
 expect_fail 2 'interface name "a:b" is invalid' -- contain bridge attach br0 ns1 --addr 192.0.2.9/24 --ifname a:b
-expect_fail 2 'namespace name "a/b" is invalid' -- contain bridge attach br0 a/b --addr 192.0.2.9/24
+expect_fail 2 'namespace name "a b" is invalid' -- contain bridge attach br0 'a b' --addr 192.0.2.9/24
+# Anything with a '/' is a path to a namespace file (see "Namespace references").
+expect_fail 1 '^contain: a/b: no such file; ' -- contain bridge attach br0 a/b --addr 192.0.2.9/24
 expect_fail 2 '--subnet is required' -- contain network create x
 expect_fail 2 '"10.0.0.0" is not a CIDR' -- contain network create x --subnet 10.0.0.0
 expect_fail 2 'network name "" is invalid' -- contain network inspect ""

@@ -32,8 +32,16 @@ TEST(NetworkChoice, NoneNetnsOrManaged) {
   EXPECT_EQ(managed->kind, NetworkChoice::Kind::managed);
   EXPECT_EQ(managed->str(), "backend");
   EXPECT_FALSE(NetworkChoice::parse("netns:"));
-  EXPECT_FALSE(NetworkChoice::parse("netns:a/b"));
+  EXPECT_FALSE(NetworkChoice::parse("netns:pid:x"));
+  EXPECT_FALSE(NetworkChoice::parse("netns:container:-x"));
   EXPECT_FALSE(NetworkChoice::parse("a/b"));
+  // Every namespace reference joins: pid:PID, a path, container:NAME.
+  for (const char* ref : {"pid:42", "/proc/42/ns/net", "container:db"}) {
+    auto joined = NetworkChoice::parse(std::string("netns:") + ref);
+    ASSERT_TRUE(joined) << ref;
+    EXPECT_EQ(joined->kind, NetworkChoice::Kind::netns);
+    EXPECT_EQ(joined->name, ref);
+  }
 }
 
 TEST(PortMapping, ParsesDockerSyntax) {

@@ -21,7 +21,7 @@ TEST(Port, RefusesZeroAndTooLarge) {
 TEST(ForwardDestination, NamespaceAddressAndIpv6) {
   auto ns = parse_forward_destination("app:80");
   ASSERT_TRUE(ns);
-  EXPECT_EQ(std::get<NetnsName>(ns->to).str(), "app");
+  EXPECT_EQ(std::get<NetnsSpec>(ns->to).name()->str(), "app");
   EXPECT_EQ(ns->port.value(), 80);
   auto v4 = parse_forward_destination("10.0.0.2:8080");
   ASSERT_TRUE(v4);
@@ -30,8 +30,22 @@ TEST(ForwardDestination, NamespaceAddressAndIpv6) {
   ASSERT_TRUE(v6);
   EXPECT_EQ(std::get<IpAddress>(v6->to).str(), "2001:db8::2");
   for (const char* bad : {"app", "app:", ":80", "app:0", "2001:db8::2:80", "[10.0.0.1]:80",
-                          "[2001:db8::2]80", "a/b:80"})
+                          "[2001:db8::2]80", "pid:x:80", "pid:0:80", "container::80", "/a:b"})
     EXPECT_FALSE(parse_forward_destination(bad)) << bad;
+}
+
+TEST(ForwardDestination, EveryNamespaceReference) {
+  auto pid = parse_forward_destination("pid:1234:80");
+  ASSERT_TRUE(pid);
+  EXPECT_EQ(std::get<NetnsSpec>(pid->to).pid()->value, 1234);
+  EXPECT_EQ(pid->port.value(), 80);
+  auto path = parse_forward_destination("/run/other:tool/ns1:8080");
+  ASSERT_TRUE(path);
+  EXPECT_EQ(std::get<NetnsSpec>(path->to).path()->value, "/run/other:tool/ns1");
+  EXPECT_EQ(path->port.value(), 8080);
+  auto container = parse_forward_destination("container:db:5432");
+  ASSERT_TRUE(container);
+  EXPECT_EQ(std::get<NetnsSpec>(container->to).container()->str(), "db");
 }
 
 TEST(FirewallText, ElementsGoToTheirSetsAndMaps) {

@@ -136,13 +136,15 @@ void release_route_localnet(const StateStore& store, const std::set<std::string>
 
 }  // namespace firewall_detail
 
-Result<ManagedAddress> managed_address(const StateStore& store, const NetnsName& name) {
-  auto fd = TRY(kernel::open_netns(name));
-  auto record = TRY(store.read(kNetnsKind, name.str()));
+Result<ManagedAddress> managed_address(const StateStore& store, const NetnsRef& netns) {
+  auto fd = TRY(netns.open());
   std::string why = fmt::format(
-      "namespace {} has no address on a contain-managed interface (give it one with "
+      "{} has no address on a contain-managed interface (give it one with "
       "'contain net veth --ns {} --ns-addr CIDR' or 'contain bridge attach')",
-      quote(name.str()), name.str());
+      netns.describe(), netns.text().empty() ? "NS" : netns.text());
+  auto key = netns_key(netns);
+  if (!key) return fail(Error::failed(why, EADDRNOTAVAIL));
+  auto record = TRY(store.read(key->kind(), key->record_name()));
   if (!record) return fail(Error::failed(why, EADDRNOTAVAIL));
   auto sock = TRY(kernel::NetlinkSocket::open_in(fd.get()));
   auto links = TRY(kernel::list_links(sock));
@@ -197,9 +199,9 @@ Status add_forward(const ForwardSpec& spec) {
   auto wanted = [&](int family) {
     return !spec.host_address || spec.host_address->family() == family;
   };
-  if (const auto* ns = std::get_if<NetnsName>(&spec.to)) {
-    info.to = fmt::format("{}:{}", ns->str(), spec.to_port.str());
-    info.owner = netns_owner(ns->str());
+  if (const auto* ns = std::get_if<NetnsRef>(&spec.to)) {
+    info.to = fmt::format("{}:{}", ns->text(), spec.to_port.str());
+    info.owner = ns->owner();
     auto managed = TRY_WRAP(managed_address(store, *ns), what);
     // Loopback sources can be forwarded over IPv4 only: IPv6 has no route_localnet.
     if (managed.v4 && wanted(AF_INET))
@@ -208,11 +210,10 @@ Status add_forward(const ForwardSpec& spec) {
     if (managed.v6 && wanted(AF_INET6))
       targets.push_back({{managed.v6->address(), spec.to_port}, managed.v6->subnet(), {}});
     if (targets.empty())
-      return fail(
-          Error::failed(fmt::format("{}: namespace {} has no IPv{} address to forward {} to", what,
-                                    quote(ns->str()), spec.host_address->is_v4() ? 4 : 6,
-                                    spec.host_address->str()),
-                        EADDRNOTAVAIL));
+      return fail(Error::failed(
+          fmt::format("{}: {} has no IPv{} address to forward {} to", what, ns->describe(),
+                      spec.host_address->is_v4() ? 4 : 6, spec.host_address->str()),
+          EADDRNOTAVAIL));
   } else {
     const auto& ip = std::get<IpAddress>(spec.to);
     info.to = Endpoint{ip, spec.to_port}.str();

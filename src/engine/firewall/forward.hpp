@@ -14,6 +14,7 @@
 #include "core/ip.hpp"
 #include "core/names.hpp"
 #include "core/port.hpp"
+#include "engine/bridge_link.hpp"
 #include "engine/state.hpp"
 #include "model/firewall.hpp"
 
@@ -27,16 +28,16 @@ struct ManagedAddress {
   std::optional<Cidr> v6;
   std::string host_interface;
 };
-Result<ManagedAddress> managed_address(const StateStore& store, const NetnsName& name);
+Result<ManagedAddress> managed_address(const StateStore& store, const NetnsRef& netns);
 
 struct ForwardSpec {
   Protocol protocol = Protocol::tcp;
   contain::Port host_port = contain::Port::from_number(1);
   std::optional<IpAddress> host_address;
-  std::variant<NetnsName, IpAddress> to;
+  std::variant<NetnsRef, IpAddress> to;
   contain::Port to_port = contain::Port::from_number(1);
   // Who the forward belongs to, for remove_firewall_owned_by: by default
-  // "netns/NAME" for a namespace and nobody for an address; a container's
+  // the namespace's owner (NetnsRef::owner) and nobody for an address; a container's
   // published ports are "container/NAME".
   std::string owner = {};
   // For an address target: the host link it is reached through and that
