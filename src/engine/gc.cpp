@@ -12,6 +12,7 @@
 #include "engine/network.hpp"
 #include "engine/records.hpp"
 #include "engine/state.hpp"
+#include "engine/topo.hpp"
 #include "kernel/link.hpp"
 #include "kernel/netns.hpp"
 
@@ -378,7 +379,9 @@ Result<std::vector<std::string>> collect_garbage() {
   auto store = TRY(StateStore::lock());
   auto host = TRY(kernel::NetlinkSocket::open());
   Collector c{store, host, {}, {}, {}};
-  // Owners first (containers, namespaces), then what they own.
+  // Labs whose `topo up` died half way, then owners (containers, namespaces),
+  // then what they own.
+  TRY(collect_topologies(store, c.done));
   TRY(c.containers());
   TRY(c.namespaces());
   TRY(c.orphan_links());

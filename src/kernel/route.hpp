@@ -35,4 +35,14 @@ Result<NlMsgPtr> build_default_route_request(const IpAddress& gateway, int ifind
 // The default route of `family` (AF_INET or AF_INET6) in the main table, if any.
 Result<std::optional<RouteInfo>> find_default_route(const NetlinkSocket& sock, int family);
 
+// A route of the main table: to `destination` (empty: the default route of the
+// gateway's family) via `gateway`, or on-link through `ifindex` when there is
+// no gateway (scope link). For pipelined batches.
+struct RouteRequest {
+  std::optional<Cidr> destination;
+  std::optional<IpAddress> gateway;
+  int ifindex = 0;
+};
+Result<NlMsgPtr> build_route_request(const RouteRequest& request);
+
 }  // namespace contain::kernel
