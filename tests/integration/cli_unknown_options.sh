@@ -39,8 +39,11 @@ step "net exec: the same"
 expect_fail 2 'net exec: unknown option "--foo"' -- contain net exec lab --foo -- touch "$PWD/ran10"
 expect_fail 2 'net exec: unknown option "--foo"' -- contain net exec --foo lab -- touch "$PWD/ran11"
 
+step "topo exec: the same (checked before the lab is looked up)"
+expect_fail 2 'topo exec: unknown option "--foo"' -- contain topo exec lab node --foo -- touch "$PWD/ran12"
+
 step "nothing ran, nothing was created"
-for i in $(seq 1 11); do ! ran "ran$i" || die "the command of refused invocation $i ran"; done
+for i in $(seq 1 12); do ! ran "ran$i" || die "the command of refused invocation $i ran"; done
 assert_eq "$containers" "$(contain ps -a --json | jq -c '[.[].name]')" "containers after the refusals"
 assert_eq "$before" "$(kernel_state)" "kernel state after the refusals"
 

@@ -11,7 +11,11 @@ contain network attach web app >/dev/null
 contain bridge create br0 --addr 192.0.2.1/24
 contain forward add --host-port 8080 --to app:80
 contain nat enable --subnet 10.9.0.0/24
-contain run -d --name box -- sh -c 'echo hello; sleep 1000' >/dev/null
+# Its stdout is the log file: once it has written to the fifo, "hello" is there.
+mkfifo logged
+contain run -d --name box -- sh -c "echo hello; echo > $PWD/logged; exec sleep 1000" >/dev/null
+read -r -t 10 _ <> logged || die "the container did not start"
+rm logged
 assert_eq "hello" "$(contain logs box)" "log as root"
 
 step "the same output as root's"
