@@ -123,15 +123,37 @@ struct Collector {
         continue;
       }
       std::vector<std::string> lost;
+      std::vector<std::pair<const kernel::LinkInfo*, std::string>> unbridged;  // (link, why)
       TRY(forget_netns_links(store, name, [&](const json& l) {
         std::string host_end = text(l, "name");
-        if (links.named(host_end)) return false;
-        lost.push_back(host_end);
+        const auto* link = links.named(host_end);
+        if (!link) {
+          lost.push_back(host_end);
+          return true;
+        }
+        // A port of a bridge deleted behind our back (its host end is left
+        // unenslaved; `bridge delete` refuses, or with --force takes it
+        // along). A managed network's ports are the network's business.
+        std::string bridge = text(l, "bridge");
+        if (bridge.empty() || !text(l, "network").empty() || !link->alias.starts_with(kAliasPrefix))
+          return false;
+        const auto* b = links.named(bridge);
+        if (b && b->kind == "bridge" && link->master == b->ifindex) return false;
+        unbridged.emplace_back(link,
+                               b && b->kind == "bridge"
+                                   ? fmt::format("it is no longer a port of bridge {}", bridge)
+                                   : fmt::format("its bridge {} no longer exists", bridge));
         return true;
       }));
       for (const auto& h : lost)
         done.push_back(
             fmt::format("forgot link {} of namespace {} (it no longer exists)", h, name));
+      for (const auto& [link, why] : unbridged) {
+        if (auto gone = kernel::delete_link(host, link->ifindex);
+            !gone && gone.error().code() != ENODEV)
+          return fail(std::move(gone).error());
+        done.push_back(fmt::format("deleted link {} of namespace {} ({})", link->name, name, why));
+      }
     }
     return {};
   }

@@ -60,13 +60,20 @@ Result<RoutePtr> make_default_route(const IpAddress& gateway, int ifindex) {
 
 }  // namespace
 
-Result<NlMsgPtr> build_default_route_request(const IpAddress& gateway, int ifindex) {
+Result<NlMsgPtr> build_default_route_request(const IpAddress& gateway, int ifindex, bool replace) {
   auto route = TRY(make_default_route(gateway, ifindex));
   nl_msg* msg = nullptr;
-  if (int rc = rtnl_route_build_add_request(route.get(), NLM_F_CREATE | NLM_F_EXCL, &msg); rc < 0)
+  int flags = NLM_F_CREATE | (replace ? NLM_F_REPLACE : NLM_F_EXCL);
+  if (int rc = rtnl_route_build_add_request(route.get(), flags, &msg); rc < 0)
     return fail(Error::failed(
         fmt::format("build default route via {}: {}", gateway.str(), nl_geterror(rc))));
   return NlMsgPtr(msg);
+}
+
+Result<std::optional<RouteInfo>> find_default_route(const NetlinkSocket& sock, int family) {
+  for (const auto& r : TRY(list_routes(sock)))
+    if (r.family == family && !r.destination) return std::optional<RouteInfo>(r);
+  return std::optional<RouteInfo>();
 }
 
 Status add_default_route(const NetlinkSocket& sock, const IpAddress& gateway, int ifindex) {
