@@ -205,11 +205,12 @@ void add_topo_commands(Commands& commands) {
       auto summary = engine::topo_up(topology, options);
       if (terminal) fmt::print(stderr, "\r\033[K");
       if (!summary) return fail(std::move(summary).error());
+      std::string lab = o->prefix + topology.name;
       if (summary->already_up)
-        fmt::print("{}: already up\n", topology.name);
+        fmt::print("{}: already up\n", lab);
       else
-        fmt::print("{}: {} nodes, {} links up in {} ms\n", topology.name, summary->nodes,
-                   summary->links, summary->elapsed.count());
+        fmt::print("{}: {} nodes, {} links up in {} ms\n", lab, summary->nodes, summary->links,
+                   summary->elapsed.count());
       std::fflush(stdout);
       if (o->check) return run_topo_check(topology, o->prefix, CheckOptions{});
       return 0;
@@ -218,14 +219,16 @@ void add_topo_commands(Commands& commands) {
   {
     auto* sub = topo->add_subcommand("down", "Remove a lab: everything its record names");
     auto what = std::make_shared<std::string>();
+    auto prefix = std::make_shared<std::string>();
     sub->add_option("FILE|NAME", *what, "The lab's file or name")->required();
-    commands.on(sub, "topo down", [what]() -> Result<int> {
+    sub->add_option("--prefix", *prefix, "The prefix it was brought up with (with FILE)");
+    commands.on(sub, "topo down", [what, prefix]() -> Result<int> {
       std::string name = *what;
       if (::access(what->c_str(), F_OK) == 0) {
         // Only the name matters: a file edited since `up` still names its lab.
         std::string text = TRY(read_text_file(*what));
         auto topology = TRY(model::load_topology(text, *what));
-        name = topology.name;
+        name = *prefix + topology.name;
       }
       TRY(engine::topo_down(name));
       return 0;
@@ -320,6 +323,7 @@ void add_topo_commands(Commands& commands) {
                 {.privileged = false});
   }
   add_topo_check_command(commands, topo);
+  add_topo_graph_command(commands, topo);
 }
 
 CommandGroup topo_group{"topo", 60, add_topo_commands};

@@ -192,7 +192,10 @@ Status queue_shaping(kernel::NetlinkBatch& batch, int ifindex, const model::Link
 
 Result<TopoUpSummary> topo_up(const model::Topology& t, const TopoUpOptions& options) {
   auto started = std::chrono::steady_clock::now();
-  std::string what = fmt::format("bring lab {} up", t.name);
+  // With a prefix, the lab is recorded as PREFIX+NAME: two copies of one file
+  // can be up side by side.
+  const std::string lab = options.prefix + t.name;
+  std::string what = fmt::format("bring lab {} up", lab);
   TRY(refuse_unsupported(t));
   auto plan = model::plan_topology(t, options.prefix);
   std::vector<NodeState> nodes(plan.nodes.size());
@@ -211,7 +214,7 @@ Result<TopoUpSummary> topo_up(const model::Topology& t, const TopoUpOptions& opt
 
   auto store = TRY(StateStore::lock());
   std::string digest = digest_of(t.canonical() + "\nprefix " + options.prefix);
-  if (auto existing = TRY(store.read(kTopoKind, t.name))) {
+  if (auto existing = TRY(store.read(kTopoKind, lab))) {
     auto record = TRY(TopoRecord::from_json(*existing));
     if (record.state == "creating" && kernel::process_alive(record.pid, record.start_time))
       return fail(Error::failed(
@@ -227,7 +230,7 @@ Result<TopoUpSummary> topo_up(const model::Topology& t, const TopoUpOptions& opt
         fmt::format("{}: a lab of that name is already {} from {} (run 'contain topo down {}' "
                     "first)",
                     what, record.state == "up" ? "up, made differently," : "half made", record.file,
-                    t.name),
+                    lab),
         EEXIST));
   }
   for (const auto& n : nodes)
@@ -238,7 +241,7 @@ Result<TopoUpSummary> topo_up(const model::Topology& t, const TopoUpOptions& opt
                                 EEXIST));
 
   TopoRecord record;
-  record.name = t.name;
+  record.name = lab;
   record.prefix = options.prefix;
   record.file = options.file;
   record.text = options.text;
@@ -257,9 +260,9 @@ Result<TopoUpSummary> topo_up(const model::Topology& t, const TopoUpOptions& opt
       if (made[i]) names.push_back(nodes[i].netns.str());
     nodes.clear();  // close our descriptors first: they would keep the namespaces alive
     (void)remove_namespaces(names);
-    (void)store.remove(kTopoKind, t.name);
+    (void)store.remove(kTopoKind, lab);
   });
-  TRY_WRAP(store.write(kTopoKind, t.name, record.to_json()), what);
+  TRY_WRAP(store.write(kTopoKind, lab, record.to_json()), what);
 
   // 1. Namespaces, with a netlink socket in each, a few threads at once (the
   //    kernel's per-namespace setup does not hold the RTNL lock). The first
@@ -394,7 +397,7 @@ Result<TopoUpSummary> topo_up(const model::Topology& t, const TopoUpOptions& opt
   record.state = "up";
   record.pid = 0;
   record.start_time = 0;
-  TRY_WRAP(store.write(kTopoKind, t.name, record.to_json()), what);
+  TRY_WRAP(store.write(kTopoKind, lab, record.to_json()), what);
   undo.commit();
   TopoUpSummary s;
   s.nodes = t.nodes.size();

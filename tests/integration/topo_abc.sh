@@ -61,6 +61,27 @@ assert_contains "$(contain topo show abc)" "drift: B:eth1 is down (the file says
 assert_eq '"B:eth1 is down (the file says up)"' "$(contain topo show abc --json | jq -c '.drift[0]')" "drift as JSON"
 ip -n B link set eth1 up
 
+step "graph: SVG (valid XML naming every node), DOT and Mermaid; link state in colour"
+contain topo graph abc -o abc.svg
+python3 - abc.svg <<'PY'
+import sys, xml.etree.ElementTree as ET
+root = ET.parse(sys.argv[1]).getroot()
+titles = {t.text for t in root.iter('{http://www.w3.org/2000/svg}title')}
+missing = {'A', 'B', 'C'} - titles
+assert not missing, f"nodes missing from the SVG: {missing} (titles: {titles})"
+PY
+dot=$(contain topo graph abc --format dot)
+assert_contains "$dot" '"A" -- "B" [taillabel="eth0\n10.0.1.1/24", headlabel="eth0\n10.0.1.2/24", color="#16a34a"'
+ip -n C link set eth0 down
+assert_contains "$(contain topo graph abc --format dot)" 'color="#16a34a"' "B-C drawn from B's end, which is up"
+ip -n B link set eth1 down
+assert_contains "$(contain topo graph abc --format mermaid)" "linkStyle 1 stroke:#dc2626"
+ip -n B link set eth1 up; ip -n C link set eth0 up
+# A file that is not up is drawn plainly.
+sed 's/^name: abc/name: other/' "$lab" > other.yml
+plain=$(contain topo graph other.yml --format dot)
+assert_contains "$plain" '"A" -- "B" [taillabel="eth0\n10.0.1.1/24", headlabel="eth0\n10.0.1.2/24"];'
+
 step "down from the edited file: the record decides; nothing is left"
 contain topo down edited.yml
 assert_eq "" "$(ip netns list)" "namespaces after down"

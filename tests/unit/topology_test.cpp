@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include "model/topology_graph.hpp"
+
 namespace contain::model {
 namespace {
 
@@ -255,6 +257,33 @@ TEST(Topology, EditDistance) {
   EXPECT_EQ(edit_distance("links", "linkz"), 1u);
   EXPECT_EQ(edit_distance("", "abc"), 3u);
   EXPECT_EQ(edit_distance("kitten", "sitting"), 3u);
+}
+
+}  // namespace
+}  // namespace contain::model
+
+namespace contain::model {
+namespace {
+
+TEST(TopologyGraph, DrawsNodesByKindAndLabelsLinks) {
+  auto p = parse_topology(*generate_topology("star", 2));
+  ASSERT_TRUE(p.topology);
+  std::string dot = topology_dot(*p.topology);
+  EXPECT_NE(dot.find("graph \"star2\" {"), std::string::npos) << dot;
+  EXPECT_NE(dot.find("\"s1\" [label=\"s1\\nbridge\", shape=box, style=\"rounded,filled\""),
+            std::string::npos)
+      << dot;
+  EXPECT_NE(dot.find("\"h1\" -- \"s1\" [taillabel=\"eth0\\n10.0.0.1/16\", headlabel=\"p1\"]"),
+            std::string::npos)
+      << dot;
+  GraphState state;
+  state.links[1] = "down";
+  dot = topology_dot(*p.topology, state);
+  EXPECT_NE(dot.find("color=\"#dc2626\", style=dashed, label=\"down\""), std::string::npos);
+  std::string mermaid = topology_mermaid(*p.topology, state);
+  EXPECT_NE(mermaid.find("n0([\"s1 (bridge)\"])"), std::string::npos) << mermaid;
+  EXPECT_NE(mermaid.find("n1 ---|\"eth0 10.0.0.1/16 — p1\"| n0"), std::string::npos) << mermaid;
+  EXPECT_NE(mermaid.find("linkStyle 1 stroke:#dc2626"), std::string::npos) << mermaid;
 }
 
 }  // namespace

@@ -1,0 +1,125 @@
+# A star lab (one switch, N hosts on one subnet) brought up and taken down:
+# `contain topo up/down` against one `ip` process per step, `ip -batch` (one
+# process per namespace) and Mininet 2.3 (Python API, LinuxBridge switch, no
+# controller), interleaved in the same run; plus `topo check` of a 10-host
+# full mesh. Usage: bench/run topo [N] [ROUNDS]
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+N=${1:-100}
+ROUNDS=${2:-1}
+addr() { echo "10.0.$(($1 / 256)).$(($1 % 256))/16"; }
+
+ip_steps_up() {
+  ip netns add s1
+  ip -n s1 link add br0 type bridge
+  ip -n s1 link set br0 up
+  ip -n s1 link set lo up
+  for ((i = 1; i <= N; i++)); do
+    ip netns add "h$i"
+    ip -n s1 link add "p$i" type veth peer name eth0 netns "h$i"
+    ip -n s1 link set "p$i" master br0 up
+    ip -n "h$i" addr add "$(addr $i)" dev eth0
+    ip -n "h$i" link set eth0 up
+    ip -n "h$i" link set lo up
+  done
+}
+ip_batch_up() {
+  { echo "netns add s1"; for ((i = 1; i <= N; i++)); do echo "netns add h$i"; done; } > ns.batch
+  ip -batch ns.batch
+  { echo "link add br0 type bridge"; echo "link set br0 up"; echo "link set lo up"
+    for ((i = 1; i <= N; i++)); do
+      echo "link add p$i type veth peer name eth0 netns h$i"
+      echo "link set p$i master br0 up"
+    done; } > s1.batch
+  ip -n s1 -batch s1.batch
+  for ((i = 1; i <= N; i++)); do
+    printf 'addr add %s dev eth0\nlink set eth0 up\nlink set lo up\n' "$(addr $i)" | ip -n "h$i" -batch -
+  done
+}
+ip_down() {
+  { echo "netns del s1"; for ((i = 1; i <= N; i++)); do echo "netns del h$i"; done; } > del.batch
+  ip -batch del.batch
+}
+ip_steps_down() { ip netns del s1; for ((i = 1; i <= N; i++)); do ip netns del "h$i"; done; }
+reachable() { ip netns exec h1 ping -c1 -W2 "$(addr "$N" | cut -d/ -f1)" >/dev/null; }
+
+cat > mn_star.py <<PY
+import sys, time
+from mininet.net import Mininet
+from mininet.topo import SingleSwitchTopo
+from mininet.nodelib import LinuxBridge
+from mininet.log import setLogLevel
+setLogLevel('error')
+t = time.time()
+net = Mininet(topo=SingleSwitchTopo($N), switch=LinuxBridge, controller=None)
+net.start()
+up = time.time() - t
+t = time.time()
+net.stop()
+print(f"{up * 1000:.3f} {(time.time() - t) * 1000:.3f}")
+PY
+have_mininet=0
+if /usr/bin/python3 -c 'import mininet.net' 2>/dev/null && command -v brctl >/dev/null; then
+  have_mininet=1
+fi
+contain topo gen star "$N" > star.yml
+
+declare -a c_up c_down s_up s_down b_up b_down m_up m_down
+for ((r = 0; r < ROUNDS; r++)); do
+  t=$EPOCHREALTIME; contain topo up star.yml >/dev/null; c_up+=("$(ms_since "$t")")
+  reachable
+  t=$EPOCHREALTIME; contain topo down "star$N"; c_down+=("$(ms_since "$t")")
+  [[ -z $(ip netns list) ]] || { echo "contain left namespaces" >&2; exit 1; }
+
+  t=$EPOCHREALTIME; ip_steps_up; s_up+=("$(ms_since "$t")")
+  reachable
+  t=$EPOCHREALTIME; ip_steps_down; s_down+=("$(ms_since "$t")")
+
+  t=$EPOCHREALTIME; ip_batch_up; b_up+=("$(ms_since "$t")")
+  reachable
+  t=$EPOCHREALTIME; ip_down; b_down+=("$(ms_since "$t")")
+
+  if ((have_mininet)); then
+    read -r mu md < <(/usr/bin/python3 mn_star.py)
+    m_up+=("$mu"); m_down+=("$md")
+  fi
+done
+
+cu=$(median "${c_up[@]}"); cd=$(median "${c_down[@]}")
+echo "star $N, $ROUNDS round(s), medians in ms (interleaved; machine shared, figures noisy)"
+printf '  %-26s up %10s   down %10s\n' "contain topo" "$cu" "$cd"
+printf '  %-26s up %10s   down %10s   (contain %s / %s faster)\n' "ip, one process per step" \
+  "$(median "${s_up[@]}")" "$(median "${s_down[@]}")" "$(ratio "$(median "${s_up[@]}")" "$cu")" \
+  "$(ratio "$(median "${s_down[@]}")" "$cd")"
+printf '  %-26s up %10s   down %10s   (contain %s / %s faster)\n' "ip -batch per namespace" \
+  "$(median "${b_up[@]}")" "$(median "${b_down[@]}")" "$(ratio "$(median "${b_up[@]}")" "$cu")" \
+  "$(ratio "$(median "${b_down[@]}")" "$cd")"
+if ((have_mininet)); then
+  printf '  %-26s up %10s   down %10s   (contain %s / %s faster)\n' "Mininet (LinuxBridge)" \
+    "$(median "${m_up[@]}")" "$(median "${m_down[@]}")" "$(ratio "$(median "${m_up[@]}")" "$cu")" \
+    "$(ratio "$(median "${m_down[@]}")" "$cd")"
+else
+  echo "  Mininet: not measured (needs /usr/bin/python3 with mininet and brctl)"
+fi
+
+# topo check of a 10-host full mesh on one switch: 90 pairs, 45 of them no-reach
+# (odd and even hosts on two subnets of one switch: no route between them).
+{
+  echo "name: mesh"; echo "topology:"; echo "  nodes:"; echo "    s1: {kind: bridge}"
+  for i in $(seq 1 10); do echo "    h$i: {}"; done
+  echo "  links:"
+  for i in $(seq 1 10); do
+    net=$(( (i - 1) % 2 + 1 ))  # odd hosts on 10.1/16, even hosts on 10.2/16
+    echo "    - {endpoints: [\"h$i:eth0\", \"s1:p$i\"], ipv4: [10.$net.0.$i/16, null]}"
+  done
+  echo "expect:"; echo "  reach:"
+  for i in $(seq 1 10); do for j in $(seq 1 10); do
+    ((i != j && (i % 2) == (j % 2))) && echo "    - \"h$i -> h$j\""; done; done
+  echo "  no-reach:"
+  for i in $(seq 1 10); do for j in $(seq 1 10); do
+    ((i != j && (i % 2) != (j % 2))) && echo "    - \"h$i -> h$j\""; done; done
+} > mesh.yml
+contain topo up mesh.yml >/dev/null
+t=$EPOCHREALTIME; out=$(contain topo check mesh --timeout 1s); check=$(ms_since "$t")
+contain topo down mesh
+echo "topo check, 10-host mesh: $(tail -1 <<<"$out") in $check ms"
