@@ -1,0 +1,180 @@
+# Crash safety, one kill point at a time. Source it after lib.sh.
+#
+# kill_points NAME SETUP TEARDOWN -- COMMAND...
+#
+# SETUP and TEARDOWN are shell functions: SETUP makes what COMMAND needs,
+# TEARDOWN removes everything (what SETUP and COMMAND made). First COMMAND runs
+# once under strace, which lists the system calls of the contain process that
+# change the kernel or the state store (netlink requests other than reads,
+# mount, umount2, mkdir, rmdir, unlink, rename, kill, writes to /proc/sys and
+# /sys/fs/cgroup, ...). Then, for each of them in turn: SETUP; COMMAND killed
+# with SIGKILL on entering that call (strace -e inject=CALL:signal=KILL:when=N,
+# so the call itself never runs); `contain gc`; and then the state must be
+# exactly the one before COMMAND (gc undid it) or the one after a complete run
+# (gc finished it) — nothing half-made, nothing leaked — and from the state
+# before, COMMAND must succeed again and give the state after. TEARDOWN, and
+# the sandbox is as clean as at the start (assert-clean).
+#
+# KILL_POINTS_TOTAL counts the kill points covered; KILL_POINTS_REPORT has one
+# line per command.
+
+KILL_POINTS_TOTAL=0
+KILL_POINTS_REPORT=()
+# What strace watches: the calls that may change something, and some that only
+# read (so the Nth call of a kind counts as contain counts it).
+KP_SYSCALLS=sendmsg,sendto,mount,umount2,mkdir,mkdirat,rmdir,unlink,unlinkat,rename,renameat,renameat2,kill,pidfd_send_signal,write,pwrite64
+
+# The kill points of a reference trace (strace -yy, one process): "CALL N" per
+# line, N counting calls of that kind from 1, for the calls that succeeded and
+# change something.
+kp_parse() {
+  python3 - "$1" <<'EOF'
+import re, sys
+counts = {}
+for line in open(sys.argv[1]):
+    m = re.match(r'^([a-z0-9_]+)\((.*)\)\s+= (-?\d+|\?)', line)
+    if not m:
+        continue
+    call, args, result = m.groups()
+    counts[call] = counts.get(call, 0) + 1
+    if result == '?' or int(result) < 0:
+        continue  # a refused call changed nothing
+    if call in ('sendmsg', 'sendto'):
+        if 'NETLINK' not in args.split(',')[0]:
+            continue
+        t = re.search(r'nlmsg_type=([A-Za-z_0-9]+)', args)
+        if not t:
+            continue
+        kind = t.group(1)
+        if 'NLM_F_DUMP' in args or '_GET' in kind:
+            continue  # a read
+        if kind.startswith('0x'):  # not decoded (a socket in another namespace)
+            n = int(kind, 16)
+            if 16 <= n < 100 and (n - 16) % 4 == 2:
+                continue  # RTM_GET*
+    elif call in ('write', 'pwrite64'):
+        path = re.match(r'\d+<([^>]*)>', args)
+        if not path or not re.match(r'/proc/sys/|/sys/fs/cgroup/|/proc/\d+/(uid_map|gid_map|setgroups)', path.group(1)):
+            continue  # the state store's temporary files count at their rename
+    print(call, counts[call])
+EOF
+}
+
+# What a user (and gc) could see, with the names and numbers that differ from
+# run to run left out: links, IPv4 addresses and routes, qdiscs (on the host and
+# in each namespace), the namespaces and state files, the nft ruleset, the
+# processes contain started. Carrier and operstate are left out (they settle
+# after the command returns), and IPv6 (link-local addresses come and go on
+# their own).
+kp_snapshot() {
+  local ns
+  {
+    echo "# host"
+    ip -br link show
+    ip -br -4 addr show
+    ip -4 route show table all
+    tc qdisc show
+    for ns in $(ls -A /run/netns); do
+      echo "# netns $ns"
+      ip -n "$ns" -br link show
+      ip -n "$ns" -br -4 addr show
+      ip -n "$ns" -4 route show table all
+      tc -n "$ns" qdisc show
+    done
+    echo "# state"
+    (cd /run/contain && find . -mindepth 1 | sort)
+    echo "# nft"
+    nft list ruleset
+    echo "# processes"
+    ps -e -o comm= | grep -xE 'contain|sleep' | sort
+    echo "# cgroups"
+    find /sys/fs/cgroup -name '*contain*' 2>/dev/null | sort
+  } 2>&1 | sed -E \
+    -e 's/\bvc[0-9a-f]{12}\b/vcX/g' \
+    -e 's/\bcifb[0-9]+\b/cifbX/g' \
+    -e 's/@if[0-9]+/@ifX/g; s/@vcX/@X/g' \
+    -e 's/([0-9a-f]{2}:){5}[0-9a-f]{2}/MAC/g' \
+    -e 's/ (LOWERLAYERDOWN|DOWN|UP|UNKNOWN) / STATE /' \
+    -e 's/LOWER_UP//g; s/<[^>]*UP[^>]*>/<up>/; s/<[^>]*>/<down>/' \
+    -e 's/qdisc ([a-z_]+) [0-9a-f]+:/qdisc \1 H:/; s/parent [0-9a-f]+:[0-9a-f]*/parent P/' \
+    -e 's/ +/ /g; s/ $//' \
+    -e 's/\.tmp [0-9]+/.tmp PID/'
+}
+
+kp_fail() {
+  local what=$1 before=$2 now=$3 after=$4
+  echo "FAIL: $what" >&2
+  echo "--- difference from the state before the command:" >&2
+  diff <(echo "$before") <(echo "$now") >&2 || true
+  echo "--- difference from the state after a complete run:" >&2
+  diff <(echo "$after") <(echo "$now") >&2 || true
+  exit 1
+}
+
+kill_points() {
+  local name=$1 setup=$2 teardown=$3
+  shift 4
+  local before after now trace=kp.trace points point call n undone=0 finished=0 count=0
+  step "kill points of '$name': the reference run"
+  "$setup" >/dev/null
+  before=$(kp_snapshot)
+  strace -o "$trace" -yy -s 64 -e trace="$KP_SYSCALLS" -e signal=none -- "$CONTAIN" "$@" >/dev/null ||
+    die "'$name' failed without a kill"
+  after=$(kp_snapshot)
+  [[ $before != "$after" ]] || die "'$name' changed nothing that kp_snapshot sees"
+  points=$(kp_parse "$trace")
+  "$teardown" >/dev/null 2>&1
+  bash "$TESTS_SUPPORT/assert-clean" >/dev/null || die "teardown of '$name' left something"
+  [[ -n $points ]] || die "no kill point found in the trace of '$name'"
+  echo "$(wc -l <<<"$points") kill points: $(tr '\n' ' ' <<<"$points")"
+  while read -r call n; do
+    point="$call #$n"
+    "$setup" >/dev/null
+    now=$(kp_snapshot)
+    [[ $now == "$before" ]] || kp_fail "'$name': setup differs from the reference" "$before" "$now" "$after"
+    # Through sh, whose "Killed" notice goes to /dev/null with the rest.
+    local strace_rc
+    strace_rc=$(sh -c '"$@" >/dev/null 2>&1; echo $?' sh strace -o "$trace" -yy -s 64 \
+      -e trace="$call" -e signal=none -e inject="$call:signal=KILL:when=$n" -- "$CONTAIN" "$@" \
+      2>/dev/null)
+    # Prove the kill happened where it was meant to: on entering the Nth call of
+    # its kind, which never returned ("= ?"), and strace died of the same signal.
+    local last
+    last=$(grep -v '^+++' "$trace" | tail -1)
+    [[ $strace_rc -eq 137 && $(grep -c "^$call(" "$trace") -eq $n && $last == "$call("*"= ?" ]] ||
+      die "'$name' was not killed at $point (strace exit $strace_rc, last call: $last)"
+    local gc_out rc=0
+    gc_out=$("$CONTAIN" gc 2>&1) || rc=$?
+    ((rc == 0)) || kp_fail "'$name' killed at $point: gc exited $rc: $gc_out" "$before" "$(kp_snapshot)" "$after"
+    now=$(kp_snapshot)
+    if [[ $now == "$before" ]]; then
+      # gc undid it: the command works again from there.
+      local out rc=0
+      out=$("$CONTAIN" "$@" 2>&1) || rc=$?
+      ((rc == 0)) || kp_fail "'$name' killed at $point, after gc the command failed ($rc): $out" \
+        "$before" "$(kp_snapshot)" "$after"
+      now=$(kp_snapshot)
+      [[ $now == "$after" ]] ||
+        kp_fail "'$name' killed at $point: after gc, the command's result differs" "$before" "$now" "$after"
+      undone=$((undone + 1))
+    elif [[ $now == "$after" ]]; then
+      finished=$((finished + 1))
+    else
+      kp_fail "'$name' killed at $point, then gc ($gc_out): a state neither before nor after" \
+        "$before" "$now" "$after"
+    fi
+    "$teardown" >/dev/null 2>&1
+    bash "$TESTS_SUPPORT/assert-clean" >/dev/null ||
+      die "'$name' killed at $point: teardown after gc left something: $(bash "$TESTS_SUPPORT/assert-clean" 2>&1)"
+    count=$((count + 1))
+  done <<<"$points"
+  echo "'$name': $count kill points, $undone undone by gc, $finished finished by gc"
+  KILL_POINTS_TOTAL=$((KILL_POINTS_TOTAL + count))
+  KILL_POINTS_REPORT+=("$name: $count kill points ($undone undone by gc, $finished finished by gc)")
+}
+
+kill_points_summary() {
+  step "kill points covered"
+  printf '%s\n' "${KILL_POINTS_REPORT[@]}"
+  echo "total: $KILL_POINTS_TOTAL kill points"
+}
