@@ -126,17 +126,28 @@ constexpr Stage kStages[] = {
   sigset_t all, old;
   sigfillset(&all);
   ::sigprocmask(SIG_SETMASK, &all, &old);
+  // Init needs no descriptor: nothing of ours or our caller's stays in the
+  // container. The command waits for EOF on this pipe, which comes when init
+  // has closed them all, so that it never sees init holding one.
+  int closed[2];
+  ChildError e;
+  if (::pipe2(closed, O_CLOEXEC) < 0) {
+    e.fail("start the command under --init");
+    kernel::child_exit_with(plan.sync_fd, e);
+  }
   pid_t command = ::fork();
   if (command < 0) {
-    ChildError e;
     e.fail("start the command under --init");
     kernel::child_exit_with(plan.sync_fd, e);
   }
   if (command == 0) {
+    ::close(closed[1]);
+    char byte;
+    while (::read(closed[0], &byte, 1) < 0 && errno == EINTR) {
+    }
     ::sigprocmask(SIG_SETMASK, &old, nullptr);
     exec_command(plan);
   }
-  // Init needs no descriptor: nothing of ours or our caller's stays in the container.
   ::close_range(3, ~0U, 0);
   for (;;) {
     siginfo_t info;

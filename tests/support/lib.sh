@@ -32,11 +32,25 @@ expect_fail() {
   echo "refused as expected: $err"
 }
 
-# A fingerprint of the kernel state a refused command must not change (IPv6
-# duplicate address detection finishing meanwhile is not a change).
+# links_in_netns_of PID: the names of the links in the network namespace of
+# process PID, space-separated. It dies when it cannot look (nsenter or ip
+# failed, or no loopback is listed), so that an absence asserted on its output
+# is never the absence of an answer.
+links_in_netns_of() {
+  local out
+  out=$(nsenter -t "$1" -n ip -o link show) || die "cannot list the links of process $1's namespace"
+  grep -q '^1: lo:' <<<"$out" || die "no loopback listed in process $1's namespace: [$out]"
+  awk -F': ' '{ sub(/@.*/, "", $2); print $2 }' <<<"$out" | xargs
+}
+
+# A fingerprint of the kernel state a refused command must not change. What
+# the kernel finishes by itself meanwhile is not a change: IPv6 duplicate
+# address detection, the carrier of a link made just before coming up (its
+# flags and operstate), and the link-local address it then gets.
 kernel_state() {
-  { ip -o link show; ip -o addr show; ls -A /run/netns; find /run/contain -type f | sort | xargs -r cat;
-    nft list ruleset 2>/dev/null; } 2>/dev/null | sed 's/ tentative / /; s/ *$//'
+  { ip -o link show; ip -o addr show | grep -v ' inet6 fe80:'; ls -A /run/netns;
+    find /run/contain -type f | sort | xargs -r cat; nft list ruleset 2>/dev/null; } 2>/dev/null |
+    sed -E 's/ tentative / /; s/NO-CARRIER,//; s/,LOWER_UP//; s/ state [A-Z]+ / /; s/ *$//'
 }
 
 # wait_until SECONDS CMD...: polls a condition that no pipe or event can tell us
