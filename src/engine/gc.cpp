@@ -446,6 +446,9 @@ Result<std::vector<std::string>> collect_garbage() {
   TRY(c.bridges());
   TRY(c.firewall());
   TRY(c.shapes());
+  // Last: a record written by a command killed before its rename, and the
+  // folders the steps above emptied.
+  for (auto& line : TRY(store.remove_unfinished_writes())) c.done.push_back(std::move(line));
   return std::move(c.done);
 }
 

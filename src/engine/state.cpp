@@ -3,6 +3,7 @@
 #include <dirent.h>
 #include <fcntl.h>
 #include <fmt/format.h>
+#include <signal.h>
 #include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -128,6 +129,41 @@ Result<std::vector<std::pair<std::string, nlohmann::json>>> StateStore::read_all
   for (auto& name : TRY(list(kind)))
     if (auto record = TRY(read(kind, name))) out.emplace_back(std::move(name), std::move(*record));
   return out;
+}
+
+Result<std::vector<std::string>> StateStore::remove_unfinished_writes() const {
+  std::vector<std::string> removed;
+  DIR* root = ::opendir(kRoot);
+  if (!root) {
+    if (errno == ENOENT) return removed;
+    return fail(Error::system(fmt::format("read {}", kRoot)));
+  }
+  std::vector<std::string> kinds;
+  while (dirent* entry = ::readdir(root))
+    if (entry->d_type == DT_DIR && entry->d_name[0] != '.') kinds.emplace_back(entry->d_name);
+  ::closedir(root);
+  for (const auto& kind : kinds) {
+    std::string dir = fmt::format("{}/{}", kRoot, kind);
+    DIR* d = ::opendir(dir.c_str());
+    if (!d) continue;
+    std::vector<std::string> stale;
+    while (dirent* entry = ::readdir(d)) {
+      // write() names its temporary file ".tmp PID" and renames it over the record.
+      int pid = 0;
+      if (std::sscanf(entry->d_name, ".tmp %d", &pid) != 1 || pid <= 0) continue;
+      if (::kill(pid, 0) < 0 && errno == ESRCH) stale.emplace_back(entry->d_name);
+    }
+    ::closedir(d);
+    for (const auto& name : stale) {
+      std::string path = fmt::format("{}/{}", dir, name);
+      if (::unlink(path.c_str()) < 0 && errno != ENOENT)
+        return fail(Error::system(fmt::format("remove {}", path)));
+      removed.push_back(fmt::format("removed {}, a record its writer never finished", path));
+    }
+    if (::rmdir(dir.c_str()) == 0)
+      removed.push_back(fmt::format("removed the empty folder {}", dir));
+  }
+  return removed;
 }
 
 std::string owner_alias(std::string_view owner) {

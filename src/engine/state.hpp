@@ -33,6 +33,10 @@ class StateStore {
   Result<std::vector<std::string>> list(std::string_view kind) const;
   // Every record of `kind` with its name, in name order (ones removed meanwhile skipped).
   Result<std::vector<std::pair<std::string, nlohmann::json>>> read_all(std::string_view kind) const;
+  // What writers killed mid-write left (for gc, under the lock): the temporary
+  // file of a writer that no longer runs, and kind folders left empty. One line
+  // per thing removed.
+  Result<std::vector<std::string>> remove_unfinished_writes() const;
 
  private:
   explicit StateStore(UniqueFd lock) : lock_(std::move(lock)) {}

@@ -1,0 +1,247 @@
+# Crash safety, one kill point at a time. Source it after lib.sh.
+#
+# kill_points NAME SETUP TEARDOWN -- COMMAND...
+#
+# SETUP and TEARDOWN are shell functions: SETUP makes what COMMAND needs,
+# TEARDOWN removes everything (what SETUP and COMMAND made). First COMMAND runs
+# once under strace, which lists the system calls of the contain process that
+# change the kernel or the state store (netlink requests other than reads,
+# mount, umount2, mkdir, rmdir, unlink, rename, kill, writes to /proc/sys and
+# /sys/fs/cgroup, ...). Then, for each of them in turn: SETUP; COMMAND killed
+# with SIGKILL on entering that call (strace -e inject=CALL:signal=KILL:when=N,
+# so the call itself never runs); `contain gc`; and then the state must be
+# exactly the one before COMMAND (gc undid it) or the one after a complete run
+# (gc finished it) — nothing half-made, nothing leaked — and from the state
+# before, COMMAND must succeed again and give the state after. TEARDOWN, and
+# the sandbox is as clean as at the start (assert-clean).
+#
+# KILL_POINTS_TOTAL counts the kill points covered; KILL_POINTS_REPORT has one
+# line per command.
+
+KILL_POINTS_TOTAL=0
+KILL_POINTS_REPORT=()
+# Kill points known to leave a half state that gc does not handle yet, as
+# "COMMAND NAME|CALL N" (set by a test before kill_points): each is reported as
+# a KNOWN GAP instead of failing, the sandbox is swept by hand, and the rest
+# goes on. A known gap that passes is said, so the entry can go.
+# KILL_POINTS_EXPLORE=1 in the environment treats every kill point so.
+KILL_POINTS_KNOWN_GAPS=()
+KILL_POINTS_GAPS=0
+# What strace watches: the calls that may change something, and some that only
+# read (so the Nth call of a kind counts as contain counts it).
+KP_SYSCALLS=sendmsg,sendto,mount,umount2,mkdir,mkdirat,rmdir,unlink,unlinkat,rename,renameat,renameat2,kill,pidfd_send_signal,write,pwrite64
+
+# The kill points of a reference trace (strace -yy, one process): "CALL N" per
+# line, N counting calls of that kind from 1, for the calls that succeeded and
+# change something.
+kp_parse() {
+  python3 - "$1" <<'EOF'
+import re, sys
+counts = {}
+for line in open(sys.argv[1]):
+    m = re.match(r'^([a-z0-9_]+)\((.*)\)\s+= (-?\d+|\?)', line)
+    if not m:
+        continue
+    call, args, result = m.groups()
+    counts[call] = counts.get(call, 0) + 1
+    if result == '?' or int(result) < 0:
+        continue  # a refused call changed nothing
+    if call in ('sendmsg', 'sendto'):
+        if 'NETLINK' not in args.split(',')[0]:
+            continue
+        t = re.search(r'nlmsg_type=([A-Za-z_0-9]+)', args)
+        if not t:
+            continue
+        kind = t.group(1)
+        if 'NLM_F_DUMP' in args or '_GET' in kind:
+            continue  # a read
+        if kind.startswith('0x'):  # not decoded (a socket in another namespace)
+            n = int(kind, 16)
+            if 16 <= n < 100 and (n - 16) % 4 == 2:
+                continue  # RTM_GET*
+    elif call in ('write', 'pwrite64'):
+        path = re.match(r'\d+<([^>]*)>', args)
+        if not path or not re.match(r'/proc/sys/|/sys/fs/cgroup/|/proc/\d+/(uid_map|gid_map|setgroups)', path.group(1)):
+            continue  # the state store's temporary files count at their rename
+    print(call, counts[call])
+EOF
+}
+
+# What a user (and gc) could see, with the names and numbers that differ from
+# run to run left out: links, IPv4 addresses and routes, qdiscs (on the host and
+# in each namespace), the namespaces and state files, the nft ruleset, the
+# processes contain started. Carrier and operstate are left out (they settle
+# after the command returns), and IPv6 (link-local addresses come and go on
+# their own).
+kp_snapshot() {
+  local ns
+  {
+    echo "# host"
+    ip -br link show
+    ip -br -4 addr show
+    ip -4 route show table all
+    tc qdisc show
+    for ns in $(ls -A /run/netns); do
+      echo "# netns $ns"
+      ip -n "$ns" -br link show
+      ip -n "$ns" -br -4 addr show
+      ip -n "$ns" -4 route show table all
+      tc -n "$ns" qdisc show
+    done
+    echo "# state"
+    (cd /run/contain && find . -mindepth 1 | sort)
+    echo "# nft"
+    nft list ruleset
+    echo "# processes"
+    ps -e -o comm= | grep -xE 'contain|sleep' | sort
+    echo "# cgroups"
+    find /sys/fs/cgroup -name '*contain*' 2>/dev/null | sort
+  } 2>&1 | sed -E \
+    -e 's/\bvc[0-9a-f]{12}\b/vcX/g' \
+    -e 's/\bcifb[0-9]+\b/cifbX/g' \
+    -e 's/@if[0-9]+/@ifX/g; s/@vcX/@X/g' \
+    -e 's/([0-9a-f]{2}:){5}[0-9a-f]{2}/MAC/g' \
+    -e 's/ (LOWERLAYERDOWN|DOWN|UP|UNKNOWN) / STATE /' \
+    -e 's/LOWER_UP//g; s/<[^>]*UP[^>]*>/(up)/; s/<[^>]*>/(down)/' \
+    -e 's/qdisc ([a-z_]+) [0-9a-f]+:/qdisc \1 H:/; s/parent [0-9a-f]+:[0-9a-f]*/parent P/' \
+    -e 's/ linkdown//; s/ +/ /g; s/ $//' \
+    -e 's/\.tmp [0-9]+/.tmp PID/'
+}
+
+# Removes everything, whatever gc left (only after a known gap).
+kp_sweep() {
+  local ns
+  for ns in $(ls -A /run/netns); do ip netns del "$ns" 2>/dev/null || umount /run/netns/"$ns" 2>/dev/null; rm -f /run/netns/"$ns"; done
+  pkill -KILL -x sleep 2>/dev/null || true
+  ip -o link show | awk -F': ' '{print $2}' | sed 's/@.*//' | grep -vx lo | xargs -r -n1 ip link del 2>/dev/null || true
+  nft flush ruleset
+  rm -rf /run/contain/*
+}
+
+kp_fail() {
+  local what=$1 before=$2 now=$3 after=$4
+  if [[ ${KP_POINT_KNOWN:-0} == 1 ]]; then
+    echo "KNOWN GAP: $what"
+    diff <(echo "$before") <(echo "$now") | head -20 || true
+    KP_GAP=1
+    return 0
+  fi
+  echo "FAIL: $what" >&2
+  echo "--- difference from the state before the command:" >&2
+  diff <(echo "$before") <(echo "$now") >&2 || true
+  echo "--- difference from the state after a complete run:" >&2
+  diff <(echo "$after") <(echo "$now") >&2 || true
+  exit 1
+}
+
+# After a kill: gc, then the state must be the one before (and the command
+# work again) or the one after. Sets KP_OUTCOME to undone, finished or gap.
+kp_after_kill() {
+  local gc_out rc=0 out
+  gc_out=$("$CONTAIN" gc 2>&1) || rc=$?
+  if ((rc != 0)); then
+    kp_fail "'$name' killed at $point: gc exited $rc: $gc_out" "$before" "$(kp_snapshot)" "$after"
+    KP_OUTCOME=gap
+    return
+  fi
+  now=$(kp_snapshot)
+  if [[ $now == "$before" ]]; then
+    # gc undid it: the command works again from there.
+    out=$("$CONTAIN" "$@" 2>&1) || rc=$?
+    if ((rc != 0)); then
+      kp_fail "'$name' killed at $point, after gc the command failed ($rc): $out" \
+        "$before" "$(kp_snapshot)" "$after"
+      KP_OUTCOME=gap
+      return
+    fi
+    now=$(kp_snapshot)
+    if [[ $now != "$after" ]]; then
+      kp_fail "'$name' killed at $point: after gc, the command's result differs" \
+        "$before" "$now" "$after"
+      KP_OUTCOME=gap
+      return
+    fi
+    KP_OUTCOME=undone
+  elif [[ $now == "$after" ]]; then
+    KP_OUTCOME=finished
+  else
+    kp_fail "'$name' killed at $point, then gc ($gc_out): a state neither before nor after" \
+      "$before" "$now" "$after"
+    KP_OUTCOME=gap
+  fi
+  if [[ $KP_OUTCOME != gap && $KP_POINT_KNOWN == 1 ]]; then
+    echo "known gap '$name|$call $n' now passes: remove it from KILL_POINTS_KNOWN_GAPS"
+  fi
+}
+
+kill_points() {
+  local name=$1 setup=$2 teardown=$3
+  shift 4
+  local before after now trace=kp.trace points point call n undone=0 finished=0 gaps=0 count=0
+  step "kill points of '$name': the reference run"
+  # The first namespace ever made also prepares /run/netns (a shared bind mount
+  # of itself): done once here, so every run of the command makes the same calls.
+  if [[ -z ${KP_WARM:-} ]]; then
+    "$CONTAIN" net create kp-warm && "$CONTAIN" net delete kp-warm
+    KP_WARM=1
+  fi
+  "$setup" >/dev/null
+  before=$(kp_snapshot)
+  strace -o "$trace" -yy -s 64 -e trace="$KP_SYSCALLS" -e signal=none -- "$CONTAIN" "$@" >/dev/null ||
+    die "'$name' failed without a kill"
+  after=$(kp_snapshot)
+  [[ $before != "$after" ]] || die "'$name' changed nothing that kp_snapshot sees"
+  points=$(kp_parse "$trace")
+  "$teardown" >/dev/null 2>&1
+  bash "$TESTS_SUPPORT/assert-clean" >/dev/null || die "teardown of '$name' left something"
+  [[ -n $points ]] || die "no kill point found in the trace of '$name'"
+  echo "$(wc -l <<<"$points") kill points: $(tr '\n' ' ' <<<"$points")"
+  while read -r call n; do
+    point="$call #$n"
+    KP_POINT_KNOWN=0 KP_GAP=0
+    local gap
+    for gap in "${KILL_POINTS_KNOWN_GAPS[@]}"; do [[ $gap == "$name|$call $n" ]] && KP_POINT_KNOWN=1; done
+    # KILL_POINTS_EXPLORE=1: every failing point is reported as a gap (to list them all).
+    [[ ${KILL_POINTS_EXPLORE:-0} == 1 ]] && KP_POINT_KNOWN=1
+    "$setup" >/dev/null
+    now=$(kp_snapshot)
+    [[ $now == "$before" ]] || kp_fail "'$name': setup differs from the reference" "$before" "$now" "$after"
+    # Through sh, whose "Killed" notice goes to /dev/null with the rest.
+    local strace_rc
+    strace_rc=$(sh -c '"$@" >/dev/null 2>&1; echo $?' sh strace -o "$trace" -yy -s 64 \
+      -e trace="$call" -e signal=none -e inject="$call:signal=KILL:when=$n" -- "$CONTAIN" "$@" \
+      2>/dev/null)
+    # Prove the kill happened where it was meant to: on entering the Nth call of
+    # its kind, which never returned ("= ?"), and strace died of the same signal.
+    local last
+    last=$(grep -v '^+++' "$trace" | tail -1)
+    [[ $strace_rc -eq 137 && $(grep -c "^$call(" "$trace") -eq $n && $last == "$call("*"= ?" ]] ||
+      die "'$name' was not killed at $point (strace exit $strace_rc, last call: $last)"
+    KP_OUTCOME=
+    kp_after_kill "$@"
+    case $KP_OUTCOME in
+      undone) undone=$((undone + 1)) ;;
+      finished) finished=$((finished + 1)) ;;
+      gap) gaps=$((gaps + 1)) ;;
+    esac
+    if [[ $KP_OUTCOME == gap ]]; then
+      kp_sweep
+    else
+      "$teardown" >/dev/null 2>&1
+    fi
+    bash "$TESTS_SUPPORT/assert-clean" >/dev/null ||
+      die "'$name' killed at $point: teardown after gc left something: $(bash "$TESTS_SUPPORT/assert-clean" 2>&1)"
+    count=$((count + 1))
+  done <<<"$points"
+  local line="$name: $count kill points ($undone undone by gc, $finished finished by gc, $gaps known gaps)"
+  echo "$line"
+  KILL_POINTS_TOTAL=$((KILL_POINTS_TOTAL + count))
+  KILL_POINTS_GAPS=$((KILL_POINTS_GAPS + gaps))
+  KILL_POINTS_REPORT+=("$line")
+}
+
+kill_points_summary() {
+  step "kill points covered"
+  printf '%s\n' "${KILL_POINTS_REPORT[@]}"
+  echo "total: $KILL_POINTS_TOTAL kill points, $KILL_POINTS_GAPS of them known gaps"
+}
