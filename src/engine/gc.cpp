@@ -345,6 +345,11 @@ Result<std::vector<std::string>> collect_garbage() {
   auto store = TRY(StateStore::lock());
   auto host = TRY(kernel::NetlinkSocket::open());
   Collector c{store, host, {}, {}, {}};
+  // Records nobody can read first: every pass below reads them.
+  for (std::string_view kind : kAllKinds)
+    for (const auto& name : TRY(store.list(kind)))
+      if (auto line = TRY(store.set_aside_if_corrupt(kind, name)))
+        c.done.push_back(std::move(*line));
   // Owners first (containers, namespaces), then what they own.
   TRY(c.containers());
   TRY(c.namespaces());
