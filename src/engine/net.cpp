@@ -284,9 +284,4 @@ Status create_veth_to_netns(const VethSpec& spec) {
   return {};
 }
 
-Result<int> exec_in_netns(const NetnsName& name, const std::vector<std::string>& argv) {
-  auto fd = TRY(kernel::open_netns(name));
-  return kernel::run_in_netns(name, fd.get(), argv);
-}
-
 }  // namespace contain::engine

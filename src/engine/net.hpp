@@ -55,6 +55,13 @@ Status create_veth_to_netns(const VethSpec& spec);
 std::set<int> wait_for_links_gone(const kernel::NetlinkSocket& sock, std::set<int> pending,
                                   std::chrono::milliseconds timeout);
 
+// Runs argv inside the named network namespace the way `ip netns exec` does:
+// a private mount namespace whose /sys shows the namespace's own devices, and
+// /etc/netns/NAME/* bound over /etc. Waits for it and returns its status as a
+// shell reports it: the exit code, or 128+N if signal N killed it. While it
+// runs, signals sent to us reach it (engine/foreground.hpp). In net_exec.cpp.
 Result<int> exec_in_netns(const NetnsName& name, const std::vector<std::string>& argv);
+// The same for a namespace the caller holds open.
+Result<int> run_in_netns(const NetnsName& name, int netns_fd, const std::vector<std::string>& argv);
 
 }  // namespace contain::engine
