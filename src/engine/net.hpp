@@ -48,12 +48,8 @@ struct VethSpec {
 };
 Status create_veth_to_netns(const VethSpec& spec);
 
-// Waits until none of `pending` (ifindexes on the host) exists any more,
-// reading RTM_DELLINK notifications on `sock`, which must have been subscribed
-// to RTNLGRP_LINK before the links could go. Returns those still present after
-// `timeout`.
-std::set<int> wait_for_links_gone(const kernel::NetlinkSocket& sock, std::set<int> pending,
-                                  std::chrono::milliseconds timeout);
+// Now in kernel/link.hpp; the name stays reachable here for code in flight.
+using kernel::wait_for_links_gone;
 
 // Runs argv inside the named network namespace the way `ip netns exec` does:
 // a private mount namespace whose /sys shows the namespace's own devices, and

@@ -94,7 +94,8 @@ Status settle_releasing(const kernel::NetlinkSocket& host, json& record,
     for (const auto& entry : must_wait)
       if (releasing_link_alive(host, entry)) wait.insert(entry.value("ifindex", 0));
     if (!wait.empty())
-      for (int ifindex : wait_for_links_gone(watch, wait, std::chrono::milliseconds(2000))) {
+      for (int ifindex :
+           kernel::wait_for_links_gone(watch, wait, std::chrono::milliseconds(2000))) {
         if (auto gone = kernel::delete_link(watch, ifindex); !gone && gone.error().code() != ENODEV)
           return fail(std::move(gone).error());
         if (deleted)
