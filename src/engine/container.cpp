@@ -30,6 +30,7 @@
 #include "engine/state.hpp"
 #include "kernel/child.hpp"
 #include "kernel/memory.hpp"
+#include "kernel/namespaces.hpp"
 #include "kernel/netns.hpp"
 #include "kernel/nft.hpp"
 #include "kernel/process.hpp"

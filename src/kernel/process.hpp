@@ -1,4 +1,4 @@
-// Processes: clone3 with a pidfd, waiting, signalling, and the namespaces of a process.
+// Processes: clone3 with a pidfd, waiting, signalling, start times (namespaces.hpp joins them).
 #pragma once
 
 #include <sys/types.h>
@@ -45,10 +45,5 @@ std::uint64_t signals_not_default();
 std::optional<std::uint64_t> process_start_time(pid_t pid);
 // True if `pid` runs and started at `start_time` (and is not a zombie).
 bool process_alive(pid_t pid, std::uint64_t start_time);
-
-// Joins the namespaces of the process behind `pidfd` (flags: CLONE_NEW*),
-// with one setns() on the pidfd; on kernels without it, one setns() per
-// /proc/PID/ns/* file. CLONE_NEWPID affects the children made afterwards.
-Status join_namespaces(int pidfd, pid_t pid, int flags);
 
 }  // namespace contain::kernel
