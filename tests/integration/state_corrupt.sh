@@ -7,7 +7,7 @@ step "a container record whose pid is not a number"
 contain run --name ok -d -- sleep 600 >/dev/null
 printf '%s' '{"name":"bad","id":"x","status":"running","pid":"12"}' >/run/contain/containers/bad
 expect_fail 1 '^contain: state file /run/contain/containers/bad is corrupt: field "pid" is not an integer; run .contain gc.$' -- contain ps -a
-expect_fail 1 'state file /run/contain/containers/bad is corrupt: field "pid"' -- contain inspect bad
+expect_fail 1 'state file /run/contain/containers/bad is corrupt: field "pid"' -- contain logs bad
 expect_fail 1 'state file /run/contain/containers/bad is corrupt' -- contain rm bad
 
 step "a truncated network record"
