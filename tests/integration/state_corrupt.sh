@@ -18,10 +18,10 @@ expect_fail 1 'state file /run/contain/network/web is corrupt: .*; run .contain 
 expect_fail 1 'state file /run/contain/network/web is corrupt' -- contain network delete --force web
 
 step "a shaping record whose target is not an object"
-ip link add dummy0 type dummy
-contain shape set --dev dummy0 --rate 1mbit
-printf '%s' '{"target":"dummy0","rate":"1mbit"}' >"/run/contain/shape/$(ls /run/contain/shape)"
-expect_fail 1 'state file /run/contain/shape/.* is corrupt: field "target" is not an object' -- contain shape show --dev dummy0
+ip link add sh0 type veth peer name sh1
+contain shape set --dev sh0 --rate 1mbit
+printf '%s' '{"target":"sh0","rate":"1mbit"}' >"/run/contain/shape/$(ls /run/contain/shape)"
+expect_fail 1 'state file /run/contain/shape/.* is corrupt: field "target" is not an object' -- contain shape show --dev sh0
 
 step "gc sets the corrupt files aside, says so, and collects what they described"
 out=$(contain gc)
@@ -39,5 +39,4 @@ assert_not_contains "$ps" "bad"
 contain network create web --subnet 192.0.2.0/24
 contain network delete web
 contain rm -f ok
-tc qdisc del dev dummy0 root 2>/dev/null || true
-ip link del dummy0
+ip link del sh0
