@@ -40,3 +40,5 @@ contain network create web --subnet 192.0.2.0/24
 contain network delete web
 contain rm -f ok
 ip link del sh0
+# What gc set aside is the user's to read and remove.
+rm -r /run/contain/corrupt
