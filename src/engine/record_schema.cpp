@@ -136,7 +136,8 @@ bool has_type(const json& value, Type t) {
                                          : value.get<std::int64_t>() >= INT32_MIN &&
                                                value.get<std::int64_t>() <= INT32_MAX);
     case Type::unsigned_integer:
-      return value.is_number_unsigned();
+      return value.is_number_unsigned() ||
+             (value.is_number_integer() && value.get<std::int64_t>() >= 0);
     case Type::strings:
       if (!value.is_array()) return false;
       for (const auto& e : value)
@@ -191,7 +192,7 @@ std::span<const Field> schema_of(std::string_view kind) {
 Status validate_record(std::string_view kind, const json& record) {
   if (!record.is_object()) return fail(Error::failed("it is not a JSON object"));
   if (auto it = record.find("schema"); it != record.end()) {
-    if (!it->is_number_unsigned())
+    if (!has_type(*it, Type::unsigned_integer))
       return fail(Error::failed("field \"schema\" is not a non-negative integer"));
     if (it->get<std::uint64_t>() > static_cast<std::uint64_t>(kRecordSchemaVersion))
       return fail(Error::failed(fmt::format(
