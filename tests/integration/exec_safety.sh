@@ -54,7 +54,11 @@ fi
 step "signals sent to contain net exec reach the command"
 mkfifo ready
 for sig in TERM INT HUP; do
-  "$CONTAIN" net exec ns1 -- sh -c "trap 'exit 40' $sig; echo ready > $PWD/ready; sleep 100 & wait" &
+  # A background job of a script starts with SIGINT ignored, and net exec
+  # hands the command its caller's dispositions (as ip netns exec does): the
+  # job gets SIGINT at its default, as from a terminal.
+  env --default-signal=INT \
+    "$CONTAIN" net exec ns1 -- sh -c "trap 'exit 40' $sig; echo ready > $PWD/ready; sleep 100 & wait" &
   pid=$!
   read -t 30 line <>ready || die "the command did not start"
   kill -$sig $pid
