@@ -154,7 +154,7 @@ Status check_network_available(const ContainerSpec& spec) {
             "on every address (-p {}:{}{})",
             p.str(), p.host_address->str(), family(p.host_address->family()), quote(name.str()),
             network.subnet.str(), family(network.subnet.family()), family(network.subnet.family()),
-            p.host_port, p.container_port, p.udp ? "/udp" : "")));
+            p.host_port.str(), p.container_port.str(), p.protocol == Protocol::udp ? "/udp" : "")));
     if (spec.ip && !network.subnet.contains(*spec.ip))
       return fail(
           Error::usage(fmt::format("--ip {} is not in network {}'s subnet {}", spec.ip->str(),

@@ -383,8 +383,7 @@ Result<TopoUpSummary> topo_up(const model::Topology& t, const TopoUpOptions& opt
   // 5. The nodes' own commands, in file order; a failure undoes the lab.
   for (const auto& n : nodes)
     for (const auto& command : n.node->exec) {
-      int status =
-          TRY_WRAP(kernel::run_in_netns(n.netns, n.fd.get(), {"/bin/sh", "-c", command}), what);
+      int status = TRY_WRAP(run_in_netns(n.netns, n.fd.get(), {"/bin/sh", "-c", command}), what);
       if (status != 0)
         return fail(Error::failed(fmt::format("{}: exec '{}' in node {} exited with status {}",
                                               what, command, n.node->name, status)));
