@@ -26,6 +26,7 @@
 #include "core/unique_fd.hpp"
 #include "engine/container_child.hpp"
 #include "engine/firewall.hpp"
+#include "engine/foreground.hpp"
 #include "engine/net.hpp"
 #include "engine/network.hpp"
 #include "engine/records.hpp"
@@ -34,6 +35,7 @@
 #include "kernel/libnl.hpp"
 #include "kernel/link.hpp"
 #include "kernel/memory.hpp"
+#include "kernel/namespaces.hpp"
 #include "kernel/netns.hpp"
 #include "kernel/nft.hpp"
 #include "kernel/process.hpp"
@@ -201,87 +203,6 @@ Result<UniqueFd> reserve_name(const ContainerSpec& spec) {
     return fail(std::move(written).error());
   }
   return log_fd;
-}
-
-// While a foreground command runs, signals sent to us go to it. Those the
-// terminal sends (SI_KERNEL) reached its whole foreground process group
-// already, the command included, and are not doubled. The handlers are in
-// place before the command exists; a signal that comes before its pidfd is
-// known is passed on as soon as it is.
-volatile sig_atomic_t g_forward_pidfd = -1;
-volatile sig_atomic_t g_pending_signal = 0;
-void forward_signal(int sig, siginfo_t* info, void*) {
-  if (info && info->si_code == SI_KERNEL) return;
-  if (g_forward_pidfd >= 0)
-    ::syscall(SYS_pidfd_send_signal, g_forward_pidfd, sig, nullptr, 0);
-  else
-    g_pending_signal = sig;
-}
-
-class SignalForwarding {
- public:
-  SignalForwarding() {
-    struct sigaction forward {};
-    forward.sa_sigaction = forward_signal;
-    forward.sa_flags = SA_SIGINFO | SA_RESTART;
-    for (int i = 0; i < 4; ++i) ::sigaction(kSignals[i], &forward, &old_[i]);
-  }
-  SignalForwarding(const SignalForwarding&) = delete;
-  SignalForwarding& operator=(const SignalForwarding&) = delete;
-  ~SignalForwarding() {
-    g_forward_pidfd = -1;
-    g_pending_signal = 0;
-    for (int i = 0; i < 4; ++i) ::sigaction(kSignals[i], &old_[i], nullptr);
-  }
-  void forward_to(int pidfd) {
-    g_forward_pidfd = pidfd;
-    if (int sig = g_pending_signal) ::syscall(SYS_pidfd_send_signal, pidfd, sig, nullptr, 0);
-  }
-
- private:
-  static constexpr int kSignals[4] = {SIGINT, SIGQUIT, SIGTERM, SIGHUP};
-  struct sigaction old_[4];
-};
-
-// A foreground command on a terminal gets the terminal: its process group
-// becomes the foreground one, as a shell does for a job, and we take it back
-// when the command is done.
-class TerminalHandoff {
- public:
-  TerminalHandoff() {
-    if (::isatty(STDIN_FILENO) && ::tcgetpgrp(STDIN_FILENO) == ::getpgrp()) fd_ = STDIN_FILENO;
-  }
-  TerminalHandoff(const TerminalHandoff&) = delete;
-  TerminalHandoff& operator=(const TerminalHandoff&) = delete;
-  ~TerminalHandoff() {
-    if (!given_) return;
-    // We are a background group now: taking the terminal back raises SIGTTOU
-    // unless it is blocked.
-    sigset_t ttou, old;
-    sigemptyset(&ttou);
-    sigaddset(&ttou, SIGTTOU);
-    ::sigprocmask(SIG_BLOCK, &ttou, &old);
-    ::tcsetpgrp(fd_, ::getpgrp());
-    ::sigprocmask(SIG_SETMASK, &old, nullptr);
-  }
-  bool active() const { return fd_ >= 0; }
-  // Both sides call setpgid, so it holds whoever runs first.
-  void give_to(pid_t pid) {
-    if (fd_ < 0) return;
-    ::setpgid(pid, pid);
-    given_ = ::tcsetpgrp(fd_, pid) == 0;
-  }
-
- private:
-  int fd_ = -1;
-  bool given_ = false;
-};
-
-int wait_for(pid_t pid) {
-  int status = 0;
-  while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
-  }
-  return kernel::shell_status(status);
 }
 
 // A container's place on a managed network. Its network namespace is held
@@ -673,22 +594,30 @@ Result<int> exec_in_container(const ContainerName& name, const std::vector<std::
     return fail(Error::system(what + ": create the sync socket"));
   UniqueFd parent_end(pair[0]), child_end(pair[1]);
   // Host side: the PID namespace applies to the children we make from now on,
-  // so the command is a process of the container (it shows in its /proc).
+  // so the command is a process of the container (it shows in its /proc). To
+  // that child only: right after the clone we go back to our own, so that a
+  // library caller's later children stay in its namespace.
+  UniqueFd own_pid_ns(::open("/proc/self/ns/pid", O_RDONLY | O_CLOEXEC));
+  if (!own_pid_ns) return fail(Error::system(what + ": open /proc/self/ns/pid"));
   TRY_WRAP(kernel::join_namespaces(pidfd->get(), pid, CLONE_NEWPID), what);
   std::uint64_t signals_to_reset = kernel::signals_not_default();
-  auto cloned = TRY_WRAP(kernel::clone_with_pidfd(0), what);
-  if (cloned.pid == 0) {
+  auto clone_result = kernel::clone_with_pidfd(0);
+  if (clone_result && clone_result->pid == 0) {
     // Child, in the container's PID namespace, otherwise still on the host:
     // join the rest at once, then the container's root, working directory and
     // environment.
     kernel::ChildError e;
     parent_end.reset();
     kernel::reset_signals(signals_to_reset);
+    ::sigprocmask(SIG_SETMASK, &forwarding.caller_mask(), nullptr);
     char go = 0;
     if (terminal.active()) ::setpgid(0, 0);
-    // The parent hands over the terminal, then says go.
-    while (::recv(child_end.get(), &go, 1, 0) < 0 && errno == EINTR) {
-    }
+    // The parent hands over the terminal, then says go. EOF means it is gone
+    // (killed between clone and go): the command must not run orphaned.
+    ssize_t n;
+    do n = ::recv(child_end.get(), &go, 1, 0);
+    while (n < 0 && errno == EINTR);
+    if (n != 1 || go != detail::kNetworkReady) ::_exit(1);
     ::prctl(PR_SET_PDEATHSIG, SIGKILL);
     if (!kernel::join_namespaces(
             pidfd->get(), pid,
@@ -701,6 +630,13 @@ Result<int> exec_in_container(const ContainerName& name, const std::vector<std::
     else if (kernel::close_inherited_descriptors(e))
       kernel::exec_or_report(args.data(), envp.data(), child_end.get());
     kernel::child_exit_with(child_end.get(), e);
+  }
+  int back = ::setns(own_pid_ns.get(), CLONE_NEWPID) == 0 ? 0 : errno;
+  auto cloned = TRY_WRAP(std::move(clone_result), what);
+  if (back != 0) {
+    (void)kernel::signal_pidfd(cloned.pidfd.get(), SIGKILL);
+    wait_for(cloned.pid);
+    return fail(Error::system(what + ": return to our own PID namespace", back));
   }
   child_end.reset();
   forwarding.forward_to(cloned.pidfd.get());

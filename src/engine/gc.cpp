@@ -436,6 +436,14 @@ Result<std::vector<std::string>> collect_garbage() {
   auto host = TRY(kernel::NetlinkSocket::open());
   auto live = TRY(kernel::live_netns_ids());
   Collector c{store, host, live, {}, {}, {}};
+  // Records nobody can read first: every pass below reads them.
+  std::vector<std::string_view> kinds(std::begin(kAllKinds), std::end(kAllKinds));
+  kinds.push_back(kTopoKind);
+  kinds.push_back(kNetnsIdKind);
+  for (std::string_view kind : kinds)
+    for (const auto& name : TRY(store.list(kind)))
+      if (auto line = TRY(store.set_aside_if_corrupt(kind, name)))
+        c.done.push_back(std::move(*line));
   // Labs whose `topo up` died half way, then owners (containers, namespaces),
   // then what they own.
   TRY(collect_topologies(store, c.done));

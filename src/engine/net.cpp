@@ -46,44 +46,6 @@ std::vector<HostLink> host_links_of(const json& record) {
 
 }  // namespace
 
-// Waits until none of `pending` (ifindexes on the host) exists any more, reading
-// RTM_DELLINK notifications on a socket subscribed before the namespaces were
-// removed. Returns the ones still present after `timeout`.
-std::set<int> wait_for_links_gone(const kernel::NetlinkSocket& sock, std::set<int> pending,
-                                  std::chrono::milliseconds timeout) {
-  using clock = std::chrono::steady_clock;
-  auto deadline = clock::now() + timeout;
-  int fd = nl_socket_get_fd(sock.get());
-  alignas(nlmsghdr) char buf[65536];
-  while (!pending.empty()) {
-    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - clock::now());
-    if (left.count() <= 0) break;
-    pollfd p{fd, POLLIN, 0};
-    int ready = ::poll(&p, 1, static_cast<int>(left.count()));
-    if (ready < 0 && errno == EINTR) continue;
-    if (ready <= 0) break;
-    ssize_t n = ::recv(fd, buf, sizeof buf, MSG_DONTWAIT);
-    if (n < 0) {
-      if (errno == ENOBUFS) {
-        // Notifications were dropped: ask the kernel which links still exist.
-        auto links = kernel::list_links(sock);
-        if (!links) break;
-        std::set<int> present;
-        for (const auto& l : *links) present.insert(l.ifindex);
-        std::erase_if(pending, [&](int i) { return !present.contains(i); });
-      }
-      continue;
-    }
-    for (auto* h = reinterpret_cast<nlmsghdr*>(buf); NLMSG_OK(h, static_cast<unsigned>(n));
-         h = NLMSG_NEXT(h, n)) {
-      if (h->nlmsg_type != RTM_DELLINK) continue;
-      auto* info = static_cast<ifinfomsg*>(NLMSG_DATA(h));
-      pending.erase(info->ifi_index);
-    }
-  }
-  return pending;
-}
-
 namespace {
 
 // Unmounting a namespace waits for an RCU grace period (about 1 ms each);
@@ -189,7 +151,8 @@ Status delete_netns(const std::vector<NetnsName>& names) {
   TRY(remove_all(store, names));
   // If something else still holds a namespace (a process inside it), the kernel
   // keeps it and its veth pairs: remove our host ends ourselves.
-  auto left = wait_for_links_gone(host, std::move(pending), std::chrono::milliseconds(2000));
+  auto left =
+      kernel::wait_for_links_gone(host, std::move(pending), std::chrono::milliseconds(2000));
   for (int ifindex : left) (void)kernel::delete_link(host, ifindex);
   return {};
 }
@@ -301,11 +264,6 @@ Status create_veth_to_netns(const VethSpec& spec) {
              what + ": default route");
   undo.commit();
   return {};
-}
-
-Result<int> exec_in_netns(const NetnsRef& netns, const std::vector<std::string>& argv) {
-  auto fd = TRY(netns.open());
-  return kernel::run_in_netns(netns.name(), netns.text(), fd.get(), argv);
 }
 
 }  // namespace contain::engine

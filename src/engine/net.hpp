@@ -54,13 +54,19 @@ struct VethSpec {
 };
 Status create_veth_to_netns(const VethSpec& spec);
 
-// Waits until none of `pending` (ifindexes on the host) exists any more,
-// reading RTM_DELLINK notifications on `sock`, which must have been subscribed
-// to RTNLGRP_LINK before the links could go. Returns those still present after
-// `timeout`.
-std::set<int> wait_for_links_gone(const kernel::NetlinkSocket& sock, std::set<int> pending,
-                                  std::chrono::milliseconds timeout);
+// Now in kernel/link.hpp; the name stays reachable here for code in flight.
+using kernel::wait_for_links_gone;
 
+// Runs argv inside a network namespace the way `ip netns exec` does: a
+// private mount namespace whose /sys shows the namespace's own devices, and
+// /etc/netns/NAME/* bound over /etc (for a named one). Waits for it and
+// returns its status as a shell reports it: the exit code, or 128+N if signal
+// N killed it. While it runs, signals sent to us reach it
+// (engine/foreground.hpp). In net_exec.cpp.
 Result<int> exec_in_netns(const NetnsRef& netns, const std::vector<std::string>& argv);
+// The same for a namespace the caller holds open; `name` is null for one
+// without a name under /run/netns, and `label` names it in messages.
+Result<int> run_in_netns(const NetnsName* name, std::string_view label, int netns_fd,
+                         const std::vector<std::string>& argv);
 
 }  // namespace contain::engine

@@ -109,7 +109,8 @@ Status settle_releasing(const kernel::NetlinkSocket& host, json& record,
         entry_of[*ifindex] = &entry;
       }
     if (!wait.empty())
-      for (int ifindex : wait_for_links_gone(watch, wait, std::chrono::milliseconds(2000))) {
+      for (int ifindex :
+           kernel::wait_for_links_gone(watch, wait, std::chrono::milliseconds(2000))) {
         if (auto gone = kernel::delete_link(watch, ifindex); !gone && gone.error().code() != ENODEV)
           return fail(std::move(gone).error());
         if (deleted) deleted->push_back(*entry_of[ifindex]);
@@ -269,36 +270,19 @@ Result<std::vector<Attachment>> attach_many_to_network(const NetworkName& networ
     if (r.ip) wanted.insert(*r.ip);
   auto host = TRY_WRAP(kernel::NetlinkSocket::open(), what);
   TRY_WRAP(settle_releasing(host, before, wanted, false), what);
-  std::set<IpAddress> taken;
   std::map<std::string, IpAddress> attached;  // owner -> address
-  for (const auto& a : info.attachments) {
-    taken.insert(a.ip);
-    attached.emplace(a.owner, a.ip);
-  }
+  for (const auto& a : info.attachments) attached.emplace(a.owner, a.ip);
   std::set<IpAddress> releasing;
   for (const auto& entry : before.value("releasing", json::array()))
     if (auto ip = IpAddress::parse(entry.value("address", ""))) releasing.insert(*ip);
-  taken.insert(releasing.begin(), releasing.end());
   // Every address is decided (and every static one checked) before anything changes.
-  std::vector<IpAddress> addresses;
-  for (const auto& r : requests) {
-    if (auto it = attached.find(r.netns.owner()); it != attached.end())
-      return fail(Error::failed(fmt::format("{}: {} is already attached with address {}", what,
-                                            r.netns.describe(), it->second.str()),
-                                EEXIST));
-    if (r.ip) TRY(pool.check_static(*r.ip, taken, network.str()));
-    auto allocated = r.ip ? Result<IpAddress>(*r.ip) : pool.allocate(taken, network.str());
-    if (!allocated && !releasing.empty()) {
-      // The pool is full but for addresses still being released: wait for them.
-      TRY_WRAP(settle_releasing(host, before, {}, true), what);
-      for (const auto& ip : releasing) taken.erase(ip);
-      releasing.clear();
-      allocated = pool.allocate(taken, network.str());
-    }
-    addresses.push_back(TRY(std::move(allocated)));
-    taken.insert(addresses.back());
-    attached.emplace(r.netns.owner(), addresses.back());
-  }
+  std::vector<model::AddressRequest> wanted_addresses;
+  for (const auto& r : requests)
+    wanted_addresses.push_back({r.netns.owner(), r.netns.describe(), r.ip});
+  auto plan =
+      TRY(model::plan_addresses(pool, attached, releasing, wanted_addresses, network.str(), what));
+  if (plan.wait_for_releasing) TRY_WRAP(settle_releasing(host, before, {}, true), what);
+  const std::vector<IpAddress>& addresses = plan.addresses;
 
   auto bridge = TRY_WRAP(kernel::get_link(host, info.bridge), what);
   // One descriptor and one netlink socket per namespace.

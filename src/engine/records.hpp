@@ -36,6 +36,9 @@ inline constexpr std::string_view kLocalnetKind = "localnet";
 inline constexpr std::string_view kShapeKind = "shape";
 // A marker: our nftables table exists (written before it is made, removed after it goes).
 inline constexpr std::string_view kFirewallKind = "firewall";
+inline constexpr std::string_view kAllKinds[] = {
+    kNetnsKind,   kBridgeKind,    kNetworkKind,  kContainerKind, kNatKind,
+    kForwardKind, kIsolationKind, kLocalnetKind, kShapeKind,     kFirewallKind};
 // Who owns a record, a firewall entry or a link: "<kind>/<name>", recorded as
 // "owner" and, after kAliasPrefix, as the alias of the links it owns.
 inline std::string netns_owner(std::string_view name) { return "netns/" + std::string(name); }

@@ -11,6 +11,8 @@
 #include <algorithm>
 #include <cstdio>
 
+#include "engine/record_schema.hpp"
+
 namespace contain::engine {
 
 namespace {
@@ -58,9 +60,14 @@ Result<std::optional<nlohmann::json>> StateStore::read(std::string_view kind,
     text.append(buf, static_cast<std::size_t>(n));
   }
   auto record = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
-  if (record.is_discarded())
+  auto corrupt = [&](std::string_view why) {
     return fail(Error::failed(
-        fmt::format("state file {} is corrupt; remove it and run 'contain gc'", path)));
+        fmt::format("state file {} is corrupt: {}; run 'contain gc'", path, why), EBADMSG));
+  };
+  if (record.is_discarded()) return corrupt("it is not valid JSON (truncated?)");
+  if (auto valid = validate_record(kind, record); !valid) return corrupt(valid.error().message());
+  // The version is the store's business: callers see the record as it was given.
+  record.erase("schema");
   return std::optional<nlohmann::json>(std::move(record));
 }
 
@@ -72,7 +79,9 @@ Status StateStore::write(std::string_view kind, std::string_view name,
   std::string path = path_of(kind, name);
   // No record name holds white space, so this cannot collide with one.
   std::string tmp = fmt::format("{}/.tmp {}", dir, ::getpid());
-  std::string text = record.dump();
+  nlohmann::json versioned = record;
+  if (versioned.is_object()) versioned["schema"] = kRecordSchemaVersion;
+  std::string text = versioned.dump();
   UniqueFd fd(::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644));
   if (!fd) return fail(Error::system(fmt::format("write {}", tmp)));
   std::size_t done = 0;
@@ -164,6 +173,29 @@ Result<std::vector<std::string>> StateStore::remove_unfinished_writes() const {
       removed.push_back(fmt::format("removed the empty folder {}", dir));
   }
   return removed;
+}
+
+Result<std::optional<std::string>> StateStore::set_aside_if_corrupt(std::string_view kind,
+                                                                    std::string_view name) const {
+  auto record = read(kind, name);
+  if (record || record.error().code() != EBADMSG) {
+    if (!record) return fail(std::move(record).error());
+    return std::optional<std::string>();
+  }
+  std::string dir = fmt::format("{}/{}", kRoot, kCorruptFolder);
+  TRY(make_dir(dir));
+  std::string from = path_of(kind, name);
+  std::string to = fmt::format("{}/{}.{}", dir, kind, name);
+  if (::rename(from.c_str(), to.c_str()) < 0)
+    return fail(Error::system(fmt::format("set aside {} as {}", from, to)));
+  ::rmdir(fmt::format("{}/{}", kRoot, kind).c_str());
+  std::string why = record.error().message();
+  // "state file PATH is corrupt: WHY; run 'contain gc'" -> WHY
+  if (auto colon = why.find(" is corrupt: "); colon != std::string::npos)
+    why = why.substr(colon + 13);
+  if (auto semi = why.rfind("; run "); semi != std::string::npos) why.resize(semi);
+  return std::optional<std::string>(
+      fmt::format("set aside corrupt state file {} as {} ({})", from, to, why));
 }
 
 std::string owner_alias(std::string_view owner) {

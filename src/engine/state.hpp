@@ -26,7 +26,12 @@ class StateStore {
   // never see half a record and need no lock.
   static StateStore reader();
 
-  // `kind` is a folder ("netns", "network", ...), `name` a file in it.
+  // Where `contain gc` moves records it cannot read, as "<kind>.<name>".
+  static constexpr const char* kCorruptFolder = "corrupt";
+
+  // `kind` is a folder ("netns", "network", ...), `name` a file in it. A record
+  // that is not valid JSON or not of its kind's schema (engine/record_schema.hpp)
+  // is an error (EBADMSG) naming the file: "state file ... is corrupt: ...".
   Result<std::optional<nlohmann::json>> read(std::string_view kind, std::string_view name) const;
   Status write(std::string_view kind, std::string_view name, const nlohmann::json& record) const;
   Status remove(std::string_view kind, std::string_view name) const;
@@ -37,6 +42,10 @@ class StateStore {
   // file of a writer that no longer runs, and kind folders left empty. One line
   // per thing removed.
   Result<std::vector<std::string>> remove_unfinished_writes() const;
+  // For `contain gc`: moves the record to the corrupt folder if it cannot be
+  // read, and says so in one line; nothing if it is fine.
+  Result<std::optional<std::string>> set_aside_if_corrupt(std::string_view kind,
+                                                          std::string_view name) const;
 
  private:
   explicit StateStore(UniqueFd lock) : lock_(std::move(lock)) {}

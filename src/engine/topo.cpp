@@ -387,8 +387,7 @@ Result<TopoUpSummary> topo_up(const model::Topology& t, const TopoUpOptions& opt
   for (const auto& n : nodes)
     for (const auto& command : n.node->exec) {
       int status = TRY_WRAP(
-          kernel::run_in_netns(&n.netns, n.netns.str(), n.fd.get(), {"/bin/sh", "-c", command}),
-          what);
+          run_in_netns(&n.netns, n.netns.str(), n.fd.get(), {"/bin/sh", "-c", command}), what);
       if (status != 0)
         return fail(Error::failed(fmt::format("{}: exec '{}' in node {} exited with status {}",
                                               what, command, n.node->name, status)));

@@ -6,8 +6,12 @@
 #include <net/if.h>
 #include <netlink/attr.h>
 #include <netlink/route/link/veth.h>
+#include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>
+
+#include <chrono>
+#include <set>
 
 #include "core/random.hpp"
 #include "kernel/libnl.hpp"
@@ -196,6 +200,44 @@ bool bring_loopback_up(ChildError& e) {
     return e.fail("bring loopback up");
   }
   return true;
+}
+
+// Waits until none of `pending` (ifindexes on the host) exists any more, reading
+// RTM_DELLINK notifications on a socket subscribed before the namespaces were
+// removed. Returns the ones still present after `timeout`.
+std::set<int> wait_for_links_gone(const kernel::NetlinkSocket& sock, std::set<int> pending,
+                                  std::chrono::milliseconds timeout) {
+  using clock = std::chrono::steady_clock;
+  auto deadline = clock::now() + timeout;
+  int fd = nl_socket_get_fd(sock.get());
+  alignas(nlmsghdr) char buf[65536];
+  while (!pending.empty()) {
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - clock::now());
+    if (left.count() <= 0) break;
+    pollfd p{fd, POLLIN, 0};
+    int ready = ::poll(&p, 1, static_cast<int>(left.count()));
+    if (ready < 0 && errno == EINTR) continue;
+    if (ready <= 0) break;
+    ssize_t n = ::recv(fd, buf, sizeof buf, MSG_DONTWAIT);
+    if (n < 0) {
+      if (errno == ENOBUFS) {
+        // Notifications were dropped: ask the kernel which links still exist.
+        auto links = list_links(sock);
+        if (!links) break;
+        std::set<int> present;
+        for (const auto& l : *links) present.insert(l.ifindex);
+        std::erase_if(pending, [&](int i) { return !present.contains(i); });
+      }
+      continue;
+    }
+    for (auto* h = reinterpret_cast<nlmsghdr*>(buf); NLMSG_OK(h, static_cast<unsigned>(n));
+         h = NLMSG_NEXT(h, n)) {
+      if (h->nlmsg_type != RTM_DELLINK) continue;
+      auto* info = static_cast<ifinfomsg*>(NLMSG_DATA(h));
+      pending.erase(info->ifi_index);
+    }
+  }
+  return pending;
 }
 
 }  // namespace contain::kernel

@@ -1,7 +1,9 @@
 // Network links over rtnetlink: veth pairs, state, aliases, listing.
 #pragma once
 
+#include <chrono>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -71,5 +73,12 @@ Status delete_link(const NetlinkSocket& sock, int ifindex);
 // Brings loopback up in the caller's network namespace with one raw RTM_NEWLINK
 // (no libnl: it runs in a cloned child before exec, where nothing may allocate).
 bool bring_loopback_up(ChildError& e);
+
+// Waits until none of `pending` (ifindexes on the host) exists any more,
+// reading RTM_DELLINK notifications on `sock`, which must have been subscribed
+// to RTNLGRP_LINK before the links could go. Returns those still present after
+// `timeout`.
+std::set<int> wait_for_links_gone(const kernel::NetlinkSocket& sock, std::set<int> pending,
+                                  std::chrono::milliseconds timeout);
 
 }  // namespace contain::kernel

@@ -1,4 +1,4 @@
-// Running the user's command: the only program contain ever executes.
+// Processes: clone3 with a pidfd, waiting, signalling, start times (namespaces.hpp joins them).
 #pragma once
 
 #include <sys/types.h>
@@ -14,17 +14,6 @@
 #include "core/unique_fd.hpp"
 
 namespace contain::kernel {
-
-// Runs argv inside the named network namespace the way `ip netns exec` does:
-// a private mount namespace whose /sys shows the namespace's own devices, and
-// /etc/netns/NAME/* bound over /etc (for a namespace without a name, `name`
-// is null: nothing is bound). `label` names the namespace in messages. Waits
-// for it and returns its status as a
-// shell reports it: the exit code, or 128+N if signal N killed it. While it
-// runs, SIGINT and SIGQUIT reach it from the terminal; SIGTERM and SIGHUP sent
-// to us are passed on.
-Result<int> run_in_netns(const NetnsName* name, std::string_view label, int netns_fd,
-                         const std::vector<std::string>& argv);
 
 // The status a shell would report for a waitpid() status.
 int shell_status(int wait_status);
@@ -57,10 +46,5 @@ std::uint64_t signals_not_default();
 std::optional<std::uint64_t> process_start_time(pid_t pid);
 // True if `pid` runs and started at `start_time` (and is not a zombie).
 bool process_alive(pid_t pid, std::uint64_t start_time);
-
-// Joins the namespaces of the process behind `pidfd` (flags: CLONE_NEW*),
-// with one setns() on the pidfd; on kernels without it, one setns() per
-// /proc/PID/ns/* file. CLONE_NEWPID affects the children made afterwards.
-Status join_namespaces(int pidfd, pid_t pid, int flags);
 
 }  // namespace contain::kernel

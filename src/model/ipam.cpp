@@ -83,4 +83,37 @@ std::optional<ExistingSubnet> find_overlap(const Cidr& subnet,
   return std::nullopt;
 }
 
+Result<AddressPlan> plan_addresses(const AddressPool& pool,
+                                   const std::map<std::string, IpAddress>& attached,
+                                   const std::set<IpAddress>& releasing,
+                                   const std::vector<AddressRequest>& requests,
+                                   std::string_view network, std::string_view what) {
+  AddressPlan plan;
+  std::map<std::string, IpAddress> owners = attached;
+  std::set<IpAddress> taken;
+  for (const auto& [owner, ip] : attached) taken.insert(ip);
+  taken.insert(releasing.begin(), releasing.end());
+  bool releasing_taken = !releasing.empty();
+  for (const auto& r : requests) {
+    if (auto it = owners.find(r.owner); it != owners.end())
+      return fail(Error::failed(
+          fmt::format("{}: {} is already attached with address {}", what, r.who, it->second.str()),
+          EEXIST));
+    if (r.ip) TRY(pool.check_static(*r.ip, taken, network));
+    auto allocated = r.ip ? Result<IpAddress>(*r.ip) : pool.allocate(taken, network);
+    if (!allocated && releasing_taken) {
+      // Full but for addresses still being released: they will be free once
+      // their links are gone, which the caller waits for.
+      plan.wait_for_releasing = true;
+      for (const auto& ip : releasing) taken.erase(ip);
+      releasing_taken = false;
+      allocated = pool.allocate(taken, network);
+    }
+    plan.addresses.push_back(TRY(std::move(allocated)));
+    taken.insert(plan.addresses.back());
+    owners.emplace(r.owner, plan.addresses.back());
+  }
+  return plan;
+}
+
 }  // namespace contain::model

@@ -3,6 +3,7 @@
 // these functions, under the state lock, which address to hand out next.
 #pragma once
 
+#include <map>
 #include <optional>
 #include <set>
 #include <string>
@@ -42,6 +43,30 @@ class AddressPool {
   Cidr subnet_;
   IpAddress gateway_;
 };
+
+// One namespace to attach, as IPAM sees it.
+struct AddressRequest {
+  std::string owner;            // "netns/a", "container/web": one address per owner
+  std::string who;              // for messages: namespace "a"
+  std::optional<IpAddress> ip;  // a static address, else the next free one
+};
+struct AddressPlan {
+  std::vector<IpAddress> addresses;  // one per request, in order
+  // Some request could be served only with addresses still being released (a
+  // link of an exited container the kernel has not destroyed yet): the caller
+  // must wait until those links are gone before it uses the plan.
+  bool wait_for_releasing = false;
+};
+// The whole address choice of an attach, decided before anything changes:
+// `attached` maps each current owner to its address, `releasing` holds the
+// addresses whose old link may still exist (taken, unless the pool has nothing
+// else). Static addresses are checked; an owner already attached (or twice in
+// `requests`) is refused. `what` prefixes those refusals ("attach ... to network ...").
+Result<AddressPlan> plan_addresses(const AddressPool& pool,
+                                   const std::map<std::string, IpAddress>& attached,
+                                   const std::set<IpAddress>& releasing,
+                                   const std::vector<AddressRequest>& requests,
+                                   std::string_view network, std::string_view what);
 
 // Something a new subnet must not overlap: another managed network's subnet,
 // or an address already configured on the host.

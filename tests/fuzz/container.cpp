@@ -14,7 +14,7 @@ namespace {
 
 bool same(const PortMapping& a, const PortMapping& b) {
   return a.host_address == b.host_address && a.host_port == b.host_port &&
-         a.container_port == b.container_port && a.udp == b.udp;
+         a.container_port == b.container_port && a.protocol == b.protocol;
 }
 
 }  // namespace
@@ -35,7 +35,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
       FUZZ_CHECK(NetnsName::parse(network->name).has_value());
   }
   if (auto mapping = PortMapping::parse(text)) {
-    FUZZ_CHECK(mapping->host_port != 0 && mapping->container_port != 0);
+    FUZZ_CHECK(mapping->host_port.value() != 0 && mapping->container_port.value() != 0);
     auto again = PortMapping::parse(mapping->str());
     FUZZ_CHECK(again && same(*again, *mapping));
   }

@@ -83,6 +83,83 @@ TEST(AddressPool, Ipv6) {
   EXPECT_FALSE(pool.check_static(ip("2001:db8:2::5"), taken, "v6"));
 }
 
+std::vector<std::string> strs(const std::vector<IpAddress>& ips) {
+  std::vector<std::string> out;
+  for (const auto& a : ips) out.push_back(a.str());
+  return out;
+}
+
+TEST(PlanAddresses, LowestFreeInOrderSkippingAttachedAndReleasing) {
+  auto pool = *AddressPool::create(cidr("192.0.2.0/29"), std::nullopt);  // .1 gateway, .2-.6
+  std::map<std::string, IpAddress> attached{{"netns/a", ip("192.0.2.2")}};
+  auto plan = plan_addresses(pool, attached, {ip("192.0.2.3")},
+                             {{"netns/b", "b", std::nullopt}, {"netns/c", "c", std::nullopt}}, "n",
+                             "attach");
+  ASSERT_TRUE(plan);
+  EXPECT_EQ(strs(plan->addresses), (std::vector<std::string>{"192.0.2.4", "192.0.2.5"}));
+  EXPECT_FALSE(plan->wait_for_releasing);
+}
+
+TEST(PlanAddresses, WaitsForReleasingOnlyWhenThePoolHasNothingElse) {
+  auto pool = *AddressPool::create(cidr("192.0.2.0/29"), std::nullopt);
+  std::map<std::string, IpAddress> attached{
+      {"netns/a", ip("192.0.2.2")}, {"netns/b", ip("192.0.2.4")}, {"netns/c", ip("192.0.2.5")}};
+  std::set<IpAddress> releasing{ip("192.0.2.3"), ip("192.0.2.6")};
+  // Nothing free but the releasing ones: the first request waits, and both are then free.
+  auto plan = plan_addresses(pool, attached, releasing,
+                             {{"netns/d", "d", std::nullopt}, {"netns/e", "e", std::nullopt}}, "n",
+                             "attach");
+  ASSERT_TRUE(plan);
+  EXPECT_TRUE(plan->wait_for_releasing);
+  EXPECT_EQ(strs(plan->addresses), (std::vector<std::string>{"192.0.2.3", "192.0.2.6"}));
+  // Without releasing addresses, a full pool is an operation error naming the network.
+  auto full = plan_addresses(pool, attached, {},
+                             {{"netns/d", "d", std::nullopt},
+                              {"netns/e", "e", std::nullopt},
+                              {"netns/f", "f", std::nullopt},
+                              {"netns/g", "g", std::nullopt}},
+                             "n", "attach");
+  ASSERT_FALSE(full);
+  EXPECT_EQ(full.error().exit_code(), 1);
+  EXPECT_NE(full.error().message().find("no free address left"), std::string::npos);
+}
+
+TEST(PlanAddresses, StaticAddressesAreCheckedAgainstAttachedAndReleasing) {
+  auto pool = *AddressPool::create(cidr("192.0.2.0/24"), std::nullopt);
+  std::map<std::string, IpAddress> attached{{"netns/a", ip("192.0.2.2")}};
+  auto taken = plan_addresses(pool, attached, {}, {{"netns/b", "b", ip("192.0.2.2")}}, "n", "x");
+  ASSERT_FALSE(taken);
+  EXPECT_NE(taken.error().message().find("already in use"), std::string::npos);
+  auto releasing = plan_addresses(pool, attached, {ip("192.0.2.9")},
+                                  {{"netns/b", "b", ip("192.0.2.9")}}, "n", "x");
+  ASSERT_FALSE(releasing);  // the caller settles wanted static addresses first
+  auto gateway = plan_addresses(pool, attached, {}, {{"netns/b", "b", ip("192.0.2.1")}}, "n", "x");
+  ASSERT_FALSE(gateway);
+  EXPECT_EQ(gateway.error().exit_code(), 2);
+  auto ok =
+      plan_addresses(pool, attached, {},
+                     {{"netns/b", "b", ip("192.0.2.7")}, {"netns/c", "c", std::nullopt}}, "n", "x");
+  ASSERT_TRUE(ok);
+  EXPECT_EQ(strs(ok->addresses), (std::vector<std::string>{"192.0.2.7", "192.0.2.3"}));
+}
+
+TEST(PlanAddresses, AnOwnerIsAttachedOnce) {
+  auto pool = *AddressPool::create(cidr("192.0.2.0/24"), std::nullopt);
+  std::map<std::string, IpAddress> attached{{"netns/a", ip("192.0.2.2")}};
+  auto again = plan_addresses(pool, attached, {}, {{"netns/a", "namespace \"a\"", std::nullopt}},
+                              "n", "attach namespace \"a\" to network \"n\"");
+  ASSERT_FALSE(again);
+  EXPECT_EQ(again.error().message(),
+            "attach namespace \"a\" to network \"n\": namespace \"a\" is already attached with "
+            "address 192.0.2.2");
+  EXPECT_EQ(again.error().code(), EEXIST);
+  auto twice = plan_addresses(
+      pool, {}, {}, {{"netns/b", "b", std::nullopt}, {"netns/b", "b", std::nullopt}}, "n", "x");
+  ASSERT_FALSE(twice);
+  EXPECT_NE(twice.error().message().find("already attached with address 192.0.2.2"),
+            std::string::npos);
+}
+
 TEST(Overlap, NamesTheConflict) {
   std::vector<ExistingSubnet> existing{
       {"network a", cidr("192.0.2.0/25")},

@@ -1,0 +1,21 @@
+// What each kind of state record must look like. Every record the store reads
+// is checked against its kind's schema before anyone looks inside, so that code
+// reading a field always finds it with the type it reads it as: a hand-edited
+// or truncated file is an error naming the file, never an exception.
+#pragma once
+
+#include <nlohmann/json.hpp>
+#include <string_view>
+
+#include "core/error.hpp"
+
+namespace contain::engine {
+
+// Written into every record as "schema"; a record without it is of version 1.
+inline constexpr int kRecordSchemaVersion = 1;
+
+// Fails with the reason ("field \"pid\" is a string, not an integer") if
+// `record` is not a valid record of `kind`. Kinds without a schema need an object.
+Status validate_record(std::string_view kind, const nlohmann::json& record);
+
+}  // namespace contain::engine
