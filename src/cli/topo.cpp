@@ -117,7 +117,7 @@ json drift_of(const json& planned) {
   for (const auto& n : planned) {
     auto name = NetnsName::parse(n["netns"].get<std::string>());
     if (!name) continue;
-    auto details = engine::show_netns(*name);
+    auto details = engine::show_netns(engine::NetnsRef::named(*name));
     if (!details) {
       drift.push_back(
           fmt::format("node {}: namespace {} is gone", n["name"].get<std::string>(), name->str()));
