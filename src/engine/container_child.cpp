@@ -249,6 +249,16 @@ constexpr Stage kStages[] = {reset_signals,
   sigset_t all, old;
   sigfillset(&all);
   ::sigprocmask(SIG_SETMASK, &all, &old);
+  // Init keeps no descriptor: nothing of ours or our caller's stays in the
+  // container. The command, which still needs the sync socket to report a
+  // failed exec, waits until init has closed everything (EOF on `closed`), so
+  // it never sees init holding a descriptor.
+  int closed[2];
+  if (::pipe2(closed, O_CLOEXEC) < 0) {
+    ChildError e;
+    e.fail("start the command under --init");
+    kernel::child_exit_with(plan.sync_fd, e);
+  }
   pid_t command = ::fork();
   if (command < 0) {
     ChildError e;
@@ -256,10 +266,13 @@ constexpr Stage kStages[] = {reset_signals,
     kernel::child_exit_with(plan.sync_fd, e);
   }
   if (command == 0) {
+    ::close(closed[1]);
+    char byte;
+    while (::read(closed[0], &byte, 1) < 0 && errno == EINTR) {
+    }
     ::sigprocmask(SIG_SETMASK, &old, nullptr);
     exec_command(plan);
   }
-  // Init needs no descriptor: nothing of ours or our caller's stays in the container.
   ::close_range(3, ~0U, 0);
   for (;;) {
     siginfo_t info;
