@@ -38,6 +38,10 @@ void add_run(Commands& commands) {
     bool detach = false, init = false;
     std::string name, hostname, network = "none", ip, workdir = "/", rootfs;
     std::vector<std::string> ports, env;
+    // Confinement (Docker's names).
+    std::vector<std::string> cap_add, cap_drop, security_opt, group_add, tmpfs, volumes, ulimits;
+    bool privileged = false, read_only = false, overlay = false;
+    std::string user, oom_score_adj, shm_size;
   };
   auto o = std::make_shared<Options>();
   sub->add_flag("-d,--detach", o->detach,
@@ -59,6 +63,25 @@ void add_run(Commands& commands) {
                 "Run a minimal init as PID 1 that reaps zombies and forwards signals");
   sub->add_option("--rootfs", o->rootfs,
                   "Directory that becomes / (default: share the host's files)");
+  sub->add_flag("--overlay", o->overlay,
+                "With --rootfs DIR: DIR is a read-only lower layer, writes go to a tmpfs layer");
+  auto all = [](CLI::Option* opt) { opt->multi_option_policy(CLI::MultiOptionPolicy::TakeAll); };
+  all(sub->add_option("--cap-add", o->cap_add, "Add a capability (NET_ADMIN, CAP_NET_ADMIN, ALL)"));
+  all(sub->add_option("--cap-drop", o->cap_drop, "Drop a capability (or ALL)"));
+  sub->add_flag("--privileged", o->privileged,
+                "Every capability of the caller, no seccomp filter, no masked paths");
+  all(sub->add_option("--security-opt", o->security_opt,
+                      "seccomp=unconfined, seccomp=FILE.json (Docker's format), "
+                      "no-new-privileges"));
+  sub->add_option("-u,--user", o->user,
+                  "Run as NAME|UID[:GROUP|GID] (the container's /etc/passwd)");
+  all(sub->add_option("--group-add", o->group_add, "An additional group (name or number)"));
+  sub->add_flag("--read-only", o->read_only, "Mount the container's root read-only");
+  all(sub->add_option("--tmpfs", o->tmpfs, "Mount a tmpfs: PATH[:size=64m,mode=1777,...]"));
+  all(sub->add_option("-v,--volume", o->volumes, "Bind a host path: HOST:CONTAINER[:ro]"));
+  all(sub->add_option("--ulimit", o->ulimits, "A resource limit: NAME=SOFT[:HARD]"));
+  sub->add_option("--oom-score-adj", o->oom_score_adj, "The OOM score adjustment (-1000..1000)");
+  sub->add_option("--shm-size", o->shm_size, "Size of /dev/shm with --rootfs (default 64m)");
   // Everything after the command's name belongs to the command, options included.
   sub->prefix_command();
   sub->footer(
@@ -96,6 +119,20 @@ void add_run(Commands& commands) {
         for (const auto& p : o->ports) spec.ports.push_back(TRY(model::PortMapping::parse(p)));
         spec.init = o->init;
         spec.detach = o->detach;
+        auto& sec = spec.security;
+        sec.capabilities = {o->cap_add, o->cap_drop, o->privileged};
+        for (const auto& opt : o->security_opt) TRY(model::apply_security_opt(opt, sec.options));
+        if (!o->user.empty()) sec.user = TRY(model::UserRequest::parse(o->user));
+        sec.group_add = o->group_add;
+        sec.read_only = o->read_only;
+        sec.overlay = o->overlay;
+        for (const auto& t : o->tmpfs) sec.tmpfs.push_back(TRY(model::Tmpfs::parse(t)));
+        for (const auto& v : o->volumes) sec.volumes.push_back(TRY(model::Volume::parse(v)));
+        for (const auto& u : o->ulimits) sec.ulimits.push_back(TRY(model::Ulimit::parse(u)));
+        if (!o->oom_score_adj.empty())
+          sec.oom_score_adj = TRY(model::parse_oom_score_adj(o->oom_score_adj));
+        if (!o->shm_size.empty())
+          sec.shm_size = TRY(model::parse_docker_size(o->shm_size, "--shm-size"));
         TRY(model::validate(spec));
         if (!spec.detach) return engine::run_container(std::move(spec));
         auto started_id = TRY(engine::run_container_detached(std::move(spec)));
@@ -109,19 +146,42 @@ void add_exec(Commands& commands) {
   auto* sub = commands.app().add_subcommand(
       "exec", "Run a command inside a running container (its namespaces, root, environment)");
   auto name = std::make_shared<std::string>();
+  struct ExecFlags {
+    std::string user, workdir;
+    bool privileged = false;
+    std::vector<std::string> env;
+  };
+  auto f = std::make_shared<ExecFlags>();
+  sub->add_option("-u,--user", f->user,
+                  "Run as NAME|UID[:GROUP|GID] instead of the container's user");
+  sub->add_flag("--privileged", f->privileged,
+                "Every capability of the caller and no seccomp filter for this command");
+  sub->add_option("-e,--env", f->env, "Set an environment variable: KEY=VALUE")
+      ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
+  sub->add_option("-w,--workdir", f->workdir, "Working directory (default: the container's)");
   sub->add_option("NAME", *name, "Container name")->required();
   sub->prefix_command();
   sub->footer(
-      "Usage: contain exec NAME -- CMD [ARG...]\n"
+      "Usage: contain exec [OPTIONS] NAME -- CMD [ARG...]\n"
       "Exit status: the command's own, or 128+N if signal N killed it.");
   commands.on(sub, "exec",
-              [&commands, sub, name]() -> Result<int> {
+              [&commands, sub, name, f]() -> Result<int> {
                 auto n = TRY(model::ContainerName::parse(*name));
                 std::vector<std::string> argv = commands.command_of(sub);
                 if (argv.empty())
                   return fail(Error::usage(
                       "exec: no command given; usage: contain exec NAME -- CMD [ARG...]"));
-                return engine::exec_in_container(n, argv);
+                engine::ExecOptions options;
+                if (!f->user.empty()) options.user = TRY(model::UserRequest::parse(f->user));
+                options.privileged = f->privileged;
+                for (const auto& e : f->env)
+                  options.environment.push_back(TRY(model::parse_environment_entry(e)));
+                if (!f->workdir.empty() && f->workdir.front() != '/')
+                  return fail(Error::usage(fmt::format(
+                      "-w {} is invalid: the working directory must be an absolute path",
+                      quote(f->workdir))));
+                options.workdir = f->workdir;
+                return engine::exec_in_container(n, argv, options);
               },
               {.takes_command = true});
 }
@@ -193,6 +253,44 @@ void add_ps(Commands& commands) {
       {.privileged = false});
 }
 
+void add_inspect(Commands& commands) {
+  auto* sub = commands.app().add_subcommand(
+      "inspect",
+      "Show a container's effective spec: namespaces, capabilities, seccomp, mounts, "
+      "user, limits, network");
+  auto name = std::make_shared<std::string>();
+  auto as_json = std::make_shared<bool>(false);
+  sub->add_option("NAME", *name, "Container name")->required();
+  sub->add_flag("--json", *as_json, "Print the whole record as JSON");
+  commands.on(sub, "inspect", [name, as_json]() -> Result<int> {
+    auto n = TRY(model::ContainerName::parse(*name));
+    auto r = TRY(engine::inspect_container(n));
+    if (*as_json) {
+      print_json(r);
+      return 0;
+    }
+    auto text = [](const json& v) -> std::string {
+      if (v.is_string()) return v.get<std::string>();
+      if (v.is_null()) return "-";
+      if (v.is_array()) {
+        std::string out;
+        for (const auto& item : v) out += (out.empty() ? "" : ",") + item.dump();
+        return out.empty() ? "-" : out;
+      }
+      return v.dump();
+    };
+    std::vector<std::vector<std::string>> rows;
+    for (const char* key : {"name", "id", "status", "pid", "command", "hostname", "rootfs",
+                            "workdir", "network", "address", "ports", "namespaces"})
+      if (r.contains(key)) rows.push_back({key, text(r[key])});
+    if (r.contains("security"))
+      for (const auto& [key, value] : r["security"].items())
+        if (key != "seccomp_program") rows.push_back({key, text(value)});
+    print_table({"FIELD", "VALUE"}, rows);
+    return 0;
+  });
+}
+
 void add_logs(Commands& commands) {
   auto* sub = commands.app().add_subcommand("logs", "Print a detached container's output");
   auto name = std::make_shared<std::string>();
@@ -246,6 +344,7 @@ void add_container_commands(Commands& commands) {
   add_run(commands);
   add_exec(commands);
   add_ps(commands);
+  add_inspect(commands);
   add_logs(commands);
   add_stop(commands);
   add_rm(commands);

@@ -84,7 +84,7 @@ bool monitor_alive(const json& r) {
                                r.value("monitor_start", std::uint64_t{0}));
 }
 
-json new_record(const ContainerSpec& spec) {
+json new_record(const ContainerSpec& spec, const detail::PreparedSecurity& security) {
   json ports = json::array();
   for (const auto& p : spec.ports) ports.push_back(p.str());
   return {{"name", spec.name.str()},
@@ -99,6 +99,7 @@ json new_record(const ContainerSpec& spec) {
           {"ports", ports},
           {"init", spec.init},
           {"detached", spec.detach},
+          {"security", security.to_json(spec)},
           {"created", now_utc()},
           {"status", "created"},
           {"pid", 0},
@@ -178,7 +179,7 @@ Status check_network_available(const ContainerSpec& spec) {
 // before any process exists, so that a crash leaves something `gc` can find.
 // A detached container's log file is made here too (the log folder is removed
 // under the lock when its last log goes), and returned.
-Result<UniqueFd> reserve_name(const ContainerSpec& spec) {
+Result<UniqueFd> reserve_name(const ContainerSpec& spec, const detail::PreparedSecurity& security) {
   auto store = TRY(StateStore::lock());
   if (TRY(store.read(kContainerKind, spec.name.str())))
     return fail(Error::failed(
@@ -196,7 +197,7 @@ Result<UniqueFd> reserve_name(const ContainerSpec& spec) {
         UniqueFd(::open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC, 0640));
     if (!log_fd) return fail(Error::system(fmt::format("{}: create {}", what, log)));
   }
-  auto written = store.write(kContainerKind, spec.name.str(), new_record(spec));
+  auto written = store.write(kContainerKind, spec.name.str(), new_record(spec, security));
   if (!written) {
     ::unlink(log_path(spec.name.str()).c_str());
     ::rmdir(kLogDir);
@@ -345,8 +346,8 @@ std::vector<char*> c_strings(const std::vector<std::string>& strings) {
 // A foreground caller skips step 5 (`report_later`): it waits for the exit
 // anyway and then reads the report from Started::sync, which saves a wake-up
 // between clone and exec.
-Result<Started> start_process(const ContainerSpec& spec, Stdio stdio,
-                              SignalForwarding* forwarding = nullptr,
+Result<Started> start_process(const ContainerSpec& spec, const detail::PreparedSecurity& security,
+                              Stdio stdio, SignalForwarding* forwarding = nullptr,
                               TerminalHandoff* terminal = nullptr, bool report_later = false) {
   std::string what = fmt::format("start container {}", quote(spec.name.str()));
   std::vector<char*> argv = c_strings(spec.command);
@@ -365,7 +366,11 @@ Result<Started> start_process(const ContainerSpec& spec, Stdio stdio,
   detail::ChildPlan plan;
   plan.sync_fd = child_end.get();
   plan.join_netns_fd = join_netns.get();
-  plan.rootfs = spec.rootfs ? spec.rootfs->c_str() : nullptr;
+  plan.rootfs = spec.rootfs ? security.rootfs.c_str() : nullptr;
+  plan.lower_rootfs = spec.security.overlay ? spec.rootfs->c_str() : nullptr;
+  plan.confinement = security.confinement();
+  plan.security = &spec.security;
+  plan.prepared = &security;
   plan.hostname = spec.hostname.c_str();
   plan.workdir = spec.workdir.c_str();
   plan.argv = argv.data();
@@ -424,7 +429,8 @@ struct MonitorReport {
 
 // The monitor: in its own session, the container's parent. Starts it, says so,
 // waits for it, records how it ended.
-[[noreturn]] void run_monitor(const ContainerSpec& spec, int log_fd, int report_fd) {
+[[noreturn]] void run_monitor(const ContainerSpec& spec, const detail::PreparedSecurity& security,
+                              int log_fd, int report_fd) {
   // Nothing of the caller's may stay open here (its pipes, its terminal): a
   // caller reading our output until EOF would otherwise wait for the container.
   // We keep the log (3), the report pipe (4) and /dev/null (5), CLOEXEC.
@@ -444,7 +450,7 @@ struct MonitorReport {
   ::signal(SIGPIPE, SIG_IGN);
 
   MonitorReport report;
-  auto started = start_process(spec, {null_fd, log_fd, log_fd});
+  auto started = start_process(spec, security, {null_fd, log_fd, log_fd});
   if (!started) {
     const Error& e = started.error();
     report.err = e.code();
@@ -476,13 +482,15 @@ struct MonitorReport {
 }  // namespace
 
 Result<int> run_container(ContainerSpec spec) {
+  auto security = TRY(detail::prepare_security(spec));
   TRY(check_network_available(spec));
-  TRY(reserve_name(spec));
+  TRY(reserve_name(spec, security));
   Undo undo;
   undo.add([&] { remove_record(spec.name); });
   SignalForwarding forwarding;
   TerminalHandoff terminal;
-  auto started = TRY(start_process(spec, {}, &forwarding, &terminal, /*report_later=*/true));
+  auto started =
+      TRY(start_process(spec, security, {}, &forwarding, &terminal, /*report_later=*/true));
   int status = wait_for(started.pid);
   release_container(started.network);
   // Every holder of the child's end is gone now: this read does not block.
@@ -494,8 +502,9 @@ Result<int> run_container(ContainerSpec spec) {
 }
 
 Result<std::string> run_container_detached(ContainerSpec spec) {
+  auto security = TRY(detail::prepare_security(spec));
   TRY(check_network_available(spec));
-  UniqueFd log_fd = TRY(reserve_name(spec));
+  UniqueFd log_fd = TRY(reserve_name(spec, security));
   Undo undo;
   undo.add([&] { remove_record(spec.name); });
   std::string what = fmt::format("start container {}", quote(spec.name.str()));
@@ -513,7 +522,7 @@ Result<std::string> run_container_detached(ContainerSpec spec) {
     ::setsid();
     pid_t monitor = ::fork();
     if (monitor != 0) ::_exit(monitor < 0 ? 1 : 0);
-    run_monitor(spec, log_fd.release(), report_write.release());
+    run_monitor(spec, security, log_fd.release(), report_write.release());
   }
   report_write.reset();
   log_fd.reset();
@@ -566,7 +575,15 @@ Result<std::vector<ContainerInfo>> list_containers(bool all) {
   return out;
 }
 
-Result<int> exec_in_container(const ContainerName& name, const std::vector<std::string>& argv) {
+Result<nlohmann::json> inspect_container(const ContainerName& name) {
+  auto r = TRY(load(name));
+  if (r.value("status", "") == "running" && !is_running(r)) r["status"] = "exited";
+  r["namespaces"] = {"pid", "uts", "ipc", "mount", "cgroup", "network"};
+  return r;
+}
+
+Result<int> exec_in_container(const ContainerName& name, const std::vector<std::string>& argv,
+                              const ExecOptions& options) {
   if (argv.empty())
     return fail(Error::usage("exec: no command given; usage: contain exec NAME -- CMD [ARG...]"));
   auto r = TRY(load(name));
@@ -586,7 +603,16 @@ Result<int> exec_in_container(const ContainerName& name, const std::vector<std::
   UniqueFd root(::open(root_path.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
   if (!root) return fail(Error::system(fmt::format("{}: open {}", what, root_path)));
   std::vector<std::string> env = r.value("environment", std::vector<std::string>{});
-  std::string workdir = r.value("workdir", "/");
+  for (const auto& entry : options.environment) {
+    auto key = entry.substr(0, entry.find('=') + 1);
+    std::erase_if(env, [&](const std::string& e) { return e.starts_with(key); });
+    env.push_back(entry);
+  }
+  std::string workdir = options.workdir.empty() ? r.value("workdir", "/") : options.workdir;
+  auto security = TRY_WRAP(
+      detail::exec_security(r, {.user = options.user, .privileged = options.privileged}, pid),
+      what);
+  const kernel::Confinement confinement = security.confinement();
   std::vector<char*> args = c_strings(argv), envp = c_strings(env);
 
   int pair[2];
@@ -627,7 +653,7 @@ Result<int> exec_in_container(const ContainerName& name, const std::vector<std::
       e.fail("enter the container's root");
     else if (::chdir(workdir.c_str()) < 0)
       e.fail("enter the working directory %s", workdir.c_str());
-    else if (kernel::close_inherited_descriptors(e))
+    else if (kernel::close_inherited_descriptors(e) && kernel::confine(confinement, e))
       kernel::exec_or_report(args.data(), envp.data(), child_end.get());
     kernel::child_exit_with(child_end.get(), e);
   }

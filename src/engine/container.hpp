@@ -7,6 +7,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -50,10 +51,24 @@ struct ContainerInfo {
 // Running containers, or all of them.
 Result<std::vector<ContainerInfo>> list_containers(bool all);
 
+// exec's own options (Docker's): the rest comes from the container's record.
+struct ExecOptions {
+  std::optional<model::UserRequest> user = {};  // names resolved in the container's root
+  bool privileged = false;  // the caller's capabilities, no filter (as docker exec)
+  std::vector<std::string> environment = {};  // -e KEY=VAL, added to the container's
+  std::string workdir = {};                   // -w; empty: the container's
+};
+
 // Runs argv inside a running container: its namespaces, root, working
-// directory and environment. Returns the command's status.
+// directory and environment, and its confinement (capabilities, seccomp
+// filter, no_new_privs, user): exec is never a way out. Returns the command's status.
 Result<int> exec_in_container(const model::ContainerName& name,
-                              const std::vector<std::string>& argv);
+                              const std::vector<std::string>& argv,
+                              const ExecOptions& options = {});
+
+// A container's record as stored: the effective spec (namespaces,
+// capabilities, seccomp, mounts, user, limits, network, ports) and its state.
+Result<nlohmann::json> inspect_container(const model::ContainerName& name);
 
 // SIGTERM, then SIGKILL after `seconds`; returns once the container and its
 // monitor have finished. Stopping an exited container does nothing.

@@ -3,14 +3,17 @@
 #include <fcntl.h>
 #include <sched.h>
 #include <signal.h>
+#include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
 
+#include "kernel/confine.hpp"
 #include "kernel/link.hpp"
 #include "kernel/mount.hpp"
 #include "kernel/process.hpp"
@@ -71,11 +74,78 @@ bool join_named_netns(const ChildPlan& plan, ChildError& e) {
 // Mount namespace: nothing propagates to or from the host from here on.
 bool private_mounts(const ChildPlan&, ChildError& e) { return kernel::make_mounts_private(e); }
 
-// Mount namespace: the rootfs becomes / (with /proc, /dev, /sys), or, sharing
-// the host's files, a fresh /proc shows only the container's processes.
+// Still the host's /proc, as root: the OOM score (0 unless --oom-score-adj,
+// whatever ours is) and --ulimit limits, inherited by everything in the container.
+bool oom_score_adj(const ChildPlan& plan, ChildError& e) {
+  return kernel::set_oom_score_adj(plan.security->oom_score_adj, e);
+}
+
+bool resource_limits(const ChildPlan& plan, ChildError& e) {
+  for (const auto& limit : plan.security->ulimits)
+    if (!kernel::set_rlimit(limit.resource, limit.soft, limit.hard, e)) return false;
+  return true;
+}
+
+// A path inside the container's future root (the rootfs before pivot_root,
+// or the host's / shared), in a buffer of the caller's.
+const char* inside(const ChildPlan& plan, const std::string& path, char (&buffer)[4200]) {
+  std::snprintf(buffer, sizeof buffer, "%s%s", plan.rootfs ? plan.rootfs : "", path.c_str());
+  return buffer;
+}
+
+// Mount namespace, --overlay: DIR stays untouched below a tmpfs holding the
+// writable layer; plan.rootfs is the merged view.
+bool overlay_root(const ChildPlan& plan, ChildError& e) {
+  if (!plan.lower_rootfs) return true;
+  return kernel::mount_overlay_root(plan.lower_rootfs, plan.rootfs, e);
+}
+
+// Mount namespace: the rootfs prepared to become / (with /proc, /dev, /sys),
+// or, sharing the host's files, a fresh /proc that shows only the container.
 bool file_system(const ChildPlan& plan, ChildError& e) {
   if (!plan.rootfs) return kernel::mount_proc("/proc", e);
-  return kernel::prepare_rootfs(plan.rootfs, e) && kernel::pivot_into(plan.rootfs, e);
+  return kernel::prepare_rootfs(plan.rootfs, plan.prepared->shm_options.c_str(), e);
+}
+
+// Mount namespace: -v binds from the host, then --tmpfs mounts.
+bool volumes(const ChildPlan& plan, ChildError& e) {
+  char target[4200];
+  for (const auto& volume : plan.security->volumes)
+    if (!kernel::bind_volume(volume.host.c_str(), inside(plan, volume.container, target),
+                             volume.read_only, e))
+      return false;
+  return true;
+}
+
+bool tmpfs_mounts(const ChildPlan& plan, ChildError& e) {
+  char target[4200];
+  for (std::size_t i = 0; i < plan.security->tmpfs.size(); ++i) {
+    const auto& t = plan.security->tmpfs[i];
+    unsigned long flags = (t.read_only ? MS_RDONLY : 0) | (t.noexec ? MS_NOEXEC : 0) |
+                          (t.nosuid ? MS_NOSUID : 0) | (t.nodev ? MS_NODEV : 0);
+    if (!kernel::mount_tmpfs(inside(plan, t.path, target), flags,
+                             plan.prepared->tmpfs_data[i].c_str(), e))
+      return false;
+  }
+  return true;
+}
+
+// Mount namespace, --read-only: the root's own mount becomes read-only; the
+// mounts on it (/proc, /dev, volumes, tmpfs) keep their modes.
+bool read_only_root(const ChildPlan& plan, ChildError& e) {
+  if (!plan.security->read_only) return true;
+  return kernel::remount_read_only(plan.rootfs ? plan.rootfs : "/", e);
+}
+
+// Mount namespace: pivot_root into the rootfs; the old root is detached.
+bool pivot(const ChildPlan& plan, ChildError& e) {
+  return !plan.rootfs || kernel::pivot_into(plan.rootfs, e);
+}
+
+// Mount namespace, the container's /proc and /sys: Docker's masked and
+// read-only paths (not with --privileged).
+bool masked_paths(const ChildPlan& plan, ChildError& e) {
+  return !plan.prepared->masked_paths || kernel::mask_paths("", e);
 }
 
 // UTS namespace.
@@ -108,11 +178,64 @@ bool working_directory(const ChildPlan& plan, ChildError& e) {
   return true;
 }
 
+// --- Privileges, in the kernel's order, last before exec (kernel/confine). ---
+
+// CAP_SETPCAP still held: the bounding set shrinks to the container's set.
+bool bounding_set(const ChildPlan& plan, ChildError& e) {
+  return kernel::drop_bounding_set(plan.confinement, e);
+}
+
+// --user: groups, gid, uid; the permitted set kept across the change (a
+// non-root command still loses it at exec, as in Docker).
+bool user_and_groups(const ChildPlan& plan, ChildError& e) {
+  return kernel::change_user(plan.confinement, e);
+}
+
+// Permitted and effective become the container's set (plus CAP_SYS_ADMIN until
+// the filter is in, when no_new_privs is off); inheritable and ambient empty.
+bool capabilities(const ChildPlan& plan, ChildError& e) {
+  return kernel::set_capabilities(plan.confinement, e);
+}
+
+bool no_new_privs(const ChildPlan& plan, ChildError& e) {
+  return kernel::set_no_new_privs(plan.confinement, e);
+}
+
+// Last but one: every call after it must pass the filter (capset, execve).
+bool seccomp_filter(const ChildPlan& plan, ChildError& e) {
+  return kernel::load_filter(plan.confinement, e);
+}
+
+bool drop_filter_privilege(const ChildPlan& plan, ChildError& e) {
+  return kernel::finish_capabilities(plan.confinement, e);
+}
+
 using Stage = bool (*)(const ChildPlan&, ChildError&);
-constexpr Stage kStages[] = {
-    reset_signals,    process_group,    redirect_stdio,   close_inherited_descriptors,
-    join_named_netns, private_mounts,   file_system,      hostname,
-    loopback,         wait_for_network, working_directory};
+constexpr Stage kStages[] = {reset_signals,
+                             process_group,
+                             redirect_stdio,
+                             close_inherited_descriptors,
+                             oom_score_adj,
+                             resource_limits,
+                             join_named_netns,
+                             private_mounts,
+                             overlay_root,
+                             file_system,
+                             volumes,
+                             tmpfs_mounts,
+                             read_only_root,
+                             pivot,
+                             masked_paths,
+                             hostname,
+                             loopback,
+                             wait_for_network,
+                             working_directory,
+                             bounding_set,
+                             user_and_groups,
+                             capabilities,
+                             no_new_privs,
+                             seccomp_filter,
+                             drop_filter_privilege};
 
 // Replaces the process with the command, PATH looked up in its environment.
 [[noreturn]] void exec_command(const ChildPlan& plan) {
@@ -126,9 +249,10 @@ constexpr Stage kStages[] = {
   sigset_t all, old;
   sigfillset(&all);
   ::sigprocmask(SIG_SETMASK, &all, &old);
-  // Init needs no descriptor: nothing of ours or our caller's stays in the
-  // container. The command waits for EOF on this pipe, which comes when init
-  // has closed them all, so that it never sees init holding one.
+  // Init keeps no descriptor: nothing of ours or our caller's stays in the
+  // container. The command, which still needs the sync socket to report a
+  // failed exec, waits until init has closed everything (EOF on `closed`), so
+  // it never sees init holding a descriptor.
   int closed[2];
   ChildError e;
   if (::pipe2(closed, O_CLOEXEC) < 0) {

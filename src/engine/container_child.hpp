@@ -3,7 +3,9 @@
 
 #include <cstdint>
 
+#include "engine/container_security.hpp"
 #include "kernel/child.hpp"
+#include "kernel/confine.hpp"
 
 namespace contain::engine::detail {
 
@@ -28,6 +30,13 @@ struct ChildPlan {
   // child sets them back to default (a handler of ours must not run in it, and
   // an ignored signal would stay ignored across exec).
   std::uint64_t signals_to_reset = ~std::uint64_t{0};
+  // What takes privileges away (capabilities, user, no_new_privs, seccomp), and
+  // the options and prepared data it comes from (mounts, limits): both owned by
+  // the parent.
+  kernel::Confinement confinement = {};
+  const model::ContainerSecurity* security = nullptr;
+  const PreparedSecurity* prepared = nullptr;
+  const char* lower_rootfs = nullptr;  // --overlay: the untouched DIR; rootfs is the merged view
 };
 
 // The child's ordered stages, then exec. Never returns: the command replaces

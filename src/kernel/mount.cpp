@@ -39,7 +39,7 @@ bool mount_or_fail(const char* source, const char* target, const char* type, uns
   return e.fail("mount %s on %s", type ? type : source, target);
 }
 
-bool prepare_dev(const char* rootfs, ChildError& e) {
+bool prepare_dev(const char* rootfs, const char* shm_options, ChildError& e) {
   Path dev(rootfs, "/dev");
   if (!ensure_dir(dev, e)) return false;
   if (!mount_or_fail("tmpfs", dev, "tmpfs", MS_NOSUID | MS_STRICTATIME, "mode=755,size=65536k", e))
@@ -70,8 +70,7 @@ bool prepare_dev(const char* rootfs, ChildError& e) {
   if (!mount_or_fail("devpts", pts, "devpts", MS_NOSUID | MS_NOEXEC,
                      "newinstance,ptmxmode=0666,mode=0620", e))
     return false;
-  if (!mount_or_fail("shm", shm, "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, "mode=1777,size=65536k",
-                     e))
+  if (!mount_or_fail("shm", shm, "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, shm_options, e))
     return false;
   static const char* const links[][2] = {{"pts/ptmx", "/dev/ptmx"},
                                          {"/proc/self/fd", "/dev/fd"},
@@ -96,12 +95,12 @@ bool mount_proc(const char* target, ChildError& e) {
   return mount_or_fail("proc", target, "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, nullptr, e);
 }
 
-bool prepare_rootfs(const char* rootfs, ChildError& e) {
+bool prepare_rootfs(const char* rootfs, const char* shm_options, ChildError& e) {
   if (::mount(rootfs, rootfs, nullptr, MS_BIND | MS_REC, nullptr) < 0)
     return e.fail("bind the root file system %s onto itself", rootfs);
   Path proc(rootfs, "/proc"), sys(rootfs, "/sys");
   if (!ensure_dir(proc, e) || !mount_proc(proc, e)) return false;
-  if (!prepare_dev(rootfs, e)) return false;
+  if (!prepare_dev(rootfs, shm_options, e)) return false;
   if (!ensure_dir(sys, e)) return false;
   // A sysfs mounted in the container's network namespace lists its own devices.
   return mount_or_fail("sysfs", sys, "sysfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, nullptr,
@@ -116,6 +115,42 @@ bool pivot_into(const char* rootfs, ChildError& e) {
   if (::umount2(".", MNT_DETACH) < 0) return e.fail("detach the old root");
   if (::chdir("/") < 0) return e.fail("enter the new root");
   return true;
+}
+
+bool bind_volume(const char* source, const char* target, bool read_only, ChildError& e) {
+  struct stat st;
+  if (::stat(source, &st) < 0) return e.fail("volume %s", source);
+  if (S_ISDIR(st.st_mode) ? !ensure_dir(target, e) : !ensure_file(target, e)) return false;
+  if (::mount(source, target, nullptr, MS_BIND | MS_REC, nullptr) < 0)
+    return e.fail("bind %s onto %s", source, target);
+  if (read_only && ::mount(nullptr, target, nullptr, MS_BIND | MS_REMOUNT | MS_RDONLY, nullptr) < 0)
+    return e.fail("make %s read-only", target);
+  return true;
+}
+
+bool mount_tmpfs(const char* target, unsigned long flags, const char* data, ChildError& e) {
+  return ensure_dir(target, e) && mount_or_fail("tmpfs", target, "tmpfs", flags, data, e);
+}
+
+bool remount_read_only(const char* target, ChildError& e) {
+  if (::mount(nullptr, target, nullptr, MS_BIND | MS_REMOUNT | MS_RDONLY, nullptr) == 0)
+    return true;
+  return e.fail("make %s read-only", target);
+}
+
+bool mount_overlay_root(const char* lower, const char* merged, ChildError& e) {
+  int lower_fd = ::open(lower, O_PATH | O_DIRECTORY | O_CLOEXEC);
+  if (lower_fd < 0) return e.fail("open %s", lower);
+  if (!mount_or_fail("tmpfs", lower, "tmpfs", MS_NOSUID | MS_NODEV, "mode=755", e)) return false;
+  char upper[4200], work[4200], options[9000];
+  std::snprintf(upper, sizeof upper, "%s/upper", lower);
+  std::snprintf(work, sizeof work, "%s/work", lower);
+  if (!ensure_dir(upper, e) || !ensure_dir(work, e) || !ensure_dir(merged, e)) return false;
+  std::snprintf(options, sizeof options, "lowerdir=/proc/self/fd/%d,upperdir=%s,workdir=%s",
+                lower_fd, upper, work);
+  bool ok = mount_or_fail("overlay", merged, "overlay", 0, options, e);
+  ::close(lower_fd);
+  return ok;
 }
 
 }  // namespace contain::kernel

@@ -17,10 +17,28 @@ bool mount_proc(const char* target, ChildError& e);
 // Prepares `rootfs` to become `/`: bound onto itself (pivot_root needs a mount
 // point), /proc, a minimal /dev (null zero full random urandom tty bound from
 // the host, pts, shm, the usual symlinks) and a read-only /sys.
-bool prepare_rootfs(const char* rootfs, ChildError& e);
+// `shm_options` is the data of /dev/shm's tmpfs ("mode=1777,size=65536k").
+bool prepare_rootfs(const char* rootfs, const char* shm_options, ChildError& e);
 
 // Makes the prepared `rootfs` the root with pivot_root and detaches the old
 // root, so no path leads back to the host's files.
 bool pivot_into(const char* rootfs, ChildError& e);
+
+// Binds `source` (a host path) onto `target`, made first as a directory or an
+// empty file like the source; read-only if asked (a second, remounting call:
+// the kernel ignores MS_RDONLY on the first).
+bool bind_volume(const char* source, const char* target, bool read_only, ChildError& e);
+
+// A tmpfs on `target` (made if missing) with mount(2) `flags` and `data`.
+bool mount_tmpfs(const char* target, unsigned long flags, const char* data, ChildError& e);
+
+// Remounts the bind mount at `target` read-only (the mounts below it keep theirs).
+bool remount_read_only(const char* target, ChildError& e);
+
+// --overlay: `lower` stays untouched; a tmpfs is mounted over it holding the
+// upper and work directories and the merged view at `merged`
+// (`lower`/merged, which the caller then uses as the rootfs). The lower
+// directory is reached through a descriptor opened before the tmpfs covers it.
+bool mount_overlay_root(const char* lower, const char* merged, ChildError& e);
 
 }  // namespace contain::kernel

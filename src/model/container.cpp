@@ -163,6 +163,9 @@ Status validate(const ContainerSpec& spec) {
     return fail(Error::usage(fmt::format("--hostname {} is invalid: it must be 1 to 64 bytes long",
                                          quote(spec.hostname))));
   if (spec.command.empty()) return fail(Error::usage("no command given"));
+  if (spec.security.overlay && !spec.rootfs)
+    return fail(
+        Error::usage("--overlay needs --rootfs DIR: DIR becomes the read-only lower layer"));
   return {};
 }
 

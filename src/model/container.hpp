@@ -13,6 +13,7 @@
 #include "core/ip.hpp"
 #include "core/names.hpp"
 #include "core/port.hpp"
+#include "model/security.hpp"
 
 namespace contain::model {
 
@@ -71,6 +72,7 @@ struct ContainerSpec {
   std::vector<PortMapping> ports = {};
   bool init = false;    // our own minimal init as PID 1
   bool detach = false;  // -d
+  ContainerSecurity security = {};
 };
 
 // The environment a container starts with, as Docker gives it: PATH, HOSTNAME,

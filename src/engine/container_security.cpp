@@ -1,0 +1,172 @@
+#include "engine/container_security.hpp"
+
+#include <fmt/format.h>
+#include <sys/stat.h>
+
+#include <fstream>
+#include <sstream>
+
+#include "engine/security.hpp"
+
+namespace contain::engine::detail {
+
+namespace {
+
+using nlohmann::json;
+
+std::string read_text(const std::string& path) {
+  std::ifstream file(path);
+  std::stringstream text;
+  text << file.rdbuf();
+  return text.str();
+}
+
+std::string hex_capabilities(model::CapabilitySet set) { return fmt::format("{:016x}", set); }
+
+std::string program_hex(const kernel::seccomp::Program& program) {
+  std::string out;
+  out.reserve(program.size() * 16);
+  for (const auto& insn : program)
+    out += fmt::format("{:04x}{:02x}{:02x}{:08x}", insn.code, insn.jt, insn.jf, insn.k);
+  return out;
+}
+
+Result<kernel::seccomp::Program> program_from_hex(std::string_view hex) {
+  if (hex.size() % 16 != 0) return fail(Error::failed("the recorded seccomp program is damaged"));
+  kernel::seccomp::Program program;
+  for (std::size_t at = 0; at < hex.size(); at += 16) {
+    auto field = [&](std::size_t offset, std::size_t length) {
+      return static_cast<std::uint32_t>(
+          std::stoul(std::string(hex.substr(at + offset, length)), nullptr, 16));
+    };
+    program.push_back(sock_filter{static_cast<std::uint16_t>(field(0, 4)),
+                                  static_cast<std::uint8_t>(field(4, 2)),
+                                  static_cast<std::uint8_t>(field(6, 2)), field(8, 8)});
+  }
+  return program;
+}
+
+Result<model::ResolvedUser> resolve_in_root(const std::string& root,
+                                            const std::optional<model::UserRequest>& user,
+                                            const std::vector<std::string>& group_add) {
+  return model::resolve_user(user, group_add, read_text(root + "/etc/passwd"),
+                             read_text(root + "/etc/group"));
+}
+
+void set_user(PreparedSecurity& p, model::ResolvedUser user, bool asked) {
+  p.change_user = asked || !user.groups.empty();
+  p.groups.assign(user.groups.begin(), user.groups.end());
+  p.user = std::move(user);
+}
+
+}  // namespace
+
+kernel::Confinement PreparedSecurity::confinement() const {
+  kernel::Confinement c;
+  c.privileged = privileged;
+  c.capabilities = capabilities;
+  c.change_user = change_user;
+  c.uid = user.uid;
+  c.gid = user.gid;
+  c.groups = groups.data();
+  c.group_count = static_cast<int>(groups.size());
+  c.no_new_privs = no_new_privs;
+  if (!program.empty()) {
+    c.filter = program.data();
+    c.filter_length = static_cast<unsigned short>(program.size());
+  }
+  return c;
+}
+
+json PreparedSecurity::to_json(const model::ContainerSpec& spec) const {
+  const auto& s = spec.security;
+  json volumes = json::array(), tmpfs = json::array(), ulimits = json::array();
+  for (const auto& v : s.volumes) volumes.push_back(v.str());
+  for (const auto& t : s.tmpfs) tmpfs.push_back(t.str());
+  for (const auto& u : s.ulimits) ulimits.push_back(u.str());
+  json out = {
+      {"privileged", privileged},
+      {"capabilities", hex_capabilities(capabilities)},
+      {"capability_names", model::capability_names(capabilities)},
+      {"seccomp", seccomp},
+      {"no_new_privileges", no_new_privs},
+      {"user", {{"uid", user.uid}, {"gid", user.gid}, {"groups", user.groups}}},
+      {"user_spec", s.user ? json(s.user->str()) : json(nullptr)},
+      {"masked_paths", masked_paths},
+      {"read_only", s.read_only},
+      {"overlay", s.overlay},
+      {"volumes", volumes},
+      {"tmpfs", tmpfs},
+      {"ulimits", ulimits},
+      {"oom_score_adj", s.oom_score_adj},
+      {"shm_options", shm_options},
+  };
+  // A profile file may change or vanish: exec loads what run loaded.
+  if (seccomp != "default" && seccomp != "unconfined")
+    out["seccomp_program"] = program_hex(program);
+  return out;
+}
+
+Result<PreparedSecurity> prepare_security(const model::ContainerSpec& spec) {
+  const auto& s = spec.security;
+  PreparedSecurity p;
+  p.privileged = s.capabilities.privileged;
+  model::CapabilitySet bounding = TRY(caller_bounding_set());
+  p.capabilities = TRY(model::resolve_capabilities(s.capabilities, bounding));
+  p.no_new_privs = s.options.no_new_privileges;
+  p.masked_paths = !p.privileged;
+  using Seccomp = model::SecurityOptions::Seccomp;
+  if (p.privileged || s.options.seccomp == Seccomp::unconfined) {
+    p.seccomp = "unconfined";
+  } else {
+    p.program = TRY(seccomp_program(s.options, p.capabilities));
+    if (s.options.seccomp == Seccomp::file) p.seccomp = s.options.seccomp_file;
+  }
+  const std::string root = spec.rootfs.value_or("");
+  set_user(p, TRY(resolve_in_root(root, s.user, s.group_add)), s.user.has_value());
+  for (const auto& v : s.volumes) {
+    struct stat st;
+    if (::stat(v.host.c_str(), &st) < 0)
+      return fail(
+          Error::usage(fmt::format("-v {}: the host path {} does not exist ({}); create it first",
+                                   v.str(), v.host, std::strerror(errno))));
+  }
+  for (const auto& t : s.tmpfs) p.tmpfs_data.push_back(t.mount_data());
+  if (s.shm_size) p.shm_options = fmt::format("mode=1777,size={}", *s.shm_size);
+  p.rootfs = root;
+  if (s.overlay) p.rootfs = root + "/.contain-merged";
+  return p;
+}
+
+Result<PreparedSecurity> exec_security(const json& record, const ExecOverrides& overrides,
+                                       int container_pid) {
+  PreparedSecurity p;
+  const json security = record.value("security", json::object());
+  p.privileged = overrides.privileged || security.value("privileged", false);
+  if (p.privileged) {
+    p.capabilities = TRY(caller_bounding_set());
+    p.seccomp = "unconfined";
+  } else {
+    p.capabilities = std::stoull(security.value("capabilities", "0"), nullptr, 16);
+    p.no_new_privs = security.value("no_new_privileges", false);
+    p.seccomp = security.value("seccomp", "default");
+    if (p.seccomp == "default")
+      p.program = TRY(seccomp_program({}, p.capabilities));
+    else if (p.seccomp != "unconfined")
+      p.program = TRY(program_from_hex(security.value("seccomp_program", "")));
+  }
+  if (overrides.user) {
+    // Names are resolved in the container's own root, as it is now.
+    std::string root = fmt::format("/proc/{}/root", container_pid);
+    set_user(p, TRY(resolve_in_root(root, overrides.user, {})), true);
+  } else if (security.contains("user")) {
+    model::ResolvedUser user;
+    user.uid = security["user"].value("uid", 0u);
+    user.gid = security["user"].value("gid", 0u);
+    user.groups = security["user"].value("groups", std::vector<std::uint32_t>{});
+    set_user(p, std::move(user), !security["user_spec"].is_null());
+  }
+  return p;
+}
+
+}  // namespace contain::engine::detail

@@ -1,0 +1,54 @@
+// A container's confinement, prepared by the parent before anything is created
+// (so bad values fail first), read by the child after clone, recorded for
+// `exec` and `inspect`. Internal to the engine.
+#pragma once
+
+#include <sys/types.h>
+
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "core/error.hpp"
+#include "kernel/confine.hpp"
+#include "kernel/seccomp.hpp"
+#include "model/container.hpp"
+
+namespace contain::engine::detail {
+
+struct PreparedSecurity {
+  bool privileged = false;
+  model::CapabilitySet capabilities = 0;
+  kernel::seccomp::Program program;  // empty: unconfined
+  std::string seccomp = "default";   // default, unconfined or the profile file
+  bool no_new_privs = false;
+  bool change_user = false;
+  model::ResolvedUser user;
+  std::vector<gid_t> groups;
+  bool masked_paths = true;  // Docker's masked and read-only paths (not --privileged)
+  // Paths and mount data the child reads (no allocation after clone).
+  std::string rootfs;  // the directory that becomes / (DIR, or DIR/.. merged with --overlay)
+  std::vector<std::string> tmpfs_data;
+  std::string shm_options = "mode=1777,size=65536k";
+
+  // Points into this object: it must outlive the child's use.
+  kernel::Confinement confinement() const;
+  // What the record keeps ("security") for exec and inspect.
+  nlohmann::json to_json(const model::ContainerSpec& spec) const;
+};
+
+// Resolves capabilities against the caller's bounding set, the seccomp program,
+// the user in the container's /etc/passwd and /etc/group, and checks that
+// every volume's host path exists. Usage errors (exit 2) for bad values.
+Result<PreparedSecurity> prepare_security(const model::ContainerSpec& spec);
+
+// exec: the container's confinement from its record, with exec's own --user
+// and --privileged; the same capabilities, filter and no_new_privs otherwise.
+struct ExecOverrides {
+  std::optional<model::UserRequest> user = {};
+  bool privileged = false;
+};
+Result<PreparedSecurity> exec_security(const nlohmann::json& record, const ExecOverrides& overrides,
+                                       int container_pid);
+
+}  // namespace contain::engine::detail

@@ -1,0 +1,25 @@
+// A container's confinement, decided before anything is created: its
+// capabilities (model/security) and its seccomp program, the default one
+// compiled at build time when it fits, another compiled now.
+#pragma once
+
+#include <string>
+
+#include "core/error.hpp"
+#include "kernel/seccomp.hpp"
+#include "model/security.hpp"
+
+namespace contain::engine {
+
+// The caller's capability bounding set, from /proc/self/status.
+Result<model::CapabilitySet> caller_bounding_set();
+
+// The seccomp program for `options` and the container's `capabilities`: empty
+// for seccomp=unconfined; the build-time program for the default profile when
+// the capabilities its rules depend on agree with Docker's defaults; compiled
+// now otherwise (a profile file: read, parsed and resolved here, bad files
+// refused with exit 2).
+Result<kernel::seccomp::Program> seccomp_program(const model::SecurityOptions& options,
+                                                 model::CapabilitySet capabilities);
+
+}  // namespace contain::engine
