@@ -82,7 +82,7 @@ json add_result(const engine::CniAttachment& a, const mc::Environment& env,
                        {a.ifname, a.mac, env.netns, 0}};
   result.ips = {{a.address, a.gateway, 2}};
   Cidr any(IpAddress::from_value(a.address.family(), 0), 0);
-  result.routes = {{any, a.gateway}};
+  if (a.default_route) result.routes = {{any, a.gateway}};
   result.dns = config.dns;
   return mc::encode_result(result, config.cni_version);
 }

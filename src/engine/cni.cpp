@@ -15,6 +15,7 @@
 #include "engine/shape.hpp"
 #include "engine/state.hpp"
 #include "kernel/addr.hpp"
+#include "kernel/arp.hpp"
 #include "kernel/link.hpp"
 #include "kernel/netlink.hpp"
 #include "kernel/route.hpp"
@@ -156,9 +157,15 @@ Result<CniAttachment> cni_attach(const CniAttachRequest& request) {
   undo.add([&] { (void)cni_detach(name, request.owner); });
 
   auto host = TRY_WRAP(kernel::NetlinkSocket::open(), what);
+
   auto inside = TRY_WRAP(kernel::NetlinkSocket::open_in(netns.get()), what);
   auto peer = TRY_WRAP(kernel::get_link(inside, attachment.ifname), what);
   if (!request.mac.empty()) TRY_WRAP(kernel::set_link_mac(inside, peer.ifindex, request.mac), what);
+  // The address may have been another container's a moment ago: neighbours
+  // still holding its old MAC would send there (the bridge plugin does the same).
+  TRY_WRAP(kernel::announce_address(netns.get(), peer.ifindex, attachment.ip), what);
+  auto bridge = TRY_WRAP(kernel::get_link(host, attachment.bridge), what);
+  TRY_WRAP(kernel::forget_neighbour(host, bridge.ifindex, attachment.ip), what);
 
   for (const auto& p : request.ports) {
     auto subnet = Cidr(attachment.ip, attachment.prefix).subnet();
@@ -175,13 +182,16 @@ Result<CniAttachment> cni_attach(const CniAttachRequest& request) {
 
   CniAttachment out;
   out.bridge = attachment.bridge;
-  out.bridge_mac = TRY_WRAP(kernel::get_link(host, attachment.bridge), what).mac;
+  out.bridge_mac = bridge.mac;
   out.host = attachment.host;
   out.host_mac = TRY_WRAP(kernel::get_link(host, attachment.host), what).mac;
   out.ifname = attachment.ifname;
   out.mac = request.mac.empty() ? peer.mac : request.mac;
   out.address = Cidr(attachment.ip, attachment.prefix);
   out.gateway = attachment.gateway;
+  out.default_route = false;
+  for (const auto& r : TRY_WRAP(kernel::list_routes(inside), what))
+    out.default_route |= !r.destination && r.ifindex == peer.ifindex;
   undo.commit();
   return out;
 }
@@ -244,7 +254,7 @@ Status cni_check(const CniAttachRequest& request) {
                               ENOENT));
   bool has_route = false;
   for (const auto& r : TRY(kernel::list_routes(inside)))
-    has_route |= r.ifindex == link->ifindex && !r.destination && r.family == address.family();
+    has_route |= !r.destination && r.family == address.family();
   if (!has_route)
     return fail(Error::failed(fmt::format("the default route via {} is missing in {}",
                                           request.ifname.str(), request.netns_path),

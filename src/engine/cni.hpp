@@ -50,6 +50,9 @@ struct CniAttachment {
   std::string mac;
   Cidr address;
   IpAddress gateway;
+  // Whether the default route goes through this attachment (not when the
+  // namespace already had one, from an attachment to another network).
+  bool default_route = true;
 };
 
 // ADD: attaches the namespace at `netns_path` to the network (created from the
