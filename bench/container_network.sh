@@ -24,8 +24,7 @@ for ((i = 0; i < runs; i++)); do
   t_none+=($((b - a))) t_managed+=($((c - b)))
 done
 [[ $("$C" forward list --json) == "[]" ]] || { echo "bench: forwards left" >&2; exit 1; }
-# The last veths may still be going with their namespaces (their addresses are
-# "releasing"); network delete waits for them, then nothing may be left.
+# Every run waited for its veth: nothing may be left once the network is gone.
 trap - EXIT
 "$C" network delete bench-net
 [[ $(ip -o link show | grep -vc ': lo:') -eq 0 ]] || { echo "bench: links left" >&2; exit 1; }

@@ -17,7 +17,7 @@ json bridges_json(const std::vector<engine::BridgeInfo>& list) {
     json addrs = json::array();
     for (const auto& a : b.addresses) addrs.push_back(a.str());
     json ports = json::array();
-    for (const auto& p : b.ports)
+    for (const auto& p : b.members)
       ports.push_back({{"host", p.host},
                        {"namespace", p.netns.empty() ? json(nullptr) : json(p.netns)},
                        {"interface", p.ifname.empty() ? json(nullptr) : json(p.ifname)}});
@@ -77,7 +77,7 @@ void add_bridge_commands(Commands& commands) {
                   for (const auto& b : list) {
                     std::string addrs, ports;
                     for (const auto& a : b.addresses) addrs += (addrs.empty() ? "" : " ") + a.str();
-                    for (const auto& p : b.ports)
+                    for (const auto& p : b.members)
                       ports += (ports.empty() ? "" : " ") +
                                (p.netns.empty() ? p.host : fmt::format("{}:{}", p.netns, p.ifname));
                     rows.push_back({b.name, b.managed ? "contain" : "other",

@@ -62,45 +62,39 @@ void add_forward_commands(Commands& commands) {
     sub->add_flag("--json", *as_json,
                   "Print JSON: [{\"host_port\", \"proto\", \"host_addr\", \"to\", \"owner\", "
                   "\"targets\": [\"IP:PORT\"...]}]");
-    commands.on(
-        sub, "forward list",
-        [as_json]() -> Result<int> {
-          auto list = TRY(engine::list_forwards());
-          if (*as_json) {
-            json out = json::array();
-            for (const auto& f : list) {
-              json targets = json::array();
-              for (const auto& t : f.targets)
-                targets.push_back(t.address.is_v4()
-                                      ? fmt::format("{}:{}", t.address.str(), t.port.str())
-                                      : fmt::format("[{}]:{}", t.address.str(), t.port.str()));
-              out.push_back(
-                  {{"host_port", f.host_port.value()},
-                   {"proto", protocol_name(f.protocol)},
-                   {"host_addr", f.host_address ? json(f.host_address->str()) : json(nullptr)},
-                   {"to", f.to},
-                   {"owner", f.owner},
-                   {"targets", targets}});
-            }
-            print_json(out);
-          } else {
-            std::vector<std::vector<std::string>> rows;
-            for (const auto& f : list) {
-              std::string targets;
-              for (const auto& t : f.targets) {
-                if (!targets.empty()) targets += " ";
-                targets += t.address.is_v4()
-                               ? fmt::format("{}:{}", t.address.str(), t.port.str())
-                               : fmt::format("[{}]:{}", t.address.str(), t.port.str());
-              }
-              rows.push_back({f.host_port.str(), std::string(protocol_name(f.protocol)),
-                              f.host_address ? f.host_address->str() : "*", f.to, targets});
-            }
-            print_table({"HOST-PORT", "PROTO", "HOST-ADDR", "TO", "TARGETS"}, rows);
-          }
-          return 0;
-        },
-        {.privileged = false});
+    commands.on(sub, "forward list",
+                [as_json]() -> Result<int> {
+                  auto list = TRY(engine::list_forwards());
+                  if (*as_json) {
+                    json out = json::array();
+                    for (const auto& f : list) {
+                      json targets = json::array();
+                      for (const auto& t : f.targets) targets.push_back(t.str());
+                      out.push_back({{"host_port", f.host_port.value()},
+                                     {"proto", protocol_name(f.protocol)},
+                                     {"host_addr",
+                                      f.host_address ? json(f.host_address->str()) : json(nullptr)},
+                                     {"to", f.to},
+                                     {"owner", f.owner},
+                                     {"targets", targets}});
+                    }
+                    print_json(out);
+                  } else {
+                    std::vector<std::vector<std::string>> rows;
+                    for (const auto& f : list) {
+                      std::string targets;
+                      for (const auto& t : f.targets) {
+                        if (!targets.empty()) targets += " ";
+                        targets += t.str();
+                      }
+                      rows.push_back({f.host_port.str(), std::string(protocol_name(f.protocol)),
+                                      f.host_address ? f.host_address->str() : "*", f.to, targets});
+                    }
+                    print_table({"HOST-PORT", "PROTO", "HOST-ADDR", "TO", "TARGETS"}, rows);
+                  }
+                  return 0;
+                },
+                {.privileged = false});
   }
 }
 

@@ -18,6 +18,11 @@ Result<Port> Port::parse(std::string_view text) {
   return Port(static_cast<std::uint16_t>(value));
 }
 
+std::string Endpoint::str() const {
+  return address.is_v4() ? fmt::format("{}:{}", address.str(), port.str())
+                         : fmt::format("[{}]:{}", address.str(), port.str());
+}
+
 Result<Protocol> parse_protocol(std::string_view text) {
   if (text == "tcp") return Protocol::tcp;
   if (text == "udp") return Protocol::udp;

@@ -6,6 +6,7 @@
 #include <string_view>
 
 #include "core/error.hpp"
+#include "core/ip.hpp"
 
 namespace contain {
 
@@ -21,6 +22,14 @@ class Port {
  private:
   explicit Port(std::uint16_t value) : value_(value) {}
   std::uint16_t value_ = 0;
+};
+
+// An address and a transport port, written "192.0.2.1:80" or "[2001:db8::1]:80".
+struct Endpoint {
+  IpAddress address;
+  Port port;
+  std::string str() const;
+  auto operator<=>(const Endpoint&) const = default;
 };
 
 enum class Protocol { tcp, udp };

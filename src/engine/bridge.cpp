@@ -121,17 +121,17 @@ Result<std::vector<BridgeInfo>> list_bridges() {
       if (a.ifindex == l.ifindex && a.scope != RT_SCOPE_LINK) b.addresses.push_back(a.cidr);
     for (const auto& p : links) {
       if (p.master != l.ifindex) continue;
-      BridgePort port{p.name, "", ""};
+      BridgeMember port{p.name, "", ""};
       if (auto it = ends.find(p.name); it != ends.end())
         std::tie(port.netns, port.ifname) = it->second;
-      b.ports.push_back(std::move(port));
+      b.members.push_back(std::move(port));
     }
     out.push_back(std::move(b));
   }
   return out;
 }
 
-Result<Port> attach_to_bridge(const BridgeAttachSpec& spec) {
+Result<BridgeAttachment> attach_to_bridge(const BridgeAttachSpec& spec) {
   std::string what =
       fmt::format("attach {} to bridge {}", spec.netns.describe(), spec.bridge.str());
   if (spec.gateway && spec.gateway->family() != spec.address.family())
@@ -168,16 +168,17 @@ Result<Port> attach_to_bridge(const BridgeAttachSpec& spec) {
     TRY_WRAP(save_netns_record(store, *name, record), what);
     undo.add([&store, name, before] { (void)save_netns_record(store, *name, before); });
   }
-  PortRequest request{spec.netns.owner(), netns.get(),  &inside, bridge.ifindex, host_name, peer,
-                      spec.address,       spec.gateway, false};
-  auto results = TRY_WRAP(create_ports(host, {request}), what);
+  BridgeLinkRequest request{spec.netns.owner(), netns.get(),  &inside,
+                            bridge.ifindex,     host_name,    peer,
+                            spec.address,       spec.gateway, false};
+  auto results = TRY_WRAP(create_bridge_links(host, {request}), what);
   undo.commit();
-  return Port{spec.bridge.str(), host_name.str(), results[0].host_ifindex, peer.str(),
-              spec.address};
+  return BridgeAttachment{spec.bridge.str(), host_name.str(), results[0].host_ifindex, peer.str(),
+                          spec.address};
 }
 
-Result<std::vector<Port>> create_bridged_netns(const IfName& bridge_name,
-                                               const std::vector<BridgedNetns>& namespaces) {
+Result<std::vector<BridgeAttachment>> create_bridged_netns(
+    const IfName& bridge_name, const std::vector<BridgedNetns>& namespaces) {
   std::string what =
       fmt::format("create {} namespaces on bridge {}", namespaces.size(), bridge_name.str());
   auto store = TRY(StateStore::lock());
@@ -255,17 +256,18 @@ Result<std::vector<Port>> create_bridged_netns(const IfName& bridge_name,
   }
   if (first_error) return fail(std::move(*first_error).wrap(what));
 
-  std::vector<PortRequest> requests;
+  std::vector<BridgeLinkRequest> requests;
   for (std::size_t i = 0; i < count; ++i)
     requests.push_back({netns_owner(namespaces[i].name.str()), fds[i].get(), &*sockets[i],
                         bridge.ifindex, host_names[i], peer, namespaces[i].address,
                         namespaces[i].gateway, true});
-  TRY_WRAP(create_ports(host, requests), what);
+  TRY_WRAP(create_bridge_links(host, requests), what);
   undo.commit();
-  std::vector<Port> ports;
+  std::vector<BridgeAttachment> attached;
   for (std::size_t i = 0; i < requests.size(); ++i)
-    ports.push_back({bridge_name.str(), requests[i].host.str(), 0, "eth0", namespaces[i].address});
-  return ports;
+    attached.push_back(
+        {bridge_name.str(), requests[i].host.str(), 0, "eth0", namespaces[i].address});
+  return attached;
 }
 
 }  // namespace contain::engine

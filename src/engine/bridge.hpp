@@ -1,4 +1,4 @@
-// The `bridge` primitives: Linux bridges and ports from them into namespaces.
+// The `bridge` primitives: Linux bridges and veth links from them into namespaces.
 #pragma once
 
 #include <optional>
@@ -8,7 +8,7 @@
 #include "core/error.hpp"
 #include "core/ip.hpp"
 #include "core/names.hpp"
-#include "engine/ports.hpp"
+#include "engine/bridge_link.hpp"
 
 namespace contain::engine {
 
@@ -16,10 +16,10 @@ namespace contain::engine {
 Status create_bridge(const IfName& name, const std::optional<Cidr>& address);
 
 // Deletes a bridge. One contain did not create (or that belongs to a managed
-// network) is refused unless `force`. Ports stay in their namespaces, unenslaved.
+// network) is refused unless `force`. Attached veths stay in their namespaces, unenslaved.
 Status delete_bridge(const IfName& name, bool force);
 
-struct BridgePort {
+struct BridgeMember {
   std::string host;    // the host end, enslaved to the bridge
   std::string netns;   // namespace name, or the owner ("container/web"); "" if unknown
   std::string ifname;  // the interface inside it; "" if unknown
@@ -29,7 +29,7 @@ struct BridgeInfo {
   bool managed = false;  // created by contain
   std::string network;   // the managed network it carries, if any
   std::vector<Cidr> addresses;
-  std::vector<BridgePort> ports;
+  std::vector<BridgeMember> members;
 };
 Result<std::vector<BridgeInfo>> list_bridges();
 
@@ -40,7 +40,7 @@ struct BridgeAttachSpec {
   std::optional<IfName> ifname;      // default: eth0, else the next free ethN
   std::optional<IpAddress> gateway;  // default route inside
 };
-struct Port {
+struct BridgeAttachment {
   std::string bridge;
   std::string host;
   int host_ifindex = 0;
@@ -49,17 +49,17 @@ struct Port {
 };
 // A veth whose namespace end is born inside the namespace, host end enslaved
 // to the bridge and up, the address set, and a default route via the gateway.
-Result<Port> attach_to_bridge(const BridgeAttachSpec& spec);
+Result<BridgeAttachment> attach_to_bridge(const BridgeAttachSpec& spec);
 
 // The batch path: creates the namespaces and attaches each to `bridge`, with one
-// netlink socket per namespace and every request pipelined (see create_ports).
+// netlink socket per namespace and every request pipelined (see create_bridge_links).
 // All or nothing. `net delete` (delete_netns) tears them down.
 struct BridgedNetns {
   NetnsName name;
   std::optional<Cidr> address;
   std::optional<IpAddress> gateway;
 };
-Result<std::vector<Port>> create_bridged_netns(const IfName& bridge,
-                                               const std::vector<BridgedNetns>& namespaces);
+Result<std::vector<BridgeAttachment>> create_bridged_netns(
+    const IfName& bridge, const std::vector<BridgedNetns>& namespaces);
 
 }  // namespace contain::engine

@@ -10,7 +10,7 @@
 #include "core/unique_fd.hpp"
 #include "engine/firewall.hpp"
 #include "engine/network.hpp"
-#include "engine/ports.hpp"
+#include "engine/bridge_link.hpp"
 #include "engine/records.hpp"
 #include "engine/shape.hpp"
 #include "engine/state.hpp"

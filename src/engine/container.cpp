@@ -3,6 +3,8 @@
 #include <fcntl.h>
 #include <fmt/chrono.h>
 #include <fmt/format.h>
+#include <linux/rtnetlink.h>
+#include <netlink/socket.h>
 #include <poll.h>
 #include <sched.h>
 #include <signal.h>
@@ -28,6 +30,8 @@
 #include "engine/records.hpp"
 #include "engine/state.hpp"
 #include "kernel/child.hpp"
+#include "kernel/libnl.hpp"
+#include "kernel/link.hpp"
 #include "kernel/memory.hpp"
 #include "kernel/netns.hpp"
 #include "kernel/nft.hpp"
@@ -125,14 +129,13 @@ Status check_network_available(const ContainerSpec& spec) {
   if (!spec.ports.empty()) {
     auto forwards = TRY(list_forwards());
     for (const auto& p : spec.ports) {
-      Protocol protocol = p.udp ? Protocol::udp : Protocol::tcp;
       for (const auto& f : forwards)
-        if (f.protocol == protocol && f.host_port.value() == p.host_port &&
+        if (f.protocol == p.protocol && f.host_port == p.host_port &&
             (!f.host_address || !p.host_address || *f.host_address == *p.host_address))
           return fail(Error::failed(
               fmt::format("-p {}: host port {}/{} is already forwarded to {} (see 'contain "
                           "forward list' and 'contain ps')",
-                          p.str(), p.host_port, protocol_name(protocol), f.to),
+                          p.str(), p.host_port.str(), protocol_name(p.protocol), f.to),
               EADDRINUSE));
     }
   }
@@ -277,17 +280,41 @@ struct NetworkAttachment {
   bool forwards = false;  // it publishes ports (forwards owned by it)
 };
 
-// After the container has exited: removes its published ports and gives its
-// address back. The kernel destroys the container's network namespace, and its
-// veth with it, asynchronously (tens of ms here); rather than wait for that,
-// the address is marked as releasing until that link is gone (see
+// Waits until the host end of an exited container's veth is gone. The kernel
+// destroys the container's network namespace, and the veth pair in it, in its
+// batched cleanup (a few ms here, tens under load): cheaper than deleting the
+// pair ourselves, and what makes `ip link` show nothing of the container once
+// `contain run`, `stop` or `rm` returns. Bounded: if something else still
+// holds the namespace after the bound, the pair is deleted by hand.
+// Returns false if the link may still be there.
+bool await_host_link_gone(int host_ifindex) {
+  auto watch = kernel::NetlinkSocket::open();
+  if (!watch) return false;
+  nl_socket_disable_seq_check(watch->get());
+  nl_socket_set_buffer_size(watch->get(), 1 << 20, 0);
+  // Subscribe, then look, so that no removal can slip in between.
+  if (!watch->check(nl_socket_add_membership(watch->get(), RTNLGRP_LINK), "watch link changes"))
+    return false;
+  auto link = kernel::get_link(*watch, host_ifindex);
+  if (!link) return link.error().code() == ENODEV;
+  if (wait_for_links_gone(*watch, {host_ifindex}, std::chrono::milliseconds(2000)).empty())
+    return true;
+  auto deleted = kernel::delete_link(*watch, host_ifindex);
+  return deleted || deleted.error().code() == ENODEV;
+}
+
+// After the container has exited: waits for its veth to go with its
+// namespace (without holding the state lock), then removes its published
+// ports and gives its address back. Should the veth outlive the wait, the
+// address stays marked as releasing until that link is gone (see
 // defer_release): it is never handed to another container while the old veth
-// could still answer for it, and nobody waits unless they need that address.
+// could still answer for it.
 void release_container(NetworkAttachment& attachment) {
   if (!attachment.network) return;
+  bool gone = await_host_link_gone(attachment.host_ifindex);
   if (auto store = StateStore::lock()) {
     if (attachment.forwards) (void)remove_firewall_owned_by(*store, attachment.owner);
-    if (!defer_release(*store, attachment.owner, attachment.host_ifindex))
+    if (gone || !defer_release(*store, attachment.owner, attachment.host_ifindex))
       (void)release_attachments(*store, {attachment.owner});
   }
   attachment.network.reset();
@@ -314,11 +341,11 @@ Result<NetworkAttachment> attach_container(const ContainerSpec& spec, int pidfd,
   auto published = [&]() -> Status {
     auto bridge = TRY(IfName::parse(attached.bridge));
     for (const auto& p : spec.ports) {
-      ForwardSpec forward{p.udp ? Protocol::udp : Protocol::tcp,
-                          Port::from_number(p.host_port),
+      ForwardSpec forward{p.protocol,
+                          p.host_port,
                           p.host_address,
                           attachment.ip,
-                          Port::from_number(p.container_port),
+                          p.container_port,
                           attachment.owner,
                           std::pair(bridge, Cidr(attached.ip, attached.prefix))};
       auto added = add_forward(forward);

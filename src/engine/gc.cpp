@@ -19,6 +19,16 @@ namespace contain::engine {
 
 namespace {
 
+// A link can vanish between the listing and the delete (the kernel finishing
+// the destruction of its namespace): that is the outcome gc wanted. True if
+// gc deleted it.
+Result<bool> delete_if_present(const kernel::NetlinkSocket& host, int ifindex) {
+  auto deleted = kernel::delete_link(host, ifindex);
+  if (deleted) return true;
+  if (deleted.error().code() == ENODEV) return false;
+  return fail(std::move(deleted).error());
+}
+
 using nlohmann::json;
 
 bool netns_alive(const std::string& name) {
@@ -139,8 +149,9 @@ struct Collector {
         for (const auto& a : attachments) {
           std::string host_end = text(a, "host");
           if (const auto* h = links.named(host_end); h && h->alias.starts_with(kAliasPrefix)) {
-            TRY(kernel::delete_link(host, h->ifindex));
-            done.push_back(fmt::format("deleted link {} (its network {} is gone)", host_end, name));
+            if (TRY(delete_if_present(host, h->ifindex)))
+              done.push_back(
+                  fmt::format("deleted link {} (its network {} is gone)", host_end, name));
           }
           if (auto netns = text(a, "netns"); !netns.empty())
             TRY(forget_netns_links(store, netns,
@@ -171,8 +182,8 @@ struct Collector {
         // A namespace held by a process keeps the interface (and so the
         // address) alive: delete it before the address can be handed out again.
         if (const auto* h = links.named(host_end); h && h->alias.starts_with(kAliasPrefix)) {
-          TRY(kernel::delete_link(host, h->ifindex));
-          done.push_back(fmt::format("deleted link {} ({})", host_end, why));
+          if (TRY(delete_if_present(host, h->ifindex)))
+            done.push_back(fmt::format("deleted link {} ({})", host_end, why));
         }
         std::string ip = text(*it, "address");
         if (auto address = IpAddress::parse(ip)) released.insert(*address);
@@ -203,9 +214,9 @@ struct Collector {
       if (!l.alias.starts_with(kNetworkOwnerPrefix)) continue;
       std::string network = l.alias.substr(kNetworkOwnerPrefix.size());
       if (TRY(store.read(kNetworkKind, network))) continue;
-      TRY(kernel::delete_link(host, l.ifindex));
-      done.push_back(
-          fmt::format("deleted bridge {} (its network {} has no record)", l.name, network));
+      if (TRY(delete_if_present(host, l.ifindex)))
+        done.push_back(
+            fmt::format("deleted bridge {} (its network {} has no record)", l.name, network));
     }
     return {};
   }
@@ -293,9 +304,9 @@ struct Collector {
       // The qdiscs went with their devices; an ifb device does not.
       if (auto ifb = text(*r, "ifb"); !ifb.empty())
         if (const auto* l = links.named(ifb); l && l->alias.starts_with(kShapeOwnerPrefix)) {
-          TRY(kernel::delete_link(host, l->ifindex));
-          done.push_back(
-              fmt::format("deleted ifb device {} (the shaping of {} is gone)", ifb, key));
+          if (TRY(delete_if_present(host, l->ifindex)))
+            done.push_back(
+                fmt::format("deleted ifb device {} (the shaping of {} is gone)", ifb, key));
         }
       TRY(store.remove(kShapeKind, key));
       done.push_back(fmt::format("removed the shaping of {} ({})", key, why));
@@ -316,8 +327,8 @@ struct Collector {
       else if (!links.has_ifindex(device))
         why = fmt::format("the device it served (ifindex {}) no longer exists", device);
       if (why.empty()) continue;
-      TRY(kernel::delete_link(host, l.ifindex));
-      done.push_back(fmt::format("deleted ifb device {} ({})", l.name, why));
+      if (TRY(delete_if_present(host, l.ifindex)))
+        done.push_back(fmt::format("deleted ifb device {} ({})", l.name, why));
     }
     return {};
   }
@@ -331,9 +342,9 @@ struct Collector {
       if (!link.alias.starts_with(kNetnsOwnerPrefix)) continue;
       std::string owner = link.alias.substr(kNetnsOwnerPrefix.size());
       if (netns_alive(owner)) continue;
-      TRY(kernel::delete_link(host, link.ifindex));
-      done.push_back(
-          fmt::format("deleted link {} (its namespace {} no longer exists)", link.name, owner));
+      if (TRY(delete_if_present(host, link.ifindex)))
+        done.push_back(
+            fmt::format("deleted link {} (its namespace {} no longer exists)", link.name, owner));
     }
     return {};
   }

@@ -329,16 +329,16 @@ Result<std::vector<Attachment>> attach_many_to_network(const NetworkName& networ
                                   {"address", pool.with_prefix(addresses[i]).str()}});
     TRY_WRAP(save_netns_record(store, *name, ns_record), what);
   }
-  std::vector<PortRequest> ports;
+  std::vector<BridgeLinkRequest> links;
   for (std::size_t i = 0; i < requests.size(); ++i) {
     // A namespace on several networks keeps the default route of the first.
     std::optional<IpAddress> gateway = info.gateway;
     for (const auto& r : TRY_WRAP(kernel::list_routes(sockets[i]), what))
       if (!r.destination && r.family == info.gateway.family()) gateway.reset();
-    ports.push_back({requests[i].netns.owner(), fds[i].get(), &sockets[i], bridge.ifindex,
+    links.push_back({requests[i].netns.owner(), fds[i].get(), &sockets[i], bridge.ifindex,
                      host_names[i], peers[i], pool.with_prefix(addresses[i]), gateway, false});
   }
-  auto made = TRY_WRAP(create_ports(host, ports), what);
+  auto made = TRY_WRAP(create_bridge_links(host, links), what);
   undo.commit();
   info = TRY(info_of(record));
   std::vector<Attachment> out(info.attachments.end() - static_cast<long>(requests.size()),

@@ -14,7 +14,7 @@
 #include "core/error.hpp"
 #include "core/ip.hpp"
 #include "core/names.hpp"
-#include "engine/ports.hpp"
+#include "engine/bridge_link.hpp"
 #include "engine/state.hpp"
 
 namespace contain::engine {
@@ -36,7 +36,7 @@ struct Attachment {
   IpAddress ip;
   int prefix = 0;
   IpAddress gateway;
-  int host_ifindex = 0;  // of a port made by this call (0 when read from the records)
+  int host_ifindex = 0;  // of a link made by this call (0 when read from the records)
 };
 
 struct NetworkInfo {
@@ -70,7 +70,7 @@ Result<Attachment> attach_to_network(const NetworkName& network, const NetnsRef&
                                      std::optional<IpAddress> ip, std::optional<IfName> ifname);
 
 // The batch form: attaches many namespaces at once with one netlink socket per
-// namespace and pipelined requests (see create_ports), one record update and
+// namespace and pipelined requests (see create_bridge_links), one record update and
 // one lock. All or nothing. Addresses are decided, and static ones checked,
 // before anything changes.
 struct AttachRequest {

@@ -57,6 +57,14 @@ Result<LinkInfo> get_link(const NetlinkSocket& sock, std::string_view name) {
   return to_info(link.get());
 }
 
+Result<LinkInfo> get_link(const NetlinkSocket& sock, int ifindex) {
+  rtnl_link* raw = nullptr;
+  TRY(sock.check(rtnl_link_get_kernel(sock.get(), ifindex, nullptr, &raw),
+                 fmt::format("look up link {}", ifindex)));
+  LinkPtr link(raw);
+  return to_info(link.get());
+}
+
 Result<NlMsgPtr> build_veth_request(const VethRequest& request) {
   LinkPtr link(rtnl_link_veth_alloc());
   if (!link) return fail(Error::system("allocate a veth", ENOMEM));

@@ -29,6 +29,8 @@ struct LinkInfo {
 Result<std::vector<LinkInfo>> list_links(const NetlinkSocket& sock);
 // ENOENT if there is no such link.
 Result<LinkInfo> get_link(const NetlinkSocket& sock, std::string_view name);
+// The same by ifindex; ENODEV if there is no such link.
+Result<LinkInfo> get_link(const NetlinkSocket& sock, int ifindex);
 
 // A veth pair whose peer is born inside another namespace in the same request:
 // moving a link between namespaces afterwards costs an RCU barrier (~20 ms).

@@ -14,8 +14,7 @@ bool is_name_char(char c) {
          c == '.' || c == '-';
 }
 
-Result<std::uint16_t> parse_port(std::string_view text, std::string_view whole,
-                                 std::string_view which) {
+Result<Port> parse_port(std::string_view text, std::string_view whole, std::string_view which) {
   unsigned value = 0;
   auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
   if (text.empty() || ec != std::errc() || end != text.data() + text.size() || value == 0 ||
@@ -23,7 +22,7 @@ Result<std::uint16_t> parse_port(std::string_view text, std::string_view whole,
     return fail(Error::usage(
         fmt::format("port mapping {} is invalid: the {} port {} must be a number from 1 to 65535",
                     quote(whole), which, quote(text))));
-  return static_cast<std::uint16_t>(value);
+  return Port::from_number(static_cast<std::uint16_t>(value));
 }
 
 }  // namespace
@@ -85,7 +84,7 @@ Result<PortMapping> PortMapping::parse(std::string_view text) {
   if (auto slash = rest.rfind('/'); slash != std::string_view::npos) {
     std::string_view proto = rest.substr(slash + 1);
     if (proto == "udp")
-      mapping.udp = true;
+      mapping.protocol = Protocol::udp;
     else if (proto != "tcp")
       return fail(Error::usage(
           fmt::format("port mapping {} is invalid: the protocol must be tcp or udp", quote(text))));
@@ -118,8 +117,8 @@ std::string PortMapping::str() const {
   std::string out;
   if (host_address)
     out = host_address->is_v4() ? host_address->str() + ":" : "[" + host_address->str() + "]:";
-  out += fmt::format("{}:{}", host_port, container_port);
-  if (udp) out += "/udp";
+  out += fmt::format("{}:{}", host_port.str(), container_port.str());
+  if (protocol == Protocol::udp) out += "/udp";
   return out;
 }
 

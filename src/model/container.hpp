@@ -12,6 +12,7 @@
 #include "core/error.hpp"
 #include "core/ip.hpp"
 #include "core/names.hpp"
+#include "core/port.hpp"
 
 namespace contain::model {
 
@@ -46,9 +47,9 @@ struct NetworkChoice {
 // -p [ADDR:]HOSTPORT:PORT[/udp]
 struct PortMapping {
   std::optional<IpAddress> host_address;
-  std::uint16_t host_port = 0;
-  std::uint16_t container_port = 0;
-  bool udp = false;
+  Port host_port = Port::from_number(1);
+  Port container_port = Port::from_number(1);
+  Protocol protocol = Protocol::tcp;
   static Result<PortMapping> parse(std::string_view text);
   std::string str() const;
 };

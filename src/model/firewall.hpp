@@ -26,10 +26,7 @@ struct NatEntry {
 };
 
 // host [address:]port/proto -> target address:port, one per target family.
-struct ForwardTarget {
-  IpAddress address;
-  Port port;
-};
+using ForwardTarget = Endpoint;
 struct ForwardEntry {
   Protocol protocol = Protocol::tcp;
   Port host_port = Port::from_number(1);

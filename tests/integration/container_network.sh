@@ -47,11 +47,14 @@ before=$(kernel_state)
 expect_fail 1 'address 10.89.0.50 is already in use on network "backend"' -- contain run --network backend --ip 10.89.0.50 -- true
 assert_eq "$before" "$(kernel_state)" "kernel state after the refused run"
 
-step "stop frees the address at once; rm leaves nothing"
+step "stop frees the address at once and leaves no link of it; rm leaves nothing"
+assert_eq 2 "$(ip -o link show type veth | wc -l)" "host veths of a and b (the observer works)"
 contain stop --time 0 b
+assert_eq 1 "$(ip -o link show type veth | wc -l)" "host veths once b is stopped (a's only)"
 assert_eq "container/a" "$(contain network inspect backend --json | jq -r '.attachments[].owner' | xargs)" \
   "attachments after stop"
 contain run --network backend --ip 10.89.0.50 -- true
+assert_eq 1 "$(ip -o link show type veth | wc -l)" "host veths once a foreground run has exited"
 contain rm b
 contain rm -f a
 assert_eq "[]" "$(contain network inspect backend --json | jq -c '.attachments')" "attachments after rm"

@@ -39,15 +39,15 @@ TEST(NetworkChoice, NoneNetnsOrManaged) {
 TEST(PortMapping, ParsesDockerSyntax) {
   auto simple = PortMapping::parse("8080:80");
   ASSERT_TRUE(simple);
-  EXPECT_EQ(simple->host_port, 8080);
-  EXPECT_EQ(simple->container_port, 80);
-  EXPECT_FALSE(simple->udp);
+  EXPECT_EQ(simple->host_port.value(), 8080);
+  EXPECT_EQ(simple->container_port.value(), 80);
+  EXPECT_EQ(simple->protocol, Protocol::tcp);
   EXPECT_FALSE(simple->host_address);
   EXPECT_EQ(simple->str(), "8080:80");
 
   auto udp = PortMapping::parse("127.0.0.1:5353:53/udp");
   ASSERT_TRUE(udp);
-  EXPECT_TRUE(udp->udp);
+  EXPECT_EQ(udp->protocol, Protocol::udp);
   EXPECT_EQ(udp->host_address->str(), "127.0.0.1");
   EXPECT_EQ(udp->str(), "127.0.0.1:5353:53/udp");
 

@@ -3,6 +3,8 @@
 #include <arpa/inet.h>
 #include <gtest/gtest.h>
 
+#include "core/port.hpp"
+
 namespace contain {
 namespace {
 
@@ -63,3 +65,11 @@ TEST(Cidr, NetworkLastContainsOverlaps) {
 
 }  // namespace
 }  // namespace contain
+
+TEST(Endpoint, BracketsIpv6Only) {
+  auto port = contain::Port::from_number(80);
+  EXPECT_EQ((contain::Endpoint{*contain::IpAddress::parse("192.0.2.1"), port}.str()),
+            "192.0.2.1:80");
+  EXPECT_EQ((contain::Endpoint{*contain::IpAddress::parse("2001:db8::1"), port}.str()),
+            "[2001:db8::1]:80");
+}

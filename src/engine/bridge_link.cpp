@@ -1,4 +1,4 @@
-#include "engine/ports.hpp"
+#include "engine/bridge_link.hpp"
 
 #include <fcntl.h>
 #include <fmt/format.h>
@@ -70,7 +70,7 @@ Status check_ifname_free(const kernel::NetlinkSocket& inside, const IfName& name
 
 namespace {
 
-// Up to this many ports are looked up by name rather than in a dump of all links.
+// Up to this many links are looked up by name rather than in a dump of all links.
 constexpr std::size_t kLookupByNameMax = 8;
 
 // Deletes the host ends among `names` that exist (each takes its peer along).
@@ -88,8 +88,8 @@ void delete_host_ends(const kernel::NetlinkSocket& host, const std::set<std::str
 
 }  // namespace
 
-Result<std::vector<PortResult>> create_ports(const kernel::NetlinkSocket& host,
-                                             const std::vector<PortRequest>& requests) {
+Result<std::vector<BridgeLinkResult>> create_bridge_links(
+    const kernel::NetlinkSocket& host, const std::vector<BridgeLinkRequest>& requests) {
   std::set<std::string> host_names;
   for (const auto& r : requests) host_names.insert(r.host.str());
   bool done = false;
@@ -117,7 +117,7 @@ Result<std::vector<PortResult>> create_ports(const kernel::NetlinkSocket& host,
   TRY(on_host.commit());
 
   // 2. Every host end's ifindex and (IFLA_LINK) its peer's ifindex inside its
-  //    namespace. For many ports one dump tells all; for a few, a lookup by
+  //    namespace. For many links one dump tells all; for a few, a lookup by
   //    name each (a dump costs as much as the host has links: with hundreds of
   //    namespaces attached, more than the rest of a single attach).
   std::map<std::string, kernel::LinkInfo> by_name;
@@ -128,7 +128,7 @@ Result<std::vector<PortResult>> create_ports(const kernel::NetlinkSocket& host,
     for (auto& l : TRY(kernel::list_links(host)))
       if (host_names.contains(l.name)) by_name.emplace(l.name, std::move(l));
   }
-  std::vector<PortResult> results;
+  std::vector<BridgeLinkResult> results;
   for (const auto& r : requests) {
     auto it = by_name.find(r.host.str());
     if (it == by_name.end())

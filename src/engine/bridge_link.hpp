@@ -1,4 +1,4 @@
-// Ports: veth pairs from a bridge on the host into a network namespace. The
+// Bridge links: veth pairs from a bridge on the host into a network namespace. The
 // building block of `bridge attach`, `network attach` and the batch path.
 #pragma once
 
@@ -46,9 +46,9 @@ class NetnsRef {
   std::variant<NetnsName, Borrowed> ref_;
 };
 
-// One port to create. `inside` is a netlink socket in the namespace behind
-// `netns_fd`; callers that set up many ports open one per namespace.
-struct PortRequest {
+// One link to create. `inside` is a netlink socket in the namespace behind
+// `netns_fd`; callers that set up many links open one per namespace.
+struct BridgeLinkRequest {
   std::string owner;  // alias of the host end: contain:<owner>
   int netns_fd = -1;
   const kernel::NetlinkSocket* inside = nullptr;
@@ -59,18 +59,18 @@ struct PortRequest {
   std::optional<IpAddress> gateway;
   bool loopback_up = false;  // also bring lo up (a namespace made in the same batch)
 };
-struct PortResult {
+struct BridgeLinkResult {
   int host_ifindex = 0;
   int peer_ifindex = 0;
 };
 
-// Creates the ports with pipelined requests: one batch on the host socket (each
+// Creates the links with pipelined requests: one batch on the host socket (each
 // veth born with its peer inside the namespace, the host end enslaved and up in
 // the same request, then its alias), one link dump, then one batch per
 // namespace (up, address, default route). All or nothing: on failure every host
 // end created here is deleted again, which takes its peer with it.
-Result<std::vector<PortResult>> create_ports(const kernel::NetlinkSocket& host,
-                                             const std::vector<PortRequest>& requests);
+Result<std::vector<BridgeLinkResult>> create_bridge_links(
+    const kernel::NetlinkSocket& host, const std::vector<BridgeLinkRequest>& requests);
 
 // Creates bridge `name`, up, with the alias contain:<owner> and `address` if
 // given. From the moment it exists, `undo` holds its deletion (by name, so that

@@ -1,0 +1,286 @@
+#include "engine/firewall/forward.hpp"
+
+#include <fmt/format.h>
+#include <linux/rtnetlink.h>
+#include <sys/socket.h>
+
+#include <algorithm>
+#include <set>
+
+#include "core/undo.hpp"
+#include "engine/firewall/table.hpp"
+#include "engine/records.hpp"
+#include "kernel/addr.hpp"
+#include "kernel/link.hpp"
+#include "kernel/netns.hpp"
+#include "kernel/sysctl.hpp"
+
+namespace contain::engine {
+
+namespace {
+
+using nlohmann::json;
+using namespace firewall_detail;
+
+std::string localnet_key(std::string_view ifname) {
+  return fmt::format("net/ipv4/conf/{}/route_localnet", ifname);
+}
+
+std::string forward_key(Protocol protocol, contain::Port port,
+                        const std::optional<IpAddress>& address) {
+  std::string key = fmt::format("{}-{}", protocol_name(protocol), port.str());
+  if (address) key += "-" + address->str();
+  return key;
+}
+
+std::string forward_name(Protocol protocol, contain::Port port,
+                         const std::optional<IpAddress>& address) {
+  if (address)
+    return fmt::format("host port {}/{} on {}", port.str(), protocol_name(protocol),
+                       address->str());
+  return fmt::format("host port {}/{}", port.str(), protocol_name(protocol));
+}
+
+json forward_record(const ForwardInfo& info, const std::vector<StoredTarget>& targets) {
+  json t = json::array();
+  for (const auto& s : targets)
+    t.push_back({{"address", s.target.address.str()},
+                 {"port", s.target.port.value()},
+                 {"subnet", s.subnet ? json(s.subnet->str()) : json(nullptr)},
+                 {"localnet", s.localnet ? json(*s.localnet) : json(nullptr)}});
+  return {{"protocol", protocol_name(info.protocol)},
+          {"host_port", info.host_port.value()},
+          {"host_address", info.host_address ? json(info.host_address->str()) : json(nullptr)},
+          {"to", info.to},
+          {"owner", info.owner},
+          {"targets", t}};
+}
+
+// route_localnet on `ifname`, remembering the previous value in the store (the
+// record is written first, so a crash leaves something to restore).
+Status enable_route_localnet(const StateStore& store, const std::string& ifname, Undo& undo) {
+  if (TRY(store.read(kLocalnetKind, ifname))) return {};
+  std::string what = fmt::format("allow forwarding 127.0.0.1 through {}", ifname);
+  auto previous = TRY_WRAP(kernel::read_sysctl(localnet_key(ifname)), what);
+  TRY_WRAP(store.write(kLocalnetKind, ifname, json{{"previous", previous}}), what);
+  undo.add([&store, ifname] { (void)store.remove(kLocalnetKind, ifname); });
+  if (previous != "1") {
+    TRY_WRAP(kernel::write_sysctl(localnet_key(ifname), "1"), what);
+    undo.add([ifname, previous] { (void)kernel::write_sysctl(localnet_key(ifname), previous); });
+  }
+  return {};
+}
+
+// The host link whose connected subnet holds `ip`, and that subnet.
+Result<std::optional<std::pair<std::string, Cidr>>> host_link_towards(const IpAddress& ip) {
+  auto sock = TRY(kernel::NetlinkSocket::open());
+  auto addresses = TRY(kernel::list_addresses(sock));
+  auto links = TRY(kernel::list_links(sock));
+  for (const auto& a : addresses) {
+    if (a.scope != RT_SCOPE_UNIVERSE || !a.cidr.contains(ip) || a.cidr.address() == ip) continue;
+    for (const auto& l : links)
+      if (l.ifindex == a.ifindex)
+        return std::optional<std::pair<std::string, Cidr>>({l.name, a.cidr.subnet()});
+  }
+  return std::optional<std::pair<std::string, Cidr>>();
+}
+
+}  // namespace
+
+namespace firewall_detail {
+
+Result<StoredForward> forward_of(const json& r) {
+  StoredForward f;
+  auto proto = parse_protocol(r.value("protocol", ""));
+  auto port = contain::Port::parse(std::to_string(r.value("host_port", 0)));
+  if (!proto || !port) return fail(Error::failed("a forward record is corrupt ('contain gc')"));
+  f.info.protocol = *proto;
+  f.info.host_port = *port;
+  if (r.contains("host_address") && r["host_address"].is_string())
+    f.info.host_address = TRY(IpAddress::parse(r["host_address"].get<std::string>()));
+  f.info.to = r.value("to", "");
+  f.info.owner = r.value("owner", "");
+  for (const auto& t : r.value("targets", json::array())) {
+    StoredTarget s{{TRY(IpAddress::parse(t.value("address", ""))),
+                    TRY(contain::Port::parse(std::to_string(t.value("port", 0))))},
+                   {},
+                   {}};
+    if (t.contains("subnet") && t["subnet"].is_string())
+      s.subnet = TRY(Cidr::parse(t["subnet"].get<std::string>()));
+    if (t.contains("localnet") && t["localnet"].is_string())
+      s.localnet = t["localnet"].get<std::string>();
+    f.info.targets.push_back(s.target);
+    f.targets.push_back(std::move(s));
+  }
+  return f;
+}
+
+void add_forward_elements(model::FirewallElements& e, const StoredForward& f) {
+  e.forwards.push_back({f.info.protocol, f.info.host_port, f.info.host_address, f.info.targets});
+  for (const auto& t : f.targets)
+    if (t.subnet) e.hairpins.push_back({t.target.address, *t.subnet});
+}
+
+void release_route_localnet(const StateStore& store, const std::set<std::string>& candidates,
+                            const std::set<std::string>& still_used) {
+  for (const auto& ifname : candidates) {
+    if (still_used.contains(ifname)) continue;
+    auto r = store.read(kLocalnetKind, ifname);
+    if (r && *r) {
+      std::string previous = (**r).value("previous", "0");
+      if (previous != "1") (void)kernel::write_sysctl(localnet_key(ifname), previous);
+    }
+    (void)store.remove(kLocalnetKind, ifname);
+  }
+}
+
+}  // namespace firewall_detail
+
+Result<ManagedAddress> managed_address(const StateStore& store, const NetnsName& name) {
+  auto fd = TRY(kernel::open_netns(name));
+  auto record = TRY(store.read(kNetnsKind, name.str()));
+  std::string why = fmt::format(
+      "namespace {} has no address on a contain-managed interface (give it one with "
+      "'contain net veth --ns {} --ns-addr CIDR' or 'contain bridge attach')",
+      quote(name.str()), name.str());
+  if (!record) return fail(Error::failed(why, EADDRNOTAVAIL));
+  auto sock = TRY(kernel::NetlinkSocket::open_in(fd.get()));
+  auto links = TRY(kernel::list_links(sock));
+  auto addresses = TRY(kernel::list_addresses(sock));
+  ManagedAddress found;
+  for (const auto& l : record->value("links", json::array())) {
+    std::string peer = l.value("peer", "");
+    auto link = std::find_if(links.begin(), links.end(),
+                             [&](const kernel::LinkInfo& k) { return k.name == peer; });
+    if (link == links.end()) continue;
+    ManagedAddress here;
+    for (const auto& a : addresses) {
+      if (a.ifindex != link->ifindex || a.scope != RT_SCOPE_UNIVERSE) continue;
+      auto& slot = a.cidr.address().is_v4() ? here.v4 : here.v6;
+      if (!slot) slot = a.cidr;
+    }
+    if (!here.v4 && !here.v6) continue;
+    // A bridge port is reached through its bridge; a plain veth through its host end.
+    here.host_interface = l.value("bridge", l.value("name", ""));
+    if (here.host_interface.empty()) here.host_interface = l.value("name", "");
+    found = std::move(here);
+    break;
+  }
+  if (!found.v4 && !found.v6) return fail(Error::failed(why, EADDRNOTAVAIL));
+  // A host end enslaved to a bridge since (by hand, or by an older record) is
+  // reached through that bridge.
+  auto host = TRY(kernel::NetlinkSocket::open());
+  if (auto link = kernel::get_link(host, found.host_interface); link && link->master != 0) {
+    for (const auto& l : TRY(kernel::list_links(host)))
+      if (l.ifindex == link->master) found.host_interface = l.name;
+  }
+  return found;
+}
+
+// --- Forwards ---
+
+Status add_forward(const ForwardSpec& spec) {
+  std::string what =
+      fmt::format("forward {}", forward_name(spec.protocol, spec.host_port, spec.host_address));
+  auto store = TRY(StateStore::lock());
+  std::string key = forward_key(spec.protocol, spec.host_port, spec.host_address);
+  if (auto existing = TRY(store.read(kForwardKind, key)))
+    return fail(Error::failed(
+        fmt::format("{}: it is already forwarded to {} (remove that first with 'contain forward "
+                    "remove --host-port {} --proto {}')",
+                    what, existing->value("to", "?"), spec.host_port.str(),
+                    protocol_name(spec.protocol)),
+        EEXIST));
+
+  ForwardInfo info{spec.protocol, spec.host_port, spec.host_address, "", "", {}};
+  std::vector<StoredTarget> targets;
+  auto wanted = [&](int family) {
+    return !spec.host_address || spec.host_address->family() == family;
+  };
+  if (const auto* ns = std::get_if<NetnsName>(&spec.to)) {
+    info.to = fmt::format("{}:{}", ns->str(), spec.to_port.str());
+    info.owner = netns_owner(ns->str());
+    auto managed = TRY_WRAP(managed_address(store, *ns), what);
+    // Loopback sources can be forwarded over IPv4 only: IPv6 has no route_localnet.
+    if (managed.v4 && wanted(AF_INET))
+      targets.push_back(
+          {{managed.v4->address(), spec.to_port}, managed.v4->subnet(), managed.host_interface});
+    if (managed.v6 && wanted(AF_INET6))
+      targets.push_back({{managed.v6->address(), spec.to_port}, managed.v6->subnet(), {}});
+    if (targets.empty())
+      return fail(
+          Error::failed(fmt::format("{}: namespace {} has no IPv{} address to forward {} to", what,
+                                    quote(ns->str()), spec.host_address->is_v4() ? 4 : 6,
+                                    spec.host_address->str()),
+                        EADDRNOTAVAIL));
+  } else {
+    const auto& ip = std::get<IpAddress>(spec.to);
+    info.to = Endpoint{ip, spec.to_port}.str();
+    if (!wanted(ip.family()))
+      return fail(Error::usage(fmt::format("{}: {} and {} are of different address families", what,
+                                           spec.host_address->str(), ip.str())));
+    StoredTarget t{{ip, spec.to_port}, {}, {}};
+    auto link = spec.via ? std::optional<std::pair<std::string, Cidr>>(
+                               {spec.via->first.str(), spec.via->second.subnet()})
+                         : TRY_WRAP(host_link_towards(ip), what);
+    if (link) {
+      t.subnet = link->second;
+      if (ip.is_v4()) t.localnet = link->first;
+    }
+    targets.push_back(std::move(t));
+  }
+  if (!spec.owner.empty()) info.owner = spec.owner;
+  info.targets.clear();
+  for (const auto& t : targets) info.targets.push_back(t.target);
+
+  Undo undo;
+  TRY_WRAP(store.write(kForwardKind, key, forward_record(info, targets)), what);
+  undo.add([&] { (void)store.remove(kForwardKind, key); });
+  for (const auto& t : targets) {
+    TRY(enable_forwarding(t.target.address.family(), what));
+    if (t.localnet) TRY(enable_route_localnet(store, *t.localnet, undo));
+  }
+  model::FirewallElements added;
+  add_forward_elements(added, StoredForward{info, targets});
+  TRY(apply(store, added, {}, what));
+  undo.commit();
+  return {};
+}
+
+Result<std::vector<ForwardInfo>> list_forwards() {
+  auto store = StateStore::reader();
+  std::vector<ForwardInfo> out;
+  for (const auto& [name, r] : TRY(store.read_all(kForwardKind)))
+    out.push_back(TRY(forward_of(r)).info);
+  std::sort(out.begin(), out.end(), [](const ForwardInfo& a, const ForwardInfo& b) {
+    return std::tie(a.host_port, a.protocol, a.host_address) <
+           std::tie(b.host_port, b.protocol, b.host_address);
+  });
+  return out;
+}
+
+Status remove_forward(Protocol protocol, contain::Port host_port,
+                      const std::optional<IpAddress>& host_address) {
+  std::string what =
+      fmt::format("remove forward of {}", forward_name(protocol, host_port, host_address));
+  auto store = TRY(StateStore::lock());
+  std::string key = forward_key(protocol, host_port, host_address);
+  if (!TRY(store.read(kForwardKind, key)))
+    return fail(Error::failed(
+        fmt::format("{}: there is no such forward (see 'contain forward list')", what), ENOENT));
+  return remove_records(store, {{kForwardKind, key}}, what);
+}
+
+Status remove_forwards_into(const StateStore& store, const Cidr& subnet) {
+  std::vector<RecordRef> refs;
+  for (const auto& [name, r] : TRY(store.read_all(kForwardKind))) {
+    auto f = TRY(forward_of(r));
+    if (std::any_of(f.info.targets.begin(), f.info.targets.end(),
+                    [&](const model::ForwardTarget& t) { return subnet.contains(t.address); }))
+      refs.push_back({kForwardKind, name});
+  }
+  return remove_records(store, refs,
+                        fmt::format("remove the forwards into {}", subnet.subnet().str()));
+}
+
+}  // namespace contain::engine

@@ -1,0 +1,86 @@
+// Port forwarding: a host port (and address) to a namespace or an address,
+// DNAT elements of the firewall table (table.hpp) with hairpin NAT, and
+// route_localnet on the host link when 127.0.0.1 is forwarded.
+#pragma once
+
+#include <optional>
+#include <set>
+#include <string>
+#include <utility>
+#include <variant>
+#include <vector>
+
+#include "core/error.hpp"
+#include "core/ip.hpp"
+#include "core/names.hpp"
+#include "core/port.hpp"
+#include "engine/state.hpp"
+#include "model/firewall.hpp"
+
+namespace contain::engine {
+
+// The address of a namespace on its contain-managed interface (a veth from
+// `net veth`, or a bridge port), read from the kernel inside the namespace, and
+// the host link through which the host reaches it.
+struct ManagedAddress {
+  std::optional<Cidr> v4;
+  std::optional<Cidr> v6;
+  std::string host_interface;
+};
+Result<ManagedAddress> managed_address(const StateStore& store, const NetnsName& name);
+
+struct ForwardSpec {
+  Protocol protocol = Protocol::tcp;
+  contain::Port host_port = contain::Port::from_number(1);
+  std::optional<IpAddress> host_address;
+  std::variant<NetnsName, IpAddress> to;
+  contain::Port to_port = contain::Port::from_number(1);
+  // Who the forward belongs to, for remove_firewall_owned_by: by default
+  // "netns/NAME" for a namespace and nobody for an address; a container's
+  // published ports are "container/NAME".
+  std::string owner = {};
+  // For an address target: the host link it is reached through and that
+  // link's subnet (for hairpin NAT and route_localnet), when the caller knows
+  // them (a container on a managed network: its bridge); else looked up among
+  // the host's addresses.
+  std::optional<std::pair<IfName, Cidr>> via = {};
+};
+struct ForwardInfo {
+  Protocol protocol = Protocol::tcp;
+  contain::Port host_port = contain::Port::from_number(1);
+  std::optional<IpAddress> host_address;
+  std::string to;     // as given: "NS:PORT" or "IP:PORT"
+  std::string owner;  // "netns/NAME" for NS:PORT forwards
+  std::vector<model::ForwardTarget> targets;
+};
+Status add_forward(const ForwardSpec& spec);
+Result<std::vector<ForwardInfo>> list_forwards();
+Status remove_forward(Protocol protocol, contain::Port host_port,
+                      const std::optional<IpAddress>& host_address);
+
+// Removes every forward with a target inside `subnet` (a network being
+// deleted takes the published ports of its namespaces with it).
+Status remove_forwards_into(const StateStore& store, const Cidr& subnet);
+
+namespace firewall_detail {
+
+struct StoredTarget {
+  model::ForwardTarget target;
+  std::optional<Cidr> subnet;           // for hairpin NAT
+  std::optional<std::string> localnet;  // host link with route_localnet for it
+};
+struct StoredForward {
+  ForwardInfo info;
+  std::vector<StoredTarget> targets;
+};
+Result<StoredForward> forward_of(const nlohmann::json& r);
+void add_forward_elements(model::FirewallElements& e, const StoredForward& f);
+
+// Restores route_localnet on links no forward needs any more. A link that is
+// gone (its namespace was deleted) has nothing to restore.
+void release_route_localnet(const StateStore& store, const std::set<std::string>& candidates,
+                            const std::set<std::string>& still_used);
+
+}  // namespace firewall_detail
+
+}  // namespace contain::engine

@@ -1,0 +1,36 @@
+#include "engine/firewall/isolation.hpp"
+
+#include <fmt/format.h>
+
+#include "core/undo.hpp"
+#include "engine/firewall/table.hpp"
+#include "engine/records.hpp"
+
+namespace contain::engine {
+
+using nlohmann::json;
+using namespace firewall_detail;
+
+Status isolate_network(const StateStore& store, const Cidr& subnet, const IfName& bridge,
+                       std::string_view owner) {
+  std::string what = fmt::format("isolate network on {}", bridge.str());
+  if (TRY(store.read(kIsolationKind, bridge.str()))) return {};
+  Undo undo;
+  TRY_WRAP(store.write(
+               kIsolationKind, bridge.str(),
+               json{{"bridge", bridge.str()}, {"subnet", subnet.subnet().str()}, {"owner", owner}}),
+           what);
+  undo.add([&] { (void)store.remove(kIsolationKind, bridge.str()); });
+  model::FirewallElements added;
+  added.isolated_bridges.push_back(bridge.str());
+  TRY(apply(store, added, {}, what));
+  undo.commit();
+  return {};
+}
+
+Status unisolate_network(const StateStore& store, const IfName& bridge) {
+  return remove_records(store, {{kIsolationKind, bridge.str()}},
+                        fmt::format("end isolation of {}", bridge.str()));
+}
+
+}  // namespace contain::engine

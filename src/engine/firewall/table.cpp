@@ -1,0 +1,219 @@
+#include "engine/firewall/table.hpp"
+
+#include <fmt/format.h>
+#include <sys/socket.h>
+
+#include <algorithm>
+#include <set>
+
+#include "core/undo.hpp"
+#include "engine/firewall/forward.hpp"
+#include "engine/firewall/nat.hpp"
+#include "engine/records.hpp"
+#include "kernel/link.hpp"
+#include "kernel/nft.hpp"
+#include "kernel/sysctl.hpp"
+
+namespace contain::engine {
+
+namespace {
+
+using nlohmann::json;
+
+constexpr std::string_view kTableName = "table";  // the one record of kFirewallKind
+
+constexpr const char* kIpv4Forward = "net/ipv4/ip_forward";
+constexpr const char* kIpv6Forward = "net/ipv6/conf/all/forwarding";
+
+}  // namespace
+
+namespace firewall_detail {
+
+Result<Everything> load_all(const StateStore& store) {
+  Everything all;
+  for (const auto& [name, r] : TRY(store.read_all(kNatKind))) {
+    auto n = TRY(nat_of(r));
+    all.elements.nat.push_back({n.subnet, n.out});
+  }
+  for (const auto& [name, r] : TRY(store.read_all(kForwardKind))) {
+    auto f = TRY(forward_of(r));
+    add_forward_elements(all.elements, f);
+    for (const auto& t : f.targets)
+      if (t.localnet) all.localnet_links.insert(*t.localnet);
+  }
+  for (const auto& [name, r] : TRY(store.read_all(kIsolationKind)))
+    all.elements.isolated_bridges.push_back(r.value("bridge", name));
+  return all;
+}
+
+Status apply(const StateStore& store, const model::FirewallElements& added,
+             const model::FirewallElements& removed, std::string_view what,
+             const Everything* known_all) {
+  auto nft = TRY_WRAP(kernel::Nftables::open(), what);
+  bool has_table = TRY(store.read(kFirewallKind, kTableName)).has_value();
+  std::optional<Everything> loaded;
+  auto all = [&]() -> Result<const Everything*> {
+    if (known_all) return known_all;
+    if (!loaded) loaded = TRY(load_all(store));
+    return &*loaded;
+  };
+  if (!has_table) {
+    const Everything* everything = TRY(all());
+    if (everything->elements.empty()) return {};
+    TRY_WRAP(store.write(kFirewallKind, kTableName, json{{"family", "inet"}, {"name", "contain"}}),
+             what);
+    auto made = nft.run(model::rebuild_table(everything->elements), what);
+    if (!made) (void)store.remove(kFirewallKind, kTableName);
+    return made;
+  }
+  if (!removed.empty()) {
+    const Everything* everything = TRY(all());
+    if (everything->elements.empty()) {
+      TRY(nft.run(model::delete_table(), what));
+      TRY_WRAP(store.remove(kFirewallKind, kTableName), what);
+      return {};
+    }
+  }
+  std::string text = model::delete_elements(removed) + model::add_elements(added);
+  if (text.empty()) return {};
+  auto changed = nft.run(text, what);
+  if (changed) return {};
+  const Everything* everything = TRY(all());
+  if (nft.run(model::rebuild_table(everything->elements), what)) return {};
+  return changed;
+}
+
+Status enable_forwarding(int family, std::string_view what) {
+  const char* key = family == AF_INET ? kIpv4Forward : kIpv6Forward;
+  auto now = TRY_WRAP(kernel::read_sysctl(key), what);
+  if (now != "1") TRY_WRAP(kernel::write_sysctl(key, "1"), what);
+  return {};
+}
+
+Status remove_records(const StateStore& store, const std::vector<RecordRef>& refs,
+                      std::string_view what) {
+  if (refs.empty()) return {};
+  model::FirewallElements removed;
+  std::set<std::string> localnet_links;
+  std::vector<std::pair<RecordRef, json>> saved;
+  for (const auto& ref : refs) {
+    auto r = TRY(store.read(ref.kind, ref.name));
+    if (!r) continue;
+    if (ref.kind == kNatKind) {
+      auto n = TRY(nat_of(*r));
+      removed.nat.push_back({n.subnet, n.out});
+    } else if (ref.kind == kForwardKind) {
+      auto f = TRY(forward_of(*r));
+      add_forward_elements(removed, f);
+      for (const auto& t : f.targets)
+        if (t.localnet) localnet_links.insert(*t.localnet);
+    } else if (ref.kind == kIsolationKind) {
+      removed.isolated_bridges.push_back(r->value("bridge", ref.name));
+    }
+    saved.emplace_back(ref, std::move(*r));
+  }
+  Undo undo;
+  for (const auto& [ref, record] : saved) {
+    TRY_WRAP(store.remove(ref.kind, ref.name), what);
+    undo.add([&store, &ref, &record] { (void)store.write(ref.kind, ref.name, record); });
+  }
+  auto left = TRY(load_all(store));
+  // A hairpin element shared with a remaining forward stays.
+  std::set<model::Hairpin> kept(left.elements.hairpins.begin(), left.elements.hairpins.end());
+  std::erase_if(removed.hairpins, [&](const model::Hairpin& h) { return kept.contains(h); });
+  TRY(apply(store, {}, removed, what, &left));
+  undo.commit();
+  release_route_localnet(store, localnet_links, left.localnet_links);
+  return {};
+}
+
+}  // namespace firewall_detail
+
+using namespace firewall_detail;
+
+Status remove_firewall_owned_by(const StateStore& store, std::string_view owner) {
+  return remove_firewall_owned_by(store, std::set<std::string>{std::string(owner)});
+}
+
+Status remove_firewall_owned_by(const StateStore& store, const std::set<std::string>& owners) {
+  if (owners.empty()) return {};
+  std::vector<RecordRef> refs;
+  for (std::string_view kind : {kNatKind, kForwardKind, kIsolationKind})
+    for (const auto& [name, r] : TRY(store.read_all(kind)))
+      if (owners.contains(r.value("owner", ""))) refs.push_back({kind, name});
+  return remove_records(
+      store, refs,
+      owners.size() == 1 ? fmt::format("remove the firewall entries of {}", *owners.begin())
+                         : fmt::format("remove the firewall entries of {} owners", owners.size()));
+}
+
+// --- Garbage collection (contain gc) ---
+
+Result<std::vector<std::string>> collect_firewall_garbage(
+    const StateStore& store, const std::vector<std::pair<std::string, std::string>>& records) {
+  std::string what = "collect firewall garbage";
+  std::vector<std::string> done;
+  auto nft = TRY_WRAP(kernel::Nftables::open(), what);
+  auto table_in_kernel = [&]() -> Result<bool> {
+    auto tables = TRY(nft.query("list tables inet\n", what));
+    return tables.find(fmt::format("table inet {}", model::kFirewallTable)) != std::string::npos;
+  };
+  bool marked = TRY(store.read(kFirewallKind, kTableName)).has_value();
+  bool in_kernel = TRY(table_in_kernel());
+  // The table was deleted behind our back (nft flush ruleset): forget the
+  // marker, so that it is made again from the records below.
+  bool was_deleted = marked && !in_kernel;
+  if (was_deleted) {
+    TRY_WRAP(store.remove(kFirewallKind, kTableName), what);
+    marked = false;
+  }
+  if (!marked && in_kernel) {
+    TRY_WRAP(store.write(kFirewallKind, kTableName, json{{"family", "inet"}, {"name", "contain"}}),
+             what);
+    marked = true;
+  }
+  std::vector<RecordRef> refs;
+  for (const auto& [kind, name] : records) {
+    for (std::string_view k : {kNatKind, kForwardKind, kIsolationKind})
+      if (kind == k) refs.push_back({k, name});
+  }
+  auto host = TRY_WRAP(kernel::NetlinkSocket::open(), what);
+  auto localnet_line = [&](const std::string& ifname) {
+    return kernel::get_link(host, ifname)
+               ? fmt::format("restored route_localnet on {} (no forward needs it)", ifname)
+               : fmt::format("removed the route_localnet record of {} (the link no longer exists)",
+                             ifname);
+  };
+  auto localnet_before = TRY(store.list(kLocalnetKind));
+  TRY(remove_records(store, refs, what));
+  auto localnet_after = TRY(store.list(kLocalnetKind));
+  for (const auto& ifname : localnet_before)
+    if (std::find(localnet_after.begin(), localnet_after.end(), ifname) == localnet_after.end())
+      done.push_back(localnet_line(ifname));
+  auto left = TRY(load_all(store));
+  if (left.elements.empty()) {
+    if (TRY(table_in_kernel())) {
+      TRY(nft.run(model::delete_table(), what));
+      done.push_back(fmt::format("deleted the nftables table inet {} (no entry of ours is left)",
+                                 model::kFirewallTable));
+    }
+    TRY_WRAP(store.remove(kFirewallKind, kTableName), what);
+  } else {
+    if (!TRY(table_in_kernel())) TRY(apply(store, {}, {}, what, &left));
+    if (was_deleted)
+      done.push_back(
+          fmt::format("made the nftables table inet {} again from our records (it was "
+                      "deleted outside contain)",
+                      model::kFirewallTable));
+  }
+  // route_localnet set for forwards that are gone, or on links that are gone.
+  for (const auto& ifname : localnet_after) {
+    if (left.localnet_links.contains(ifname) && kernel::get_link(host, ifname)) continue;
+    std::string line = localnet_line(ifname);
+    release_route_localnet(store, {ifname}, {});
+    done.push_back(std::move(line));
+  }
+  return done;
+}
+
+}  // namespace contain::engine
