@@ -8,9 +8,9 @@
 
 #include "core/undo.hpp"
 #include "core/unique_fd.hpp"
+#include "engine/bridge_link.hpp"
 #include "engine/firewall.hpp"
 #include "engine/network.hpp"
-#include "engine/bridge_link.hpp"
 #include "engine/records.hpp"
 #include "engine/shape.hpp"
 #include "engine/state.hpp"
