@@ -107,6 +107,30 @@ cni_err 100 'address 198.51.100.2 is missing' CHECK "$ID1" /run/netns/a eth0 "$(
 ip -n a addr add 198.51.100.2/24 dev eth0
 cni_err 100 'no attachment' CHECK nosuch /run/netns/a eth0 "$(conf 1.0.0)"
 
+step "portMappings and bandwidth: published, shaped, checked, removed by owner"
+contain net create e
+cni_ok ADD pm1 /run/netns/e eth0 "$(conf 1.0.0 '"runtimeConfig":{"portMappings":[{"hostPort":8080,"containerPort":80,"protocol":"tcp","hostIP":""},{"HostPort":5353,"ContainerPort":53,"Protocol":"udp","HostIP":"127.0.0.1"}],"bandwidth":{"ingressRate":8000000,"ingressBurst":4294967295,"egressRate":8000000,"egressBurst":4294967295}}')"
+host_end=$(jq -r '.interfaces[1].name' <<<"$OUT")
+e_ip=$(jq -r '.ips[0].address' <<<"$OUT"); e_ip=${e_ip%/*}
+ruleset=$(nft list ruleset)
+assert_contains "$ruleset" "tcp . 8080 : $e_ip . 80"
+assert_contains "$ruleset" "127.0.0.1 . udp . 5353 : $e_ip . 53"
+assert_contains "$(tc qdisc show dev "$host_end")" "qdisc tbf"
+assert_contains "$(tc qdisc show dev "$host_end")" "rate 8Mbit"
+ifb=$(ip -o link show type ifb | awk -F': ' '{print $2}')
+[[ -n $ifb ]] || die "no ifb for the egress shaping"
+assert_contains "$(tc qdisc show dev "$ifb")" "rate 8Mbit"
+check_conf=$(conf 1.0.0 '"runtimeConfig":{"portMappings":[{"hostPort":8080,"containerPort":80,"protocol":"tcp"},{"hostPort":5353,"containerPort":53,"protocol":"udp","hostIP":"127.0.0.1"}],"bandwidth":{"ingressRate":8000000,"egressRate":8000000}}')
+cni_ok CHECK pm1 /run/netns/e eth0 "$check_conf"
+contain forward remove --host-port 5353 --proto udp --host-addr 127.0.0.1
+cni_err 100 'forward of udp port 5353 is missing' CHECK pm1 /run/netns/e eth0 "$check_conf"
+step "DEL without the portMappings removes the forwards and the shaping anyway"
+cni_ok DEL pm1 "" eth0 "$(conf 1.0.0)"
+assert_not_contains "$(nft list ruleset)" "8080" "nftables after DEL"
+assert_eq "" "$(ip -o link show type ifb)" "ifb after DEL"
+assert_eq "" "$(find /run/contain/shape -type f 2>/dev/null)" "shape records"
+contain net delete e
+
 step "STATUS: 0 while addresses are free"
 cni_ok STATUS "" "" "" "$(conf 1.1.0)"
 
