@@ -352,6 +352,21 @@ json encode_error(const CniError& error, std::string_view version) {
   return out;
 }
 
+json network_conflist(std::string_view name, const Cidr& subnet, const IpAddress& gateway,
+                      bool nat) {
+  std::string any = subnet.address().is_v4() ? "0.0.0.0/0" : "::/0";
+  json range{{"subnet", subnet.str()}, {"gateway", gateway.str()}};
+  json plugin{{"type", "contain"},
+              {"ipMasq", nat},
+              {"ipam",
+               {{"type", "host-local"},
+                {"ranges", json::array({json::array({range})})},
+                {"routes", json::array({{{"dst", any}}})}}},
+              {"capabilities",
+               {{"portMappings", true}, {"ips", true}, {"mac", true}, {"bandwidth", true}}}};
+  return {{"cniVersion", "1.0.0"}, {"name", name}, {"plugins", json::array({plugin})}};
+}
+
 json encode_version_info() {
   json versions = json::array();
   for (auto v : kSupportedVersions) versions.push_back(v);

@@ -182,6 +182,12 @@ struct AddResult {
 // interface only from 1.1.0.
 nlohmann::json encode_result(const AddResult& result, std::string_view version);
 
+// The conflist `contain network create --cni-conflist DIR` writes for a
+// network: one plugin of type "contain" with host-local's ipam syntax and
+// every capability contain handles.
+nlohmann::json network_conflist(std::string_view name, const Cidr& subnet, const IpAddress& gateway,
+                                bool nat);
+
 // VERSION's answer.
 nlohmann::json encode_version_info();
 

@@ -160,6 +160,22 @@ assert_eq "" "$(find /run/contain -type f -path '*network*' -o -type f -path '*c
 assert_eq "" "$(ip -o link show | grep -E 'vc[0-9a-f]{12}' || true)" "host ends"
 assert_not_contains "$(nft list ruleset 2>/dev/null)" "198.51.100" "nftables"
 
+step "contain network create --cni-conflist writes a conflist whose plugin ADDs to that network"
+mkdir -p confdir
+expect_fail 2 'not a directory' -- contain network create made --subnet 192.0.2.0/24 --cni-conflist "$PWD/nodir"
+contain network create made --subnet 192.0.2.0/24 --cni-conflist "$PWD/confdir"
+list=$(cat confdir/made.conflist)
+assert_eq "made contain 192.0.2.0/24 192.0.2.1 true" \
+  "$(jq -r '"\(.name) \(.plugins[0].type) \(.plugins[0].ipam.ranges[0][0].subnet) \(.plugins[0].ipam.ranges[0][0].gateway) \(.plugins[0].ipMasq)"' <<<"$list")"
+plugin=$(jq -c '.plugins[0] + {name: .name, cniVersion: .cniVersion}' <<<"$list")
+contain net create f
+cni_ok ADD conf1 /run/netns/f eth0 "$plugin"
+assert_eq "192.0.2.2/24" "$(jq -r '.ips[0].address' <<<"$OUT")"
+cni_ok DEL conf1 /run/netns/f eth0 "$plugin"
+contain network delete made
+contain net delete f
+rm -r confdir
+
 step "a network made by 'contain network create' stays after the last DEL"
 contain network create pods --subnet 198.51.100.0/24
 cni_ok ADD "$ID1" /run/netns/a eth0 "$(conf 1.0.0)"

@@ -337,3 +337,18 @@ TEST(CniModel, OwnerAndMac) {
   EXPECT_EQ(mc::compare_versions("0.4.0", "1.0.0"), -1);
   EXPECT_EQ(mc::compare_versions("1.1.0", "1.0.0"), 1);
 }
+
+TEST(CniModel, ConflistParsesBack) {
+  json list = mc::network_conflist("web", contain::Cidr::parse("10.9.0.0/24").value(),
+                                   contain::IpAddress::parse("10.9.0.1").value(), true);
+  EXPECT_EQ(list["name"], "web");
+  json plugin = list["plugins"][0];
+  plugin["cniVersion"] = list["cniVersion"];
+  plugin["name"] = list["name"];
+  auto c = mc::parse_config(plugin.dump(), env_of(add_env()));
+  ASSERT_TRUE(c) << c.error().msg;
+  EXPECT_EQ(c->ranges.at(0).subnet.str(), "10.9.0.0/24");
+  EXPECT_EQ(c->ranges.at(0).gateway->str(), "10.9.0.1");
+  EXPECT_TRUE(c->ip_masq);
+  EXPECT_EQ(c->routes.at(0).dst.str(), "0.0.0.0/0");
+}
