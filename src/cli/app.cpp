@@ -5,13 +5,15 @@
 #include <algorithm>
 #include <cstdio>
 
+#include "core/names.hpp"
 #include "kernel/caps.hpp"
 
 namespace contain::cli {
 
 void Commands::on(CLI::App* sub, std::string name, Action action, Traits traits) {
-  sub->callback([this, name = std::move(name), action = std::move(action), traits] {
+  sub->callback([this, sub, name = std::move(name), action = std::move(action), traits] {
     chosen_ = action;
+    chosen_sub_ = sub;
     chosen_name_ = name;
     chosen_traits_ = traits;
   });
@@ -19,6 +21,9 @@ void Commands::on(CLI::App* sub, std::string name, Action action, Traits traits)
 
 std::optional<Result<int>> Commands::run() const {
   if (!chosen_) return std::nullopt;
+  // A misspelt option must not become the command (nor run it): refused before
+  // anything is checked or created.
+  if (auto unknown = unknown_option_before_command()) return Result<int>(fail(std::move(*unknown)));
   if (chosen_traits_.privileged) {
     if (auto ok = kernel::require_admin_capabilities("contain " + chosen_name_); !ok)
       return Result<int>(fail(std::move(ok).error()));
@@ -64,6 +69,65 @@ bool add_command_group(Commands& commands, std::string_view name) {
     }
   }
   return false;
+}
+
+namespace {
+
+std::size_t edit_distance(std::string_view a, std::string_view b) {
+  std::vector<std::size_t> row(b.size() + 1);
+  for (std::size_t j = 0; j <= b.size(); ++j) row[j] = j;
+  for (std::size_t i = 1; i <= a.size(); ++i) {
+    std::size_t diagonal = row[0];
+    row[0] = i;
+    for (std::size_t j = 1; j <= b.size(); ++j) {
+      std::size_t above = row[j];
+      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diagonal + (a[i - 1] == b[j - 1] ? 0 : 1)});
+      diagonal = above;
+    }
+  }
+  return row[b.size()];
+}
+
+}  // namespace
+
+std::string unknown_option_message(const CLI::App& sub, std::string_view command,
+                                   std::string_view given, bool takes_command) {
+  // "--hostnme=box": the name is what comes before the value.
+  std::string_view name = given.substr(0, given.find('='));
+  std::string best;
+  std::size_t best_distance = std::string::npos;
+  auto consider = [&](const std::string& candidate) {
+    std::size_t d = edit_distance(name, candidate);
+    if (d < best_distance) {
+      best_distance = d;
+      best = candidate;
+    }
+  };
+  for (const CLI::Option* opt : sub.get_options()) {
+    if (opt->get_positional()) continue;
+    for (const auto& l : opt->get_lnames()) consider("--" + l);
+    for (const auto& s : opt->get_snames()) consider("-" + s);
+  }
+  // Close means a typo, not another word: a third of the name at most (and
+  // one letter for another is no typo of a short option).
+  bool close = !best.empty() && name.size() > 2 &&
+               best_distance <= std::max<std::size_t>(1, name.size() / 3);
+  std::string message = fmt::format("{}: unknown option {}", command, quote(given));
+  if (close) message += fmt::format("; did you mean {}?", best);
+  if (takes_command) message += close ? " Nothing was run" : "; nothing was run";
+  std::string help = fmt::format("see 'contain {} --help'", command);
+  if (takes_command) return fmt::format("{} ({}; the command goes after '--')", message, help);
+  return close ? message : fmt::format("{} ({})", message, help);
+}
+
+std::optional<Error> Commands::unknown_option_before_command() const {
+  if (!chosen_traits_.takes_command || !chosen_sub_) return std::nullopt;
+  // CLI11 sets aside the options it does not know and, from the first word
+  // that is no option (the command), everything else: an unknown option before
+  // the command is therefore the first word set aside.
+  std::vector<std::string> rest = chosen_sub_->remaining();
+  if (rest.empty() || rest.front().size() < 2 || rest.front()[0] != '-') return std::nullopt;
+  return Error::usage(unknown_option_message(*chosen_sub_, chosen_name_, rest.front(), true));
 }
 
 std::vector<std::string> Commands::command_of(CLI::App* sub) const {

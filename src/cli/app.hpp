@@ -40,6 +40,10 @@ class Commands {
   // the parent command); `sub` must be a prefix_command(), so a command given
   // without "--" arrives as its remaining arguments.
   std::vector<std::string> command_of(CLI::App* sub) const;
+  // For a command that takes a command: an option-like word before the command
+  // (before "--", or before the first word of a command given without it) that
+  // no option of `sub` matched. A usage error naming it, else nothing.
+  std::optional<Error> unknown_option_before_command() const;
   void set_after_dashes(std::vector<std::string> args) {
     after_dashes_ = std::move(args);
     has_dashes_ = true;
@@ -49,6 +53,7 @@ class Commands {
  private:
   CLI::App& app_;
   Action chosen_;
+  CLI::App* chosen_sub_ = nullptr;
   std::string chosen_name_;
   Traits chosen_traits_;
   std::vector<std::string> after_dashes_;
@@ -64,6 +69,13 @@ Result<std::optional<T>> parse_optional(const std::string& text, Parse parse) {
   if (!v) return fail(std::move(v).error());
   return std::optional<T>(std::move(*v));
 }
+
+// The message for `given`, an option that `sub` does not know: names it and
+// suggests the closest option `sub` has, if one is close ("--hostnme": did you
+// mean "--hostname"?); for a command that takes a command, says that nothing
+// was run and where the command goes.
+std::string unknown_option_message(const CLI::App& sub, std::string_view command,
+                                   std::string_view given, bool takes_command);
 
 // Prints rows as an aligned table with a header line.
 void print_table(const std::vector<std::string>& header,

@@ -52,7 +52,9 @@ void add_bridge_commands(Commands& commands) {
     auto name = std::make_shared<std::string>();
     auto force = std::make_shared<bool>(false);
     sub->add_option("BR", *name, "Bridge name")->required();
-    sub->add_flag("--force", *force, "Also delete a bridge contain did not create");
+    sub->add_flag("--force", *force,
+                  "Also delete a bridge with ports (the ports contain made go with it) or one "
+                  "contain did not create");
     commands.on(sub, "bridge delete", [name, force]() -> Result<int> {
       auto n = TRY(IfName::parse(*name));
       TRY(engine::delete_bridge(n, *force));
@@ -92,7 +94,7 @@ void add_bridge_commands(Commands& commands) {
     auto* sub = bridge->add_subcommand(
         "attach", "Connect a namespace to a bridge with a veth pair, addressed and up");
     struct Options {
-      std::string bridge, netns, addr, ifname, gateway;
+      std::string bridge, netns, addr, ifname, gateway, host;
     };
     auto o = std::make_shared<Options>();
     sub->add_option("BR", o->bridge, "Bridge name")->required();
@@ -101,14 +103,18 @@ void add_bridge_commands(Commands& commands) {
     sub->add_option("--ifname", o->ifname,
                     "Interface name inside (default eth0, else next free ethN)");
     sub->add_option("--gateway", o->gateway, "Add a default route via this address");
+    sub->add_option("--host", o->host,
+                    "Name of the host end (default: generated, vc + 12 hex digits)");
     commands.on(sub, "bridge attach", [o]() -> Result<int> {
       engine::BridgeAttachSpec spec{TRY(IfName::parse(o->bridge)),
                                     engine::NetnsRef::named(TRY(NetnsName::parse(o->netns))),
                                     TRY(Cidr::parse(o->addr)),
                                     {},
+                                    {},
                                     {}};
       spec.ifname = TRY(parse_optional<IfName>(o->ifname, IfName::parse));
       spec.gateway = TRY(parse_optional<IpAddress>(o->gateway, IpAddress::parse));
+      spec.host = TRY(parse_optional<IfName>(o->host, IfName::parse));
       auto port = TRY(engine::attach_to_bridge(spec));
       fmt::print("{} {}\n", port.ifname, port.host);
       return 0;

@@ -134,34 +134,39 @@ void add_ps(Commands& commands) {
   sub->add_flag("--json", *as_json,
                 "Print JSON: [{\"name\", \"id\", \"pid\", \"status\", \"exit_code\", \"network\", "
                 "\"address\", \"ports\", \"command\", \"created\", \"finished\"}]");
-  commands.on(sub, "ps", [all, as_json]() -> Result<int> {
-    auto list = TRY(engine::list_containers(*all));
-    if (*as_json) {
-      json out = json::array();
-      for (const auto& c : list)
-        out.push_back({{"name", c.name},
-                       {"id", c.id},
-                       {"pid", c.pid ? json(c.pid) : json(nullptr)},
-                       {"status", c.status},
-                       {"exit_code", c.exit_code ? json(*c.exit_code) : json(nullptr)},
-                       {"network", c.network},
-                       {"address", c.address.empty() ? json(nullptr) : json(c.address)},
-                       {"ports", c.ports},
-                       {"command", c.command},
-                       {"created", c.created},
-                       {"finished", c.finished.empty() ? json(nullptr) : json(c.finished)}});
-      print_json(out);
-      return 0;
-    }
-    std::vector<std::vector<std::string>> rows;
-    for (const auto& c : list)
-      rows.push_back({c.name, c.id.substr(0, 12), c.pid ? std::to_string(c.pid) : "-",
-                      status_text(c), c.network, c.address.empty() ? "-" : c.address,
-                      c.ports.empty() ? "-" : join(c.ports, ","), c.created, join(c.command, " ")});
-    print_table(
-        {"NAME", "ID", "PID", "STATUS", "NETWORK", "ADDRESS", "PORTS", "CREATED", "COMMAND"}, rows);
-    return 0;
-  });
+  commands.on(
+      sub, "ps",
+      [all, as_json]() -> Result<int> {
+        auto list = TRY(engine::list_containers(*all));
+        if (*as_json) {
+          json out = json::array();
+          for (const auto& c : list)
+            out.push_back({{"name", c.name},
+                           {"id", c.id},
+                           {"pid", c.pid ? json(c.pid) : json(nullptr)},
+                           {"status", c.status},
+                           {"exit_code", c.exit_code ? json(*c.exit_code) : json(nullptr)},
+                           {"network", c.network},
+                           {"address", c.address.empty() ? json(nullptr) : json(c.address)},
+                           {"ports", c.ports},
+                           {"command", c.command},
+                           {"created", c.created},
+                           {"finished", c.finished.empty() ? json(nullptr) : json(c.finished)}});
+          print_json(out);
+          return 0;
+        }
+        std::vector<std::vector<std::string>> rows;
+        for (const auto& c : list)
+          rows.push_back({c.name, c.id.substr(0, 12), c.pid ? std::to_string(c.pid) : "-",
+                          status_text(c), c.network, c.address.empty() ? "-" : c.address,
+                          c.ports.empty() ? "-" : join(c.ports, ","), c.created,
+                          join(c.command, " ")});
+        print_table(
+            {"NAME", "ID", "PID", "STATUS", "NETWORK", "ADDRESS", "PORTS", "CREATED", "COMMAND"},
+            rows);
+        return 0;
+      },
+      {.privileged = false});
 }
 
 void add_logs(Commands& commands) {
@@ -170,14 +175,16 @@ void add_logs(Commands& commands) {
   auto follow = std::make_shared<bool>(false);
   sub->add_flag("-f,--follow", *follow, "Keep printing as it grows, until the container ends");
   sub->add_option("NAME", *name, "Container name")->required();
-  commands.on(sub, "logs", [name, follow]() -> Result<int> {
-    auto n = TRY(model::ContainerName::parse(*name));
-    TRY(engine::read_logs(n, *follow, [](std::string_view chunk) {
-      std::fwrite(chunk.data(), 1, chunk.size(), stdout);
-      std::fflush(stdout);
-    }));
-    return 0;
-  });
+  commands.on(sub, "logs",
+              [name, follow]() -> Result<int> {
+                auto n = TRY(model::ContainerName::parse(*name));
+                TRY(engine::read_logs(n, *follow, [](std::string_view chunk) {
+                  std::fwrite(chunk.data(), 1, chunk.size(), stdout);
+                  std::fflush(stdout);
+                }));
+                return 0;
+              },
+              {.privileged = false});
 }
 
 void add_stop(Commands& commands) {

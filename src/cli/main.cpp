@@ -70,11 +70,22 @@ int main(int argc, char** argv) {
     // --help and --version: CLI11 prints the help of the subcommand asked about.
     if (e.get_exit_code() == 0) return app.exit(e);
     std::string where;
+    CLI::App* deepest = &app;
     for (CLI::App* sub = &app; sub;) {
       auto subs = sub->get_subcommands();
       if (subs.empty()) break;
       sub = subs.front();
+      deepest = sub;
       where += " " + sub->get_name();
+    }
+    // An option the command does not have: name it and suggest the closest.
+    if (dynamic_cast<const CLI::ExtrasError*>(&e) && deepest != &app) {
+      auto rest = deepest->remaining();
+      if (!rest.empty() && rest.front().size() > 1 && rest.front()[0] == '-') {
+        print_error(
+            contain::cli::unknown_option_message(*deepest, where.substr(1), rest.front(), false));
+        return 2;
+      }
     }
     print_error(fmt::format("{} (see 'contain{} --help')", e.what(), where));
     return 2;

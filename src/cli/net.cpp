@@ -32,6 +32,15 @@ std::vector<std::string> flag_names(unsigned flags) {
   return out;
 }
 
+// The state from the link's flags, which the request that changed them set:
+// the operational state (RFC 2863) follows asynchronously, and a link brought
+// up a moment ago still reads "down" there for a few milliseconds.
+std::string link_state(unsigned flags) {
+  if (!(flags & IFF_UP)) return "down";
+  if (flags & 0x10000u /* IFF_LOWER_UP: carrier */) return "up";
+  return "no-carrier";
+}
+
 std::string scope_name(int scope) {
   switch (scope) {
     case RT_SCOPE_UNIVERSE:
@@ -59,7 +68,7 @@ json details_json(const engine::NetnsDetails& d) {
     links.push_back({{"ifindex", l.ifindex},
                      {"name", l.name},
                      {"kind", l.kind},
-                     {"state", l.operstate},
+                     {"state", link_state(l.flags)},
                      {"flags", flag_names(l.flags)},
                      {"mtu", l.mtu},
                      {"mac", l.mac},
@@ -140,21 +149,30 @@ void add_net_commands(Commands& commands) {
         net->add_subcommand("list", "List network namespaces (also those made by 'ip netns add')");
     auto as_json = std::make_shared<bool>(false);
     sub->add_flag("--json", *as_json, "Print JSON: [{\"name\", \"interfaces\", \"managed\"}]");
-    commands.on(sub, "net list", [as_json]() -> Result<int> {
-      auto list = TRY(engine::list_netns());
-      if (*as_json) {
-        json out = json::array();
-        for (const auto& s : list)
-          out.push_back({{"name", s.name}, {"interfaces", s.interfaces}, {"managed", s.managed}});
-        print_json(out);
-      } else {
-        std::vector<std::vector<std::string>> rows;
-        for (const auto& s : list)
-          rows.push_back({s.name, std::to_string(s.interfaces), s.managed ? "contain" : "other"});
-        print_table({"NAME", "INTERFACES", "CREATED-BY"}, rows);
-      }
-      return 0;
-    });
+    sub->footer(
+        "Without CAP_SYS_ADMIN the namespaces cannot be entered: their interfaces show as '?' "
+        "(null in JSON).");
+    commands.on(
+        sub, "net list",
+        [as_json]() -> Result<int> {
+          auto list = TRY(engine::list_netns());
+          if (*as_json) {
+            json out = json::array();
+            for (const auto& s : list)
+              out.push_back({{"name", s.name},
+                             {"interfaces", s.interfaces ? json(*s.interfaces) : json(nullptr)},
+                             {"managed", s.managed}});
+            print_json(out);
+          } else {
+            std::vector<std::vector<std::string>> rows;
+            for (const auto& s : list)
+              rows.push_back({s.name, s.interfaces ? std::to_string(*s.interfaces) : "?",
+                              s.managed ? "contain" : "other"});
+            print_table({"NAME", "INTERFACES", "CREATED-BY"}, rows);
+          }
+          return 0;
+        },
+        {.privileged = false});
   }
   {
     auto* sub = net->add_subcommand("show", "Show a namespace's links, addresses and routes");
@@ -200,7 +218,7 @@ void add_net_commands(Commands& commands) {
     auto* sub = net->add_subcommand(
         "veth", "Create a veth pair from the host into a namespace, both ends up");
     struct Options {
-      std::string host, netns, peer = "veth0", host_addr, ns_addr;
+      std::string host, netns, peer = "veth0", host_addr, ns_addr, gateway;
     };
     auto o = std::make_shared<Options>();
     sub->add_option("--host", o->host, "Name of the host end")->required();
@@ -209,14 +227,18 @@ void add_net_commands(Commands& commands) {
         ->capture_default_str();
     sub->add_option("--host-addr", o->host_addr, "Address of the host end (CIDR)");
     sub->add_option("--ns-addr", o->ns_addr, "Address of the namespace end (CIDR)");
+    sub->add_option("--gateway", o->gateway,
+                    "Add a default route inside via this address (usually the host end's)");
     commands.on(sub, "net veth", [o]() -> Result<int> {
       engine::VethSpec spec{TRY(IfName::parse(o->host)),
                             TRY(NetnsName::parse(o->netns)),
                             TRY(IfName::parse(o->peer)),
                             {},
+                            {},
                             {}};
       spec.host_address = TRY(parse_optional<Cidr>(o->host_addr, Cidr::parse));
       spec.netns_address = TRY(parse_optional<Cidr>(o->ns_addr, Cidr::parse));
+      spec.gateway = TRY(parse_optional<IpAddress>(o->gateway, IpAddress::parse));
       TRY(engine::create_veth_to_netns(spec));
       return 0;
     });

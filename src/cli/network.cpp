@@ -112,6 +112,7 @@ void add_network_commands(Commands& commands) {
         "attach", "Attach a namespace: an address from the pool, a default route via the gateway");
     struct Options {
       std::string name, netns, ip, ifname;
+      bool default_route = false;
     };
     auto o = std::make_shared<Options>();
     sub->add_option("NAME", o->name, "Network name")->required();
@@ -119,13 +120,16 @@ void add_network_commands(Commands& commands) {
     sub->add_option("--ip", o->ip, "A static address instead of the next free one");
     sub->add_option("--ifname", o->ifname,
                     "Interface name inside (default eth0, else next free ethN)");
+    sub->add_flag("--default-route", o->default_route,
+                  "Make this network's gateway the default route even if the namespace has one "
+                  "(by default only its first network gives the default route)");
     sub->footer("Prints the address given, as CIDR.");
     commands.on(sub, "network attach", [o]() -> Result<int> {
       auto name = TRY(NetworkName::parse(o->name));
       auto netns = engine::NetnsRef::named(TRY(NetnsName::parse(o->netns)));
       auto ip = TRY(parse_optional<IpAddress>(o->ip, IpAddress::parse));
       auto ifname = TRY(parse_optional<IfName>(o->ifname, IfName::parse));
-      auto a = TRY(engine::attach_to_network(name, netns, ip, ifname));
+      auto a = TRY(engine::attach_to_network(name, netns, ip, ifname, o->default_route));
       fmt::print("{}\n", Cidr(a.ip, a.prefix).str());
       return 0;
     });

@@ -34,6 +34,14 @@ Result<engine::ShapeTarget> parse_target(const TargetOptions& o) {
   return t;
 }
 
+// A rate as tc writes it: the largest unit that divides it.
+std::string rate_text(std::uint64_t bits) {
+  if (bits != 0 && bits % 1000000000 == 0) return fmt::format("{}gbit", bits / 1000000000);
+  if (bits != 0 && bits % 1000000 == 0) return fmt::format("{}mbit", bits / 1000000);
+  if (bits != 0 && bits % 1000 == 0) return fmt::format("{}kbit", bits / 1000);
+  return fmt::format("{}bit", bits);
+}
+
 void print_shaping(const json& j) {
   if (!j.value("shaped", false)) {
     fmt::print("not shaped\n");
@@ -45,16 +53,27 @@ void print_shaping(const json& j) {
   for (const char* k : {"delay", "jitter", "loss"})
     if (j.contains(k)) fmt::print("  {} {}", k, j[k].get<std::string>());
   fmt::print("\n");
-  for (const auto& d : j["devices"]) {
+  auto print_device = [](const json& d) {
     std::string kinds;
     for (const auto& k : d["kernel_qdiscs"])
       kinds += (kinds.empty() ? "" : ",") + k.get<std::string>();
-    fmt::print("  {:<8} {}{}  qdiscs: {}\n", d["direction"].get<std::string>(),
+    fmt::print("  {:<8} {}{}  kernel: {}{}\n", d["direction"].get<std::string>(),
                d["ifname"].get<std::string>(),
                d["netns"].is_null() ? " (host)" : " (in " + d["netns"].get<std::string>() + ")",
-               kinds.empty() ? "-" : kinds);
+               kinds.empty() ? "-" : kinds,
+               d["kernel_rate_bps"].is_null()
+                   ? ""
+                   : " rate " + rate_text(d["kernel_rate_bps"].get<std::uint64_t>()));
+  };
+  for (const auto& d : j["devices"]) print_device(d);
+  if (j.contains("ifb_device")) {
+    fmt::print("  ingress redirected to {}\n", j["ifb"].get<std::string>());
+    print_device(j["ifb_device"]);
   }
-  if (j.contains("ifb")) fmt::print("  ingress redirected to {}\n", j["ifb"].get<std::string>());
+  if (!j.value("in_sync", true))
+    fmt::print(
+        "  warning: the kernel does not hold the rate set with contain (changed outside contain?); "
+        "set it again or clear it\n");
 }
 
 void add_shape_commands(Commands& commands) {
@@ -103,7 +122,8 @@ void add_shape_commands(Commands& commands) {
     add_target_options(sub, *o);
     sub->add_flag("--json", *as_json,
                   "Print JSON: {\"shaped\", \"target\", \"direction\", \"rate\", \"burst\", "
-                  "\"latency\", \"rate_bps\", \"burst_bytes\", \"limit_bytes\", \"devices\"}");
+                  "\"latency\", \"rate_bps\", \"burst_bytes\", \"limit_bytes\", \"devices\": "
+                  "[{..., \"kernel_qdiscs\", \"kernel_rate_bps\"}], \"in_sync\"}");
     commands.on(sub, "shape show", [o, as_json]() -> Result<int> {
       auto target = TRY(parse_target(*o));
       auto j = TRY(engine::show_shaping(target));

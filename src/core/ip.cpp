@@ -16,12 +16,14 @@ bool IpAddress::is_v4() const { return family_ == AF_INET; }
 Result<IpAddress> IpAddress::parse(std::string_view text) {
   std::string s(text);
   IpAddress ip;
-  if (s.find(':') == std::string::npos) {
+  // inet_pton() stops at a NUL: "10.0.0.1\0junk" (possible in a record) is no address.
+  bool whole = s.find('\0') == std::string::npos;
+  if (whole && s.find(':') == std::string::npos) {
     if (inet_pton(AF_INET, s.c_str(), ip.bytes_.data()) == 1) {
       ip.family_ = AF_INET;
       return ip;
     }
-  } else if (inet_pton(AF_INET6, s.c_str(), ip.bytes_.data()) == 1) {
+  } else if (whole && inet_pton(AF_INET6, s.c_str(), ip.bytes_.data()) == 1) {
     ip.family_ = AF_INET6;
     return ip;
   }
@@ -80,8 +82,9 @@ Result<Cidr> Cidr::parse(std::string_view text) {
   int prefix = -1;
   auto [end, ec] =
       std::from_chars(prefix_text.data(), prefix_text.data() + prefix_text.size(), prefix);
-  if (prefix_text.empty() || ec != std::errc() || end != prefix_text.data() + prefix_text.size() ||
-      prefix < 0 || prefix > address->bits()) {
+  // Digits only: from_chars() would also read "-0" as 0.
+  if (prefix_text.empty() || prefix_text[0] < '0' || prefix_text[0] > '9' || ec != std::errc() ||
+      end != prefix_text.data() + prefix_text.size() || prefix < 0 || prefix > address->bits()) {
     return fail(Error::usage(fmt::format("{} is not a CIDR: the prefix length must be 0 to {}",
                                          quote(text), address->bits())));
   }

@@ -57,6 +57,9 @@ Result<IfName> IfName::parse(std::string_view text) {
   for (unsigned char c : text) {
     if (c == '/' || c == ':')
       return bad(fmt::format("it contains '{}', which the kernel does not allow", char(c)));
+    // The kernel reads a name with '%' as a pattern ("veth%d") and picks the
+    // name itself: the link would not have the name we record.
+    if (c == '%') return bad("it contains '%', which makes the kernel choose the name itself");
     if (c == '\0') return bad("it contains a NUL byte");
     if (is_space_or_control(c)) return bad("it contains white space or a control character");
   }

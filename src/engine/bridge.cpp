@@ -17,6 +17,7 @@
 #include "kernel/addr.hpp"
 #include "kernel/link.hpp"
 #include "kernel/netns.hpp"
+#include "kernel/route.hpp"
 
 namespace contain::engine {
 
@@ -39,6 +40,52 @@ Result<kernel::LinkInfo> find_bridge(const kernel::NetlinkSocket& host, const If
                                           link->kind.empty() ? "device" : link->kind),
                               EINVAL));
   return link;
+}
+
+// Where each host end contain recorded leads: namespace (or owner) and the
+// interface inside, by host end name.
+Result<std::map<std::string, std::pair<std::string, std::string>>> recorded_ends(
+    const StateStore& store) {
+  std::map<std::string, std::pair<std::string, std::string>> ends;
+  for (const auto& ns : TRY(store.list(kNetnsKind))) {
+    auto record = store.read(kNetnsKind, ns);
+    if (!record || !*record) continue;
+    for (const auto& l : (**record).value("links", json::array()))
+      ends[l.value("name", "")] = {ns, l.value("peer", "")};
+  }
+  for (const auto& net : TRY(store.list(kNetworkKind))) {
+    auto record = store.read(kNetworkKind, net);
+    if (!record || !*record) continue;
+    for (const auto& a : (**record).value("attachments", json::array()))
+      if (!ends.contains(a.value("host", ""))) {
+        // An fd-attached namespace (a container) has no name: show its owner.
+        std::string who = a.contains("netns") && a["netns"].is_string()
+                              ? a["netns"].get<std::string>()
+                              : a.value("owner", "");
+        ends[a.value("host", "")] = {who, a.value("ifname", "")};
+      }
+  }
+  return ends;
+}
+
+// Who already uses `address` on bridge `bridge` (its own address, or a port
+// recorded with it), for the message; nothing if it is free.
+Result<std::optional<std::string>> address_holder(const StateStore& store,
+                                                  const kernel::NetlinkSocket& host,
+                                                  const kernel::LinkInfo& bridge,
+                                                  const IpAddress& address) {
+  for (const auto& a : TRY(kernel::list_addresses(host)))
+    if (a.ifindex == bridge.ifindex && a.cidr.address() == address)
+      return std::optional<std::string>(fmt::format("bridge {} itself", bridge.name));
+  for (const auto& [ns, record] : TRY(store.read_all(kNetnsKind)))
+    for (const auto& l : record.value("links", json::array())) {
+      if (l.value("bridge", "") != bridge.name) continue;
+      auto cidr = Cidr::parse(l.value("address", ""));
+      if (cidr && cidr->address() == address)
+        return std::optional<std::string>(fmt::format("namespace {} ({}, host end {})", quote(ns),
+                                                      l.value("peer", ""), l.value("name", "")));
+    }
+  return std::optional<std::string>();
 }
 
 }  // namespace
@@ -76,9 +123,38 @@ Status delete_bridge(const IfName& name, bool force) {
     return fail(Error::failed(
         fmt::format("{}: contain did not create it; use --force to delete it anyway", what),
         EPERM));
+  std::vector<kernel::LinkInfo> ports;
+  for (auto& l : TRY_WRAP(kernel::list_links(host), what))
+    if (l.master == link.ifindex) ports.push_back(std::move(l));
+  if (!ports.empty() && !force) {
+    auto ends = TRY(recorded_ends(store));
+    std::string who;
+    for (const auto& p : ports) {
+      auto it = ends.find(p.name);
+      who +=
+          (who.empty() ? "" : ", ") +
+          (it == ends.end() ? p.name : fmt::format("{}:{}", it->second.first, it->second.second));
+    }
+    return fail(Error::failed(
+        fmt::format("{}: {} still attached ({}); delete their namespaces first, or use --force to "
+                    "delete the ports contain made along with the bridge",
+                    what, ports.size(), who),
+        EBUSY));
+  }
   // What the firewall holds for the bridge goes first (isolation, NAT or
   // forwards whose owner is the bridge).
   TRY_WRAP(remove_firewall_owned_by(store, bridge_owner(name.str())), what);
+  // --force: our ports go (each veth takes its namespace end along) and their
+  // records with them; anybody else's port is left unenslaved by the kernel.
+  for (const auto& p : ports) {
+    if (!p.alias.starts_with(kAliasPrefix)) continue;
+    if (auto gone = kernel::delete_link(host, p.ifindex); !gone && gone.error().code() != ENODEV)
+      return fail(std::move(gone).error().wrap(what));
+    if (p.alias.starts_with(kNetnsOwnerPrefix))
+      TRY_WRAP(forget_netns_links(store, p.alias.substr(kNetnsOwnerPrefix.size()),
+                                  [&](const json& l) { return l.value("name", "") == p.name; }),
+               what);
+  }
   TRY(kernel::delete_link(host, link.ifindex));
   TRY(store.remove(kBridgeKind, name.str()));
   return {};
@@ -90,25 +166,7 @@ Result<std::vector<BridgeInfo>> list_bridges() {
   auto links = TRY(kernel::list_links(host));
   auto addresses = TRY(kernel::list_addresses(host));
   // Which namespace and interface each recorded host end leads to.
-  std::map<std::string, std::pair<std::string, std::string>> ends;
-  for (const auto& ns : TRY(store.list(kNetnsKind))) {
-    auto record = store.read(kNetnsKind, ns);
-    if (!record || !*record) continue;
-    for (const auto& l : (**record).value("links", json::array()))
-      ends[l.value("name", "")] = {ns, l.value("peer", "")};
-  }
-  for (const auto& net : TRY(store.list(kNetworkKind))) {
-    auto record = store.read(kNetworkKind, net);
-    if (!record || !*record) continue;
-    for (const auto& a : (**record).value("attachments", json::array()))
-      if (!ends.contains(a.value("host", ""))) {
-        // An fd-attached namespace (a container) has no name: show its owner.
-        std::string who = a.contains("netns") && a["netns"].is_string()
-                              ? a["netns"].get<std::string>()
-                              : a.value("owner", "");
-        ends[a.value("host", "")] = {who, a.value("ifname", "")};
-      }
-  }
+  auto ends = TRY(recorded_ends(store));
   std::vector<BridgeInfo> out;
   for (const auto& l : links) {
     if (l.kind != "bridge") continue;
@@ -137,6 +195,11 @@ Result<BridgeAttachment> attach_to_bridge(const BridgeAttachSpec& spec) {
   if (spec.gateway && spec.gateway->family() != spec.address.family())
     return fail(Error::usage(fmt::format("{}: gateway {} and address {} are not the same family",
                                          what, spec.gateway->str(), spec.address.str())));
+  if (spec.gateway && !spec.address.subnet().contains(*spec.gateway))
+    return fail(Error::usage(
+        fmt::format("{}: gateway {} is not in the subnet of --addr {}: the namespace could not "
+                    "reach it",
+                    what, spec.gateway->str(), spec.address.str())));
   auto store = TRY(StateStore::lock());
   auto host = TRY_WRAP(kernel::NetlinkSocket::open(), what);
   auto bridge = TRY_WRAP(find_bridge(host, spec.bridge), what);
@@ -148,11 +211,29 @@ Result<BridgeAttachment> attach_to_bridge(const BridgeAttachSpec& spec) {
                     network, network, spec.netns.name() ? spec.netns.name()->str() : "NS"),
         EBUSY));
   }
+  if (auto holder = TRY_WRAP(address_holder(store, host, bridge, spec.address.address()), what))
+    return fail(Error::failed(
+        fmt::format("{}: address {} is already used on bridge {} by {}; choose another --addr",
+                    what, spec.address.address().str(), spec.bridge.str(), *holder),
+        EADDRINUSE));
+  if (spec.host && kernel::get_link(host, spec.host->str()))
+    return fail(Error::failed(
+        fmt::format("{}: the host already has a link named {} (choose another --host name)", what,
+                    spec.host->str()),
+        EEXIST));
   auto netns = TRY_WRAP(spec.netns.open(), what);
   auto inside = TRY_WRAP(kernel::NetlinkSocket::open_in(netns.get()), what);
   IfName peer = spec.ifname ? *spec.ifname : TRY_WRAP(next_free_ifname(inside), what);
   if (spec.ifname) TRY_WRAP(check_ifname_free(inside, peer, spec.netns.describe()), what);
-  IfName host_name = generate_host_ifname();
+  if (spec.gateway)
+    if (auto route = TRY_WRAP(kernel::find_default_route(inside, spec.gateway->family()), what))
+      return fail(Error::failed(
+          fmt::format("{}: {} already has a default route{}; leave out --gateway, or delete that "
+                      "route first",
+                      what, spec.netns.describe(),
+                      route->gateway ? " via " + route->gateway->str() : std::string()),
+          EEXIST));
+  IfName host_name = spec.host ? *spec.host : generate_host_ifname();
 
   // Recorded before the veth exists, so `net delete` and `gc` know about it.
   Undo undo;
@@ -168,9 +249,9 @@ Result<BridgeAttachment> attach_to_bridge(const BridgeAttachSpec& spec) {
     TRY_WRAP(save_netns_record(store, *name, record), what);
     undo.add([&store, name, before] { (void)save_netns_record(store, *name, before); });
   }
-  BridgeLinkRequest request{spec.netns.owner(), netns.get(),  &inside,
-                            bridge.ifindex,     host_name,    peer,
-                            spec.address,       spec.gateway, false};
+  BridgeLinkRequest request{
+      spec.netns.owner(), netns.get(),  &inside, bridge.ifindex, host_name, peer,
+      spec.address,       spec.gateway, false,   false};
   auto results = TRY_WRAP(create_bridge_links(host, {request}), what);
   undo.commit();
   return BridgeAttachment{spec.bridge.str(), host_name.str(), results[0].host_ifindex, peer.str(),
@@ -260,7 +341,7 @@ Result<std::vector<BridgeAttachment>> create_bridged_netns(
   for (std::size_t i = 0; i < count; ++i)
     requests.push_back({netns_owner(namespaces[i].name.str()), fds[i].get(), &*sockets[i],
                         bridge.ifindex, host_names[i], peer, namespaces[i].address,
-                        namespaces[i].gateway, true});
+                        namespaces[i].gateway, true, false});
   TRY_WRAP(create_bridge_links(host, requests), what);
   undo.commit();
   std::vector<BridgeAttachment> attached;

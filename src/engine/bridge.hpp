@@ -16,7 +16,9 @@ namespace contain::engine {
 Status create_bridge(const IfName& name, const std::optional<Cidr>& address);
 
 // Deletes a bridge. One contain did not create (or that belongs to a managed
-// network) is refused unless `force`. Attached veths stay in their namespaces, unenslaved.
+// network), or one with ports, is refused unless `force`, which deletes the
+// ports contain made (each veth with its namespace end) and forgets them in
+// the namespaces' records; ports of others are left, unenslaved.
 Status delete_bridge(const IfName& name, bool force);
 
 struct BridgeMember {
@@ -39,6 +41,7 @@ struct BridgeAttachSpec {
   Cidr address;                      // of the interface inside
   std::optional<IfName> ifname;      // default: eth0, else the next free ethN
   std::optional<IpAddress> gateway;  // default route inside
+  std::optional<IfName> host;        // the host end; default: generated (vc + 12 hex digits)
 };
 struct BridgeAttachment {
   std::string bridge;
@@ -49,6 +52,9 @@ struct BridgeAttachment {
 };
 // A veth whose namespace end is born inside the namespace, host end enslaved
 // to the bridge and up, the address set, and a default route via the gateway.
+// Refused before anything changes: an address already used on the bridge (by
+// the bridge itself or another port contain made), a host name in use, a
+// gateway outside the address's subnet or where a default route exists.
 Result<BridgeAttachment> attach_to_bridge(const BridgeAttachSpec& spec);
 
 // The batch path: creates the namespaces and attaches each to `bridge`, with one

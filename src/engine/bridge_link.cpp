@@ -153,9 +153,20 @@ Result<std::vector<BridgeLinkResult>> create_bridge_links(
       inside.add(TRY(kernel::build_add_address_request(peer, *r.address)),
                  fmt::format("add address {} to {} ({})", r.address->str(), r.peer.str(), r.owner));
     if (r.gateway)
-      inside.add(TRY(kernel::build_default_route_request(*r.gateway, peer)),
-                 fmt::format("add default route via {} ({})", r.gateway->str(), r.owner));
-    TRY(inside.commit());
+      inside.add(
+          TRY(kernel::build_default_route_request(*r.gateway, peer, r.replace_default_route)),
+          fmt::format("{} default route via {} ({})", r.replace_default_route ? "set" : "add",
+                      r.gateway->str(), r.owner));
+    if (auto committed = inside.commit(); !committed) {
+      Error e = std::move(committed).error();
+      if (e.code() != EEXIST) return fail(std::move(e));
+      // Checked before anything changed, so something else added it meanwhile.
+      return fail(Error::failed(
+          fmt::format("{}; the namespace already has it (see 'contain net show'): remove it or "
+                      "choose another address or gateway",
+                      e.message()),
+          EEXIST));
+    }
   }
   done = true;
   return results;

@@ -58,6 +58,9 @@ struct BridgeLinkRequest {
   std::optional<Cidr> address;
   std::optional<IpAddress> gateway;
   bool loopback_up = false;  // also bring lo up (a namespace made in the same batch)
+  // With `gateway`: replace the namespace's default route if it has one
+  // (otherwise adding one where one exists fails with EEXIST).
+  bool replace_default_route = false;
 };
 struct BridgeLinkResult {
   int host_ifindex = 0;
@@ -68,7 +71,9 @@ struct BridgeLinkResult {
 // veth born with its peer inside the namespace, the host end enslaved and up in
 // the same request, then its alias), one link dump, then one batch per
 // namespace (up, address, default route). All or nothing: on failure every host
-// end created here is deleted again, which takes its peer with it.
+// end created here is deleted again, which takes its peer with it. A request
+// the kernel refuses because the address or default route already exists
+// says so, and how to look.
 Result<std::vector<BridgeLinkResult>> create_bridge_links(
     const kernel::NetlinkSocket& host, const std::vector<BridgeLinkRequest>& requests);
 

@@ -141,7 +141,22 @@ Status check_network_available(const ContainerSpec& spec) {
   }
   if (spec.network.kind == NetworkChoice::Kind::managed) {
     auto name = TRY(NetworkName::parse(spec.network.name));
-    TRY_WRAP(inspect_network(name), "--network");
+    auto network = TRY_WRAP(inspect_network(name), "--network");
+    // The container's address is of the subnet's family: a port published on
+    // an address of the other family could never reach it.
+    auto family = [](int f) { return f == AF_INET ? "IPv4" : "IPv6"; };
+    for (const auto& p : spec.ports)
+      if (p.host_address && p.host_address->family() != network.subnet.family())
+        return fail(Error::usage(fmt::format(
+            "-p {}: host address {} is {} but network {} ({}) is {}; publish on an {} address or "
+            "on every address (-p {}:{}{})",
+            p.str(), p.host_address->str(), family(p.host_address->family()), quote(name.str()),
+            network.subnet.str(), family(network.subnet.family()), family(network.subnet.family()),
+            p.host_port.str(), p.container_port.str(), p.protocol == Protocol::udp ? "/udp" : "")));
+    if (spec.ip && !network.subnet.contains(*spec.ip))
+      return fail(
+          Error::usage(fmt::format("--ip {} is not in network {}'s subnet {}", spec.ip->str(),
+                                   quote(name.str()), network.subnet.str())));
   }
   if (spec.network.kind == NetworkChoice::Kind::netns) {
     auto ns = TRY(NetnsName::parse(spec.network.name));
@@ -753,7 +768,16 @@ Status read_logs(const ContainerName& name, bool follow,
   std::string path = log_path(name.str());
   std::string what = fmt::format("logs of container {}", quote(name.str()));
   UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
-  if (!fd) return fail(Error::system(fmt::format("{}: open {}", what, path)));
+  if (!fd) {
+    // A container's output may hold secrets: its log is readable by root only (0640).
+    if (errno == EACCES)
+      return fail(Error::failed(
+          fmt::format("{}: {} is readable by root only (a container's output may hold secrets); "
+                      "run 'contain logs' as root",
+                      what, path),
+          EACCES));
+    return fail(Error::system(fmt::format("{}: open {}", what, path)));
+  }
   // Watch before reading, so that nothing written in between is missed.
   UniqueFd watch, monitor;
   if (follow && monitor_alive(r)) {

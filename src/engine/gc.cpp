@@ -12,6 +12,7 @@
 #include "engine/network.hpp"
 #include "engine/records.hpp"
 #include "engine/state.hpp"
+#include "engine/topo.hpp"
 #include "kernel/link.hpp"
 #include "kernel/netns.hpp"
 
@@ -122,15 +123,37 @@ struct Collector {
         continue;
       }
       std::vector<std::string> lost;
+      std::vector<std::pair<const kernel::LinkInfo*, std::string>> unbridged;  // (link, why)
       TRY(forget_netns_links(store, name, [&](const json& l) {
         std::string host_end = text(l, "name");
-        if (links.named(host_end)) return false;
-        lost.push_back(host_end);
+        const auto* link = links.named(host_end);
+        if (!link) {
+          lost.push_back(host_end);
+          return true;
+        }
+        // A port of a bridge deleted behind our back (its host end is left
+        // unenslaved; `bridge delete` refuses, or with --force takes it
+        // along). A managed network's ports are the network's business.
+        std::string bridge = text(l, "bridge");
+        if (bridge.empty() || !text(l, "network").empty() || !link->alias.starts_with(kAliasPrefix))
+          return false;
+        const auto* b = links.named(bridge);
+        if (b && b->kind == "bridge" && link->master == b->ifindex) return false;
+        unbridged.emplace_back(link,
+                               b && b->kind == "bridge"
+                                   ? fmt::format("it is no longer a port of bridge {}", bridge)
+                                   : fmt::format("its bridge {} no longer exists", bridge));
         return true;
       }));
       for (const auto& h : lost)
         done.push_back(
             fmt::format("forgot link {} of namespace {} (it no longer exists)", h, name));
+      for (const auto& [link, why] : unbridged) {
+        if (auto gone = kernel::delete_link(host, link->ifindex);
+            !gone && gone.error().code() != ENODEV)
+          return fail(std::move(gone).error());
+        done.push_back(fmt::format("deleted link {} of namespace {} ({})", link->name, name, why));
+      }
     }
     return {};
   }
@@ -356,7 +379,9 @@ Result<std::vector<std::string>> collect_garbage() {
   auto store = TRY(StateStore::lock());
   auto host = TRY(kernel::NetlinkSocket::open());
   Collector c{store, host, {}, {}, {}};
-  // Owners first (containers, namespaces), then what they own.
+  // Labs whose `topo up` died half way, then owners (containers, namespaces),
+  // then what they own.
+  TRY(collect_topologies(store, c.done));
   TRY(c.containers());
   TRY(c.namespaces());
   TRY(c.orphan_links());

@@ -233,6 +233,15 @@ Result<NetnsDetails> show_netns(const NetnsName& name) {
 Status create_veth_to_netns(const VethSpec& spec) {
   std::string what =
       fmt::format("create veth {} to namespace {}", spec.host.str(), quote(spec.netns.str()));
+  if (spec.gateway && !spec.netns_address)
+    return fail(Error::usage(
+        fmt::format("{}: --gateway {} needs --ns-addr (an address in the gateway's subnet)", what,
+                    spec.gateway->str())));
+  if (spec.gateway && !spec.netns_address->subnet().contains(*spec.gateway))
+    return fail(Error::usage(
+        fmt::format("{}: gateway {} is not in the subnet of --ns-addr {}: the namespace could "
+                    "not reach it",
+                    what, spec.gateway->str(), spec.netns_address->str())));
   auto store = TRY(StateStore::lock());
   auto netns = TRY_WRAP(kernel::open_netns(spec.netns), what);
   auto host = TRY_WRAP(kernel::NetlinkSocket::open(), what);
@@ -249,6 +258,13 @@ Status create_veth_to_netns(const VethSpec& spec) {
         fmt::format("{}: the namespace already has a link named {} (choose another --peer name)",
                     what, spec.peer.str()),
         EEXIST));
+  if (spec.gateway)
+    if (auto route = TRY_WRAP(kernel::find_default_route(inside, spec.gateway->family()), what))
+      return fail(Error::failed(
+          fmt::format("{}: the namespace already has a default route{}; leave out --gateway, or "
+                      "delete that route first",
+                      what, route->gateway ? " via " + route->gateway->str() : std::string()),
+          EEXIST));
 
   json before = TRY(load_netns_record(store, spec.netns));
   json record = before;
@@ -280,6 +296,10 @@ Status create_veth_to_netns(const VethSpec& spec) {
   if (spec.netns_address)
     TRY_WRAP(kernel::add_address(inside, peer.ifindex, *spec.netns_address),
              what + ": on the namespace end");
+  // (The route goes with the link, should the undo delete it.)
+  if (spec.gateway)
+    TRY_WRAP(kernel::add_default_route(inside, *spec.gateway, peer.ifindex),
+             what + ": default route");
   undo.commit();
   return {};
 }

@@ -26,7 +26,9 @@ Status delete_netns(const std::vector<NetnsName>& names);
 
 struct NetnsSummary {
   std::string name;
-  int interfaces = 0;    // links inside, loopback included
+  // Links inside, loopback included; unknown when we may not enter the
+  // namespace (a user without CAP_SYS_ADMIN).
+  std::optional<int> interfaces;
   bool managed = false;  // created by contain
 };
 Result<std::vector<NetnsSummary>> list_netns();
@@ -45,6 +47,9 @@ struct VethSpec {
   IfName peer;
   std::optional<Cidr> host_address;
   std::optional<Cidr> netns_address;
+  // A default route inside via this address; it must be in netns_address's
+  // subnet, and the namespace must have no default route of its family yet.
+  std::optional<IpAddress> gateway;
 };
 Status create_veth_to_netns(const VethSpec& spec);
 

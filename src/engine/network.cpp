@@ -286,6 +286,7 @@ Result<std::vector<Attachment>> attach_many_to_network(const NetworkName& networ
   std::vector<UniqueFd> fds;
   std::vector<kernel::NetlinkSocket> sockets;
   std::vector<IfName> peers, host_names;
+  std::vector<char> routes;  // whether each gets the default route via the gateway
   fds.reserve(requests.size());
   sockets.reserve(requests.size());
   for (const auto& r : requests) {
@@ -295,6 +296,11 @@ Result<std::vector<Attachment>> attach_many_to_network(const NetworkName& networ
     if (r.ifname)
       TRY_WRAP(check_ifname_free(sockets.back(), peers.back(), r.netns.describe()), what);
     host_names.push_back(generate_host_ifname());
+    // The first network of a namespace gives its default route; a later one
+    // only its subnet route (the address brings it), unless asked to replace.
+    routes.push_back(
+        r.replace_default_route ||
+        !TRY_WRAP(kernel::find_default_route(sockets.back(), info.subnet.family()), what));
   }
 
   // The records are written before the veths exist. (Declared before the Undo,
@@ -330,26 +336,28 @@ Result<std::vector<Attachment>> attach_many_to_network(const NetworkName& networ
     TRY_WRAP(save_netns_record(store, *name, ns_record), what);
   }
   std::vector<BridgeLinkRequest> links;
-  for (std::size_t i = 0; i < requests.size(); ++i) {
-    // A namespace on several networks keeps the default route of the first.
-    std::optional<IpAddress> gateway = info.gateway;
-    for (const auto& r : TRY_WRAP(kernel::list_routes(sockets[i]), what))
-      if (!r.destination && r.family == info.gateway.family()) gateway.reset();
+  for (std::size_t i = 0; i < requests.size(); ++i)
     links.push_back({requests[i].netns.owner(), fds[i].get(), &sockets[i], bridge.ifindex,
-                     host_names[i], peers[i], pool.with_prefix(addresses[i]), gateway, false});
-  }
+                     host_names[i], peers[i], pool.with_prefix(addresses[i]),
+                     routes[i] ? std::optional<IpAddress>(info.gateway) : std::nullopt, false,
+                     requests[i].replace_default_route});
   auto made = TRY_WRAP(create_bridge_links(host, links), what);
   undo.commit();
   info = TRY(info_of(record));
   std::vector<Attachment> out(info.attachments.end() - static_cast<long>(requests.size()),
                               info.attachments.end());
-  for (std::size_t i = 0; i < out.size(); ++i) out[i].host_ifindex = made[i].host_ifindex;
+  for (std::size_t i = 0; i < out.size(); ++i) {
+    out[i].host_ifindex = made[i].host_ifindex;
+    out[i].default_route = routes[i];
+  }
   return out;
 }
 
 Result<Attachment> attach_to_network(const NetworkName& network, const NetnsRef& netns,
-                                     std::optional<IpAddress> ip, std::optional<IfName> ifname) {
-  auto attachments = TRY(attach_many_to_network(network, {{netns, ip, ifname}}));
+                                     std::optional<IpAddress> ip, std::optional<IfName> ifname,
+                                     bool replace_default_route) {
+  auto attachments =
+      TRY(attach_many_to_network(network, {{netns, ip, ifname, replace_default_route}}));
   return attachments.front();
 }
 

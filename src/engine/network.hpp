@@ -36,7 +36,8 @@ struct Attachment {
   IpAddress ip;
   int prefix = 0;
   IpAddress gateway;
-  int host_ifindex = 0;  // of a link made by this call (0 when read from the records)
+  int host_ifindex = 0;        // of a link made by this call (0 when read from the records)
+  bool default_route = false;  // made by this call: the namespace's default route is ours
 };
 
 struct NetworkInfo {
@@ -64,10 +65,14 @@ Result<NetworkInfo> inspect_network(const NetworkName& name);
 
 // Attaches a namespace (by name, or an open fd for a container) with `ip` or the
 // next free address of the pool, an interface named `ifname` (default eth0, else
-// the next free ethN) and a default route via the gateway. A namespace is
-// attached to a network at most once.
+// the next free ethN) and a default route via the gateway if the namespace has
+// none of that family yet: a namespace on several networks keeps the default
+// route of the first and reaches the others' subnets by their subnet routes.
+// `replace_default_route` makes this network's gateway the default route
+// anyway. A namespace is attached to a network at most once.
 Result<Attachment> attach_to_network(const NetworkName& network, const NetnsRef& netns,
-                                     std::optional<IpAddress> ip, std::optional<IfName> ifname);
+                                     std::optional<IpAddress> ip, std::optional<IfName> ifname,
+                                     bool replace_default_route = false);
 
 // The batch form: attaches many namespaces at once with one netlink socket per
 // namespace and pipelined requests (see create_bridge_links), one record update and
@@ -77,6 +82,7 @@ struct AttachRequest {
   NetnsRef netns;
   std::optional<IpAddress> ip;
   std::optional<IfName> ifname;
+  bool replace_default_route = false;
 };
 Result<std::vector<Attachment>> attach_many_to_network(const NetworkName& network,
                                                        const std::vector<AttachRequest>& requests);

@@ -237,13 +237,64 @@ Status apply(Sockets& sockets, const ShapeSpec& spec, const Resolved& r, json& r
     undo.add([&host, i = ifb_link.ifindex] { (void)kernel::delete_link(host, i); });
     TRY(kernel::set_link_alias(host, ifb_link.ifindex, owner_alias("shape/" + r.key)));
     record["ifb"] = ifb.str();
-    TRY(kernel::redirect_ingress(host, dev_index, ifb_link.ifindex));
+    // The qdisc's removal is registered before the filter is tried: a refused
+    // filter must not leave the device with an ingress qdisc of ours.
+    TRY(kernel::add_ingress_qdisc(host, dev_index));
     undo.add([&host, dev_index] { (void)kernel::delete_ingress_qdisc(host, dev_index); });
+    TRY(kernel::redirect_ingress(host, dev_index, ifb_link.ifindex));
     record["devices"].push_back({{"netns", nullptr},
                                  {"ifname", r.ingress.ifname},
                                  {"qdisc", "ingress"},
                                  {"direction", "ingress"}});
     TRY(shape_device({std::nullopt, ifb.str()}, ifb_link.ifindex));
+  }
+  return {};
+}
+
+Device device_of(const json& d) {
+  return {d.contains("netns") && d["netns"].is_string()
+              ? std::optional<std::string>(d["netns"].get<std::string>())
+              : std::nullopt,
+          d.value("ifname", "")};
+}
+
+// How the user names the target of a record, for messages.
+std::string target_options(const json& target) {
+  if (target.contains("dev")) return "--dev " + target.value("dev", "");
+  return fmt::format("--ns {} --ifname {}", target.value("netns", ""), target.value("ifname", ""));
+}
+
+// Refuses a spec that would put a qdisc where another target's shaping has
+// one (the host end of a shaped namespace's veth given as --dev, say): one of
+// them would silently replace the other.
+Status check_no_conflict(const StateStore& store, const ShapeSpec& spec, const Resolved& r) {
+  struct Planned {
+    Device device;
+    const char* qdisc;
+  };
+  std::vector<Planned> planned;
+  if (spec.direction != Direction::ingress) planned.push_back({r.egress, "root"});
+  if (spec.direction != Direction::egress)
+    planned.push_back({r.ingress, r.ingress_via_ifb ? "ingress" : "root"});
+  for (const auto& key : TRY(store.list(kShapeKind))) {
+    if (key == r.key) continue;
+    auto other = TRY(store.read(kShapeKind, key));
+    if (!other) continue;
+    for (const auto& d : other->value("devices", json::array())) {
+      Device dev = device_of(d);
+      for (const auto& p : planned) {
+        if (p.device.netns != dev.netns || p.device.ifname != dev.ifname ||
+            d.value("qdisc", "root") != p.qdisc)
+          continue;
+        std::string options = target_options(other->value("target", json::object()));
+        return fail(Error::failed(
+            fmt::format("{}{} already carries the {} shaping of {} (see 'contain shape show {}'); "
+                        "change that one, or clear it first ('contain shape clear {}')",
+                        dev.ifname, dev.netns ? " in namespace " + quote(*dev.netns) : " (host)",
+                        d.value("direction", "egress"), options, options, options),
+            EBUSY));
+      }
+    }
   }
   return {};
 }
@@ -281,6 +332,8 @@ Status set_shaping(const ShapeSpec& spec) {
   // Every device must exist before anything changes.
   TRY_WRAP(ifindex_of(sockets, r.egress), what);
   TRY_WRAP(ifindex_of(sockets, r.ingress), what);
+
+  TRY_WRAP(check_no_conflict(store, spec, r), what);
 
   auto old = TRY(store.read(kShapeKind, r.key));
   auto bucket = model::plan_token_bucket(
@@ -326,19 +379,43 @@ Result<json> show_shaping(const ShapeTarget& target) {
   }
   json out = *record;
   out["shaped"] = true;
+  // What the kernel holds, device by device: the record says what was asked,
+  // but anyone may have replaced a qdisc since ("in_sync" says whether the
+  // rate asked for is the one enforced).
   Sockets sockets(TRY(kernel::NetlinkSocket::open()));
-  for (auto& d : out["devices"]) {
-    Device dev{d["netns"].is_null() ? std::nullopt
-                                    : std::optional<std::string>(d["netns"].get<std::string>()),
-               d.value("ifname", "")};
+  // The kernel keeps whole bytes per second.
+  std::uint64_t asked = out.value("rate_bps", std::uint64_t{0}) / 8 * 8;
+  bool in_sync = true;
+  auto kernel_view = [&](const Device& dev, json& d) -> Status {
     json kinds = json::array();
+    json rate = nullptr;
     if (auto ifindex = ifindex_of(sockets, dev)) {
       auto* sock = TRY(sockets.for_device(dev));
       if (auto qdiscs = kernel::list_qdiscs(*sock, *ifindex))
-        for (const auto& q : *qdiscs) kinds.push_back(q.kind);
+        for (const auto& q : *qdiscs) {
+          kinds.push_back(q.kind);
+          if (q.kind == "tbf" && q.parent == TC_H_ROOT) rate = q.rate_bytes * 8;
+        }
     }
     d["kernel_qdiscs"] = kinds;
+    d["kernel_rate_bps"] = rate;
+    return {};
+  };
+  for (auto& d : out["devices"]) {
+    TRY(kernel_view(device_of(d), d));
+    if (d.value("qdisc", "root") == "root" &&
+        (d["kernel_rate_bps"].is_null() || d["kernel_rate_bps"].get<std::uint64_t>() != asked))
+      in_sync = false;
   }
+  if (out.contains("ifb")) {
+    json ifb = {
+        {"netns", nullptr}, {"ifname", out["ifb"]}, {"qdisc", "root"}, {"direction", "ingress"}};
+    TRY(kernel_view(device_of(ifb), ifb));
+    if (ifb["kernel_rate_bps"].is_null() || ifb["kernel_rate_bps"].get<std::uint64_t>() != asked)
+      in_sync = false;
+    out["ifb_device"] = ifb;
+  }
+  out["in_sync"] = in_sync;
   return out;
 }
 

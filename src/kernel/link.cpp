@@ -123,6 +123,8 @@ Result<NlMsgPtr> build_link_change_request(const LinkChange& change) {
   if (ok && change.ifindex == 0)
     ok = nla_put_string(msg.get(), IFLA_IFNAME, change.name.c_str()) == 0;
   if (ok && change.alias) ok = nla_put_string(msg.get(), IFLA_IFALIAS, change.alias->c_str()) == 0;
+  if (ok && change.master > 0) ok = nla_put_u32(msg.get(), IFLA_MASTER, change.master) == 0;
+  if (ok && change.mtu > 0) ok = nla_put_u32(msg.get(), IFLA_MTU, change.mtu) == 0;
   if (!ok) return fail(Error::failed("build link change request: message too large"));
   return msg;
 }

@@ -58,6 +58,8 @@ struct LinkChange {
   std::string name;
   bool up = false;
   std::optional<std::string> alias;
+  int master = 0;    // enslave to the bridge with this ifindex (0: unchanged)
+  unsigned mtu = 0;  // 0: unchanged
 };
 // The RTM_SETLINK message for it (for pipelined batches and round-trip tests).
 Result<NlMsgPtr> build_link_change_request(const LinkChange& change);

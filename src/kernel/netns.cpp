@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <fmt/format.h>
 #include <sched.h>
+#include <sys/file.h>
 #include <sys/ioctl.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
@@ -25,14 +26,27 @@ Result<UniqueFd> open_current_netns() {
 
 // iproute2's rule: /run/netns is a shared mount point, so that a namespace
 // mounted there later shows up in every mount namespace that shares it.
+// Done as ip/ipnetns.c does it today: under an flock on the directory (two
+// first-time set-ups at once, ours or `ip netns add`, would stack bind mounts),
+// and the new bind mount made private before shared: a bind mount of a
+// directory on a shared /run (systemd's default) joins /run's peer group, and
+// every namespace mounted below it would then be mounted twice.
 Status prepare_netns_dir() {
   if (::mkdir(kNetnsDir, 0755) < 0 && errno != EEXIST)
     return fail(Error::system(fmt::format("create {}", kNetnsDir)));
+  UniqueFd lock(::open(kNetnsDir, O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  if (!lock) return fail(Error::system(fmt::format("open {}", kNetnsDir)));
+  // As iproute2: without the lock (a file system that refuses flock) we go on.
+  while (::flock(lock.get(), LOCK_EX) < 0 && errno == EINTR) {
+  }
   if (::mount("", kNetnsDir, "none", MS_SHARED | MS_REC, nullptr) == 0) return {};
   if (errno != EINVAL) return fail(Error::system(fmt::format("make {} a shared mount", kNetnsDir)));
-  // Not a mount point yet: bind it onto itself, then share it.
+  // Not a mount point yet: bind it onto itself, out of its parent's peer
+  // group, then shared in a group of its own.
   if (::mount(kNetnsDir, kNetnsDir, "none", MS_BIND | MS_REC, nullptr) < 0)
     return fail(Error::system(fmt::format("bind-mount {} onto itself", kNetnsDir)));
+  if (::mount("", kNetnsDir, "none", MS_PRIVATE | MS_REC, nullptr) < 0)
+    return fail(Error::system(fmt::format("make {} a private mount", kNetnsDir)));
   if (::mount("", kNetnsDir, "none", MS_SHARED | MS_REC, nullptr) < 0)
     return fail(Error::system(fmt::format("make {} a shared mount", kNetnsDir)));
   return {};

@@ -99,10 +99,13 @@ Status delete_root_qdisc(const NetlinkSocket& sock, int ifindex) {
                     fmt::format("remove the root qdisc of link {}", ifindex));
 }
 
-Status redirect_ingress(const NetlinkSocket& sock, int ifindex, int target_ifindex) {
+Status add_ingress_qdisc(const NetlinkSocket& sock, int ifindex) {
   auto q = TRY(make_qdisc(ifindex, TC_H_INGRESS, kIngressHandle, "ingress"));
-  TRY(sock.check(rtnl_qdisc_add(sock.get(), q.get(), NLM_F_CREATE | NLM_F_EXCL),
-                 fmt::format("add an ingress qdisc to link {}", ifindex)));
+  return sock.check(rtnl_qdisc_add(sock.get(), q.get(), NLM_F_CREATE | NLM_F_EXCL),
+                    fmt::format("add an ingress qdisc to link {}", ifindex));
+}
+
+Status redirect_ingress(const NetlinkSocket& sock, int ifindex, int target_ifindex) {
   ClsPtr cls(rtnl_cls_alloc());
   rtnl_act* act = rtnl_act_alloc();
   if (!cls || !act) {
@@ -156,6 +159,8 @@ Result<std::vector<QdiscInfo>> list_qdiscs(const NetlinkSocket& sock, int ifinde
     if (const char* kind = rtnl_tc_get_kind(TC_CAST(q))) info.kind = kind;
     info.handle = rtnl_tc_get_handle(TC_CAST(q));
     info.parent = rtnl_tc_get_parent(TC_CAST(q));
+    if (info.kind == "tbf")
+      if (int rate = rtnl_qdisc_tbf_get_rate(q); rate > 0) info.rate_bytes = rate;
     out.push_back(info);
   }
   return out;

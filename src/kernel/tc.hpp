@@ -37,8 +37,11 @@ Result<NlMsgPtr> build_netem_request(int ifindex, const NetemParams& params);
 // Back to the kernel's default root qdisc. ENOENT if there was nothing to remove.
 Status delete_root_qdisc(const NetlinkSocket& sock, int ifindex);
 
-// An ingress qdisc on `ifindex` with one u32 match-all filter whose mirred
-// action redirects every packet to the egress of `target_ifindex` (an ifb).
+// An ingress qdisc on `ifindex` (EEXIST if it has one), then one u32
+// match-all filter under it whose mirred action redirects every packet to the
+// egress of `target_ifindex` (an ifb). Two steps, so that the caller can
+// register the qdisc's removal before the filter is tried.
+Status add_ingress_qdisc(const NetlinkSocket& sock, int ifindex);
 Status redirect_ingress(const NetlinkSocket& sock, int ifindex, int target_ifindex);
 Status delete_ingress_qdisc(const NetlinkSocket& sock, int ifindex);
 
@@ -50,6 +53,7 @@ struct QdiscInfo {
   std::string kind;
   std::uint32_t handle = 0;
   std::uint32_t parent = 0;
+  std::uint64_t rate_bytes = 0;  // a tbf's rate, bytes per second (0 for other kinds)
 };
 Result<std::vector<QdiscInfo>> list_qdiscs(const NetlinkSocket& sock, int ifindex);
 

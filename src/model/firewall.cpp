@@ -132,6 +132,15 @@ Lines lines_of(const FirewallElements& e, bool with_values) {
 
 }  // namespace
 
+Status check_nft_ifname(const IfName& name, std::string_view option) {
+  if (name.str().find('"') != std::string::npos)
+    return fail(Error::usage(fmt::format(
+        "{} {}: nftables cannot match an interface name containing '\"' (its strings have no "
+        "escape); rename the interface (ip link set NAME name NEW)",
+        option, quote(name.str()))));
+  return {};
+}
+
 std::string rebuild_table(const FirewallElements& all) {
   // "add" makes sure the table exists so that "delete" cannot fail; the three
   // commands are one transaction, so nobody ever sees the table missing.

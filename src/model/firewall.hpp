@@ -52,6 +52,12 @@ struct FirewallElements {
   }
 };
 
+// An interface name as an nft string literal: refused (a usage error naming
+// `option`) when nft could not read it back. nft's quoted strings have no
+// escapes, so a name with '"' cannot be written; '\\' and every other byte the
+// kernel allows in a name stand for themselves.
+Status check_nft_ifname(const IfName& name, std::string_view option);
+
 // The whole table, recreated atomically ("add; delete; define"), holding `all`.
 std::string rebuild_table(const FirewallElements& all);
 // Commands that add or delete elements of the existing table ("" if none).

@@ -25,9 +25,28 @@ expect_fail 1 'network namespace "ghost" does not exist' -- contain run --networ
 expect_fail 1 'network "mynet" does not exist' -- contain run --network mynet -- true
 assert_eq "$before" "$(kernel_state)" "kernel state after refused commands"
 
+step "a published address of the other family than the network's: usage error, before any clone"
+contain network create v4net --subnet 198.51.100.0/24
+with_network=$(kernel_state)
+strace -f -q -e trace=clone,clone3 -o clones.txt \
+  "$CONTAIN" run --network v4net -p '[::1]:8080:80' -- true 2>refused.txt && die "the run was accepted"
+[[ -s refused.txt ]] || die "no error message"
+cat refused.txt
+grep -qE -- "-p \[::1\]:8080:80: host address ::1 is IPv6 but network \"v4net\" \(198.51.100.0/24\) is IPv4" refused.txt ||
+  die "unexpected message: $(cat refused.txt)"
+rc=0; "$CONTAIN" run --network v4net -p '[::1]:8080:80' -- true 2>/dev/null || rc=$?
+assert_eq 2 "$rc" "exit code of the refused run"
+grep -q 'exited with 2' clones.txt || die "strace did not see the run end: $(cat clones.txt)"
+assert_eq 0 "$(grep -cE '^[0-9]+ +clone3?\(' clones.txt || true)" "processes cloned by the refused run"
+expect_fail 2 '--ip 2001:db8::5 is not in network "v4net"' -- contain run --network v4net --ip 2001:db8::5 -- true
+assert_eq "$with_network" "$(kernel_state)" "kernel state after the refused runs"
+rm clones.txt refused.txt
+contain network delete v4net
+
 step "not root: a clear message, exit 1, nothing changed"
 as_nobody() { setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=-all "$@"; }
-for cmd in "run -- true" "run -d -- true" "exec c -- true" "ps" "logs c" "stop c" "rm c"; do
+# (Listing commands, ps and logs among them, work without root: see listing_unprivileged.)
+for cmd in "run -- true" "run -d -- true" "exec c -- true" "stop c" "rm c"; do
   expect_fail 1 "'contain ${cmd%% *}' needs root" -- as_nobody "$CONTAIN" $cmd
 done
 assert_eq "$before" "$(kernel_state)" "kernel state after unprivileged commands"

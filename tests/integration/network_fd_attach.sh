@@ -13,6 +13,7 @@ mkfifo ready
 unshare --net sh -c 'echo up > ready; exec sleep 60' &
 holder=$!
 read -t 10 -r _ <> ready
+assert_eq "lo" "$(links_in_netns_of $holder)" "links of the holder before the attach"
 assert_eq "eth0 203.0.113.3/24" "$("$ATTACH_FD" attach apps /proc/$holder/ns/net container/c1)" "fd attach"
 assert_contains "$(nsenter -t $holder -n ip -o addr show dev eth0)" "203.0.113.3/24"
 assert_contains "$(nsenter -t $holder -n ip route show default)" "via 203.0.113.1"
@@ -24,12 +25,12 @@ expect_fail 1 'already attached' -- "$ATTACH_FD" attach apps /proc/$holder/ns/ne
 
 step "detach by fd releases the address"
 "$ATTACH_FD" detach apps /proc/$holder/ns/net container/c1
-assert_eq "" "$(nsenter -t $holder -n ip -o link show eth0 2>/dev/null)" "eth0 after detach"
+assert_eq "lo" "$(links_in_netns_of $holder)" "links of the holder after detach"
 assert_eq "eth0 203.0.113.3/24" "$("$ATTACH_FD" attach apps /proc/$holder/ns/net container/c1)" "address reused"
 
 step "network delete --force removes the container's port too"
 contain network delete --force apps
-assert_eq "" "$(nsenter -t $holder -n ip -o link show eth0 2>/dev/null)" "eth0 after network delete"
+assert_eq "lo" "$(links_in_netns_of $holder)" "links of the holder after network delete"
 kill $holder
 wait $holder 2>/dev/null || true
 contain net delete named

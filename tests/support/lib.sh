@@ -32,6 +32,17 @@ expect_fail() {
   echo "refused as expected: $err"
 }
 
+# links_in_netns_of PID: the names of the links in the network namespace of
+# process PID, space-separated. It dies when it cannot look (nsenter or ip
+# failed, or no loopback is listed), so that an absence asserted on its output
+# is never the absence of an answer.
+links_in_netns_of() {
+  local out
+  out=$(nsenter -t "$1" -n ip -o link show) || die "cannot list the links of process $1's namespace"
+  grep -q '^1: lo:' <<<"$out" || die "no loopback listed in process $1's namespace: [$out]"
+  awk -F': ' '{ sub(/@.*/, "", $2); print $2 }' <<<"$out" | xargs
+}
+
 # A fingerprint of the kernel state a refused command must not change (IPv6
 # duplicate address detection finishing meanwhile is not a change).
 kernel_state() {

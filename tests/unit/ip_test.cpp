@@ -21,6 +21,21 @@ TEST(IpAddress, ParsesBothFamilies) {
     EXPECT_FALSE(IpAddress::parse(bad)) << bad;
 }
 
+// Found by tests/fuzz/ip: inet_pton() stops at a NUL, so the rest of the text was ignored.
+TEST(IpAddress, RefusesANulByte) {
+  for (std::string bad :
+       {std::string("10.0.0.1\0junk", 13), std::string("::1\0", 4), std::string("\0", 1)})
+    EXPECT_FALSE(IpAddress::parse(bad)) << bad;
+  EXPECT_FALSE(Cidr::parse(std::string("10.0.0.1\0/24", 12)));
+}
+
+// Found by the invariant of tests/fuzz/ip (a prefix length is decimal digits):
+// from_chars() reads "-0" as 0, so "10.0.0.1/-0" was accepted as /0.
+TEST(Cidr, RefusesASignedPrefix) {
+  for (const char* bad : {"10.0.0.1/-0", "2001:db8::/-0", "10.0.0.1/+8"})
+    EXPECT_FALSE(Cidr::parse(bad)) << bad;
+}
+
 TEST(IpAddress, ArithmeticRoundTrips) {
   auto a = *IpAddress::parse("10.0.0.255");
   EXPECT_EQ(IpAddress::from_value(AF_INET, a.value() + 1).str(), "10.0.1.0");

@@ -33,6 +33,16 @@ TEST(IfName, FollowsTheKernelsRules) {
     EXPECT_FALSE(IfName::parse(bad)) << bad;
 }
 
+// Found by tests/fuzz/names: the kernel turns "v%d" into v0, v1, ... (dev_alloc_name),
+// so the link would not have the name recorded for it.
+TEST(IfName, RefusesAPatternTheKernelWouldExpand) {
+  for (const char* bad : {"v%d", "%", "veth%%"}) {
+    auto r = IfName::parse(bad);
+    ASSERT_FALSE(r) << bad;
+    EXPECT_NE(r.error().message().find("'%'"), std::string::npos) << r.error().message();
+  }
+}
+
 TEST(Quote, EscapesWhatDoesNotPrint) {
   EXPECT_EQ(quote("a\"b"), "\"a\\\"b\"");
   EXPECT_EQ(quote(std::string("x\0y", 3)), "\"x\\x00y\"");

@@ -45,7 +45,10 @@ Status enable_nat(const StateStore& store, const Cidr& subnet, const std::option
                   std::string_view owner) {
   Cidr s = subnet.subnet();
   std::optional<std::string> out_name;
-  if (out) out_name = out->str();
+  if (out) {
+    TRY(model::check_nft_ifname(*out, "--out"));
+    out_name = out->str();
+  }
   std::string what = fmt::format("enable NAT for {}{}", s.str(),
                                  out_name ? " out of " + *out_name : std::string());
   std::string key = nat_key(s, out_name);
@@ -78,6 +81,7 @@ Status enable_nat(const StateStore& store, const Cidr& subnet, const std::option
 }
 
 Status enable_nat(const Cidr& subnet, const std::optional<IfName>& out) {
+  if (out) TRY(model::check_nft_ifname(*out, "--out"));  // before the store is touched
   auto store = TRY(StateStore::lock());
   return enable_nat(store, subnet, out, "");
 }

@@ -1,0 +1,69 @@
+# The tutorial lab A-B-C from one file: addresses, pings checked with
+# `ip netns exec ... ping`, B not forwarding, up twice, down leaving nothing.
+. "$TESTS_SUPPORT/lib.sh"
+
+lab=$(dirname "$0")/../../examples/abc.yml
+host_before=$(ip -o link show; ip -o addr show; ip route show; cat /proc/sys/net/ipv4/ip_forward)
+
+step "up: one summary line"
+out=$(contain topo up "$lab")
+echo "$out"
+[[ $out =~ ^abc:\ 3\ nodes,\ 2\ links\ up\ in\ [0-9]+\ ms$ ]] || die "summary line: [$out]"
+assert_eq "A
+B
+C" "$(ip netns list | awk '{print $1}' | sort)" "namespaces"
+
+step "addresses where the file puts them"
+assert_contains "$(ip -n A -o addr show dev eth0)" "10.0.1.1/24"
+assert_contains "$(ip -n B -o addr show dev eth0)" "10.0.1.2/24"
+assert_contains "$(ip -n B -o addr show dev eth1)" "10.0.2.1/24"
+assert_contains "$(ip -n C -o addr show dev eth0)" "10.0.2.2/24"
+assert_contains "$(ip -n A -o link show eth0)" "state UP"
+assert_contains "$(ip -n B -o link show eth0)" "state UP"
+
+step "pings, independently of contain"
+ip netns exec A ping -c1 -W2 10.0.1.2
+ip netns exec B ping -c1 -W2 10.0.2.2
+ip netns exec C ping -c1 -W2 10.0.2.1
+# A has no route to C's subnet: the kernel refuses to send (the observer works:
+# the same ping reaches B above).
+rc=0; out=$(ip netns exec A ping -c1 -W1 10.0.2.2 2>&1) || rc=$?
+[[ $rc -ne 0 ]] || die "A reached C: $out"
+assert_contains "$out" "unreachable" "A's ping to C"
+# Even with a route, B does not forward.
+assert_eq 0 "$(ip netns exec B cat /proc/sys/net/ipv4/ip_forward)" "B's ip_forward"
+ip -n A route add 10.0.2.0/24 via 10.0.1.2
+ip -n C route add 10.0.1.0/24 via 10.0.2.1
+rc=0; ip netns exec A ping -c1 -W1 10.0.2.2 || rc=$?
+[[ $rc -ne 0 ]] || die "A reached C through B, which must not forward"
+ip -n A route del 10.0.2.0/24
+ip -n C route del 10.0.1.0/24
+
+step "the host namespace is unchanged"
+assert_eq "$host_before" "$(ip -o link show; ip -o addr show; ip route show; cat /proc/sys/net/ipv4/ip_forward)" "host"
+
+step "up again from the same file: already up; from an edited file: refused"
+assert_eq "abc: already up" "$(contain topo up "$lab")"
+sed 's/10.0.2.2/10.0.2.3/' "$lab" > edited.yml
+before=$(kernel_state)
+expect_fail 1 'bring lab abc up: a lab of that name is already up, made differently, .*run .contain topo down abc. first' -- contain topo up edited.yml
+assert_eq "$before" "$(kernel_state)" "state after the refusal"
+
+step "list, show, exec"
+assert_contains "$(contain topo list)" "abc"
+assert_eq 3 "$(contain topo list --json | jq '.[0].namespaces')" "nodes listed"
+show=$(contain topo show abc)
+echo "$show"
+assert_contains "$show" "no drift"
+assert_contains "$(contain topo exec abc B -- ip -o addr show dev eth1)" "10.0.2.1/24"
+ip -n B link set eth1 down
+assert_contains "$(contain topo show abc)" "drift: B:eth1 is down (the file says up)"
+assert_eq '"B:eth1 is down (the file says up)"' "$(contain topo show abc --json | jq -c '.drift[0]')" "drift as JSON"
+ip -n B link set eth1 up
+
+step "down from the edited file: the record decides; nothing is left"
+contain topo down edited.yml
+assert_eq "" "$(ip netns list)" "namespaces after down"
+assert_eq "" "$(find /run/contain -type f)" "records after down"
+assert_eq "$host_before" "$(ip -o link show; ip -o addr show; ip route show; cat /proc/sys/net/ipv4/ip_forward)" "host after down"
+expect_fail 1 "no lab of that name is up" -- contain topo down abc
