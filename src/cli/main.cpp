@@ -5,6 +5,7 @@
 #include <memory>
 
 #include "cli/app.hpp"
+#include "cni/plugin.hpp"
 #include "kernel/memory.hpp"
 
 namespace {
@@ -47,6 +48,8 @@ std::unique_ptr<Cli> make_cli(int argc, char** argv) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  // The CNI plugin mode decides first: no command-line parser is built for it.
+  if (contain::cni::is_plugin_invocation(argc, argv)) return contain::cni::run_plugin();
   contain::kernel::keep_heap();
   auto cli = make_cli(argc, argv);
   CLI::App& app = cli->app;

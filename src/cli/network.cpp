@@ -1,13 +1,32 @@
 // contain network ...: managed networks with address management.
 #include "engine/network.hpp"
 
+#include <fcntl.h>
 #include <fmt/format.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "cli/app.hpp"
+#include "core/unique_fd.hpp"
+#include "model/cni.hpp"
 
 namespace contain::cli {
 
 namespace {
+
+// Writes `text` to a temporary file beside `path`, then renames it over `path`.
+Status write_file_atomically(const std::string& path, const std::string& text) {
+  std::string tmp = path + ".tmp";
+  UniqueFd fd(::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644));
+  if (!fd) return fail(Error::system(fmt::format("write {}", tmp)));
+  if (::write(fd.get(), text.data(), text.size()) != static_cast<ssize_t>(text.size()) ||
+      ::rename(tmp.c_str(), path.c_str()) < 0) {
+    auto e = Error::system(fmt::format("write {}", path));
+    ::unlink(tmp.c_str());
+    return fail(std::move(e));
+  }
+  return {};
+}
 
 using nlohmann::json;
 
@@ -42,7 +61,7 @@ void add_network_commands(Commands& commands) {
   {
     auto* sub = network->add_subcommand("create", "Create a managed network");
     struct Options {
-      std::string name, subnet, gateway;
+      std::string name, subnet, gateway, cni_conflist;
       bool no_nat = false;
     };
     auto o = std::make_shared<Options>();
@@ -51,11 +70,32 @@ void add_network_commands(Commands& commands) {
     sub->add_option("--subnet", o->subnet, "Subnet (CIDR), IPv4 or IPv6")->required();
     sub->add_option("--gateway", o->gateway, "Gateway address (default: the first usable one)");
     sub->add_flag("--no-nat", o->no_nat, "Do not NAT the network to the outside");
+    sub->add_option("--cni-conflist", o->cni_conflist,
+                    "Also write DIR/NAME.conflist, a CNI configuration using contain as the plugin "
+                    "(for podman's network_config_dir)");
     commands.on(sub, "network create", [o]() -> Result<int> {
       engine::NetworkSpec spec{
           TRY(NetworkName::parse(o->name)), TRY(Cidr::parse(o->subnet)), {}, !o->no_nat};
       spec.gateway = TRY(parse_optional<IpAddress>(o->gateway, IpAddress::parse));
-      TRY(engine::create_network(spec));
+      std::string conflist;
+      if (!o->cni_conflist.empty()) {
+        struct stat st {};
+        if (::stat(o->cni_conflist.c_str(), &st) < 0 || !S_ISDIR(st.st_mode))
+          return fail(Error::usage(
+              fmt::format("--cni-conflist {}: not a directory", quote(o->cni_conflist))));
+        conflist = fmt::format("{}/{}.conflist", o->cni_conflist, spec.name.str());
+      }
+      auto info = TRY(engine::create_network(spec));
+      if (!conflist.empty()) {
+        auto written = write_file_atomically(
+            conflist,
+            model::cni::network_conflist(info.name, info.subnet, info.gateway, info.nat).dump(2) +
+                "\n");
+        if (!written) {
+          (void)engine::delete_network(spec.name, false);
+          return fail(std::move(written).error());
+        }
+      }
       return 0;
     });
   }

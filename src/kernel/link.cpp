@@ -160,6 +160,19 @@ Status set_link_up(const NetlinkSocket& sock, int ifindex) {
   return change_link(sock, ifindex, changes.get(), fmt::format("bring link {} up", ifindex));
 }
 
+Status set_link_mac(const NetlinkSocket& sock, int ifindex, std::string_view mac) {
+  std::string text(mac);
+  nl_addr* parsed = nullptr;
+  if (nl_addr_parse(text.c_str(), AF_LLC, &parsed) < 0 || !parsed)
+    return fail(Error::usage(fmt::format("{} is not a MAC address", text)));
+  std::unique_ptr<nl_addr, decltype(&nl_addr_put)> address(parsed, &nl_addr_put);
+  LinkPtr changes(rtnl_link_alloc());
+  if (!changes) return fail(Error::system("allocate a link", ENOMEM));
+  rtnl_link_set_addr(changes.get(), address.get());
+  return change_link(sock, ifindex, changes.get(),
+                     fmt::format("set MAC address of link {} to {}", ifindex, text));
+}
+
 Status delete_link(const NetlinkSocket& sock, int ifindex) {
   LinkPtr link(rtnl_link_alloc());
   if (!link) return fail(Error::system("allocate a link", ENOMEM));

@@ -68,6 +68,8 @@ Result<NlMsgPtr> build_link_change_request(const LinkChange& change);
 
 Status set_link_alias(const NetlinkSocket& sock, int ifindex, std::string_view alias);
 Status set_link_up(const NetlinkSocket& sock, int ifindex);
+// Sets the link's MAC address ("02:42:ac:11:00:02"); a veth accepts it while up.
+Status set_link_mac(const NetlinkSocket& sock, int ifindex, std::string_view mac);
 Status delete_link(const NetlinkSocket& sock, int ifindex);
 
 // Brings loopback up in the caller's network namespace with one raw RTM_NEWLINK
