@@ -93,7 +93,7 @@ model::GraphState state_of(const LabSource& lab) {
     if (!details) {
       auto name = NetnsName::parse(lab.prefix + end.node);
       if (name)
-        if (auto d = engine::show_netns(*name)) details = std::move(*d);
+        if (auto d = engine::show_netns(engine::NetnsRef::named(*name))) details = std::move(*d);
     }
     std::string s = "missing";
     if (details)
