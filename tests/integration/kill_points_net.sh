@@ -16,7 +16,7 @@ KILL_POINTS_KNOWN_GAPS=(
   "net veth|sendmsg 6"
   "net veth|sendmsg 8"
   "net veth|sendmsg 9"
-  "bridge attach|sendmsg 5"
+  "bridge attach|sendmsg 7"
   "forward add|write 2"
   "forward add|mkdir 5"
   "forward add|rename 2"
