@@ -6,6 +6,7 @@
 
 #include "core/port.hpp"
 #include "fuzz.hpp"
+#include "model/netns_spec.hpp"
 
 using namespace contain;
 using namespace contain::model;
@@ -31,8 +32,11 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   if (auto network = NetworkChoice::parse(text)) {
     auto again = NetworkChoice::parse(network->str());
     FUZZ_CHECK(again && again->kind == network->kind && again->name == network->name);
-    if (network->kind != NetworkChoice::Kind::none)
+    // A managed network has a network's name; netns: takes any namespace reference.
+    if (network->kind == NetworkChoice::Kind::managed)
       FUZZ_CHECK(NetnsName::parse(network->name).has_value());
+    if (network->kind == NetworkChoice::Kind::netns)
+      FUZZ_CHECK(model::NetnsSpec::parse(network->name).has_value());
   }
   if (auto mapping = PortMapping::parse(text)) {
     FUZZ_CHECK(mapping->host_port.value() != 0 && mapping->container_port.value() != 0);

@@ -76,7 +76,7 @@ const Reader kReaders[] = {
      [] {
        auto store = StateStore::lock();
        FUZZ_CHECK(store.has_value());
-       check(forget_netns_links(*store, kRecordName, [](const nlohmann::json&) { return true; }));
+       check(forget_netns_links(*store, netns_name(), [](const nlohmann::json&) { return true; }));
      },
      true},
     {"list_netns", [] { check(list_netns()); }, true},
