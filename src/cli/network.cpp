@@ -45,13 +45,14 @@ json network_json(const engine::NetworkInfo& n) {
           {"subnet", n.subnet.str()},
           {"gateway", n.gateway.str()},
           {"ip_range", n.ip_range ? json(n.ip_range->str()) : json(nullptr)},
+          {"mtu", n.mtu > 0 ? json(n.mtu) : json(nullptr)},
           {"nat", n.nat},
           {"isolated", n.isolated},
           {"attachments", attachments}};
 }
 
 constexpr const char* kNetworkJsonShape =
-    "{\"name\", \"bridge\", \"subnet\", \"gateway\", \"ip_range\", \"nat\", \"isolated\", "
+    "{\"name\", \"bridge\", \"subnet\", \"gateway\", \"ip_range\", \"mtu\", \"nat\", \"isolated\", "
     "\"attachments\": "
     "[{\"namespace\", \"ref\", \"netns_id\", \"owner\", \"interface\", \"host\", "
     "\"address\"}]}";
@@ -64,6 +65,7 @@ void add_network_commands(Commands& commands) {
     auto* sub = network->add_subcommand("create", "Create a managed network");
     struct Options {
       std::string name, subnet, gateway, ip_range, cni_conflist;
+      unsigned mtu = 0;
       bool no_nat = false;
     };
     auto o = std::make_shared<Options>();
@@ -74,13 +76,21 @@ void add_network_commands(Commands& commands) {
     sub->add_option("--ip-range", o->ip_range,
                     "Hand out addresses only from this CIDR inside the subnet (static --ip "
                     "addresses may lie anywhere in the subnet)");
+    sub->add_option("--mtu", o->mtu,
+                    "MTU of the bridge and of every interface attached (68-65535; default: the "
+                    "kernel's, 1500)")
+        ->check(CLI::Range(68u, 65535u));
     sub->add_flag("--no-nat", o->no_nat, "Do not NAT the network to the outside");
     sub->add_option("--cni-conflist", o->cni_conflist,
                     "Also write DIR/NAME.conflist, a CNI configuration using contain as the plugin "
                     "(for podman's network_config_dir)");
     commands.on(sub, "network create", [o]() -> Result<int> {
-      engine::NetworkSpec spec{
-          TRY(NetworkName::parse(o->name)), TRY(Cidr::parse(o->subnet)), {}, !o->no_nat, {}};
+      engine::NetworkSpec spec{TRY(NetworkName::parse(o->name)),
+                               TRY(Cidr::parse(o->subnet)),
+                               {},
+                               !o->no_nat,
+                               {},
+                               o->mtu};
       spec.gateway = TRY(parse_optional<IpAddress>(o->gateway, IpAddress::parse));
       if (!o->ip_range.empty()) {
         auto range = TRY_WRAP(Cidr::parse(o->ip_range), "--ip-range");
@@ -104,7 +114,8 @@ void add_network_commands(Commands& commands) {
             model::cni::network_conflist(
                 info.name, info.subnet, info.gateway, info.nat,
                 info.ip_range ? std::optional(std::pair{info.ip_range->first, info.ip_range->last})
-                              : std::nullopt)
+                              : std::nullopt,
+                info.mtu)
                     .dump(2) +
                 "\n");
         if (!written) {
@@ -206,6 +217,7 @@ void add_network_commands(Commands& commands) {
                              n.name, n.subnet.str(), n.gateway.str(), n.bridge,
                              n.nat ? "yes" : "no", n.isolated ? "yes" : "no");
                   if (n.ip_range) fmt::print("addresses from {}\n", n.ip_range->str());
+                  if (n.mtu > 0) fmt::print("mtu {}\n", n.mtu);
                   std::vector<std::vector<std::string>> rows;
                   for (const auto& a : n.attachments)
                     rows.push_back({!a.netns.empty() ? a.netns

@@ -58,14 +58,15 @@ mc::CniResult<engine::CniAttachRequest> attach_request(const mc::Environment& en
   if (!name) return mc::cni_fail(mc::Code::invalid_config, name.error().message());
   auto ifname = IfName::parse(env.ifname);
   if (!ifname) return mc::cni_fail(mc::Code::invalid_environment, ifname.error().message());
-  engine::CniAttachRequest r{.network = {*name, std::nullopt, std::nullopt, config.ip_masq, {}},
-                             .owner = mc::attachment_owner(env.container_id, env.ifname),
-                             .netns_path = env.netns,
-                             .ifname = *ifname,
-                             .ip = std::nullopt,
-                             .mac = config.mac,
-                             .ports = config.port_mappings,
-                             .bandwidth = config.bandwidth};
+  engine::CniAttachRequest r{
+      .network = {*name, std::nullopt, std::nullopt, config.ip_masq, {}, config.mtu},
+      .owner = mc::attachment_owner(env.container_id, env.ifname),
+      .netns_path = env.netns,
+      .ifname = *ifname,
+      .ip = std::nullopt,
+      .mac = config.mac,
+      .ports = config.port_mappings,
+      .bandwidth = config.bandwidth};
   if (!config.ranges.empty()) {
     const auto& range = config.ranges.front();
     r.network.subnet = range.subnet;
@@ -84,7 +85,7 @@ json add_result(const engine::CniAttachment& a, const mc::Environment& env,
   mc::AddResult result;
   result.interfaces = {{a.bridge, a.bridge_mac, "", 0},
                        {a.host, a.host_mac, "", 0},
-                       {a.ifname, a.mac, env.netns, 0}};
+                       {a.ifname, a.mac, env.netns, static_cast<int>(a.mtu)}};
   result.ips = {{a.address, a.gateway, 2}};
   Cidr any(IpAddress::from_value(a.address.family(), 0), 0);
   if (a.default_route) result.routes = {{any, a.gateway}};

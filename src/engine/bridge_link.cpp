@@ -138,7 +138,8 @@ Result<NetnsRef> resolve_netns(const model::NetnsSpec& spec) {
 }
 
 Status make_owned_bridge(const kernel::NetlinkSocket& host, const IfName& name,
-                         std::string_view owner, const std::optional<Cidr>& address, Undo& undo) {
+                         std::string_view owner, const std::optional<Cidr>& address, Undo& undo,
+                         unsigned mtu) {
   TRY(kernel::create_bridge(host, name));
   undo.add([&host, name] {
     if (auto link = kernel::get_link(host, name.str()))
@@ -146,6 +147,9 @@ Status make_owned_bridge(const kernel::NetlinkSocket& host, const IfName& name,
   });
   auto link = TRY(kernel::get_link(host, name.str()));
   TRY(kernel::set_link_alias(host, link.ifindex, owner_alias(owner)));
+  // A bridge without ports takes the MTU it is given and keeps it as ports of
+  // the same MTU join.
+  if (mtu > 0) TRY(kernel::set_link_mtu(host, link.ifindex, mtu));
   if (address) TRY(kernel::add_address(host, link.ifindex, *address));
   return {};
 }
@@ -209,8 +213,8 @@ Result<std::vector<BridgeLinkResult>> create_bridge_links(
   //    end enslaved and up in the creating request; then its alias, by name.
   kernel::NetlinkBatch on_host(host);
   for (const auto& r : requests) {
-    auto veth =
-        TRY(kernel::build_veth_request({r.host, r.peer, r.netns_fd, true, r.bridge_ifindex}));
+    auto veth = TRY(
+        kernel::build_veth_request({r.host, r.peer, r.netns_fd, true, r.bridge_ifindex, r.mtu}));
     on_host.add(std::move(veth),
                 fmt::format("create veth {} <-> {} ({})", r.host.str(), r.peer.str(), r.owner));
     auto alias = TRY(kernel::build_link_change_request(

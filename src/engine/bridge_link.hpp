@@ -94,6 +94,7 @@ struct BridgeLinkRequest {
   // With `gateway`: replace the namespace's default route if it has one
   // (otherwise adding one where one exists fails with EEXIST).
   bool replace_default_route = false;
+  unsigned mtu = 0;  // of both ends (0: the kernel's default)
 };
 struct BridgeLinkResult {
   int host_ifindex = 0;
@@ -111,10 +112,12 @@ Result<std::vector<BridgeLinkResult>> create_bridge_links(
     const kernel::NetlinkSocket& host, const std::vector<BridgeLinkRequest>& requests);
 
 // Creates bridge `name`, up, with the alias contain:<owner> and `address` if
-// given. From the moment it exists, `undo` holds its deletion (by name, so that
-// nothing is left even if a later step of this function fails).
+// given, and `mtu` if not 0. From the moment it exists, `undo` holds its
+// deletion (by name, so that nothing is left even if a later step of this
+// function fails).
 Status make_owned_bridge(const kernel::NetlinkSocket& host, const IfName& name,
-                         std::string_view owner, const std::optional<Cidr>& address, Undo& undo);
+                         std::string_view owner, const std::optional<Cidr>& address, Undo& undo,
+                         unsigned mtu = 0);
 
 // A fresh host-side name, "vc" and 12 random hex digits (14 bytes).
 IfName generate_host_ifname();

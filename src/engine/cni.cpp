@@ -65,6 +65,12 @@ Status ensure_network(const CniNetworkSpec& spec) {
           "same rangeStart and rangeEnd or another network name",
           quote(spec.name.str()), info.ip_range ? info.ip_range->str() : "of its whole subnet",
           spec.ip_range->str())));
+    if (spec.mtu > 0 && info.mtu != spec.mtu)
+      return fail(Error::usage(fmt::format(
+          "network {} exists with MTU {}, but the configuration says {}; use the same mtu or "
+          "another network name",
+          quote(spec.name.str()), info.mtu > 0 ? std::to_string(info.mtu) : "the kernel's default",
+          spec.mtu)));
     return {};
   }
   if (!spec.subnet)
@@ -78,7 +84,8 @@ Status ensure_network(const CniNetworkSpec& spec) {
     if (TRY(store.read(kNetworkKind, spec.name.str()))) return {};
     TRY(store.write(kCniKind, spec.name.str(), json{{"network", spec.name.str()}}));
   }
-  auto made = create_network({spec.name, *spec.subnet, spec.gateway, spec.nat, spec.ip_range});
+  auto made =
+      create_network({spec.name, *spec.subnet, spec.gateway, spec.nat, spec.ip_range, spec.mtu});
   if (made) return {};
   if (made.error().code() == EEXIST && TRY(read_network(spec.name))) return {};
   auto store = TRY(StateStore::lock());
@@ -196,6 +203,7 @@ Result<CniAttachment> cni_attach(const CniAttachRequest& request) {
   out.mac = request.mac.empty() ? peer.mac : request.mac;
   out.address = Cidr(attachment.ip, attachment.prefix);
   out.gateway = attachment.gateway;
+  out.mtu = peer.mtu;
   out.default_route = false;
   for (const auto& r : TRY_WRAP(kernel::list_routes(inside), what))
     out.default_route |= !r.destination && r.ifindex == peer.ifindex;

@@ -30,6 +30,7 @@ struct CniNetworkSpec {
   std::optional<IpAddress> gateway;
   bool nat = false;
   std::optional<model::AddressRange> ip_range;  // rangeStart..rangeEnd
+  unsigned mtu = 0;
 };
 
 struct CniAttachRequest {
@@ -52,6 +53,7 @@ struct CniAttachment {
   std::string mac;
   Cidr address;
   IpAddress gateway;
+  unsigned mtu = 0;  // of the interface inside
   // Whether the default route goes through this attachment (not when the
   // namespace already had one, from an attachment to another network).
   bool default_route = true;

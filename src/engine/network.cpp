@@ -62,6 +62,7 @@ Result<NetworkInfo> info_of(const json& r) {
           quote(n.name))));
     n.ip_range = model::AddressRange{*first, *last};
   }
+  n.mtu = r.value("mtu", 0u);
   n.nat = r.value("nat", true);
   n.isolated = r.value("isolated", true);
   for (const auto& a : r.value("attachments", json::array()))
@@ -214,6 +215,7 @@ Result<NetworkInfo> create_network(const NetworkSpec& spec) {
               {"nat", spec.nat},
               {"isolated", true},
               {"attachments", json::array()}};
+  if (spec.mtu > 0) record["mtu"] = spec.mtu;
   if (spec.ip_range) {
     record["range_start"] = spec.ip_range->first.str();
     record["range_end"] = spec.ip_range->last.str();
@@ -222,7 +224,7 @@ Result<NetworkInfo> create_network(const NetworkSpec& spec) {
   TRY_WRAP(store.write(kNetworkKind, spec.name.str(), record), what);
   undo.add([&] { (void)store.remove(kNetworkKind, spec.name.str()); });
   std::string owner = network_owner(spec.name.str());
-  TRY_WRAP(make_owned_bridge(host, bridge, owner, pool.gateway_cidr(), undo), what);
+  TRY_WRAP(make_owned_bridge(host, bridge, owner, pool.gateway_cidr(), undo, spec.mtu), what);
   // NAT to the outside unless --no-nat, and isolation from the other managed
   // networks: elements of the nftables table, owned by the network.
   undo.add([&store, owner] { (void)remove_firewall_owned_by(store, owner); });
@@ -369,7 +371,7 @@ Result<std::vector<Attachment>> attach_many_to_network(const NetworkName& networ
     links.push_back({requests[i].netns.owner(), fds[i].get(), &sockets[i], bridge.ifindex,
                      host_names[i], peers[i], pool.with_prefix(addresses[i]),
                      routes[i] ? std::optional<IpAddress>(info.gateway) : std::nullopt, false,
-                     requests[i].replace_default_route});
+                     requests[i].replace_default_route, info.mtu});
   auto made = TRY_WRAP(create_bridge_links(host, links), what);
   undo.commit();
   info = TRY(info_of(record));

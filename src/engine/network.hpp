@@ -28,6 +28,7 @@ struct NetworkSpec {
   std::optional<IpAddress> gateway;             // default: the first usable address
   bool nat = true;                              // intent; programmed by the NAT code
   std::optional<model::AddressRange> ip_range;  // where addresses are chosen; all when none
+  unsigned mtu = 0;  // of the bridge and every attachment's veth (0: the kernel's default)
 };
 
 struct Attachment {
@@ -52,6 +53,7 @@ struct NetworkInfo {
   Cidr subnet;
   IpAddress gateway;
   std::optional<model::AddressRange> ip_range;
+  unsigned mtu = 0;
   bool nat = true;
   bool isolated = true;
   std::vector<Attachment> attachments;

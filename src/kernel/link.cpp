@@ -78,6 +78,10 @@ Result<NlMsgPtr> build_veth_request(const VethRequest& request) {
   if (request.peer_netns_fd >= 0) rtnl_link_set_ns_fd(peer.get(), request.peer_netns_fd);
   if (request.up) rtnl_link_set_flags(link.get(), IFF_UP);
   if (request.master > 0) rtnl_link_set_master(link.get(), request.master);
+  if (request.mtu > 0) {
+    rtnl_link_set_mtu(link.get(), request.mtu);
+    rtnl_link_set_mtu(peer.get(), request.mtu);
+  }
   nl_msg* msg = nullptr;
   if (int rc = rtnl_link_build_add_request(link.get(), NLM_F_CREATE | NLM_F_EXCL, &msg); rc < 0)
     return fail(Error::failed(fmt::format("build veth request: {}", nl_geterror(rc))));
@@ -151,6 +155,14 @@ Status set_link_alias(const NetlinkSocket& sock, int ifindex, std::string_view a
   std::string a(alias);
   rtnl_link_set_ifalias(changes.get(), a.c_str());
   return change_link(sock, ifindex, changes.get(), fmt::format("set alias of link {}", ifindex));
+}
+
+Status set_link_mtu(const NetlinkSocket& sock, int ifindex, unsigned mtu) {
+  LinkPtr changes(rtnl_link_alloc());
+  if (!changes) return fail(Error::system("allocate a link", ENOMEM));
+  rtnl_link_set_mtu(changes.get(), mtu);
+  return change_link(sock, ifindex, changes.get(),
+                     fmt::format("set the MTU of link {} to {}", ifindex, mtu));
 }
 
 Status set_link_up(const NetlinkSocket& sock, int ifindex) {

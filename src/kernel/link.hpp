@@ -45,6 +45,7 @@ struct VethRequest {
   // The kernel accepts IFLA_MASTER in a creating RTM_NEWLINK; it does not
   // accept IFLA_IFALIAS there, so the alias is a separate request.
   int master = 0;
+  unsigned mtu = 0;  // both ends (0: the kernel's default)
 };
 Status create_veth(const NetlinkSocket& sock, const VethRequest& request);
 // The RTM_NEWLINK message create_veth sends (exposed for round-trip tests).
@@ -68,6 +69,7 @@ Result<NlMsgPtr> build_link_change_request(const LinkChange& change);
 
 Status set_link_alias(const NetlinkSocket& sock, int ifindex, std::string_view alias);
 Status set_link_up(const NetlinkSocket& sock, int ifindex);
+Status set_link_mtu(const NetlinkSocket& sock, int ifindex, unsigned mtu);
 // Sets the link's MAC address ("02:42:ac:11:00:02"); a veth accepts it while up.
 Status set_link_mac(const NetlinkSocket& sock, int ifindex, std::string_view mac);
 Status delete_link(const NetlinkSocket& sock, int ifindex);

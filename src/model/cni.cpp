@@ -348,7 +348,7 @@ json encode_error(const CniError& error, std::string_view version) {
 }
 
 json network_conflist(std::string_view name, const Cidr& subnet, const IpAddress& gateway, bool nat,
-                      std::optional<std::pair<IpAddress, IpAddress>> ip_range) {
+                      std::optional<std::pair<IpAddress, IpAddress>> ip_range, unsigned mtu) {
   std::string any = subnet.address().is_v4() ? "0.0.0.0/0" : "::/0";
   json range{{"subnet", subnet.str()}, {"gateway", gateway.str()}};
   if (ip_range) {
@@ -363,6 +363,7 @@ json network_conflist(std::string_view name, const Cidr& subnet, const IpAddress
                 {"routes", json::array({{{"dst", any}}})}}},
               {"capabilities",
                {{"portMappings", true}, {"ips", true}, {"mac", true}, {"bandwidth", true}}}};
+  if (mtu > 0) plugin["mtu"] = mtu;
   return {{"cniVersion", "1.0.0"}, {"name", name}, {"plugins", json::array({plugin})}};
 }
 
@@ -518,9 +519,13 @@ CniResult<Config> parse_config(std::string_view stdin_text, const Environment& e
   TRY(get_bool(j, "isDefaultGateway", false));
   TRY(get_bool(j, "promiscMode", false));
   TRY(get_bool(j, "forceAddress", false));
-  for (const char* key : {"mtu", "vlan"})
-    if (auto it = j.find(key); it != j.end() && !it->is_null() && *it != 0)
-      return unsupported(key, *it, "contain keeps the kernel's default");
+  if (auto it = j.find("vlan"); it != j.end() && !it->is_null() && *it != 0)
+    return unsupported("vlan", *it, "contain's networks carry no VLAN");
+  if (auto it = j.find("mtu"); it != j.end() && !it->is_null() && *it != 0) {
+    if (!it->is_number_integer() || it->get<std::int64_t>() < 68 || it->get<std::int64_t>() > 65535)
+      return invalid(fmt::format("\"mtu\" must be a number from 68 to 65535, not {}", shown(*it)));
+    config.mtu = it->get<unsigned>();
+  }
 
   if (auto it = j.find("subnet"); it != j.end() && !it->is_null())
     config.ranges.push_back(TRY(parse_range(j, "the configuration")));

@@ -129,6 +129,7 @@ struct Config {
   std::vector<Route> routes;  // ipam routes: default routes only
   Dns dns;
   bool ip_masq = false;
+  unsigned mtu = 0;  // of the bridge and the veths, when the network is made (0: the kernel's)
   bool is_gateway = true;
   bool has_prev_result = false;
   nlohmann::json prev_result;
@@ -186,8 +187,8 @@ nlohmann::json encode_result(const AddResult& result, std::string_view version);
 // network: one plugin of type "contain" with host-local's ipam syntax and
 // every capability contain handles; the range as rangeStart and rangeEnd.
 nlohmann::json network_conflist(std::string_view name, const Cidr& subnet, const IpAddress& gateway,
-                                bool nat,
-                                std::optional<std::pair<IpAddress, IpAddress>> range = {});
+                                bool nat, std::optional<std::pair<IpAddress, IpAddress>> range = {},
+                                unsigned mtu = 0);
 
 // VERSION's answer.
 nlohmann::json encode_version_info();

@@ -187,6 +187,15 @@ cni_err 7 'exists with the address range 198.51.100.50-198.51.100.51, but the co
   "$(jq -c '.ipam.ranges[0][0].rangeEnd = "198.51.100.60"' <<<"$ranged")"
 cni_ok DEL "$ID1" /run/netns/a eth0 "$ranged"
 cni_ok DEL "$ID2" /run/netns/b eth0 "$ranged"
+step "mtu: the network's bridge and veths; reported in a 1.1.0 result"
+mtu=$(conf 1.1.0 | jq -c '.name = "jumbo" | .mtu = 9000')
+cni_ok ADD "$ID1" /run/netns/a eth1 "$mtu"
+assert_eq "9000" "$(jq -r '.interfaces[2].mtu' <<<"$OUT")" "mtu in the result"
+assert_contains "$(ip -n a -o link show eth1)" "mtu 9000"
+assert_contains "$(ip -o link show cn-jumbo)" "mtu 9000"
+cni_err 7 '"mtu" must be a number from 68 to 65535' ADD "$ID2" /run/netns/b eth1 \
+  "$(jq -c '.mtu = 10' <<<"$mtu")"
+cni_ok DEL "$ID1" /run/netns/a eth1 "$mtu"
 assert_eq "" "$(ip -o link show cn-ranged 2>/dev/null)" "the network went with its last DEL"
 
 step "a network made by 'contain network create' stays after the last DEL"

@@ -94,6 +94,17 @@ expect_fail 2 '--ip-range 198.51.100.9/24 has host bits set' -- \
   contain network create bad --subnet 198.51.100.0/24 --ip-range 198.51.100.9/24
 contain network delete --force ranged
 
+step "--mtu: the bridge and every attachment's veth, both ends"
+contain network create jumbo --subnet 203.0.113.128/25 --mtu 9000 --no-nat
+assert_eq "9000" "$(contain network inspect jumbo --json | jq -r .mtu)"
+contain network attach jumbo b >/dev/null
+assert_contains "$(ip -o link show cn-jumbo)" "mtu 9000"
+assert_contains "$(ip -n b -o link show eth2)" "mtu 9000"
+host_end=$(contain network inspect jumbo --json | jq -r '.attachments[0].host')
+assert_contains "$(ip -o link show "$host_end")" "mtu 9000"
+expect_fail 2 'mtu' -- contain network create tiny --subnet 203.0.113.0/28 --mtu 20
+contain network delete --force jumbo
+
 step "delete is refused while anything is attached, unless --force"
 before=$(kernel_state)
 expect_fail 1 'network "web": 3 still attached .*use --force' -- contain network delete web
