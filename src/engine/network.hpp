@@ -63,6 +63,12 @@ Result<NetworkInfo> create_network(const NetworkSpec& spec);
 // Refused while anything is attached unless `force`, which detaches everything
 // first. Removes the bridge and the record.
 Status delete_network(const NetworkName& name, bool force);
+// The steps of a delete after its record is marked "deleting" (the caller
+// holds the lock): firewall entries, forwards into the subnet, attachments,
+// bridge, record. Each step tolerates what is already gone, so that gc can
+// finish a delete that was killed half way.
+Status finish_network_delete(const StateStore& store, const kernel::NetlinkSocket& host,
+                             const std::string& name, nlohmann::json record);
 
 Result<std::vector<NetworkInfo>> list_networks();
 Result<NetworkInfo> inspect_network(const NetworkName& name);

@@ -150,7 +150,8 @@ Status remove_firewall_owned_by(const StateStore& store, const std::set<std::str
 // --- Garbage collection (contain gc) ---
 
 Result<std::vector<std::string>> collect_firewall_garbage(
-    const StateStore& store, const std::vector<std::pair<std::string, std::string>>& records) {
+    const StateStore& store, const std::vector<std::pair<std::string, std::string>>& records,
+    bool rebuild) {
   std::string what = "collect firewall garbage";
   std::vector<std::string> done;
   auto nft = TRY_WRAP(kernel::Nftables::open(), what);
@@ -199,7 +200,10 @@ Result<std::vector<std::string>> collect_firewall_garbage(
     }
     TRY_WRAP(store.remove(kFirewallKind, kTableName), what);
   } else {
-    if (!TRY(table_in_kernel())) TRY(apply(store, {}, {}, what, &left));
+    if (!TRY(table_in_kernel()))
+      TRY(apply(store, {}, {}, what, &left));
+    else if (rebuild)
+      TRY(nft.run(model::rebuild_table(left.elements), what));
     if (was_deleted)
       done.push_back(
           fmt::format("made the nftables table inet {} again from our records (it was "

@@ -32,9 +32,12 @@ Status remove_firewall_owned_by(const StateStore& store, const std::set<std::str
 // transaction, then reconciles the rest with the kernel: the table is made again
 // from the records if it was deleted behind our back, deleted if no entry is
 // left, and route_localnet is restored where no forward needs it any more.
-// Returns one line per thing done beyond removing `records`.
+// With `rebuild`, the table is made again from the records even if it exists
+// (a command killed between removing records and their elements leaves
+// elements nobody records). Returns one line per thing done beyond removing `records`.
 Result<std::vector<std::string>> collect_firewall_garbage(
-    const StateStore& store, const std::vector<std::pair<std::string, std::string>>& records);
+    const StateStore& store, const std::vector<std::pair<std::string, std::string>>& records,
+    bool rebuild = false);
 
 namespace firewall_detail {
 
