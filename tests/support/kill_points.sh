@@ -15,18 +15,19 @@
 # before, COMMAND must succeed again and give the state after. TEARDOWN, and
 # the sandbox is as clean as at the start (assert-clean).
 #
+# The kill points are the reference trace's, whatever their number: a command
+# that gains a system call gains a kill point, and no test names one.
+#
 # KILL_POINTS_TOTAL counts the kill points covered; KILL_POINTS_REPORT has one
 # line per command.
+#
+# KILL_POINTS_EXPLORE=1 in the environment: a failing kill point is reported,
+# the sandbox is swept by hand and the rest goes on (to list every failing
+# point at once); the test still fails at kill_points_summary.
 
 KILL_POINTS_TOTAL=0
 KILL_POINTS_REPORT=()
-# Kill points known to leave a half state that gc does not handle yet, as
-# "COMMAND NAME|CALL N" (set by a test before kill_points): each is reported as
-# a KNOWN GAP instead of failing, the sandbox is swept by hand, and the rest
-# goes on. A known gap that passes is said, so the entry can go.
-# KILL_POINTS_EXPLORE=1 in the environment treats every kill point so.
-KILL_POINTS_KNOWN_GAPS=()
-KILL_POINTS_GAPS=0
+KILL_POINTS_FAILED=0
 # What strace watches: the calls that may change something, and some that only
 # read (so the Nth call of a kind counts as contain counts it).
 KP_SYSCALLS=sendmsg,sendto,mount,umount2,mkdir,mkdirat,rmdir,unlink,unlinkat,rename,renameat,renameat2,kill,pidfd_send_signal,write,pwrite64
@@ -67,6 +68,22 @@ for line in open(sys.argv[1]):
 EOF
 }
 
+# The cgroups below the test's own, in every hierarchy (contain places a
+# container's under its caller's; tests running beside this one have theirs,
+# which are none of its business).
+kp_cgroups() {
+  local line controllers path want dev mnt type opts
+  while IFS=: read -r _ controllers path; do
+    want=${controllers%%,*}
+    while read -r dev mnt type opts _; do
+      if [[ (-z $want && $type == cgroup2) || ($type == cgroup && ,$opts, == *,$want,*) ]]; then
+        [[ -d $mnt$path ]] && (cd "$mnt$path" && find . -mindepth 1 -type d | sed "s|^\.|${controllers:-unified}:|")
+        break
+      fi
+    done </proc/self/mounts
+  done </proc/self/cgroup | sort
+}
+
 # What a user (and gc) could see, with the names and numbers that differ from
 # run to run left out: links, IPv4 addresses and routes, qdiscs (on the host and
 # in each namespace), the namespaces and state files, the nft ruleset, the
@@ -95,7 +112,7 @@ kp_snapshot() {
     echo "# processes"
     ps -e -o comm= | grep -xE 'contain|sleep' | sort
     echo "# cgroups"
-    find /sys/fs/cgroup -name '*contain*' 2>/dev/null | sort
+    kp_cgroups
   } 2>&1 | sed -E \
     -e 's/\bvc[0-9a-f]{12}\b/vcX/g' \
     -e 's/\bcifb[0-9]+\b/cifbX/g' \
@@ -108,7 +125,7 @@ kp_snapshot() {
     -e 's/\.tmp [0-9]+/.tmp PID/'
 }
 
-# Removes everything, whatever gc left (only after a known gap).
+# Removes everything, whatever gc left (only after a failing point, when exploring).
 kp_sweep() {
   local ns
   for ns in $(ls -A /run/netns); do ip netns del "$ns" 2>/dev/null || umount /run/netns/"$ns" 2>/dev/null; rm -f /run/netns/"$ns"; done
@@ -120,10 +137,9 @@ kp_sweep() {
 
 kp_fail() {
   local what=$1 before=$2 now=$3 after=$4
-  if [[ ${KP_POINT_KNOWN:-0} == 1 ]]; then
-    echo "KNOWN GAP: $what"
+  if [[ ${KILL_POINTS_EXPLORE:-0} == 1 ]]; then
+    echo "FAILING POINT: $what"
     diff <(echo "$before") <(echo "$now") | head -20 || true
-    KP_GAP=1
     return 0
   fi
   echo "FAIL: $what" >&2
@@ -135,13 +151,14 @@ kp_fail() {
 }
 
 # After a kill: gc, then the state must be the one before (and the command
-# work again) or the one after. Sets KP_OUTCOME to undone, finished or gap.
+# work again) or the one after. Sets KP_OUTCOME to undone, finished or failed
+# (failed only when exploring: otherwise the test stops at once).
 kp_after_kill() {
   local gc_out rc=0 out
   gc_out=$("$CONTAIN" gc 2>&1) || rc=$?
   if ((rc != 0)); then
     kp_fail "'$name' killed at $point: gc exited $rc: $gc_out" "$before" "$(kp_snapshot)" "$after"
-    KP_OUTCOME=gap
+    KP_OUTCOME=failed
     return
   fi
   now=$(kp_snapshot)
@@ -151,14 +168,14 @@ kp_after_kill() {
     if ((rc != 0)); then
       kp_fail "'$name' killed at $point, after gc the command failed ($rc): $out" \
         "$before" "$(kp_snapshot)" "$after"
-      KP_OUTCOME=gap
+      KP_OUTCOME=failed
       return
     fi
     now=$(kp_snapshot)
     if [[ $now != "$after" ]]; then
       kp_fail "'$name' killed at $point: after gc, the command's result differs" \
         "$before" "$now" "$after"
-      KP_OUTCOME=gap
+      KP_OUTCOME=failed
       return
     fi
     KP_OUTCOME=undone
@@ -167,17 +184,14 @@ kp_after_kill() {
   else
     kp_fail "'$name' killed at $point, then gc ($gc_out): a state neither before nor after" \
       "$before" "$now" "$after"
-    KP_OUTCOME=gap
-  fi
-  if [[ $KP_OUTCOME != gap && $KP_POINT_KNOWN == 1 ]]; then
-    echo "known gap '$name|$call $n' now passes: remove it from KILL_POINTS_KNOWN_GAPS"
+    KP_OUTCOME=failed
   fi
 }
 
 kill_points() {
   local name=$1 setup=$2 teardown=$3
   shift 4
-  local before after now trace=kp.trace points point call n undone=0 finished=0 gaps=0 count=0
+  local before after now trace=kp.trace points point call n undone=0 finished=0 failed=0 count=0
   step "kill points of '$name': the reference run"
   # The first namespace ever made also prepares /run/netns (a shared bind mount
   # of itself): done once here, so every run of the command makes the same calls.
@@ -198,11 +212,6 @@ kill_points() {
   echo "$(wc -l <<<"$points") kill points: $(tr '\n' ' ' <<<"$points")"
   while read -r call n; do
     point="$call #$n"
-    KP_POINT_KNOWN=0 KP_GAP=0
-    local gap
-    for gap in "${KILL_POINTS_KNOWN_GAPS[@]}"; do [[ $gap == "$name|$call $n" ]] && KP_POINT_KNOWN=1; done
-    # KILL_POINTS_EXPLORE=1: every failing point is reported as a gap (to list them all).
-    [[ ${KILL_POINTS_EXPLORE:-0} == 1 ]] && KP_POINT_KNOWN=1
     "$setup" >/dev/null
     now=$(kp_snapshot)
     [[ $now == "$before" ]] || kp_fail "'$name': setup differs from the reference" "$before" "$now" "$after"
@@ -222,9 +231,9 @@ kill_points() {
     case $KP_OUTCOME in
       undone) undone=$((undone + 1)) ;;
       finished) finished=$((finished + 1)) ;;
-      gap) gaps=$((gaps + 1)) ;;
+      failed) failed=$((failed + 1)) ;;
     esac
-    if [[ $KP_OUTCOME == gap ]]; then
+    if [[ $KP_OUTCOME == failed ]]; then
       kp_sweep
     else
       "$teardown" >/dev/null 2>&1
@@ -233,15 +242,17 @@ kill_points() {
       die "'$name' killed at $point: teardown after gc left something: $(bash "$TESTS_SUPPORT/assert-clean" 2>&1)"
     count=$((count + 1))
   done <<<"$points"
-  local line="$name: $count kill points ($undone undone by gc, $finished finished by gc, $gaps known gaps)"
+  local line="$name: $count kill points ($undone undone by gc, $finished finished by gc)"
+  ((failed == 0)) || line+=", $failed FAILING"
   echo "$line"
   KILL_POINTS_TOTAL=$((KILL_POINTS_TOTAL + count))
-  KILL_POINTS_GAPS=$((KILL_POINTS_GAPS + gaps))
+  KILL_POINTS_FAILED=$((KILL_POINTS_FAILED + failed))
   KILL_POINTS_REPORT+=("$line")
 }
 
 kill_points_summary() {
   step "kill points covered"
   printf '%s\n' "${KILL_POINTS_REPORT[@]}"
-  echo "total: $KILL_POINTS_TOTAL kill points, $KILL_POINTS_GAPS of them known gaps"
+  echo "total: $KILL_POINTS_TOTAL kill points, $KILL_POINTS_FAILED failing"
+  ((KILL_POINTS_FAILED == 0)) || die "$KILL_POINTS_FAILED kill points failing (listed above)"
 }
