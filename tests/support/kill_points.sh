@@ -68,22 +68,6 @@ for line in open(sys.argv[1]):
 EOF
 }
 
-# The cgroups below the test's own, in every hierarchy (contain places a
-# container's under its caller's; tests running beside this one have theirs,
-# which are none of its business).
-kp_cgroups() {
-  local line controllers path want dev mnt type opts
-  while IFS=: read -r _ controllers path; do
-    want=${controllers%%,*}
-    while read -r dev mnt type opts _; do
-      if [[ (-z $want && $type == cgroup2) || ($type == cgroup && ,$opts, == *,$want,*) ]]; then
-        [[ -d $mnt$path ]] && (cd "$mnt$path" && find . -mindepth 1 -type d | sed "s|^\.|${controllers:-unified}:|")
-        break
-      fi
-    done </proc/self/mounts
-  done </proc/self/cgroup | sort
-}
-
 # What a user (and gc) could see, with the names and numbers that differ from
 # run to run left out: links, IPv4 addresses and routes, qdiscs (on the host and
 # in each namespace), the namespaces and state files, the nft ruleset, the
@@ -112,7 +96,8 @@ kp_snapshot() {
     echo "# processes"
     ps -e -o comm= | grep -xE 'contain|sleep' | sort
     echo "# cgroups"
-    kp_cgroups
+    # Below the test's own cgroups only: other tests make theirs beside it.
+    own_cgroups | xargs -r -I{} find {} -mindepth 1 -type d 2>/dev/null | sort
   } 2>&1 | sed -E \
     -e 's/\bvc[0-9a-f]{12}\b/vcX/g' \
     -e 's/\bcifb[0-9]+\b/cifbX/g' \
