@@ -366,6 +366,7 @@ Result<Started> start_process(const ContainerSpec& spec, const detail::PreparedS
 
   detail::ChildPlan plan;
   plan.sync_fd = child_end.get();
+  plan.parent_sync_fd = parent_end.get();
   plan.join_netns_fd = join_netns.get();
   plan.rootfs = spec.rootfs ? security.rootfs.c_str() : nullptr;
   plan.lower_rootfs = spec.security.overlay ? spec.rootfs->c_str() : nullptr;
@@ -807,6 +808,7 @@ Result<std::vector<std::string>> collect_container_garbage(const StateStore& sto
     // An `rm` killed half way marked it "deleting": finished once it has ended.
     bool removing = in_phase(r, kPhaseDeleting);
     if ((status == "exited" && !removing) || is_running(r) || monitor_alive(r)) continue;
+    TRY(delete_attachment_links(store, container_owner(name)));
     TRY(remove_firewall_owned_by(store, container_owner(name)));
     TRY(release_attachments(store, {container_owner(name)}));
     TRY(forget_netns_records_owned_by(store, {container_owner(name)}));

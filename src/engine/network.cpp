@@ -459,6 +459,22 @@ Result<std::vector<json>> settle_all_releasing(const kernel::NetlinkSocket& host
   return deleted;
 }
 
+Status delete_attachment_links(const StateStore& store, const std::string& owner) {
+  std::optional<kernel::NetlinkSocket> host;
+  for (const auto& [n, record] : TRY(store.read_all(kNetworkKind))) {
+    for (const auto& a : record.value("attachments", json::array())) {
+      if (a.value("owner", "") != owner) continue;
+      if (!host) host = TRY(kernel::NetlinkSocket::open());
+      auto link = kernel::get_link(*host, a.value("host", ""));
+      if (!link) continue;
+      if (auto gone = kernel::delete_link(*host, link->ifindex);
+          !gone && gone.error().code() != ENODEV)
+        return fail(std::move(gone).error());
+    }
+  }
+  return {};
+}
+
 Status release_attachments(const StateStore& store, const std::vector<std::string>& owners) {
   return take_attachments(store, {owners.begin(), owners.end()}, std::nullopt);
 }

@@ -47,7 +47,9 @@ struct Everything {
   model::FirewallElements elements;
   std::set<std::string> localnet_links;
 };
-Result<Everything> load_all(const StateStore& store);
+struct RecordRef;
+// `except`: records left out (about to be removed).
+Result<Everything> load_all(const StateStore& store, const std::vector<RecordRef>& except = {});
 
 // Applies a change to the table: `added` and `removed` are elements whose
 // records are already written or removed. The table is made on first use (from
@@ -62,7 +64,8 @@ struct RecordRef {
   std::string_view kind;
   std::string name;
 };
-// Removes records and what they put in the table, in one transaction.
+// Removes what records put in the table, in one transaction, then the records:
+// killed in between, the records are still there for gc to remove again.
 Status remove_records(const StateStore& store, const std::vector<RecordRef>& refs,
                       std::string_view what);
 
