@@ -1,5 +1,5 @@
 # Crash safety of containers on a managed network with a published port: run
-# (detached and in the foreground) and rm, killed at each system call of the
+# (detached) and rm, killed at each system call of the
 # contain process that changes something, then `contain gc` (see
 # tests/support/kill_points.sh).
 . "$TESTS_SUPPORT/lib.sh"
@@ -19,9 +19,4 @@ web_box() {
 kill_points "run --network NAME -p" web teardown -- \
   run -d --name box --network web -p 8080:80 -- sleep 1000
 kill_points "rm" web_box teardown -- rm -f box
-# In the foreground, the whole start (clone, attach, publish, record) and the
-# teardown after the command exits happen in the contain process itself (with
-# -d they happen in its monitor, which strace does not follow).
-KP_ROUNDTRIP=1 kill_points "run --network NAME -p (foreground)" web teardown -- \
-  run --name box --network web -p 8080:80 -- true
 kill_points_summary
