@@ -241,16 +241,20 @@ Result<BridgeAttachment> attach_to_bridge(const BridgeAttachSpec& spec) {
   IfName host_name = spec.host ? *spec.host : generate_host_ifname();
 
   // Recorded before the veth exists, so `net delete` and `gc` know about it.
+  // "creating" until the pair is complete: gc deletes a half-made one.
   Undo undo;
-  if (auto key = netns_key(spec.netns)) {
+  auto key = netns_key(spec.netns);
+  json record;
+  if (key) {
     json before = TRY(load_netns_record(store, *key));
-    json record = before;
+    record = before;
     record["links"].push_back({{"name", host_name.str()},
                                {"ifindex", 0},
                                {"peer", peer.str()},
                                {"kind", "veth"},
                                {"bridge", spec.bridge.str()},
-                               {"address", spec.address.str()}});
+                               {"address", spec.address.str()},
+                               {"phase", kPhaseCreating}});
     TRY_WRAP(save_netns_record(store, *key, record), what);
     undo.add([&store, key = *key, before] { (void)save_netns_record(store, key, before); });
   }
@@ -258,6 +262,10 @@ Result<BridgeAttachment> attach_to_bridge(const BridgeAttachSpec& spec) {
       spec.netns.owner(), netns.get(),  &inside, bridge.ifindex, host_name, peer,
       spec.address,       spec.gateway, false,   false};
   auto results = TRY_WRAP(create_bridge_links(host, {request}), what);
+  if (key) {
+    record["links"].back().erase("phase");
+    TRY_WRAP(save_netns_record(store, *key, record), what);
+  }
   undo.commit();
   return BridgeAttachment{spec.bridge.str(), host_name.str(), results[0].host_ifindex, peer.str(),
                           spec.address};

@@ -1,5 +1,6 @@
 #include "engine/container.hpp"
 
+#include <dirent.h>
 #include <fcntl.h>
 #include <fmt/chrono.h>
 #include <fmt/format.h>
@@ -365,6 +366,7 @@ Result<Started> start_process(const ContainerSpec& spec, const detail::PreparedS
 
   detail::ChildPlan plan;
   plan.sync_fd = child_end.get();
+  plan.parent_sync_fd = parent_end.get();
   plan.join_netns_fd = join_netns.get();
   plan.rootfs = spec.rootfs ? security.rootfs.c_str() : nullptr;
   plan.lower_rootfs = spec.security.overlay ? spec.rootfs->c_str() : nullptr;
@@ -719,9 +721,17 @@ Status remove_container(const ContainerName& name, bool force) {
       return fail(Error::failed(fmt::format(
           "container {} is running: stop it first ('contain stop {}') or use 'contain rm -f {}'",
           quote(name.str()), name.str(), name.str())));
+    // Marked before it is ended: should rm be killed from here on, gc
+    // finishes the removal once the container has ended.
+    TRY(update_record(name, [](json& record) { record["phase"] = kPhaseDeleting; }));
     TRY(end_container(name, r, -1));
   }
   auto store = TRY(StateStore::lock());
+  if (auto now = TRY(store.read(kContainerKind, name.str()));
+      now && !in_phase(*now, kPhaseDeleting)) {
+    (*now)["phase"] = kPhaseDeleting;
+    TRY(store.write(kContainerKind, name.str(), *now));
+  }
   // Its monitor freed its address when it ended; if the monitor was killed, we do.
   TRY(remove_firewall_owned_by(store, container_owner(name.str())));
   TRY(release_attachments(store, {container_owner(name.str())}));
@@ -795,10 +805,20 @@ Result<std::vector<std::string>> collect_container_garbage(const StateStore& sto
   std::vector<std::string> done;
   for (auto& [name, r] : TRY(store.read_all(kContainerKind))) {
     std::string status = r.value("status", "created");
-    if (status == "exited" || is_running(r) || monitor_alive(r)) continue;
+    // An `rm` killed half way marked it "deleting": finished once it has ended.
+    bool removing = in_phase(r, kPhaseDeleting);
+    if ((status == "exited" && !removing) || is_running(r) || monitor_alive(r)) continue;
+    TRY(delete_attachment_links(store, container_owner(name)));
     TRY(remove_firewall_owned_by(store, container_owner(name)));
     TRY(release_attachments(store, {container_owner(name)}));
     TRY(forget_netns_records_owned_by(store, {container_owner(name)}));
+    if (removing) {
+      TRY(store.remove(kContainerKind, name));
+      ::unlink(log_path(name).c_str());
+      done.push_back(
+          fmt::format("removed container {} ('contain rm' was interrupted; finished it)", name));
+      continue;
+    }
     if (!r.value("detached", false)) {
       TRY(store.remove(kContainerKind, name));
       done.push_back(
@@ -812,6 +832,24 @@ Result<std::vector<std::string>> collect_container_garbage(const StateStore& sto
     TRY(store.write(kContainerKind, name, r));
     done.push_back(fmt::format("marked container {} exited (it and its monitor are gone)", name));
   }
+  // Logs without a container: a `run -d` killed between making its log and
+  // its record, or an `rm` killed between removing them.
+  if (DIR* dir = ::opendir(kLogDir)) {
+    std::vector<std::string> orphans;
+    while (dirent* entry = ::readdir(dir)) {
+      std::string_view file = entry->d_name;
+      if (!file.ends_with(".log")) continue;
+      std::string name(file.substr(0, file.size() - 4));
+      if (!TRY(store.read(kContainerKind, name))) orphans.push_back(std::move(name));
+    }
+    ::closedir(dir);
+    for (const auto& name : orphans) {
+      if (::unlink(log_path(name).c_str()) < 0 && errno != ENOENT)
+        return fail(Error::system(fmt::format("remove {}", log_path(name))));
+      done.push_back(fmt::format("removed {} (no container {} exists)", log_path(name), name));
+    }
+  }
+  if (::rmdir(kLogDir) == 0) done.push_back(fmt::format("removed the empty folder {}", kLogDir));
   return done;
 }
 

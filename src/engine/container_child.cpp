@@ -33,6 +33,7 @@ using kernel::ChildError;
 // default are touched (one system call each). If the parent dies before
 // exec, so do we (the sync socket also says so: EOF instead of "ready").
 bool reset_signals(const ChildPlan& plan, ChildError& e) {
+  if (plan.parent_sync_fd >= 0) ::close(plan.parent_sync_fd);
   kernel::reset_signals(plan.signals_to_reset);
   sigset_t none;
   sigemptyset(&none);

@@ -13,6 +13,10 @@ namespace contain::engine::detail {
 // the child only reads it (no allocation, no exceptions).
 struct ChildPlan {
   int sync_fd = -1;  // the child's end of the CLOEXEC SEQPACKET socketpair
+  // The parent's end, closed first thing in the child: should the parent die
+  // before the go (even before the child could ask for a parent-death
+  // signal), the child reads EOF and gives up instead of waiting for ever.
+  int parent_sync_fd = -1;
   // --network netns:NS: the namespace to enter; else -1, and the child has a
   // network namespace of its own, where it brings loopback up.
   int join_netns_fd = -1;

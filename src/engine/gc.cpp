@@ -11,6 +11,7 @@
 #include "engine/firewall.hpp"
 #include "engine/network.hpp"
 #include "engine/records.hpp"
+#include "engine/shape.hpp"
 #include "engine/state.hpp"
 #include "engine/topo.hpp"
 #include "kernel/link.hpp"
@@ -115,6 +116,9 @@ struct Collector {
   // Addresses and subnets freed by this run: forwards into them go too.
   std::set<IpAddress> released;
   std::vector<Cidr> removed_subnets;
+  // Something was finished or undone whose firewall records may have gone
+  // before their elements did: the table is made again from the records.
+  bool firewall_stale = false;
 
   // Containers whose process and monitor died.
   Status containers() {
@@ -125,6 +129,8 @@ struct Collector {
   // Records of namespaces that are gone; links recorded for a living namespace
   // whose host end is gone (deleted by hand: the pair went with it).
   Status namespaces() {
+    // Half-made namespaces and links first: the listing below must not see them.
+    TRY(unfinished_namespaces());
     auto links = TRY(HostLinks::read(host));
     for (const auto& name : TRY(store.list(kNetnsKind))) {
       if (!netns_alive(name)) {
@@ -192,6 +198,61 @@ struct Collector {
     return {};
   }
 
+  // Deletes the host end named `host_end` if it exists: the peer goes with it.
+  // Looked up by name, not by our alias: a command killed before it set the
+  // alias leaves none (the name was free when the command recorded it).
+  Result<bool> delete_named_link(const std::string& host_end) {
+    auto link = kernel::get_link(host, host_end);
+    if (!link) return false;
+    return delete_if_present(host, link->ifindex);
+  }
+
+  // Namespaces and links whose command was killed before it finished
+  // ("phase": "creating"): removed, so that the state is the one before it.
+  Status unfinished_namespaces() {
+    for (auto [name, record] : TRY(store.read_all(kNetnsKind))) {
+      if (in_phase(record, kPhaseCreating)) {
+        auto parsed = NetnsName::parse(name);
+        if (parsed) {
+          auto removed = kernel::remove_netns(*parsed);
+          if (!removed && removed.error().code() != ENOENT) return fail(std::move(removed).error());
+        }
+        TRY(store.remove(kNetnsKind, name));
+        done.push_back(fmt::format(
+            "removed namespace {} ('net create' was interrupted before it finished)", name));
+        continue;
+      }
+      if (auto parsed = NetnsName::parse(name)) TRY(unfinished_links(*parsed, name, record));
+    }
+    for (auto [id, record] : TRY(store.read_all(kNetnsIdKind))) {
+      auto parsed = NetnsId::parse(id);
+      if (!parsed) continue;
+      TRY(unfinished_links(NetnsKey(*parsed, text(record, "ref"), text(record, "owner")), id,
+                           record));
+    }
+    return {};
+  }
+
+  Status unfinished_links(const NetnsKey& key, const std::string& what, json& record) {
+    auto& links = record["links"];
+    bool changed = false;
+    for (auto it = links.begin(); it != links.end();) {
+      if (!in_phase(*it, kPhaseCreating)) {
+        ++it;
+        continue;
+      }
+      std::string host_end = text(*it, "name");
+      TRY(delete_named_link(host_end));
+      done.push_back(
+          fmt::format("deleted link {} of namespace {} (the command making it was interrupted)",
+                      host_end, what));
+      it = links.erase(it);
+      changed = true;
+    }
+    if (changed) TRY(save_netns_record(store, key, record));
+    return {};
+  }
+
   // Forgets the host end `host_end` in the record of the namespace an
   // attachment names (by name or by identity).
   Status forget_attachment_link(const json& a, const std::string& host_end) {
@@ -210,6 +271,14 @@ struct Collector {
     auto links = TRY(HostLinks::read(host));
     Owners owners(store, live);
     for (auto& [name, record] : TRY(store.read_all(kNetworkKind))) {
+      if (in_phase(record, kPhaseDeleting)) {
+        if (auto subnet = Cidr::parse(text(record, "subnet"))) removed_subnets.push_back(*subnet);
+        TRY(finish_network_delete(store, host, name, record));
+        firewall_stale = true;
+        done.push_back(fmt::format(
+            "removed network {} ('network delete' was interrupted; finished it)", name));
+        continue;
+      }
       std::string bridge = text(record, "bridge");
       const auto* link = links.named(bridge);
       if (!link) {
@@ -236,6 +305,16 @@ struct Collector {
       for (auto it = attachments.begin(); it != attachments.end();) {
         std::string owner = text(*it, "owner");
         std::string host_end = text(*it, "host");
+        if (in_phase(*it, kPhaseCreating)) {
+          // Its attach was killed half way: undone, link and address.
+          TRY(delete_named_link(host_end));
+          TRY(forget_attachment_link(*it, host_end));
+          done.push_back(
+              fmt::format("removed the attachment of {} to network {} (its attach was interrupted)",
+                          owner_words(owner), name));
+          it = attachments.erase(it);
+          continue;
+        }
         std::string why;
         if (!TRY(owners.alive(owner)))
           why = fmt::format("{} no longer exists", owner_words(owner));
@@ -308,7 +387,12 @@ struct Collector {
       for (const auto& [name, r] : TRY(store.read_all(kind))) {
         std::string owner = text(r, "owner");
         std::string why;
-        if (!TRY(owners.alive(owner))) why = fmt::format("{} no longer exists", owner_words(owner));
+        if (in_phase(r, kPhaseCreating)) {
+          why = "the command adding it was interrupted";
+          firewall_stale = true;
+        }
+        if (why.empty() && !TRY(owners.alive(owner)))
+          why = fmt::format("{} no longer exists", owner_words(owner));
         if (why.empty() && kind == kIsolationKind && !links.named(text(r, "bridge")))
           why = fmt::format("bridge {} no longer exists", text(r, "bridge"));
         if (why.empty() && kind == kForwardKind) {
@@ -334,7 +418,8 @@ struct Collector {
               text(r, "to"), why));
       }
     }
-    for (auto& line : TRY(collect_firewall_garbage(store, refs))) done.push_back(std::move(line));
+    for (auto& line : TRY(collect_firewall_garbage(store, refs, firewall_stale)))
+      done.push_back(std::move(line));
     return {};
   }
 
@@ -357,6 +442,12 @@ struct Collector {
       if (!r) continue;
       const json target = r->value("target", json::object());
       std::string why;
+      if (in_phase(*r, kPhaseCreating)) {
+        TRY(roll_back_shaping(*r));
+        TRY(store.remove(kShapeKind, key));
+        done.push_back(fmt::format("removed the shaping of {} ('shape set' was interrupted)", key));
+        continue;
+      }
       if (auto dev = text(target, "dev"); !dev.empty()) {
         if (!links.named(dev)) why = fmt::format("device {} no longer exists", dev);
       } else if (auto id = text(target, "netns_id"); !id.empty()) {

@@ -89,12 +89,15 @@ Status create_netns(const NetnsName& name) {
         fmt::format("{}: it already exists (delete it first or choose another name)", what),
         EEXIST));
   Undo undo;
-  TRY_WRAP(store.write(kNetnsKind, name.str(), new_netns_record(name, true)), what);
+  json record = new_netns_record(name, true);
+  record["phase"] = kPhaseCreating;  // until loopback is up: gc removes a half-made one
+  TRY_WRAP(store.write(kNetnsKind, name.str(), record), what);
   undo.add([&] { (void)store.remove(kNetnsKind, name.str()); });
   auto netns = TRY(kernel::create_netns(name));
   undo.add([&] { (void)kernel::remove_netns(name); });
   auto sock = TRY_WRAP(kernel::NetlinkSocket::open_in(netns.get()), what);
   TRY_WRAP(kernel::set_link_up(sock, kLoopbackIfindex), what + ": bring loopback up");
+  TRY_WRAP(store.write(kNetnsKind, name.str(), new_netns_record(name, true)), what);
   undo.commit();
   return {};
 }
@@ -232,8 +235,13 @@ Status create_veth_to_netns(const VethSpec& spec) {
 
   json before = TRY(load_netns_record(store, *key));
   json record = before;
-  record["links"].push_back(
-      {{"name", spec.host.str()}, {"ifindex", 0}, {"peer", spec.peer.str()}, {"kind", "veth"}});
+  // "creating" until the last step: gc deletes a half-made pair (by name: the
+  // name was free, checked above under the lock).
+  record["links"].push_back({{"name", spec.host.str()},
+                             {"ifindex", 0},
+                             {"peer", spec.peer.str()},
+                             {"kind", "veth"},
+                             {"phase", kPhaseCreating}});
   // Declared after what its steps refer to, so it runs while they still exist.
   Undo undo;
   TRY_WRAP(store.write(key->kind(), key->record_name(), record), what);
@@ -247,8 +255,6 @@ Status create_veth_to_netns(const VethSpec& spec) {
       (void)kernel::delete_link(host, link->ifindex);
   });
   auto host_link = TRY_WRAP(kernel::get_link(host, spec.host.str()), what);
-  record["links"].back()["ifindex"] = host_link.ifindex;
-  TRY_WRAP(store.write(key->kind(), key->record_name(), record), what);
   TRY_WRAP(kernel::set_link_alias(host, host_link.ifindex, owner_alias(spec.netns.owner())), what);
   if (spec.host_address)
     TRY_WRAP(kernel::add_address(host, host_link.ifindex, *spec.host_address),
@@ -262,6 +268,9 @@ Status create_veth_to_netns(const VethSpec& spec) {
   if (spec.gateway)
     TRY_WRAP(kernel::add_default_route(inside, *spec.gateway, peer.ifindex),
              what + ": default route");
+  record["links"].back()["ifindex"] = host_link.ifindex;
+  record["links"].back().erase("phase");
+  TRY_WRAP(store.write(key->kind(), key->record_name(), record), what);
   undo.commit();
   return {};
 }

@@ -247,19 +247,29 @@ Status delete_network(const NetworkName& name, bool force) {
                               EBUSY));
   }
   auto host = TRY_WRAP(kernel::NetlinkSocket::open(), what);
+  // From here on it only goes: gc finishes what a kill leaves half done.
+  record["phase"] = kPhaseDeleting;
+  TRY_WRAP(store.write(kNetworkKind, name.str(), record), what);
+  TRY_WRAP(finish_network_delete(store, host, name.str(), record), what);
+  return {};
+}
+
+Status finish_network_delete(const StateStore& store, const kernel::NetlinkSocket& host,
+                             const std::string& name, json record) {
+  auto info = TRY(info_of(record));
   // Veths of exited containers still being destroyed go first: nothing stays.
-  TRY_WRAP(settle_releasing(host, record, {}, true), what);
+  TRY(settle_releasing(host, record, {}, true));
   // NAT and isolation go before the bridge does.
-  TRY_WRAP(remove_firewall_owned_by(store, network_owner(name.str())), what);
-  TRY_WRAP(remove_forwards_into(store, info.subnet), what);
+  TRY(remove_firewall_owned_by(store, network_owner(name)));
+  TRY(remove_forwards_into(store, info.subnet));
   for (const auto& a : info.attachments) {
-    TRY_WRAP(remove_host_end(host, a.host), what);
-    TRY_WRAP(forget_netns_link(store, a, a.host), what);
+    TRY(remove_host_end(host, a.host));
+    TRY(forget_netns_link(store, a, a.host));
   }
   if (auto link = kernel::get_link(host, info.bridge);
-      link && link->alias == owner_alias(network_owner(name.str())))
-    TRY_WRAP(kernel::delete_link(host, link->ifindex), what);
-  TRY_WRAP(store.remove(kNetworkKind, name.str()), what);
+      link && link->alias == owner_alias(network_owner(name)))
+    TRY(kernel::delete_link(host, link->ifindex));
+  TRY(store.remove(kNetworkKind, name));
   return {};
 }
 
@@ -336,11 +346,9 @@ Result<std::vector<Attachment>> attach_many_to_network(const NetworkName& networ
   for (std::size_t i = 0; i < requests.size(); ++i) {
     const NetnsRef& netns = requests[i].netns;
     const NetnsName* name = netns.name();
-    json a = {{"owner", netns.owner()},
-              {"netns", name ? json(name->str()) : json(nullptr)},
-              {"ifname", peers[i].str()},
-              {"host", host_names[i].str()},
-              {"address", addresses[i].str()}};
+    json a = {{"owner", netns.owner()},        {"netns", name ? json(name->str()) : json(nullptr)},
+              {"ifname", peers[i].str()},      {"host", host_names[i].str()},
+              {"address", addresses[i].str()}, {"phase", kPhaseCreating}};
     if (auto id = netns.id()) {
       a["netns_id"] = id->str();
       a["ref"] = netns.text();
@@ -363,7 +371,8 @@ Result<std::vector<Attachment>> attach_many_to_network(const NetworkName& networ
                                   {"kind", "veth"},
                                   {"bridge", info.bridge},
                                   {"network", network.str()},
-                                  {"address", pool.with_prefix(addresses[i]).str()}});
+                                  {"address", pool.with_prefix(addresses[i]).str()},
+                                  {"phase", kPhaseCreating}});
     TRY_WRAP(save_netns_record(store, *key, ns_record), what);
   }
   std::vector<BridgeLinkRequest> links;
@@ -373,6 +382,18 @@ Result<std::vector<Attachment>> attach_many_to_network(const NetworkName& networ
                      routes[i] ? std::optional<IpAddress>(info.gateway) : std::nullopt, false,
                      requests[i].replace_default_route, info.mtu});
   auto made = TRY_WRAP(create_bridge_links(host, links), what);
+  // Complete: the namespaces' links, then the network's attachments, the
+  // last word (gc undoes an attachment still "creating", link and all).
+  for (std::size_t i = 0; i < requests.size(); ++i) {
+    auto key = netns_key(requests[i].netns);
+    if (!key) continue;
+    json ns_record = TRY(load_netns_record(store, *key));
+    for (auto& l : ns_record["links"])
+      if (l.value("name", "") == host_names[i].str()) l.erase("phase");
+    TRY_WRAP(save_netns_record(store, *key, ns_record), what);
+  }
+  for (auto& a : record["attachments"]) a.erase("phase");
+  TRY_WRAP(store.write(kNetworkKind, network.str(), record), what);
   undo.commit();
   info = TRY(info_of(record));
   std::vector<Attachment> out(info.attachments.end() - static_cast<long>(requests.size()),
@@ -458,6 +479,22 @@ Result<std::vector<json>> settle_all_releasing(const kernel::NetlinkSocket& host
   std::vector<json> deleted;
   TRY(settle_releasing(host, record, {}, true, &deleted));
   return deleted;
+}
+
+Status delete_attachment_links(const StateStore& store, const std::string& owner) {
+  std::optional<kernel::NetlinkSocket> host;
+  for (const auto& [n, record] : TRY(store.read_all(kNetworkKind))) {
+    for (const auto& a : record.value("attachments", json::array())) {
+      if (a.value("owner", "") != owner) continue;
+      if (!host) host = TRY(kernel::NetlinkSocket::open());
+      auto link = kernel::get_link(*host, a.value("host", ""));
+      if (!link) continue;
+      if (auto gone = kernel::delete_link(*host, link->ifindex);
+          !gone && gone.error().code() != ENODEV)
+        return fail(std::move(gone).error());
+    }
+  }
+  return {};
 }
 
 Status release_attachments(const StateStore& store, const std::vector<std::string>& owners) {

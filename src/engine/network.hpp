@@ -68,6 +68,12 @@ Result<NetworkInfo> create_network(const NetworkSpec& spec);
 // Refused while anything is attached unless `force`, which detaches everything
 // first. Removes the bridge and the record.
 Status delete_network(const NetworkName& name, bool force);
+// The steps of a delete after its record is marked "deleting" (the caller
+// holds the lock): firewall entries, forwards into the subnet, attachments,
+// bridge, record. Each step tolerates what is already gone, so that gc can
+// finish a delete that was killed half way.
+Status finish_network_delete(const StateStore& store, const kernel::NetlinkSocket& host,
+                             const std::string& name, nlohmann::json record);
 
 Result<std::vector<NetworkInfo>> list_networks();
 Result<NetworkInfo> inspect_network(const NetworkName& name);
@@ -106,6 +112,11 @@ Status detach_from_network(const NetworkName& network, const NetnsRef& netns);
 // Releases, in the records of the networks, every attachment whose owner is
 // one of `owners` (used when namespaces are deleted; the caller holds the lock).
 Status release_attachments(const StateStore& store, const std::vector<std::string>& owners);
+
+// For gc, about an owner that is gone (a container whose process died): deletes
+// the host ends of its attachments that still exist, rather than leave them to
+// the kernel's destruction of its namespace, which may not have happened yet.
+Status delete_attachment_links(const StateStore& store, const std::string& owner);
 
 // For an owner that is gone while the kernel still destroys its veth (host end
 // `ifindex`) with its namespace: moves its attachments to the network's

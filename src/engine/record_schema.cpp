@@ -13,7 +13,8 @@ namespace {
 
 using nlohmann::json;
 
-enum class Type { string, boolean, integer, unsigned_integer, strings, object, objects };
+// `phase`: "creating" or "deleting" (engine/records.hpp).
+enum class Type { string, boolean, integer, unsigned_integer, strings, object, objects, phase };
 
 struct Field {
   const char* name;
@@ -32,16 +33,16 @@ constexpr Field opt(const char* name, Type type, std::span<const Field> fields =
 constexpr Field opt_or_null(const char* name, Type type) { return {name, type, false, true, {}}; }
 
 // The schemas: the fields the engine reads, with the type it reads them as.
-constexpr Field kNetnsLink[] = {req("name", Type::string),   opt("ifindex", Type::integer),
-                                opt("peer", Type::string),   opt("kind", Type::string),
-                                opt("bridge", Type::string), opt("network", Type::string),
-                                opt("address", Type::string)};
+constexpr Field kNetnsLink[] = {req("name", Type::string),    opt("ifindex", Type::integer),
+                                opt("peer", Type::string),    opt("kind", Type::string),
+                                opt("bridge", Type::string),  opt("network", Type::string),
+                                opt("address", Type::string), opt("phase", Type::phase)};
 constexpr Field kNetns[] = {req("name", Type::string), opt("created", Type::boolean),
-                            opt("links", Type::objects, kNetnsLink)};
+                            opt("links", Type::objects, kNetnsLink), opt("phase", Type::phase)};
 constexpr Field kBridge[] = {opt("name", Type::string), opt("created", Type::boolean)};
-constexpr Field kAttachment[] = {req("owner", Type::string), opt_or_null("netns", Type::string),
-                                 opt("ifname", Type::string), req("host", Type::string),
-                                 req("address", Type::string)};
+constexpr Field kAttachment[] = {req("owner", Type::string),   opt_or_null("netns", Type::string),
+                                 opt("ifname", Type::string),  req("host", Type::string),
+                                 req("address", Type::string), opt("phase", Type::phase)};
 constexpr Field kReleasing[] = {req("address", Type::string), opt("host", Type::string),
                                 opt("ifindex", Type::integer)};
 constexpr Field kNetwork[] = {req("name", Type::string),
@@ -54,7 +55,8 @@ constexpr Field kNetwork[] = {req("name", Type::string),
                               opt("nat", Type::boolean),
                               opt("isolated", Type::boolean),
                               req("attachments", Type::objects, kAttachment),
-                              opt("releasing", Type::objects, kReleasing)};
+                              opt("releasing", Type::objects, kReleasing),
+                              opt("phase", Type::phase)};
 constexpr Field kContainer[] = {req("name", Type::string),
                                 req("id", Type::string),
                                 opt("hostname", Type::string),
@@ -74,7 +76,8 @@ constexpr Field kContainer[] = {req("name", Type::string),
                                 opt("monitor_pid", Type::integer),
                                 opt("monitor_start", Type::unsigned_integer),
                                 opt("exit_code", Type::integer),
-                                opt("finished", Type::string)};
+                                opt("finished", Type::string),
+                                opt("phase", Type::phase)};
 constexpr Field kNat[] = {req("subnet", Type::string), opt_or_null("out", Type::string),
                           opt("owner", Type::string)};
 constexpr Field kForwardTarget[] = {req("address", Type::string), req("port", Type::integer),
@@ -85,7 +88,8 @@ constexpr Field kForward[] = {req("protocol", Type::string),
                               opt_or_null("host_address", Type::string),
                               opt("to", Type::string),
                               opt("owner", Type::string),
-                              opt("targets", Type::objects, kForwardTarget)};
+                              opt("targets", Type::objects, kForwardTarget),
+                              opt("phase", Type::phase)};
 constexpr Field kIsolation[] = {opt("bridge", Type::string), opt("subnet", Type::string),
                                 opt("owner", Type::string)};
 constexpr Field kLocalnet[] = {opt("previous", Type::string)};
@@ -105,7 +109,8 @@ constexpr Field kShape[] = {req("target", Type::object, kShapeTarget),
                             opt("burst_bytes", Type::unsigned_integer),
                             opt("limit_bytes", Type::unsigned_integer),
                             opt("devices", Type::objects, kShapeDevice),
-                            opt("ifb", Type::string)};
+                            opt("ifb", Type::string),
+                            opt("phase", Type::phase)};
 
 std::string_view type_name(Type t) {
   switch (t) {
@@ -123,6 +128,8 @@ std::string_view type_name(Type t) {
       return "an object";
     case Type::objects:
       return "an array of objects";
+    case Type::phase:
+      return "\"creating\" or \"deleting\"";
   }
   return "?";
 }
@@ -153,6 +160,9 @@ bool has_type(const json& value, Type t) {
       for (const auto& e : value)
         if (!e.is_object()) return false;
       return true;
+    case Type::phase:
+      return value.is_string() && (value.get<std::string>() == kPhaseCreating ||
+                                   value.get<std::string>() == kPhaseDeleting);
   }
   return false;
 }

@@ -12,7 +12,9 @@
 namespace contain::engine {
 
 // Written into every record as "schema"; a record without it is of version 1.
-inline constexpr int kRecordSchemaVersion = 1;
+// Version 2 added "phase" (engine/records.hpp) to records, their links and
+// attachments; a version 1 record has none, which means whole, and is read as is.
+inline constexpr int kRecordSchemaVersion = 2;
 
 // Fails with the reason ("field \"pid\" is a string, not an integer") if
 // `record` is not a valid record of `kind`. Kinds without a schema need an object.

@@ -39,6 +39,20 @@ inline constexpr std::string_view kFirewallKind = "firewall";
 inline constexpr std::string_view kAllKinds[] = {
     kNetnsKind,   kBridgeKind,    kNetworkKind,  kContainerKind, kNatKind,
     kForwardKind, kIsolationKind, kLocalnetKind, kShapeKind,     kFirewallKind};
+// What a command killed half way leaves, said by the record it wrote first: a
+// record (or a link or attachment in one) is written with "phase": "creating"
+// before its kernel objects are made, and without it once all are; a record
+// to be removed in several steps first gets "phase": "deleting". Commands hold
+// the store's lock throughout, so a phase that `contain gc` sees under the
+// lock belongs to a command that died: gc undoes a "creating" one and finishes
+// a "deleting" one. No phase: the object is whole.
+inline constexpr std::string_view kPhaseCreating = "creating";
+inline constexpr std::string_view kPhaseDeleting = "deleting";
+inline bool in_phase(const nlohmann::json& j, std::string_view phase) {
+  auto it = j.find("phase");
+  return it != j.end() && it->is_string() && it->get<std::string>() == phase;
+}
+
 // Who owns a record, a firewall entry or a link: "<kind>/<name>", recorded as
 // "owner" and, after kAliasPrefix, as the alias of the links it owns.
 inline std::string netns_owner(std::string_view name) { return "netns/" + std::string(name); }

@@ -354,8 +354,24 @@ Status set_shaping(const ShapeSpec& spec) {
       spec.latency ? std::optional<std::uint64_t>(spec.latency->microseconds()) : std::nullopt);
   json record = spec_json(spec, r, bucket);
 
+  // Written "creating" with every device the new shaping will touch, so that
+  // gc can take a half-made one off them all (see roll_back_shaping).
+  json creating = record;
+  creating["phase"] = kPhaseCreating;
+  if (spec.direction != Direction::ingress)
+    creating["devices"].push_back(
+        {{"netns", r.egress.netns ? json(*r.egress.netns) : json(nullptr)},
+         {"ifname", r.egress.ifname},
+         {"qdisc", "root"}});
+  if (spec.direction != Direction::egress) {
+    creating["devices"].push_back({{"netns", nullptr},
+                                   {"ifname", r.ingress.ifname},
+                                   {"qdisc", r.ingress_via_ifb ? "ingress" : "root"}});
+    if (r.ingress_via_ifb)
+      creating["ifb"] = ifb_name_for(TRY_WRAP(ifindex_of(sockets, r.ingress), what));
+  }
   Undo undo;
-  TRY_WRAP(store.write(kShapeKind, r.key, record), what);
+  TRY_WRAP(store.write(kShapeKind, r.key, creating), what);
   undo.add([&] {
     if (old)
       (void)store.write(kShapeKind, r.key, *old);
@@ -442,6 +458,19 @@ Status clear_shaping(const ShapeTarget& target) {
   Sockets sockets(TRY(kernel::NetlinkSocket::open()), target);
   remove_applied(sockets, *record);
   return store.remove(kShapeKind, r.key);
+}
+
+Status roll_back_shaping(const json& record) {
+  ShapeTarget target;
+  const json& t = record["target"];
+  // A namespace known by identity has no name to open it by: its qdiscs stay
+  // (they go with it); the host's devices and the ifb are cleared all the same.
+  if (t.contains("netns") && t["netns"].is_string())
+    if (auto name = NetnsName::parse(t["netns"].get<std::string>()))
+      target.netns = NetnsRef::named(*name);
+  Sockets sockets(TRY(kernel::NetlinkSocket::open()), target);
+  remove_applied(sockets, record);
+  return {};
 }
 
 Status forget_shaping(const StateStore& store, const kernel::NetlinkSocket& host,

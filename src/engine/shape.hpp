@@ -44,6 +44,11 @@ Status set_shaping(const ShapeSpec& spec);
 Result<nlohmann::json> show_shaping(const ShapeTarget& target);
 Status clear_shaping(const ShapeTarget& target);
 
+// For gc: takes a shaping whose `shape set` was killed half way ("phase":
+// "creating", listing every device it was to touch) off those devices, and
+// deletes its ifb device. The caller removes the record.
+Status roll_back_shaping(const nlohmann::json& record);
+
 // For `net delete`: drops the shaping of namespaces and host links that are
 // about to disappear (their qdiscs go with the links; ifb devices are removed).
 Status forget_shaping(const StateStore& store, const kernel::NetlinkSocket& host,

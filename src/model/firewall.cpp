@@ -156,7 +156,11 @@ std::string delete_elements(const FirewallElements& elements) {
   return lines_of(elements, false).render("delete");
 }
 
-std::string delete_table() { return fmt::format("delete table inet {}\n", kFirewallTable); }
+// "add" first, so that deleting a table already gone (by a command killed
+// after it deleted the table but before it said so) is no error.
+std::string delete_table() {
+  return fmt::format("add table inet {0}\ndelete table inet {0}\n", kFirewallTable);
+}
 
 }  // namespace contain::model
 

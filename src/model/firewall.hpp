@@ -64,7 +64,7 @@ std::string rebuild_table(const FirewallElements& all);
 // Commands that add or delete elements of the existing table ("" if none).
 std::string add_elements(const FirewallElements& elements);
 std::string delete_elements(const FirewallElements& elements);
-// Removes the table and everything in it.
+// Removes the table and everything in it (no error if it is gone already).
 std::string delete_table();
 
 }  // namespace contain::model

@@ -1,19 +1,9 @@
 # Crash safety of containers on a managed network with a published port: run
-# and rm, killed at each system call of the contain process that changes
-# something, then `contain gc` (see tests/support/kill_points.sh).
+# (detached) and rm, killed at each system call of the
+# contain process that changes something, then `contain gc` (see
+# tests/support/kill_points.sh).
 . "$TESTS_SUPPORT/lib.sh"
 . "$TESTS_SUPPORT/kill_points.sh"
-
-# Kill points where gc does not yet restore the state before or after (issue 11,
-# item 6): records say nothing of a step in progress, so gc cannot tell a
-# half-made or half-removed object from a whole one. Reported, not failed.
-KILL_POINTS_KNOWN_GAPS=(
-  "run --network NAME -p|mkdir 4"
-  "run --network NAME -p|rename 1"
-  "rm|unlink 1"
-  "rm|rmdir 1"
-  "rm|unlink 2"
-)
 
 teardown() {
   contain rm -f box 2>/dev/null || true

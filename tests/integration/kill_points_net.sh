@@ -5,25 +5,6 @@
 . "$TESTS_SUPPORT/lib.sh"
 . "$TESTS_SUPPORT/kill_points.sh"
 
-# Kill points where gc does not yet restore the state before or after (issue 11,
-# item 6): records say nothing of a step in progress, so gc cannot tell a
-# half-made or half-removed object from a whole one. Reported, not failed.
-KILL_POINTS_KNOWN_GAPS=(
-  "net create|mount 2"
-  "net create|sendmsg 1"
-  "net veth|rename 2"
-  "net veth|sendmsg 5"
-  "net veth|sendmsg 6"
-  "net veth|sendmsg 8"
-  "net veth|sendmsg 9"
-  "bridge attach|sendmsg 7"
-  "forward add|write 2"
-  "forward add|mkdir 5"
-  "forward add|rename 2"
-  "shape set --direction both|sendmsg 4"
-  "shape set --direction both|sendmsg 6"
-)
-
 nothing() { :; }
 teardown() {
   contain shape clear --ns ns1 2>/dev/null || true

@@ -4,24 +4,6 @@
 . "$TESTS_SUPPORT/lib.sh"
 . "$TESTS_SUPPORT/kill_points.sh"
 
-# Kill points where gc does not yet restore the state before or after (issue 11,
-# item 6): records say nothing of a step in progress, so gc cannot tell a
-# half-made or half-removed object from a whole one. Reported, not failed.
-KILL_POINTS_KNOWN_GAPS=(
-  "network attach|sendmsg 6"
-  "network delete --force|rmdir 1"
-  "network delete --force|unlink 2"
-  "network delete --force|rmdir 2"
-  "network delete --force|sendto 1"
-  "network delete --force|sendto 7"
-  "network delete --force|sendmsg 1"
-  "network delete --force|unlink 3"
-  "network delete --force|rmdir 3"
-  "network delete --force|sendmsg 3"
-  "network delete --force|rename 1"
-  "network delete --force|sendmsg 5"
-)
-
 teardown() {
   contain network delete --force web 2>/dev/null || true
   contain net delete ns1 2>/dev/null || true

@@ -15,18 +15,19 @@
 # before, COMMAND must succeed again and give the state after. TEARDOWN, and
 # the sandbox is as clean as at the start (assert-clean).
 #
+# The kill points are the reference trace's, whatever their number: a command
+# that gains a system call gains a kill point, and no test names one.
+#
 # KILL_POINTS_TOTAL counts the kill points covered; KILL_POINTS_REPORT has one
 # line per command.
+#
+# KILL_POINTS_EXPLORE=1 in the environment: a failing kill point is reported,
+# the sandbox is swept by hand and the rest goes on (to list every failing
+# point at once); the test still fails at kill_points_summary.
 
 KILL_POINTS_TOTAL=0
 KILL_POINTS_REPORT=()
-# Kill points known to leave a half state that gc does not handle yet, as
-# "COMMAND NAME|CALL N" (set by a test before kill_points): each is reported as
-# a KNOWN GAP instead of failing, the sandbox is swept by hand, and the rest
-# goes on. A known gap that passes is said, so the entry can go.
-# KILL_POINTS_EXPLORE=1 in the environment treats every kill point so.
-KILL_POINTS_KNOWN_GAPS=()
-KILL_POINTS_GAPS=0
+KILL_POINTS_FAILED=0
 # What strace watches: the calls that may change something, and some that only
 # read (so the Nth call of a kind counts as contain counts it).
 KP_SYSCALLS=sendmsg,sendto,mount,umount2,mkdir,mkdirat,rmdir,unlink,unlinkat,rename,renameat,renameat2,kill,pidfd_send_signal,write,pwrite64
@@ -109,7 +110,7 @@ kp_snapshot() {
     -e 's/\.tmp [0-9]+/.tmp PID/'
 }
 
-# Removes everything, whatever gc left (only after a known gap).
+# Removes everything, whatever gc left (only after a failing point, when exploring).
 kp_sweep() {
   local ns
   for ns in $(ls -A /run/netns); do ip netns del "$ns" 2>/dev/null || umount /run/netns/"$ns" 2>/dev/null; rm -f /run/netns/"$ns"; done
@@ -121,10 +122,9 @@ kp_sweep() {
 
 kp_fail() {
   local what=$1 before=$2 now=$3 after=$4
-  if [[ ${KP_POINT_KNOWN:-0} == 1 ]]; then
-    echo "KNOWN GAP: $what"
+  if [[ ${KILL_POINTS_EXPLORE:-0} == 1 ]]; then
+    echo "FAILING POINT: $what"
     diff <(echo "$before") <(echo "$now") | head -20 || true
-    KP_GAP=1
     return 0
   fi
   echo "FAIL: $what" >&2
@@ -136,13 +136,14 @@ kp_fail() {
 }
 
 # After a kill: gc, then the state must be the one before (and the command
-# work again) or the one after. Sets KP_OUTCOME to undone, finished or gap.
+# work again) or the one after. Sets KP_OUTCOME to undone, finished or failed
+# (failed only when exploring: otherwise the test stops at once).
 kp_after_kill() {
   local gc_out rc=0 out
   gc_out=$("$CONTAIN" gc 2>&1) || rc=$?
   if ((rc != 0)); then
     kp_fail "'$name' killed at $point: gc exited $rc: $gc_out" "$before" "$(kp_snapshot)" "$after"
-    KP_OUTCOME=gap
+    KP_OUTCOME=failed
     return
   fi
   now=$(kp_snapshot)
@@ -152,14 +153,14 @@ kp_after_kill() {
     if ((rc != 0)); then
       kp_fail "'$name' killed at $point, after gc the command failed ($rc): $out" \
         "$before" "$(kp_snapshot)" "$after"
-      KP_OUTCOME=gap
+      KP_OUTCOME=failed
       return
     fi
     now=$(kp_snapshot)
     if [[ $now != "$after" ]]; then
       kp_fail "'$name' killed at $point: after gc, the command's result differs" \
         "$before" "$now" "$after"
-      KP_OUTCOME=gap
+      KP_OUTCOME=failed
       return
     fi
     KP_OUTCOME=undone
@@ -168,17 +169,14 @@ kp_after_kill() {
   else
     kp_fail "'$name' killed at $point, then gc ($gc_out): a state neither before nor after" \
       "$before" "$now" "$after"
-    KP_OUTCOME=gap
-  fi
-  if [[ $KP_OUTCOME != gap && $KP_POINT_KNOWN == 1 ]]; then
-    echo "known gap '$name|$call $n' now passes: remove it from KILL_POINTS_KNOWN_GAPS"
+    KP_OUTCOME=failed
   fi
 }
 
 kill_points() {
   local name=$1 setup=$2 teardown=$3
   shift 4
-  local before after now trace=kp.trace points point call n undone=0 finished=0 gaps=0 count=0
+  local before after now trace=kp.trace points point call n undone=0 finished=0 failed=0 count=0
   step "kill points of '$name': the reference run"
   # The first namespace ever made also prepares /run/netns (a shared bind mount
   # of itself): done once here, so every run of the command makes the same calls.
@@ -191,7 +189,11 @@ kill_points() {
   strace -o "$trace" -yy -s 64 -e trace="$KP_SYSCALLS" -e signal=none -- "$CONTAIN" "$@" >/dev/null ||
     die "'$name' failed without a kill"
   after=$(kp_snapshot)
-  [[ $before != "$after" ]] || die "'$name' changed nothing that kp_snapshot sees"
+  # KP_ROUNDTRIP=1: a command that undoes its own work before it returns (a
+  # foreground `run`): the state after is the one before; its kill points are
+  # what it does in between.
+  [[ $before != "$after" || ${KP_ROUNDTRIP:-0} == 1 ]] ||
+    die "'$name' changed nothing that kp_snapshot sees"
   points=$(kp_parse "$trace")
   "$teardown" >/dev/null 2>&1
   bash "$TESTS_SUPPORT/assert-clean" >/dev/null || die "teardown of '$name' left something"
@@ -199,11 +201,6 @@ kill_points() {
   echo "$(wc -l <<<"$points") kill points: $(tr '\n' ' ' <<<"$points")"
   while read -r call n; do
     point="$call #$n"
-    KP_POINT_KNOWN=0 KP_GAP=0
-    local gap
-    for gap in "${KILL_POINTS_KNOWN_GAPS[@]}"; do [[ $gap == "$name|$call $n" ]] && KP_POINT_KNOWN=1; done
-    # KILL_POINTS_EXPLORE=1: every failing point is reported as a gap (to list them all).
-    [[ ${KILL_POINTS_EXPLORE:-0} == 1 ]] && KP_POINT_KNOWN=1
     "$setup" >/dev/null
     now=$(kp_snapshot)
     [[ $now == "$before" ]] || kp_fail "'$name': setup differs from the reference" "$before" "$now" "$after"
@@ -223,9 +220,9 @@ kill_points() {
     case $KP_OUTCOME in
       undone) undone=$((undone + 1)) ;;
       finished) finished=$((finished + 1)) ;;
-      gap) gaps=$((gaps + 1)) ;;
+      failed) failed=$((failed + 1)) ;;
     esac
-    if [[ $KP_OUTCOME == gap ]]; then
+    if [[ $KP_OUTCOME == failed ]]; then
       kp_sweep
     else
       "$teardown" >/dev/null 2>&1
@@ -234,15 +231,17 @@ kill_points() {
       die "'$name' killed at $point: teardown after gc left something: $(bash "$TESTS_SUPPORT/assert-clean" 2>&1)"
     count=$((count + 1))
   done <<<"$points"
-  local line="$name: $count kill points ($undone undone by gc, $finished finished by gc, $gaps known gaps)"
+  local line="$name: $count kill points ($undone undone by gc, $finished finished by gc)"
+  ((failed == 0)) || line+=", $failed FAILING"
   echo "$line"
   KILL_POINTS_TOTAL=$((KILL_POINTS_TOTAL + count))
-  KILL_POINTS_GAPS=$((KILL_POINTS_GAPS + gaps))
+  KILL_POINTS_FAILED=$((KILL_POINTS_FAILED + failed))
   KILL_POINTS_REPORT+=("$line")
 }
 
 kill_points_summary() {
   step "kill points covered"
   printf '%s\n' "${KILL_POINTS_REPORT[@]}"
-  echo "total: $KILL_POINTS_TOTAL kill points, $KILL_POINTS_GAPS of them known gaps"
+  echo "total: $KILL_POINTS_TOTAL kill points, $KILL_POINTS_FAILED failing"
+  ((KILL_POINTS_FAILED == 0)) || die "$KILL_POINTS_FAILED kill points failing (listed above)"
 }

@@ -97,7 +97,7 @@ TEST(FirewallText, RebuildNamesEachElementOnce) {
   auto first = text.find("10.0.0.2 . 10.0.0.0/24");
   ASSERT_NE(first, std::string::npos);
   EXPECT_EQ(text.find("10.0.0.2 . 10.0.0.0/24", first + 1), std::string::npos);
-  EXPECT_EQ(delete_table(), "delete table inet contain\n");
+  EXPECT_EQ(delete_table(), "add table inet contain\ndelete table inet contain\n");
 }
 
 TEST(NftError, FirstErrorLineBecomesTheMessage) {

@@ -67,6 +67,24 @@ TEST(RecordSchema, SchemaVersionIsCheckedAndOptional) {
   EXPECT_EQ("field \"schema\" is not a non-negative integer", why(kContainerKind, c));
 }
 
+TEST(RecordSchema, Version1RecordsAndPhasesAreRead) {
+  auto c = container();
+  c["schema"] = 1;  // before phases: still read
+  EXPECT_EQ("valid", why(kContainerKind, c));
+  c["phase"] = "deleting";
+  EXPECT_EQ("valid", why(kContainerKind, c));
+  c["phase"] = "half";
+  EXPECT_EQ("field \"phase\" is not \"creating\" or \"deleting\"", why(kContainerKind, c));
+  nlohmann::json ns = {{"name", "ns1"},
+                       {"created", true},
+                       {"phase", "creating"},
+                       {"links", {{{"name", "vh1"}, {"phase", "creating"}}}}};
+  EXPECT_EQ("valid", why(kNetnsKind, ns));
+  ns["links"][0]["phase"] = true;
+  EXPECT_EQ("field \"links\"[0].\"phase\" is not \"creating\" or \"deleting\"",
+            why(kNetnsKind, ns));
+}
+
 TEST(RecordSchema, WrongTypesAreNamed) {
   auto c = container();
   c["pid"] = "12";

@@ -234,8 +234,13 @@ Status add_forward(const ForwardSpec& spec) {
   info.targets.clear();
   for (const auto& t : targets) info.targets.push_back(t.target);
 
+  // "creating" until its elements are in the table: gc removes a half-made
+  // forward (and restores route_localnet from its record).
   Undo undo;
-  TRY_WRAP(store.write(kForwardKind, key, forward_record(info, targets)), what);
+  json record = forward_record(info, targets);
+  json creating = record;
+  creating["phase"] = kPhaseCreating;
+  TRY_WRAP(store.write(kForwardKind, key, creating), what);
   undo.add([&] { (void)store.remove(kForwardKind, key); });
   for (const auto& t : targets) {
     TRY(enable_forwarding(t.target.address.family(), what));
@@ -244,6 +249,7 @@ Status add_forward(const ForwardSpec& spec) {
   model::FirewallElements added;
   add_forward_elements(added, StoredForward{info, targets});
   TRY(apply(store, added, {}, what));
+  TRY_WRAP(store.write(kForwardKind, key, record), what);
   undo.commit();
   return {};
 }

@@ -6,7 +6,6 @@
 #include <algorithm>
 #include <set>
 
-#include "core/undo.hpp"
 #include "engine/firewall/forward.hpp"
 #include "engine/firewall/nat.hpp"
 #include "engine/records.hpp"
@@ -29,20 +28,28 @@ constexpr const char* kIpv6Forward = "net/ipv6/conf/all/forwarding";
 
 namespace firewall_detail {
 
-Result<Everything> load_all(const StateStore& store) {
+Result<Everything> load_all(const StateStore& store, const std::vector<RecordRef>& except) {
+  auto left_out = [&](std::string_view kind, const std::string& name) {
+    return std::any_of(except.begin(), except.end(),
+                       [&](const RecordRef& r) { return r.kind == kind && r.name == name; });
+  };
   Everything all;
   for (const auto& [name, r] : TRY(store.read_all(kNatKind))) {
+    if (left_out(kNatKind, name)) continue;
     auto n = TRY(nat_of(r));
     all.elements.nat.push_back({n.subnet, n.out});
   }
   for (const auto& [name, r] : TRY(store.read_all(kForwardKind))) {
+    if (left_out(kForwardKind, name)) continue;
     auto f = TRY(forward_of(r));
     add_forward_elements(all.elements, f);
     for (const auto& t : f.targets)
       if (t.localnet) all.localnet_links.insert(*t.localnet);
   }
-  for (const auto& [name, r] : TRY(store.read_all(kIsolationKind)))
+  for (const auto& [name, r] : TRY(store.read_all(kIsolationKind))) {
+    if (left_out(kIsolationKind, name)) continue;
     all.elements.isolated_bridges.push_back(r.value("bridge", name));
+  }
   return all;
 }
 
@@ -112,17 +119,15 @@ Status remove_records(const StateStore& store, const std::vector<RecordRef>& ref
     }
     saved.emplace_back(ref, std::move(*r));
   }
-  Undo undo;
-  for (const auto& [ref, record] : saved) {
-    TRY_WRAP(store.remove(ref.kind, ref.name), what);
-    undo.add([&store, &ref, &record] { (void)store.write(ref.kind, ref.name, record); });
-  }
-  auto left = TRY(load_all(store));
+  // The elements go first, their records after: a kill in between leaves
+  // records whose owner is gone (gc removes them again), never elements that
+  // no record accounts for.
+  auto left = TRY(load_all(store, refs));
   // A hairpin element shared with a remaining forward stays.
   std::set<model::Hairpin> kept(left.elements.hairpins.begin(), left.elements.hairpins.end());
   std::erase_if(removed.hairpins, [&](const model::Hairpin& h) { return kept.contains(h); });
   TRY(apply(store, {}, removed, what, &left));
-  undo.commit();
+  for (const auto& [ref, record] : saved) TRY_WRAP(store.remove(ref.kind, ref.name), what);
   release_route_localnet(store, localnet_links, left.localnet_links);
   return {};
 }
@@ -150,7 +155,8 @@ Status remove_firewall_owned_by(const StateStore& store, const std::set<std::str
 // --- Garbage collection (contain gc) ---
 
 Result<std::vector<std::string>> collect_firewall_garbage(
-    const StateStore& store, const std::vector<std::pair<std::string, std::string>>& records) {
+    const StateStore& store, const std::vector<std::pair<std::string, std::string>>& records,
+    bool rebuild) {
   std::string what = "collect firewall garbage";
   std::vector<std::string> done;
   auto nft = TRY_WRAP(kernel::Nftables::open(), what);
@@ -199,7 +205,10 @@ Result<std::vector<std::string>> collect_firewall_garbage(
     }
     TRY_WRAP(store.remove(kFirewallKind, kTableName), what);
   } else {
-    if (!TRY(table_in_kernel())) TRY(apply(store, {}, {}, what, &left));
+    if (!TRY(table_in_kernel()))
+      TRY(apply(store, {}, {}, what, &left));
+    else if (rebuild)
+      TRY(nft.run(model::rebuild_table(left.elements), what));
     if (was_deleted)
       done.push_back(
           fmt::format("made the nftables table inet {} again from our records (it was "

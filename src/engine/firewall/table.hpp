@@ -32,9 +32,12 @@ Status remove_firewall_owned_by(const StateStore& store, const std::set<std::str
 // transaction, then reconciles the rest with the kernel: the table is made again
 // from the records if it was deleted behind our back, deleted if no entry is
 // left, and route_localnet is restored where no forward needs it any more.
-// Returns one line per thing done beyond removing `records`.
+// With `rebuild`, the table is made again from the records even if it exists
+// (a command killed between removing records and their elements leaves
+// elements nobody records). Returns one line per thing done beyond removing `records`.
 Result<std::vector<std::string>> collect_firewall_garbage(
-    const StateStore& store, const std::vector<std::pair<std::string, std::string>>& records);
+    const StateStore& store, const std::vector<std::pair<std::string, std::string>>& records,
+    bool rebuild = false);
 
 namespace firewall_detail {
 
@@ -44,7 +47,9 @@ struct Everything {
   model::FirewallElements elements;
   std::set<std::string> localnet_links;
 };
-Result<Everything> load_all(const StateStore& store);
+struct RecordRef;
+// `except`: records left out (about to be removed).
+Result<Everything> load_all(const StateStore& store, const std::vector<RecordRef>& except = {});
 
 // Applies a change to the table: `added` and `removed` are elements whose
 // records are already written or removed. The table is made on first use (from
@@ -59,7 +64,8 @@ struct RecordRef {
   std::string_view kind;
   std::string name;
 };
-// Removes records and what they put in the table, in one transaction.
+// Removes what records put in the table, in one transaction, then the records:
+// killed in between, the records are still there for gc to remove again.
 Status remove_records(const StateStore& store, const std::vector<RecordRef>& refs,
                       std::string_view what);
 
