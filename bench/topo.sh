@@ -158,6 +158,69 @@ else
   echo "  Mininet: not measured (needs /usr/bin/python3 with mininet and brctl)"
 fi
 
+# contain batch: the same star on a host bridge (what `bridge create`/`net
+# create`/`bridge attach` make), one script in one process, against the same
+# steps as one `ip` process each, as `ip -batch` (one process per namespace for
+# what happens inside it) and as one contain process each; interleaved.
+if [[ $SHAPE == star ]]; then
+  { echo "bridge create br0"
+    for ((i = 1; i <= N; i++)); do echo "net create h$i"; echo "bridge attach br0 h$i --addr $(addr $i)"; done
+  } > star.contain
+  hb_ip_steps_up() {
+    ip link add br0 type bridge; ip link set br0 up
+    for ((i = 1; i <= N; i++)); do
+      ip netns add "h$i"
+      ip link add "p$i" type veth peer name eth0 netns "h$i"
+      ip link set "p$i" master br0 up
+      ip -n "h$i" addr add "$(addr $i)" dev eth0
+      ip -n "h$i" link set eth0 up
+      ip -n "h$i" link set lo up
+    done
+  }
+  hb_ip_batch_up() {
+    { echo "link add br0 type bridge"; echo "link set br0 up"
+      for ((i = 1; i <= N; i++)); do
+        echo "netns add h$i"; echo "link add p$i type veth peer name eth0 netns h$i"
+        echo "link set p$i master br0 up"
+      done; } > hb.batch
+    ip -batch hb.batch
+    for ((i = 1; i <= N; i++)); do
+      printf 'addr add %s dev eth0\nlink set eth0 up\nlink set lo up\n' "$(addr $i)" | ip -n "h$i" -batch -
+    done
+  }
+  hb_down() {
+    { for ((i = 1; i <= N; i++)); do echo "netns del h$i"; done; echo "link del br0"; } > hbdel.batch
+    ip -batch hbdel.batch
+    wait_links_gone
+  }
+  hb_contain_down() {
+    { for ((i = 1; i <= N; i++)); do echo "net delete h$i"; done; echo "bridge delete br0"; } |
+      contain batch - >/dev/null
+  }
+  declare -a k_b k_s k_p k_ip
+  for ((r = 0; r < ROUNDS; r++)); do
+    t=$EPOCHREALTIME; contain batch star.contain >/dev/null; k_b+=("$(ms_since "$t")")
+    reachable; hb_contain_down
+    t=$EPOCHREALTIME; hb_ip_steps_up; k_s+=("$(ms_since "$t")")
+    reachable; hb_down
+    t=$EPOCHREALTIME; hb_ip_batch_up; k_ip+=("$(ms_since "$t")")
+    reachable; hb_down
+    t=$EPOCHREALTIME
+    while read -r -a line; do contain "${line[@]}" >/dev/null; done < star.contain
+    k_p+=("$(ms_since "$t")")
+    reachable; hb_contain_down
+  done
+  kb=$(median "${k_b[@]}")
+  echo "star $N on a host bridge: the same steps as a script (medians in ms)"
+  printf '  %-32s %10s\n' "contain batch (one process)" "$kb"
+  printf '  %-32s %10s   (contain batch %s faster)\n' "ip, one process per step" \
+    "$(median "${k_s[@]}")" "$(ratio "$(median "${k_s[@]}")" "$kb")"
+  printf '  %-32s %10s   (contain batch %s faster)\n' "ip -batch (+1 per namespace)" \
+    "$(median "${k_ip[@]}")" "$(ratio "$(median "${k_ip[@]}")" "$kb")"
+  printf '  %-32s %10s   (contain batch %s faster)\n' "contain, one process per line" \
+    "$(median "${k_p[@]}")" "$(ratio "$(median "${k_p[@]}")" "$kb")"
+fi
+
 # topo check of a 10-host full mesh on one switch: 90 pairs, 45 of them no-reach
 # (odd and even hosts on two subnets of one switch: no route between them).
 {
