@@ -29,6 +29,8 @@ struct TopoRecord {
   std::string digest;  // of the canonical topology and prefix: "up twice" is "already up"
   std::string state;   // "creating" until everything is made, then "up"
   std::vector<std::string> namespaces;  // every namespace it makes, in plan order
+  std::vector<std::string> containers;  // the containers of its container nodes
+  std::vector<std::string> host_links;  // its ends in the host namespace (host:IF)
   int pid = 0;                          // the process making it, while "creating"
   std::uint64_t start_time = 0;
 
@@ -51,8 +53,10 @@ struct TopoUpSummary {
   std::chrono::milliseconds elapsed{0};
 };
 // Makes the lab: namespaces (bridge nodes hold a Linux bridge), veth pairs
-// born in their namespaces, addresses, routes, forwarding and sysctls, link
-// MTU, state and shaping, then the nodes' exec commands. All or nothing.
+// born in their namespaces (and host:IF ends in the host namespace), addresses,
+// routes, forwarding and sysctls, link MTU, state and shaping, NAT on the host,
+// then the container nodes' containers (in their nodes' namespaces, wired
+// before their commands start) and the nodes' exec commands. All or nothing.
 Result<TopoUpSummary> topo_up(const model::Topology& topology, const TopoUpOptions& options);
 
 // Removes everything the record names; when it returns, the namespaces are
@@ -63,7 +67,12 @@ Result<std::vector<TopoRecord>> topo_list();
 // ENOENT (with a message saying so) if no lab of that name is recorded.
 Result<TopoRecord> topo_record(std::string_view name);
 
-// Runs argv inside a node of a lab that is up; returns its exit status.
+// The container of a container node: LAB-NODE, as containerlab names them
+// (clab-LAB-NODE).
+std::string topo_container_name(std::string_view lab, std::string_view node);
+
+// Runs argv inside a node of a lab that is up (inside the container of a
+// container node); returns its exit status.
 Result<int> topo_exec(std::string_view lab, std::string_view node,
                       const std::vector<std::string>& argv);
 
