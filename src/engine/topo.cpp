@@ -162,8 +162,14 @@ Status remove_with_host_links(std::string_view lab, const std::vector<std::strin
         (!ours_by_alias || l.alias == owner_alias(topo_owner(lab))))
       pending.insert(l.ifindex);
   TRY(remove_namespaces_step());
-  for (int left : kernel::wait_for_links_gone(host, pending, std::chrono::seconds(2))) {
-    auto ok = kernel::delete_link(host, left);
+  auto left = kernel::wait_for_links_gone(host, pending, std::chrono::seconds(2));
+  if (left.empty()) return {};
+  // Something still holds a namespace of the lab (a process inside it): the
+  // host end goes now. Not over the watching socket, whose queue holds
+  // notifications a request would read as its answer.
+  auto deleter = TRY(kernel::NetlinkSocket::open());
+  for (int ifindex : left) {
+    auto ok = kernel::delete_link(deleter, ifindex);
     if (!ok && ok.error().code() != ENODEV) return ok;
   }
   return {};
