@@ -39,6 +39,9 @@ using model::NodeKind;
 using nlohmann::json;
 
 json TopoRecord::to_json() const {
+  json marks = json::array();
+  for (const auto& m : last_check)
+    marks.push_back({{"from", m.from}, {"to", m.to}, {"reach", m.reach}, {"passed", m.passed}});
   return {{"name", name},
           {"prefix", prefix},
           {"file", file},
@@ -49,7 +52,8 @@ json TopoRecord::to_json() const {
           {"start_time", start_time},
           {"namespaces", namespaces},
           {"containers", containers},
-          {"host_links", host_links}};
+          {"host_links", host_links},
+          {"last_check", marks}};
 }
 
 Result<TopoRecord> TopoRecord::from_json(const json& j) {
@@ -87,6 +91,15 @@ Result<TopoRecord> TopoRecord::from_json(const json& j) {
       out->push_back(n.get<std::string>());
     }
   }
+  if (j.contains("last_check") && j["last_check"].is_array())
+    for (const auto& m : j["last_check"]) {
+      if (!m.is_object() || !m.contains("from") || !m["from"].is_string() || !m.contains("to") ||
+          !m["to"].is_string() || !m.contains("reach") || !m["reach"].is_boolean() ||
+          !m.contains("passed") || !m["passed"].is_boolean())
+        return fail(Error::failed("lab record: an item of 'last_check' is malformed"));
+      r.last_check.push_back({m["from"].get<std::string>(), m["to"].get<std::string>(),
+                              m["reach"].get<bool>(), m["passed"].get<bool>()});
+    }
   return r;
 }
 
@@ -648,6 +661,15 @@ Status topo_down(std::string_view name) {
   TRY_WRAP(remove_firewall_owned_by(*store, topo_owner(name)), what);
   TRY_WRAP(store->remove(kTopoKind, name), what);
   return {};
+}
+
+Status record_topo_check(std::string_view lab, const std::vector<TopoRecord::CheckMark>& marks) {
+  auto store = TRY(StateStore::lock());
+  auto j = TRY(store.read(kTopoKind, lab));
+  if (!j) return fail(Error::failed(fmt::format("lab {} is not up", quote(lab)), ENOENT));
+  auto record = TRY(TopoRecord::from_json(*j));
+  record.last_check = marks;
+  return store.write(kTopoKind, lab, record.to_json());
 }
 
 std::string topo_container_name(std::string_view lab, std::string_view node) {

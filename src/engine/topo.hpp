@@ -31,7 +31,14 @@ struct TopoRecord {
   std::vector<std::string> namespaces;  // every namespace it makes, in plan order
   std::vector<std::string> containers;  // the containers of its container nodes
   std::vector<std::string> host_links;  // its ends in the host namespace (host:IF)
-  int pid = 0;                          // the process making it, while "creating"
+  // The last `topo check` of its expectations, for `topo graph`.
+  struct CheckMark {
+    std::string from, to;  // nodes (`to` may be an address)
+    bool reach = true;
+    bool passed = false;
+  };
+  std::vector<CheckMark> last_check;
+  int pid = 0;  // the process making it, while "creating"
   std::uint64_t start_time = 0;
 
   nlohmann::json to_json() const;
@@ -70,6 +77,10 @@ Result<TopoRecord> topo_record(std::string_view name);
 // The container of a container node: LAB-NODE, as containerlab names them
 // (clab-LAB-NODE).
 std::string topo_container_name(std::string_view lab, std::string_view node);
+
+// Keeps the results of a `topo check` of a lab that is up in its record (the
+// previous ones are replaced). ENOENT if the lab is not up.
+Status record_topo_check(std::string_view lab, const std::vector<TopoRecord::CheckMark>& marks);
 
 // Runs argv inside a node of a lab that is up (inside the container of a
 // container node); returns its exit status.
