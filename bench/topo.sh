@@ -158,6 +158,11 @@ else
   echo "  Mininet: not measured (needs /usr/bin/python3 with mininet and brctl)"
 fi
 
+# contain's peak resident memory during an `up` (max RSS of the process, KiB).
+rss=$({ /usr/bin/time -f %M "$CONTAIN" topo up lab.yml >/dev/null; } 2>&1 | tail -1)
+contain topo down "$SHAPE$N"
+echo "  contain topo up: peak RSS $((rss / 1024)) MiB ($rss KiB)"
+
 # contain batch: the same star on a host bridge (what `bridge create`/`net
 # create`/`bridge attach` make), one script in one process, against the same
 # steps as one `ip` process each, as `ip -batch` (one process per namespace for
