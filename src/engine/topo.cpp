@@ -355,6 +355,10 @@ Result<TopoUpSummary> topo_up(const model::Topology& t, const TopoUpOptions& opt
     TRY_WRAP(model::validate(spec), where);
     containers.push_back(std::move(spec));
   }
+  // Where the host routes each NAT subnet: a file that cannot say is refused
+  // before anything is made.
+  std::vector<NatRoute> nat_routes;
+  for (const auto& rule : t.nat) nat_routes.push_back(TRY_WRAP(nat_route(t, rule), what));
   auto progress = [&](std::string_view phase, std::size_t done, std::size_t total) {
     if (options.progress) options.progress(phase, done, total);
   };
@@ -572,8 +576,9 @@ Result<TopoUpSummary> topo_up(const model::Topology& t, const TopoUpOptions& opt
   //    and masquerades it (the firewall's own table, owner topo/LAB).
   if (!t.nat.empty()) {
     kernel::NetlinkBatch batch(*nodes.back().sock);
-    for (const auto& rule : t.nat) {
-      auto route = TRY_WRAP(nat_route(t, rule), what);
+    for (std::size_t i = 0; i < t.nat.size(); ++i) {
+      const auto& rule = t.nat[i];
+      const auto& route = nat_routes[i];
       if (route.gateway)
         batch.add(
             TRY(kernel::build_route_request(
