@@ -107,7 +107,7 @@ Result<int> run_batch(const std::string& path, bool force) {
     std::string where = fmt::format("{}:{}", file, command.line);
     if (!force) {
       std::size_t left = script.commands.size() - i - 1;
-      std::string message = fmt::format("{}: {}", where, error->message());
+      std::string message = fmt::format("{}: {}", where, error->for_user());
       if (left > 0)
         message +=
             fmt::format("\n{}: stopped; {} command{} after line {} not run (--force goes on)", file,
@@ -117,7 +117,7 @@ Result<int> run_batch(const std::string& path, bool force) {
                                                      : Error::failed(message, error->code());
       return fail(std::move(stop).with_exit_code(error->exit_code()));
     }
-    fmt::print(stderr, "contain: {}: {}\n", where, error->message());
+    fmt::print(stderr, "contain: {}: {}\n", where, error->for_user());
     failed_lines.push_back(command.line);
   }
   if (failed_lines.empty()) return 0;
