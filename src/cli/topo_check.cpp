@@ -83,6 +83,16 @@ Result<int> run_topo_check(const model::Topology& t, const std::string& prefix,
     fmt::print("{} of {} expectations met\n", passed, results.size());
   }
   std::fflush(stdout);
+  // The expectations' results stay with the lab, for `topo graph` to colour.
+  if (!options.all) {
+    std::vector<engine::TopoRecord::CheckMark> marks;
+    for (const auto& r : results)
+      marks.push_back(
+          {r.expectation.from,
+           r.expectation.to_address ? r.expectation.to_address->str() : r.expectation.to,
+           r.expectation.reach, r.passed});
+    TRY(engine::record_topo_check(prefix + t.name, marks));
+  }
   if (options.all) return reached == results.size() ? 0 : 1;
   return passed == results.size() ? 0 : 1;
 }

@@ -87,8 +87,12 @@ model::GraphState state_of(const LabSource& lab) {
   model::GraphState state;
   if (!lab.record) return state;
   std::map<std::string, std::optional<engine::NetnsDetails>> seen;
+  for (const auto& m : lab.record->last_check)
+    state.checks.push_back({m.from, m.to, m.reach, m.passed});
   for (std::size_t i = 0; i < lab.topology.links.size(); ++i) {
-    const auto& end = lab.topology.links[i].ends[0];
+    // From a node's end: the host's is not in a namespace of the lab.
+    const auto& ends = lab.topology.links[i].ends;
+    const auto& end = ends[0].node == model::kHostNode ? ends[1] : ends[0];
     auto& details = seen[end.node];
     if (!details) {
       auto name = NetnsName::parse(lab.prefix + end.node);

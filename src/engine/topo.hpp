@@ -29,7 +29,16 @@ struct TopoRecord {
   std::string digest;  // of the canonical topology and prefix: "up twice" is "already up"
   std::string state;   // "creating" until everything is made, then "up"
   std::vector<std::string> namespaces;  // every namespace it makes, in plan order
-  int pid = 0;                          // the process making it, while "creating"
+  std::vector<std::string> containers;  // the containers of its container nodes
+  std::vector<std::string> host_links;  // its ends in the host namespace (host:IF)
+  // The last `topo check` of its expectations, for `topo graph`.
+  struct CheckMark {
+    std::string from, to;  // nodes (`to` may be an address)
+    bool reach = true;
+    bool passed = false;
+  };
+  std::vector<CheckMark> last_check;
+  int pid = 0;  // the process making it, while "creating"
   std::uint64_t start_time = 0;
 
   nlohmann::json to_json() const;
@@ -51,8 +60,10 @@ struct TopoUpSummary {
   std::chrono::milliseconds elapsed{0};
 };
 // Makes the lab: namespaces (bridge nodes hold a Linux bridge), veth pairs
-// born in their namespaces, addresses, routes, forwarding and sysctls, link
-// MTU, state and shaping, then the nodes' exec commands. All or nothing.
+// born in their namespaces (and host:IF ends in the host namespace), addresses,
+// routes, forwarding and sysctls, link MTU, state and shaping, NAT on the host,
+// then the container nodes' containers (in their nodes' namespaces, wired
+// before their commands start) and the nodes' exec commands. All or nothing.
 Result<TopoUpSummary> topo_up(const model::Topology& topology, const TopoUpOptions& options);
 
 // Removes everything the record names; when it returns, the namespaces are
@@ -63,7 +74,16 @@ Result<std::vector<TopoRecord>> topo_list();
 // ENOENT (with a message saying so) if no lab of that name is recorded.
 Result<TopoRecord> topo_record(std::string_view name);
 
-// Runs argv inside a node of a lab that is up; returns its exit status.
+// The container of a container node: LAB-NODE, as containerlab names them
+// (clab-LAB-NODE).
+std::string topo_container_name(std::string_view lab, std::string_view node);
+
+// Keeps the results of a `topo check` of a lab that is up in its record (the
+// previous ones are replaced). ENOENT if the lab is not up.
+Status record_topo_check(std::string_view lab, const std::vector<TopoRecord::CheckMark>& marks);
+
+// Runs argv inside a node of a lab that is up (inside the container of a
+// container node); returns its exit status.
 Result<int> topo_exec(std::string_view lab, std::string_view node,
                       const std::vector<std::string>& argv);
 

@@ -392,8 +392,13 @@ class Parser {
     }
     if (const auto* e = get("exec"))
       for (auto& [text, pos] : r_.strings(*e, "exec")) n.exec.push_back(text);
-    if (const auto* e = get("command"))
-      for (auto& [text, pos] : r_.strings(*e, "command")) n.command.push_back(text);
+    // A list is the argv; one string is a shell command line, as in compose files.
+    if (const auto* e = get("command")) {
+      if (e->value.IsScalar())
+        n.command = {"/bin/sh", "-c", e->value.Scalar()};
+      else
+        for (auto& [text, pos] : r_.strings(*e, "command")) n.command.push_back(text);
+    }
     if (const auto* e = get("env"))
       for (auto& [text, pos] : r_.strings(*e, "env")) {
         if (text.find('=') == std::string::npos)

@@ -22,6 +22,21 @@ std::string end_label(const LinkEnd& e, std::string_view newline) {
   return out;
 }
 
+// The node a check's target names: itself, or the node holding that address.
+std::string node_of_target(const Topology& t, const std::string& to) {
+  if (t.node(to)) return to;
+  auto address = IpAddress::parse(to);
+  if (!address) return {};
+  for (const auto& n : t.nodes)
+    for (const auto& a : t.addresses_of(n.name))
+      if (a.address() == *address) return n.name;
+  return {};
+}
+
+std::string check_label(const GraphState::Check& c) {
+  return fmt::format("{} {}", c.reach ? "reach" : "no-reach", c.passed ? "PASS" : "FAIL");
+}
+
 }  // namespace
 
 std::string topology_dot(const Topology& t, const GraphState& state) {
@@ -67,6 +82,15 @@ std::string topology_dot(const Topology& t, const GraphState& state) {
                        attrs);
   }
   if (host) out += fmt::format("  {} [shape=house, label=\"host\"];\n", dot_quote(kHostNode));
+  for (const auto& c : state.checks) {
+    std::string to = node_of_target(t, c.to);
+    if (!t.node(c.from) || to.empty()) continue;
+    const char* colour = c.passed ? "#16a34a" : "#dc2626";
+    out += fmt::format(
+        "  {} -- {} [dir=forward, style=dotted, constraint=false, color=\"{}\", "
+        "fontcolor=\"{}\", label={}];\n",
+        dot_quote(c.from), dot_quote(to), colour, colour, dot_quote(check_label(c)));
+  }
   out += "}\n";
   return out;
 }
@@ -97,6 +121,13 @@ std::string topology_mermaid(const Topology& t, const GraphState& state) {
     if (s == "up") styles += fmt::format("  linkStyle {} stroke:#16a34a,stroke-width:2px\n", i);
     if (s == "down" || s == "missing")
       styles += fmt::format("  linkStyle {} stroke:#dc2626,stroke-dasharray:4\n", i);
+  }
+  std::size_t index = t.links.size();
+  for (const auto& c : state.checks) {
+    std::string to = node_of_target(t, c.to);
+    if (!t.node(c.from) || to.empty()) continue;
+    out += fmt::format("  {} -.->|\"{}\"| {}\n", id[c.from], check_label(c), id[to]);
+    styles += fmt::format("  linkStyle {} stroke:{}\n", index++, c.passed ? "#16a34a" : "#dc2626");
   }
   return out + styles;
 }

@@ -77,6 +77,19 @@ assert_contains "$(contain topo graph abc --format dot)" 'color="#16a34a"' "B-C 
 ip -n B link set eth1 down
 assert_contains "$(contain topo graph abc --format mermaid)" "linkStyle 1 stroke:#dc2626"
 ip -n B link set eth1 up; ip -n C link set eth0 up
+# The last check's results: arrows between the nodes, green when met, red when not.
+assert_not_contains "$(contain topo graph abc --format dot)" "dir=forward" "before any check"
+contain topo check abc
+dot=$(contain topo graph abc --format dot)
+assert_contains "$dot" '"A" -- "C" [dir=forward, style=dotted, constraint=false, color="#16a34a", fontcolor="#16a34a", label="no-reach PASS"]'
+assert_contains "$dot" '"B" -- "C" [dir=forward, style=dotted, constraint=false, color="#16a34a", fontcolor="#16a34a", label="reach PASS"]'
+ip -n C link set eth0 down
+rc=0; contain topo check abc --settle 300ms || rc=$?
+assert_eq 1 "$rc" "check with C's link down"
+dot=$(contain topo graph abc --format dot)
+assert_contains "$dot" '"B" -- "C" [dir=forward, style=dotted, constraint=false, color="#dc2626", fontcolor="#dc2626", label="reach FAIL"]'
+assert_contains "$(contain topo graph abc --format mermaid)" '-.->|"reach FAIL"|'
+ip -n C link set eth0 up
 # A file that is not up is drawn plainly.
 sed 's/^name: abc/name: other/' "$lab" > other.yml
 plain=$(contain topo graph other.yml --format dot)

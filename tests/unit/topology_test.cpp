@@ -280,5 +280,30 @@ TEST(TopologyGraph, DrawsNodesByKindAndLabelsLinks) {
   EXPECT_NE(mermaid.find("linkStyle 1 stroke:#dc2626"), std::string::npos) << mermaid;
 }
 
+TEST(TopologyGraph, DrawsTheLastChecksResultsInColour) {
+  auto p = parse_topology(*generate_topology("star", 2));
+  ASSERT_TRUE(p.topology);
+  GraphState state;
+  state.checks.push_back({"h1", "h2", true, true});
+  state.checks.push_back({"h2", "10.0.0.1", false, false});  // an address: its node's arrow
+  state.checks.push_back({"h1", "192.0.2.9", true, false});  // nobody's address: not drawn
+  std::string dot = topology_dot(*p.topology, state);
+  EXPECT_NE(dot.find("\"h1\" -- \"h2\" [dir=forward, style=dotted, constraint=false, "
+                     "color=\"#16a34a\", fontcolor=\"#16a34a\", label=\"reach PASS\"]"),
+            std::string::npos)
+      << dot;
+  EXPECT_NE(dot.find("\"h2\" -- \"h1\" [dir=forward, style=dotted, constraint=false, "
+                     "color=\"#dc2626\", fontcolor=\"#dc2626\", label=\"no-reach FAIL\"]"),
+            std::string::npos)
+      << dot;
+  EXPECT_EQ(dot.find("192.0.2.9"), std::string::npos) << dot;
+  std::string mermaid = topology_mermaid(*p.topology, state);
+  // Two links, then the two arrows drawn: linkStyle 2 and 3.
+  EXPECT_NE(mermaid.find("n1 -.->|\"reach PASS\"| n2"), std::string::npos) << mermaid;
+  EXPECT_NE(mermaid.find("linkStyle 2 stroke:#16a34a"), std::string::npos) << mermaid;
+  EXPECT_NE(mermaid.find("linkStyle 3 stroke:#dc2626"), std::string::npos) << mermaid;
+  EXPECT_EQ(mermaid.find("linkStyle 4"), std::string::npos) << mermaid;
+}
+
 }  // namespace
 }  // namespace contain::model
