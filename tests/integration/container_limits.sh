@@ -38,7 +38,7 @@ for c in memory pids cpu cpuacct cpuset devices; do
   m=$(mount_of "$c")
   [[ -n $m ]] || die "no v1 hierarchy for $c"
   assert_eq cgroupfs "$(stat -f -c %T "$m")" "file system of $m"
-  assert_contains "$(own_of "$c")" /sandbox- "our $c group"
+  assert_contains "$(own_of "$c")" /contain-test. "our $c group"
   grep -qx "$$" "$m$(own_of "$c")/cgroup.procs" || die "we are not in $m$(own_of "$c")"
 done
 assert_eq "" "$(groups_below_ours)" "groups before the test"
