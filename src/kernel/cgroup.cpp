@@ -400,8 +400,8 @@ std::vector<bpf_insn> device_program(const std::vector<DeviceRule>& rules) {
       instruction(kAndImmediate, 2, 0, 0, 0xffff),     // r2 = type
       instruction(kLoadWord, 3, 1, 0, 0),              // r3 = access_type
       instruction(kShiftRightImmediate, 3, 0, 0, 16),  // r3 = access
-      instruction(kLoadWord, 4, 1, 0, 4),              // r4 = major
-      instruction(kLoadWord, 5, 1, 0, 8),              // r5 = minor
+      instruction(kLoadWord, 4, 1, 4, 0),              // r4 = major
+      instruction(kLoadWord, 5, 1, 8, 0),              // r5 = minor
   };
   for (const auto& rule : rules) {
     // One block per rule: each test jumps past the block when it fails; the

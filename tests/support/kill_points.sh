@@ -94,8 +94,8 @@ kp_snapshot() {
     nft list ruleset
     echo "# processes"
     ps -e -o comm= | grep -xE 'contain|sleep' | sort
-    echo "# cgroups"
-    find /sys/fs/cgroup -name '*contain*' 2>/dev/null | sort
+    echo "# cgroups below the test's own (tests/support/sandbox names them after its folder)"
+    find /sys/fs/cgroup -mindepth 2 -type d -path "*/$KP_TEST_CGROUP/*" 2>/dev/null | sort
   } 2>&1 | sed -E \
     -e 's/\bvc[0-9a-f]{12}\b/vcX/g' \
     -e 's/\bcifb[0-9]+\b/cifbX/g' \
@@ -105,8 +105,11 @@ kp_snapshot() {
     -e 's/LOWER_UP//g; s/<[^>]*UP[^>]*>/(up)/; s/<[^>]*>/(down)/' \
     -e 's/qdisc ([a-z_]+) [0-9a-f]+:/qdisc \1 H:/; s/parent [0-9a-f]+:[0-9a-f]*/parent P/' \
     -e 's/ linkdown//; s/ +/ /g; s/ $//' \
-    -e 's/\.tmp [0-9]+/.tmp PID/'
+    -e 's/\.tmp [0-9]+/.tmp PID/' \
+    -e 's/[0-9a-f]{64}/ID/g'
 }
+# The sandbox runs the test in its working folder; its cgroups have that name.
+KP_TEST_CGROUP=$(basename "$PWD")
 
 # Removes everything, whatever gc left (only after a known gap).
 kp_sweep() {

@@ -164,6 +164,7 @@ int run_program(const std::vector<bpf_insn>& program, std::uint32_t access_type,
     switch (i.code) {
       case BPF_LDX | BPF_MEM | BPF_W:
         EXPECT_EQ(i.src_reg, 1);
+        EXPECT_EQ(i.imm, 0);
         EXPECT_TRUE(i.off == 0 || i.off == 4 || i.off == 8) << i.off;
         r[i.dst_reg] = ctx[i.off / 4];
         break;
