@@ -145,6 +145,8 @@ Status create_group(const CgroupPlan& plan, const CgroupGroup& group) {
 }
 
 Status remove_group_and_parent(const CgroupGroup& group) {
+  // Usually gone already (the monitor removed them before rm or gc looked).
+  if (!exists(group.path)) return {};
   TRY(cgroup::remove_group(group.path, group.v2));
   // The shared parent goes with the last container; another one may still be
   // in it (EBUSY, ENOTEMPTY) or have removed it already (ENOENT).
