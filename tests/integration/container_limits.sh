@@ -190,6 +190,21 @@ out=$(contain run --rootfs rootfs --device /dev/fuse:/dev/fuse:r -- sh -c 'echo 
 assert_contains "$out" "Operation not permitted" "writing with :r"
 assert_eq "" "$(groups_below_ours)" "groups after the device tests"
 
+step "the v2 device program, live: this machine's cgroup2 takes device programs without controllers"
+disk_path=/dev/$(lsblk -dnro NAME | head -1)
+head -c1 "$disk_path" >/dev/null || die "the observer: $disk_path does not open outside the filter"
+v2=$(findmnt -rn -t cgroup2 -o TARGET | head -1)$(awk -F: '$1 == 0 { print $3 }' /proc/self/cgroup)
+[[ -d $v2 && $v2 == */contain-test.* ]] || die "no cgroup2 group of the test's own: [$v2]"
+mkdir "$v2/device-filter"
+out=$("$DEVICE_FILTER" "$v2/device-filter" /dev/null /dev/zero /dev/urandom "$disk_path" /dev/fuse)
+rmdir "$v2/device-filter"
+echo "$out"
+assert_eq "/dev/null ok
+/dev/zero ok
+/dev/urandom ok
+$disk_path EPERM
+/dev/fuse EPERM" "$out" "opens under the v2 device program"
+
 step "stats and update"
 mkfifo go done
 contain run -d --name st --pids-limit 3 -- \
