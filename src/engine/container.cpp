@@ -886,14 +886,15 @@ Result<std::vector<std::string>> collect_container_garbage(const StateStore& sto
       TRY(store.remove(kContainerKind, name));
       done.push_back(
           fmt::format("removed the record of container {} (it and its 'contain run' "
-                      "are gone)",
-                      name));
+                      "are gone){}",
+                      name, had_cgroups ? "; removed its cgroups" : ""));
       continue;
     }
     r["status"] = "exited";
     r["finished"] = now_utc();
     TRY(store.write(kContainerKind, name, r));
-    done.push_back(fmt::format("marked container {} exited (it and its monitor are gone)", name));
+    done.push_back(fmt::format("marked container {} exited (it and its monitor are gone){}", name,
+                               had_cgroups ? "; removed its cgroups" : ""));
   }
   // Groups under our contain/ folders that no record names (a crash between
   // a record's removal and its groups' cannot happen, but a record set aside

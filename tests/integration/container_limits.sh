@@ -249,7 +249,7 @@ wait_gone "$pid"
 [[ -d $(group_of memory "$id") ]] || die "the memory group went without gc (the observer)"
 out=$(contain gc)
 echo "$out"
-assert_contains "$out" "crash" "gc's report"
+assert_contains "$out" "marked container crash exited (it and its monitor are gone); removed its cgroups" "gc's report"
 assert_eq "" "$(groups_below_ours)" "groups after gc"
 contain rm crash
 
