@@ -44,13 +44,15 @@ json network_json(const engine::NetworkInfo& n) {
           {"bridge", n.bridge},
           {"subnet", n.subnet.str()},
           {"gateway", n.gateway.str()},
+          {"ip_range", n.ip_range ? json(n.ip_range->str()) : json(nullptr)},
           {"nat", n.nat},
           {"isolated", n.isolated},
           {"attachments", attachments}};
 }
 
 constexpr const char* kNetworkJsonShape =
-    "{\"name\", \"bridge\", \"subnet\", \"gateway\", \"nat\", \"isolated\", \"attachments\": "
+    "{\"name\", \"bridge\", \"subnet\", \"gateway\", \"ip_range\", \"nat\", \"isolated\", "
+    "\"attachments\": "
     "[{\"namespace\", \"ref\", \"netns_id\", \"owner\", \"interface\", \"host\", "
     "\"address\"}]}";
 
@@ -61,7 +63,7 @@ void add_network_commands(Commands& commands) {
   {
     auto* sub = network->add_subcommand("create", "Create a managed network");
     struct Options {
-      std::string name, subnet, gateway, cni_conflist;
+      std::string name, subnet, gateway, ip_range, cni_conflist;
       bool no_nat = false;
     };
     auto o = std::make_shared<Options>();
@@ -69,14 +71,24 @@ void add_network_commands(Commands& commands) {
         ->required();
     sub->add_option("--subnet", o->subnet, "Subnet (CIDR), IPv4 or IPv6")->required();
     sub->add_option("--gateway", o->gateway, "Gateway address (default: the first usable one)");
+    sub->add_option("--ip-range", o->ip_range,
+                    "Hand out addresses only from this CIDR inside the subnet (static --ip "
+                    "addresses may lie anywhere in the subnet)");
     sub->add_flag("--no-nat", o->no_nat, "Do not NAT the network to the outside");
     sub->add_option("--cni-conflist", o->cni_conflist,
                     "Also write DIR/NAME.conflist, a CNI configuration using contain as the plugin "
                     "(for podman's network_config_dir)");
     commands.on(sub, "network create", [o]() -> Result<int> {
       engine::NetworkSpec spec{
-          TRY(NetworkName::parse(o->name)), TRY(Cidr::parse(o->subnet)), {}, !o->no_nat};
+          TRY(NetworkName::parse(o->name)), TRY(Cidr::parse(o->subnet)), {}, !o->no_nat, {}};
       spec.gateway = TRY(parse_optional<IpAddress>(o->gateway, IpAddress::parse));
+      if (!o->ip_range.empty()) {
+        auto range = TRY_WRAP(Cidr::parse(o->ip_range), "--ip-range");
+        if (range.address() != range.network())
+          return fail(Error::usage(fmt::format("--ip-range {} has host bits set: did you mean {}?",
+                                               range.str(), range.subnet().str())));
+        spec.ip_range = model::AddressRange::of(range);
+      }
       std::string conflist;
       if (!o->cni_conflist.empty()) {
         struct stat st {};
@@ -89,7 +101,11 @@ void add_network_commands(Commands& commands) {
       if (!conflist.empty()) {
         auto written = write_file_atomically(
             conflist,
-            model::cni::network_conflist(info.name, info.subnet, info.gateway, info.nat).dump(2) +
+            model::cni::network_conflist(
+                info.name, info.subnet, info.gateway, info.nat,
+                info.ip_range ? std::optional(std::pair{info.ip_range->first, info.ip_range->last})
+                              : std::nullopt)
+                    .dump(2) +
                 "\n");
         if (!written) {
           (void)engine::delete_network(spec.name, false);
@@ -189,6 +205,7 @@ void add_network_commands(Commands& commands) {
                   fmt::print("network {}\nsubnet {}  gateway {}  bridge {}  nat {}  isolated {}\n",
                              n.name, n.subnet.str(), n.gateway.str(), n.bridge,
                              n.nat ? "yes" : "no", n.isolated ? "yes" : "no");
+                  if (n.ip_range) fmt::print("addresses from {}\n", n.ip_range->str());
                   std::vector<std::vector<std::string>> rows;
                   for (const auto& a : n.attachments)
                     rows.push_back({!a.netns.empty() ? a.netns

@@ -58,7 +58,7 @@ mc::CniResult<engine::CniAttachRequest> attach_request(const mc::Environment& en
   if (!name) return mc::cni_fail(mc::Code::invalid_config, name.error().message());
   auto ifname = IfName::parse(env.ifname);
   if (!ifname) return mc::cni_fail(mc::Code::invalid_environment, ifname.error().message());
-  engine::CniAttachRequest r{.network = {*name, std::nullopt, std::nullopt, config.ip_masq},
+  engine::CniAttachRequest r{.network = {*name, std::nullopt, std::nullopt, config.ip_masq, {}},
                              .owner = mc::attachment_owner(env.container_id, env.ifname),
                              .netns_path = env.netns,
                              .ifname = *ifname,
@@ -67,8 +67,13 @@ mc::CniResult<engine::CniAttachRequest> attach_request(const mc::Environment& en
                              .ports = config.port_mappings,
                              .bandwidth = config.bandwidth};
   if (!config.ranges.empty()) {
-    r.network.subnet = config.ranges.front().subnet;
-    r.network.gateway = config.ranges.front().gateway;
+    const auto& range = config.ranges.front();
+    r.network.subnet = range.subnet;
+    r.network.gateway = range.gateway;
+    // host-local's defaults: from the subnet's first address to its last.
+    if (range.range_start || range.range_end)
+      r.network.ip_range = model::AddressRange{range.range_start.value_or(range.subnet.network()),
+                                               range.range_end.value_or(range.subnet.last())};
   }
   if (!config.ips.empty()) r.ip = config.ips.front();
   return r;

@@ -58,6 +58,13 @@ Status ensure_network(const CniNetworkSpec& spec) {
           "network {} exists with subnet {}, but the configuration says {}; use the same subnet "
           "or another network name",
           quote(spec.name.str()), subnet->str(), spec.subnet->str())));
+    auto info = TRY(network_info(*existing));
+    if (spec.ip_range && info.ip_range != spec.ip_range)
+      return fail(Error::usage(fmt::format(
+          "network {} exists with the address range {}, but the configuration says {}; use the "
+          "same rangeStart and rangeEnd or another network name",
+          quote(spec.name.str()), info.ip_range ? info.ip_range->str() : "of its whole subnet",
+          spec.ip_range->str())));
     return {};
   }
   if (!spec.subnet)
@@ -71,7 +78,7 @@ Status ensure_network(const CniNetworkSpec& spec) {
     if (TRY(store.read(kNetworkKind, spec.name.str()))) return {};
     TRY(store.write(kCniKind, spec.name.str(), json{{"network", spec.name.str()}}));
   }
-  auto made = create_network({spec.name, *spec.subnet, spec.gateway, spec.nat});
+  auto made = create_network({spec.name, *spec.subnet, spec.gateway, spec.nat, spec.ip_range});
   if (made) return {};
   if (made.error().code() == EEXIST && TRY(read_network(spec.name))) return {};
   auto store = TRY(StateStore::lock());
@@ -290,9 +297,7 @@ Status cni_check(const CniAttachRequest& request) {
 Result<bool> cni_pool_exhausted(const NetworkName& network) {
   auto record = TRY(read_network(network));
   if (!record) return false;
-  auto subnet = TRY(Cidr::parse(record->value("subnet", "")));
-  auto gateway = TRY(IpAddress::parse(record->value("gateway", "")));
-  auto pool = TRY(model::AddressPool::create(subnet, gateway));
+  auto pool = TRY(pool_of(TRY(network_info(*record))));
   std::set<IpAddress> taken;
   for (const auto* list : {"attachments", "releasing"})
     for (const auto& a : record->value(list, json::array()))

@@ -18,6 +18,7 @@
 #include "core/ip.hpp"
 #include "core/names.hpp"
 #include "model/cni.hpp"
+#include "model/ipam.hpp"
 
 namespace contain::engine {
 
@@ -28,6 +29,7 @@ struct CniNetworkSpec {
   std::optional<Cidr> subnet;  // to create the network on first use
   std::optional<IpAddress> gateway;
   bool nat = false;
+  std::optional<model::AddressRange> ip_range;  // rangeStart..rangeEnd
 };
 
 struct CniAttachRequest {

@@ -53,6 +53,15 @@ Result<NetworkInfo> info_of(const json& r) {
         "the record of network {} is corrupt; remove it and run 'contain gc'", quote(n.name))));
   n.subnet = *subnet;
   n.gateway = *gateway;
+  if (r.contains("range_start") || r.contains("range_end")) {
+    auto first = IpAddress::parse(r.value("range_start", ""));
+    auto last = IpAddress::parse(r.value("range_end", ""));
+    if (!first || !last)
+      return fail(Error::failed(fmt::format(
+          "the record of network {} is corrupt (its address range); remove it and run 'contain gc'",
+          quote(n.name))));
+    n.ip_range = model::AddressRange{*first, *last};
+  }
   n.nat = r.value("nat", true);
   n.isolated = r.value("isolated", true);
   for (const auto& a : r.value("attachments", json::array()))
@@ -153,10 +162,17 @@ Status forget_netns_link(const StateStore& store, const Attachment& a,
 
 }  // namespace
 
+Result<model::AddressPool> pool_of(const NetworkInfo& info) {
+  return TRY_WRAP(model::AddressPool::create(info.subnet, info.gateway, info.ip_range),
+                  fmt::format("the record of network {}", quote(info.name)));
+}
+
+Result<NetworkInfo> network_info(const json& record) { return info_of(record); }
+
 Result<NetworkInfo> create_network(const NetworkSpec& spec) {
   std::string what = fmt::format("create network {}", quote(spec.name.str()));
   // Pure checks first: bad input changes nothing.
-  auto pool = TRY_WRAP(model::AddressPool::create(spec.subnet, spec.gateway), what);
+  auto pool = TRY_WRAP(model::AddressPool::create(spec.subnet, spec.gateway, spec.ip_range), what);
   IfName bridge = TRY(IfName::parse(spec.name.bridge()));
 
   auto store = TRY(StateStore::lock());
@@ -198,6 +214,10 @@ Result<NetworkInfo> create_network(const NetworkSpec& spec) {
               {"nat", spec.nat},
               {"isolated", true},
               {"attachments", json::array()}};
+  if (spec.ip_range) {
+    record["range_start"] = spec.ip_range->first.str();
+    record["range_end"] = spec.ip_range->last.str();
+  }
   Undo undo;
   TRY_WRAP(store.write(kNetworkKind, spec.name.str(), record), what);
   undo.add([&] { (void)store.remove(kNetworkKind, spec.name.str()); });
@@ -264,7 +284,7 @@ Result<std::vector<Attachment>> attach_many_to_network(const NetworkName& networ
   auto store = TRY(StateStore::lock());
   json before = TRY(load_network(store, network));
   auto info = TRY(info_of(before));
-  auto pool = TRY(model::AddressPool::create(info.subnet, info.gateway));
+  auto pool = TRY(pool_of(info));
   std::set<IpAddress> wanted;
   for (const auto& r : requests)
     if (r.ip) wanted.insert(*r.ip);

@@ -18,14 +18,16 @@
 #include "core/names.hpp"
 #include "engine/bridge_link.hpp"
 #include "engine/state.hpp"
+#include "model/ipam.hpp"
 
 namespace contain::engine {
 
 struct NetworkSpec {
   NetworkName name;
   Cidr subnet;
-  std::optional<IpAddress> gateway;  // default: the first usable address
-  bool nat = true;                   // intent; programmed by the NAT code
+  std::optional<IpAddress> gateway;             // default: the first usable address
+  bool nat = true;                              // intent; programmed by the NAT code
+  std::optional<model::AddressRange> ip_range;  // where addresses are chosen; all when none
 };
 
 struct Attachment {
@@ -49,6 +51,7 @@ struct NetworkInfo {
   std::string bridge;
   Cidr subnet;
   IpAddress gateway;
+  std::optional<model::AddressRange> ip_range;
   bool nat = true;
   bool isolated = true;
   std::vector<Attachment> attachments;
@@ -66,6 +69,9 @@ Status delete_network(const NetworkName& name, bool force);
 
 Result<std::vector<NetworkInfo>> list_networks();
 Result<NetworkInfo> inspect_network(const NetworkName& name);
+// A network's record read (an error names a corrupt one), and its address pool.
+Result<NetworkInfo> network_info(const nlohmann::json& record);
+Result<model::AddressPool> pool_of(const NetworkInfo& info);
 
 // Attaches a namespace (by name, or an open fd for a container) with `ip` or the
 // next free address of the pool, an interface named `ifname` (default eth0, else

@@ -47,6 +47,8 @@ constexpr Field kReleasing[] = {req("address", Type::string), opt("host", Type::
 constexpr Field kNetwork[] = {req("name", Type::string),
                               req("subnet", Type::string),
                               req("gateway", Type::string),
+                              opt("range_start", Type::string),
+                              opt("range_end", Type::string),
                               req("bridge", Type::string),
                               opt("nat", Type::boolean),
                               opt("isolated", Type::boolean),

@@ -148,11 +148,6 @@ Status_ parse_ipam(const json& ipam, Config& config) {
       for (const auto& r : set) config.ranges.push_back(TRY(parse_range(r, "ipam.ranges")));
     }
   }
-  for (const auto& r : config.ranges)
-    if (r.range_start || r.range_end)
-      return unsupported(r.range_start ? "ipam rangeStart" : "ipam rangeEnd",
-                         (r.range_start ? r.range_start : r.range_end)->str(),
-                         "contain hands out the whole subnet (a part of it is not supported yet)");
   if (config.ranges.size() > 1)
     return unsupported("ipam.ranges", ipam.value("ranges", json::array()),
                        "a network has one subnet in contain (dual stack is not supported yet)");
@@ -352,10 +347,14 @@ json encode_error(const CniError& error, std::string_view version) {
   return out;
 }
 
-json network_conflist(std::string_view name, const Cidr& subnet, const IpAddress& gateway,
-                      bool nat) {
+json network_conflist(std::string_view name, const Cidr& subnet, const IpAddress& gateway, bool nat,
+                      std::optional<std::pair<IpAddress, IpAddress>> ip_range) {
   std::string any = subnet.address().is_v4() ? "0.0.0.0/0" : "::/0";
   json range{{"subnet", subnet.str()}, {"gateway", gateway.str()}};
+  if (ip_range) {
+    range["rangeStart"] = ip_range->first.str();
+    range["rangeEnd"] = ip_range->second.str();
+  }
   json plugin{{"type", "contain"},
               {"ipMasq", nat},
               {"ipam",

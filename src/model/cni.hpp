@@ -184,9 +184,10 @@ nlohmann::json encode_result(const AddResult& result, std::string_view version);
 
 // The conflist `contain network create --cni-conflist DIR` writes for a
 // network: one plugin of type "contain" with host-local's ipam syntax and
-// every capability contain handles.
+// every capability contain handles; the range as rangeStart and rangeEnd.
 nlohmann::json network_conflist(std::string_view name, const Cidr& subnet, const IpAddress& gateway,
-                                bool nat);
+                                bool nat,
+                                std::optional<std::pair<IpAddress, IpAddress>> range = {});
 
 // VERSION's answer.
 nlohmann::json encode_version_info();

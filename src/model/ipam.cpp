@@ -2,11 +2,16 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+
 #include "core/names.hpp"
 
 namespace contain::model {
 
-Result<AddressPool> AddressPool::create(const Cidr& subnet, std::optional<IpAddress> gateway) {
+std::string AddressRange::str() const { return fmt::format("{}-{}", first.str(), last.str()); }
+
+Result<AddressPool> AddressPool::create(const Cidr& subnet, std::optional<IpAddress> gateway,
+                                        std::optional<AddressRange> range) {
   if (subnet.address() != subnet.network())
     return fail(Error::usage(fmt::format("subnet {} has host bits set: did you mean {}?",
                                          subnet.str(), subnet.subnet().str())));
@@ -28,6 +33,22 @@ Result<AddressPool> AddressPool::create(const Cidr& subnet, std::optional<IpAddr
   } else {
     pool.gateway_ = IpAddress::from_value(subnet.family(), subnet.network().value() + 1);
   }
+  if (range) {
+    for (const auto& end : {range->first, range->last})
+      if (end.family() != subnet.family() || !subnet.contains(end))
+        return fail(Error::usage(fmt::format("address range {}: {} is not inside subnet {}",
+                                             range->str(), end.str(), subnet.str())));
+    if (range->last.value() < range->first.value())
+      return fail(Error::usage(
+          fmt::format("address range {}: its first address comes after its last", range->str())));
+    pool.range_ = range;
+    // One address to hand out at least, besides the reserved ones.
+    if (!pool.allocate({}, "").has_value())
+      return fail(Error::usage(
+          fmt::format("address range {} holds no address to hand out (only the gateway, network or "
+                      "broadcast address of {})",
+                      range->str(), subnet.str())));
+  }
   return pool;
 }
 
@@ -42,6 +63,11 @@ Result<IpAddress> AddressPool::allocate(const std::set<IpAddress>& taken,
   // refused, so this loop is short even in an IPv6 /64.
   auto first = subnet_.network().value();
   auto last = subnet_.last().value();
+  if (range_) {
+    // The loop starts after `first`.
+    if (range_->first.value() > first + 1) first = range_->first.value() - 1;
+    last = std::min(last, range_->last.value());
+  }
   for (auto v = first + 1; v <= last && v > first; ++v) {
     IpAddress ip = IpAddress::from_value(subnet_.family(), v);
     if (reserved(ip) || taken.contains(ip)) continue;
@@ -50,7 +76,7 @@ Result<IpAddress> AddressPool::allocate(const std::set<IpAddress>& taken,
   return fail(Error::failed(fmt::format(
       "network {}: no free address left in {} ({} in use); detach something or create a larger "
       "network",
-      quote(network), subnet_.str(), taken.size())));
+      quote(network), range_ ? range_->str() : subnet_.str(), taken.size())));
 }
 
 Status AddressPool::check_static(const IpAddress& ip, const std::set<IpAddress>& taken,

@@ -14,17 +14,34 @@
 
 namespace contain::model {
 
+// The part of a subnet that addresses are handed out from (Docker's
+// --ip-range, host-local's rangeStart and rangeEnd), both ends included.
+struct AddressRange {
+  IpAddress first;
+  IpAddress last;
+  bool operator==(const AddressRange&) const = default;
+  // "FIRST-LAST"
+  std::string str() const;
+  // A CIDR inside the subnet, as Docker's --ip-range takes it.
+  static AddressRange of(const Cidr& cidr) { return {cidr.network(), cidr.last()}; }
+};
+
 // A subnet with its gateway. IPv4: the network and broadcast addresses are
 // never handed out. IPv6: the subnet-router anycast address (host bits zero)
-// is never handed out; there is no broadcast.
+// is never handed out; there is no broadcast. Addresses are chosen in `range`
+// when there is one; a static address may be anywhere in the subnet (Docker's
+// rule).
 class AddressPool {
  public:
   // Validates the subnet (host bits clear, room for a gateway and at least one
-  // more address) and the gateway (default: the first usable address).
-  static Result<AddressPool> create(const Cidr& subnet, std::optional<IpAddress> gateway);
+  // more address), the gateway (default: the first usable address) and the
+  // range (inside the subnet, first <= last, one address to hand out at least).
+  static Result<AddressPool> create(const Cidr& subnet, std::optional<IpAddress> gateway,
+                                    std::optional<AddressRange> range = std::nullopt);
 
   const Cidr& subnet() const { return subnet_; }
   const IpAddress& gateway() const { return gateway_; }
+  const std::optional<AddressRange>& range() const { return range_; }
   // The gateway with the subnet's prefix, as it is put on the bridge.
   Cidr gateway_cidr() const { return Cidr(gateway_, subnet_.prefix()); }
   // An address with the subnet's prefix, as it is put in a namespace.
@@ -42,6 +59,7 @@ class AddressPool {
   bool reserved(const IpAddress& ip) const;
   Cidr subnet_;
   IpAddress gateway_;
+  std::optional<AddressRange> range_;
 };
 
 // One namespace to attach, as IPAM sees it.

@@ -176,6 +176,19 @@ contain network delete made
 contain net delete f
 rm -r confdir
 
+step "rangeStart and rangeEnd: addresses from that part of the subnet only"
+ranged=$(conf 1.0.0 | jq -c '.name = "ranged" | .ipam.ranges[0][0] += {rangeStart: "198.51.100.50", rangeEnd: "198.51.100.51"}')
+cni_ok ADD "$ID1" /run/netns/a eth0 "$ranged"
+assert_eq "198.51.100.50/24" "$(jq -r '.ips[0].address' <<<"$OUT")" "first address"
+cni_ok ADD "$ID2" /run/netns/b eth0 "$ranged"
+assert_eq "198.51.100.51/24" "$(jq -r '.ips[0].address' <<<"$OUT")" "second address"
+assert_eq "198.51.100.50-198.51.100.51" "$(contain network inspect ranged --json | jq -r .ip_range)"
+cni_err 7 'exists with the address range 198.51.100.50-198.51.100.51, but the configuration says 198.51.100.50-198.51.100.60' ADD "$ID1" /run/netns/d eth0 \
+  "$(jq -c '.ipam.ranges[0][0].rangeEnd = "198.51.100.60"' <<<"$ranged")"
+cni_ok DEL "$ID1" /run/netns/a eth0 "$ranged"
+cni_ok DEL "$ID2" /run/netns/b eth0 "$ranged"
+assert_eq "" "$(ip -o link show cn-ranged 2>/dev/null)" "the network went with its last DEL"
+
 step "a network made by 'contain network create' stays after the last DEL"
 contain network create pods --subnet 198.51.100.0/24
 cni_ok ADD "$ID1" /run/netns/a eth0 "$(conf 1.0.0)"

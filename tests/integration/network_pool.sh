@@ -78,6 +78,22 @@ ip netns exec b ping -6 -c1 -W2 2001:db8:6::3
 ip netns exec d ping -6 -c1 -W2 2001:db8:6::1
 expect_fail 2 'address 192.0.2.9 is not inside subnet 2001:db8:6::/64' -- contain network attach v6 c --ip 192.0.2.9
 
+step "--ip-range: addresses handed out from the range only; --ip anywhere in the subnet"
+contain network create ranged --subnet 198.51.100.0/24 --ip-range 198.51.100.200/31
+assert_eq "198.51.100.200-198.51.100.201" "$(contain network inspect ranged --json | jq -r .ip_range)"
+assert_contains "$(contain network inspect ranged)" "addresses from 198.51.100.200-198.51.100.201"
+assert_eq "198.51.100.200/24" "$(contain network attach ranged b)" "first address of the range"
+assert_eq "198.51.100.201/24" "$(contain network attach ranged d)" "last address of the range"
+before=$(kernel_state)
+expect_fail 1 'no free address left in 198.51.100.200-198.51.100.201' -- contain network attach ranged c
+assert_eq "$before" "$(kernel_state)" "kernel state after the refusal"
+assert_eq "198.51.100.7/24" "$(contain network attach ranged c --ip 198.51.100.7)" "static outside the range"
+expect_fail 2 'address range 198.51.100.0-198.51.100.255: .* is not inside subnet 192.0.2.0/28' -- \
+  contain network create bad --subnet 192.0.2.0/28 --ip-range 198.51.100.0/24
+expect_fail 2 '--ip-range 198.51.100.9/24 has host bits set' -- \
+  contain network create bad --subnet 198.51.100.0/24 --ip-range 198.51.100.9/24
+contain network delete --force ranged
+
 step "delete is refused while anything is attached, unless --force"
 before=$(kernel_state)
 expect_fail 1 'network "web": 3 still attached .*use --force' -- contain network delete web

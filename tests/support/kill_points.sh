@@ -94,8 +94,9 @@ kp_snapshot() {
     nft list ruleset
     echo "# processes"
     ps -e -o comm= | grep -xE 'contain|sleep' | sort
-    echo "# cgroups below the test's own (tests/support/sandbox names them after its folder)"
-    find /sys/fs/cgroup -mindepth 2 -type d -path "*/$KP_TEST_CGROUP/*" 2>/dev/null | sort
+    echo "# cgroups"
+    # Below the test's own cgroups only: other tests make theirs beside it.
+    own_cgroups | xargs -r -I{} find {} -mindepth 1 -type d 2>/dev/null | sort
   } 2>&1 | sed -E \
     -e 's/\bvc[0-9a-f]{12}\b/vcX/g' \
     -e 's/\bcifb[0-9]+\b/cifbX/g' \
@@ -108,8 +109,6 @@ kp_snapshot() {
     -e 's/\.tmp [0-9]+/.tmp PID/' \
     -e 's/[0-9a-f]{64}/ID/g'
 }
-# The sandbox runs the test in its working folder; its cgroups have that name.
-KP_TEST_CGROUP=$(basename "$PWD")
 
 # Removes everything, whatever gc left (only after a known gap).
 kp_sweep() {

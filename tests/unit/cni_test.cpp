@@ -351,4 +351,16 @@ TEST(CniModel, ConflistParsesBack) {
   EXPECT_EQ(c->ranges.at(0).gateway->str(), "10.9.0.1");
   EXPECT_TRUE(c->ip_masq);
   EXPECT_EQ(c->routes.at(0).dst.str(), "0.0.0.0/0");
+  // With an address range: rangeStart and rangeEnd, read back.
+  list = mc::network_conflist("web", contain::Cidr::parse("10.9.0.0/24").value(),
+                              contain::IpAddress::parse("10.9.0.1").value(), true,
+                              std::pair{contain::IpAddress::parse("10.9.0.100").value(),
+                                        contain::IpAddress::parse("10.9.0.199").value()});
+  plugin = list["plugins"][0];
+  plugin["cniVersion"] = list["cniVersion"];
+  plugin["name"] = list["name"];
+  c = mc::parse_config(plugin.dump(), env_of(add_env()));
+  ASSERT_TRUE(c) << c.error().msg;
+  EXPECT_EQ(c->ranges.at(0).range_start->str(), "10.9.0.100");
+  EXPECT_EQ(c->ranges.at(0).range_end->str(), "10.9.0.199");
 }

@@ -55,6 +55,44 @@ TEST(AddressPool, ExhaustionIsAnOperationError) {
   EXPECT_NE(none.error().message().find("no free address"), std::string::npos);
 }
 
+TEST(AddressPool, AllocatesOnlyInItsRange) {
+  auto pool = *AddressPool::create(cidr("192.0.2.0/24"), std::nullopt,
+                                   AddressRange{ip("192.0.2.100"), ip("192.0.2.101")});
+  std::set<IpAddress> taken;
+  EXPECT_EQ(pool.allocate(taken, "n")->str(), "192.0.2.100");
+  taken.insert(ip("192.0.2.100"));
+  EXPECT_EQ(pool.allocate(taken, "n")->str(), "192.0.2.101");
+  taken.insert(ip("192.0.2.101"));
+  auto none = pool.allocate(taken, "n");
+  ASSERT_FALSE(none);
+  EXPECT_NE(none.error().message().find("192.0.2.100-192.0.2.101"), std::string::npos);
+  // A static address may lie outside the range, inside the subnet.
+  EXPECT_TRUE(pool.check_static(ip("192.0.2.7"), taken, "n"));
+  // Docker's --ip-range CIDR: its network address is handed out when it is not the subnet's.
+  auto docker = *AddressPool::create(cidr("192.0.2.0/24"), std::nullopt,
+                                     AddressRange::of(cidr("192.0.2.128/25")));
+  EXPECT_EQ(docker.allocate({}, "n")->str(), "192.0.2.128");
+  auto low = *AddressPool::create(cidr("192.0.2.0/24"), std::nullopt,
+                                  AddressRange::of(cidr("192.0.2.0/30")));
+  EXPECT_EQ(low.allocate({}, "n")->str(), "192.0.2.2");  // not .0, not the gateway .1
+  auto v6 = *AddressPool::create(cidr("2001:db8::/64"), std::nullopt,
+                                 AddressRange{ip("2001:db8::a"), ip("2001:db8::b")});
+  EXPECT_EQ(v6.allocate({ip("2001:db8::a")}, "n")->str(), "2001:db8::b");
+}
+
+TEST(AddressPool, RefusesBadRanges) {
+  auto subnet = cidr("192.0.2.0/24");
+  for (auto range : {AddressRange{ip("192.0.2.9"), ip("192.0.2.8")},      // backwards
+                     AddressRange{ip("192.0.2.9"), ip("198.51.100.1")},   // outside
+                     AddressRange{ip("2001:db8::1"), ip("2001:db8::2")},  // other family
+                     AddressRange{ip("192.0.2.1"), ip("192.0.2.1")}}) {   // only the gateway
+    auto r = AddressPool::create(subnet, std::nullopt, range);
+    ASSERT_FALSE(r) << range.str();
+    EXPECT_EQ(r.error().exit_code(), 2);
+    EXPECT_NE(r.error().message().find(range.str()), std::string::npos);
+  }
+}
+
 TEST(AddressPool, StaticAddressesAreValidated) {
   auto pool = *AddressPool::create(cidr("192.0.2.0/24"), std::nullopt);
   std::set<IpAddress> taken{ip("192.0.2.9")};
