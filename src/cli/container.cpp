@@ -2,11 +2,13 @@
 #include "engine/container.hpp"
 
 #include <fmt/format.h>
+#include <unistd.h>
 
 #include <climits>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <thread>
 
 #include "cli/app.hpp"
 
@@ -26,9 +28,49 @@ std::string join(const std::vector<std::string>& parts, std::string_view separat
 }
 
 std::string status_text(const engine::ContainerInfo& c) {
-  if (c.status == "exited")
-    return c.exit_code ? fmt::format("exited ({})", *c.exit_code) : "exited (?)";
+  if (c.status == "exited") {
+    std::string code = c.exit_code ? std::to_string(*c.exit_code) : "?";
+    return fmt::format("exited ({}{})", code, c.oom_killed ? ", out of memory" : "");
+  }
   return c.status;
+}
+
+// --memory, --pids-limit, --cpus ... as given to run and update.
+struct LimitOptions {
+  std::string memory, memory_swap, memory_reservation, pids_limit, cpus, cpu_shares, cpuset_cpus,
+      cpuset_mems;
+};
+
+void add_limit_options(CLI::App* sub, LimitOptions& o, bool all) {
+  sub->add_option("-m,--memory", o.memory, "Memory limit (64m, 1g; at least 6m)");
+  sub->add_option("--memory-swap", o.memory_swap,
+                  "Memory plus swap (Docker's meaning; -1: unlimited swap; default: twice "
+                  "--memory)");
+  sub->add_option("--pids-limit", o.pids_limit, "Maximum number of processes (0 or -1: unlimited)");
+  sub->add_option("--cpus", o.cpus, "CPUs the container may use, as a fraction (0.5, 2)");
+  if (!all) return;
+  sub->add_option("--memory-reservation", o.memory_reservation,
+                  "Soft memory limit, reclaimed first under pressure");
+  sub->add_option("--cpu-shares", o.cpu_shares, "Relative CPU weight (2-262144, default 1024)");
+  sub->add_option("--cpuset-cpus", o.cpuset_cpus, "CPUs the container may run on (0-3, 0,2)");
+  sub->add_option("--cpuset-mems", o.cpuset_mems, "Memory nodes it may use (0-1)");
+}
+
+Result<model::ResourceLimits> parse_limits(const LimitOptions& o) {
+  model::ResourceLimits l;
+  if (!o.memory.empty()) l.memory = TRY(model::parse_docker_size(o.memory, "--memory"));
+  if (!o.memory_swap.empty()) l.memory_swap = TRY(model::parse_memory_swap(o.memory_swap));
+  if (!o.memory_reservation.empty())
+    l.memory_reservation =
+        TRY(model::parse_docker_size(o.memory_reservation, "--memory-reservation"));
+  if (!o.pids_limit.empty()) l.pids_limit = TRY(model::parse_pids_limit(o.pids_limit));
+  if (!o.cpus.empty()) l.nano_cpus = TRY(model::parse_cpus(o.cpus));
+  if (!o.cpu_shares.empty()) l.cpu_shares = TRY(model::parse_cpu_shares(o.cpu_shares));
+  if (!o.cpuset_cpus.empty())
+    l.cpuset_cpus = TRY(model::parse_cpu_list(o.cpuset_cpus, "--cpuset-cpus"));
+  if (!o.cpuset_mems.empty())
+    l.cpuset_mems = TRY(model::parse_cpu_list(o.cpuset_mems, "--cpuset-mems"));
+  return l;
 }
 
 void add_run(Commands& commands) {
@@ -42,6 +84,8 @@ void add_run(Commands& commands) {
     std::vector<std::string> cap_add, cap_drop, security_opt, group_add, tmpfs, volumes, ulimits;
     bool privileged = false, read_only = false, overlay = false;
     std::string user, oom_score_adj, shm_size;
+    LimitOptions limits;
+    std::vector<std::string> devices;
   };
   auto o = std::make_shared<Options>();
   sub->add_flag("-d,--detach", o->detach,
@@ -82,6 +126,9 @@ void add_run(Commands& commands) {
   all(sub->add_option("--ulimit", o->ulimits, "A resource limit: NAME=SOFT[:HARD]"));
   sub->add_option("--oom-score-adj", o->oom_score_adj, "The OOM score adjustment (-1000..1000)");
   sub->add_option("--shm-size", o->shm_size, "Size of /dev/shm with --rootfs (default 64m)");
+  add_limit_options(sub, o->limits, true);
+  all(sub->add_option("--device", o->devices,
+                      "Allow a host device: HOST[:CONTAINER][:rwm] (made in /dev with --rootfs)"));
   // Everything after the command's name belongs to the command, options included.
   sub->prefix_command();
   sub->footer(
@@ -133,8 +180,19 @@ void add_run(Commands& commands) {
           sec.oom_score_adj = TRY(model::parse_oom_score_adj(o->oom_score_adj));
         if (!o->shm_size.empty())
           sec.shm_size = TRY(model::parse_docker_size(o->shm_size, "--shm-size"));
+        spec.limits = TRY(parse_limits(o->limits));
+        for (const auto& d : o->devices)
+          spec.devices.push_back(TRY(model::DeviceRequest::parse(d)));
         TRY(model::validate(spec));
-        if (!spec.detach) return engine::run_container(std::move(spec));
+        if (!spec.detach) {
+          std::string name = spec.name.str();
+          engine::RunOutcome outcome;
+          int status = TRY(engine::run_container(std::move(spec), &outcome));
+          if (outcome.oom_killed)
+            std::fprintf(stderr, "contain: container %s exited (%d, out of memory)\n",
+                         quote(name).c_str(), status);
+          return status;
+        }
         auto started_id = TRY(engine::run_container_detached(std::move(spec)));
         std::puts(started_id.c_str());
         return 0;
@@ -229,6 +287,7 @@ void add_ps(Commands& commands) {
                            {"pid", c.pid ? json(c.pid) : json(nullptr)},
                            {"status", c.status},
                            {"exit_code", c.exit_code ? json(*c.exit_code) : json(nullptr)},
+                           {"oom_killed", c.oom_killed},
                            {"network", c.network},
                            {"address", c.address.empty() ? json(nullptr) : json(c.address)},
                            {"networks", networks_json(c)},
@@ -340,6 +399,115 @@ void add_rm(Commands& commands) {
   });
 }
 
+std::string bytes_text(std::optional<std::uint64_t> bytes) {
+  if (!bytes) return "-";
+  const char* units[] = {"B", "KiB", "MiB", "GiB", "TiB"};
+  double value = static_cast<double>(*bytes);
+  int unit = 0;
+  while (value >= 1024 && unit < 4) {
+    value /= 1024;
+    ++unit;
+  }
+  return unit == 0 ? fmt::format("{}B", *bytes) : fmt::format("{:.1f}{}", value, units[unit]);
+}
+
+json optional_json(std::optional<std::uint64_t> v) { return v ? json(*v) : json(nullptr); }
+
+void add_stats(Commands& commands) {
+  auto* sub = commands.app().add_subcommand(
+      "stats", "Show running containers' memory, CPU and process use (as docker stats)");
+  auto names = std::make_shared<std::vector<std::string>>();
+  auto as_json = std::make_shared<bool>(false);
+  auto no_stream = std::make_shared<bool>(false);
+  sub->add_option("NAME", *names, "Container names (default: every running container)");
+  sub->add_flag("--no-stream", *no_stream, "Print one sample and exit");
+  sub->add_flag("--json", *as_json,
+                "Print JSON: [{\"name\", \"id\", \"memory_usage\", \"memory_limit\", "
+                "\"memory_percent\", \"cpu_percent\", \"cpu_usage_ns\", \"pids\", "
+                "\"pids_limit\", \"throttled_periods\"}]");
+  commands.on(sub, "stats", [names, as_json, no_stream]() -> Result<int> {
+    std::vector<model::ContainerName> parsed;
+    for (const auto& n : *names) parsed.push_back(TRY(model::ContainerName::parse(n)));
+    bool terminal = ::isatty(STDOUT_FILENO) && !*as_json;
+    // CPU % is the CPU time used between two samples over the time between
+    // them (100 % = one CPU, as docker stats): the first sample is a baseline.
+    auto previous = TRY(engine::container_stats(parsed));
+    auto previous_at = std::chrono::steady_clock::now();
+    for (;;) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(*no_stream ? 500 : 1000));
+      auto current = engine::container_stats(parsed);
+      // A named container that ended while streaming ends the stream.
+      if (!current) {
+        if (!*no_stream && !parsed.empty()) return 0;
+        return fail(std::move(current).error());
+      }
+      auto now = std::chrono::steady_clock::now();
+      double wall_ns = std::chrono::duration<double, std::nano>(now - previous_at).count();
+      json out = json::array();
+      std::vector<std::vector<std::string>> rows;
+      for (const auto& c : *current) {
+        std::optional<double> cpu;
+        for (const auto& p : previous)
+          if (p.id == c.id && p.cpu_usage_ns && c.cpu_usage_ns)
+            cpu =
+                100.0 *
+                static_cast<double>(*c.cpu_usage_ns - std::min(*c.cpu_usage_ns, *p.cpu_usage_ns)) /
+                wall_ns;
+        std::optional<double> memory_percent;
+        if (c.memory_usage && c.memory_limit && *c.memory_limit > 0)
+          memory_percent =
+              100.0 * static_cast<double>(*c.memory_usage) / static_cast<double>(*c.memory_limit);
+        out.push_back({{"name", c.name},
+                       {"id", c.id},
+                       {"memory_usage", optional_json(c.memory_usage)},
+                       {"memory_limit", optional_json(c.memory_limit)},
+                       {"memory_percent", memory_percent ? json(*memory_percent) : json(nullptr)},
+                       {"cpu_percent", cpu ? json(*cpu) : json(nullptr)},
+                       {"cpu_usage_ns", optional_json(c.cpu_usage_ns)},
+                       {"pids", optional_json(c.pids)},
+                       {"pids_limit", optional_json(c.pids_limit)},
+                       {"throttled_periods", optional_json(c.throttled_periods)}});
+        rows.push_back({c.name, c.id.substr(0, 12), cpu ? fmt::format("{:.2f}%", *cpu) : "-",
+                        bytes_text(c.memory_usage) + " / " + bytes_text(c.memory_limit),
+                        memory_percent ? fmt::format("{:.2f}%", *memory_percent) : "-",
+                        c.pids ? std::to_string(*c.pids) : "-",
+                        c.pids_limit ? std::to_string(*c.pids_limit) : "-"});
+      }
+      if (*as_json) {
+        print_json(out);
+      } else {
+        // On a terminal the table refreshes in place.
+        if (terminal && !*no_stream) std::fputs("\033[H\033[J", stdout);
+        print_table({"NAME", "ID", "CPU %", "MEM USAGE / LIMIT", "MEM %", "PIDS", "PIDS LIMIT"},
+                    rows);
+      }
+      std::fflush(stdout);
+      if (*no_stream) return 0;
+      previous = std::move(*current);
+      previous_at = now;
+    }
+  });
+}
+
+void add_update(Commands& commands) {
+  auto* sub =
+      commands.app().add_subcommand("update", "Change the resource limits of a running container");
+  auto name = std::make_shared<std::string>();
+  auto o = std::make_shared<LimitOptions>();
+  sub->add_option("NAME", *name, "Container name")->required();
+  add_limit_options(sub, *o, true);
+  commands.on(sub, "update", [name, o]() -> Result<int> {
+    auto n = TRY(model::ContainerName::parse(*name));
+    auto limits = TRY(parse_limits(*o));
+    if (!limits.any())
+      return fail(Error::usage(
+          "update: no limit given; give --memory, --memory-swap, --pids-limit, --cpus, "
+          "--cpu-shares, --cpuset-cpus or --cpuset-mems"));
+    TRY(engine::update_container(n, limits));
+    return 0;
+  });
+}
+
 void add_container_commands(Commands& commands) {
   add_run(commands);
   add_exec(commands);
@@ -348,9 +516,12 @@ void add_container_commands(Commands& commands) {
   add_logs(commands);
   add_stop(commands);
   add_rm(commands);
+  add_stats(commands);
+  add_update(commands);
 }
 
-CommandGroup container_group{"container", 60, add_container_commands, "run exec ps logs stop rm"};
+CommandGroup container_group{"container", 60, add_container_commands,
+                             "run exec ps logs stop rm stats update"};
 
 }  // namespace
 

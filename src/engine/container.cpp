@@ -25,6 +25,7 @@
 #include "core/random.hpp"
 #include "core/undo.hpp"
 #include "core/unique_fd.hpp"
+#include "engine/container_cgroups.hpp"
 #include "engine/container_child.hpp"
 #include "engine/firewall.hpp"
 #include "engine/foreground.hpp"
@@ -101,6 +102,9 @@ json new_record(const ContainerSpec& spec, const detail::PreparedSecurity& secur
           {"init", spec.init},
           {"detached", spec.detach},
           {"security", security.to_json(spec)},
+          // Recorded before they are made: gc removes them after a crash.
+          {"cgroups", security.cgroups.to_json()},
+          {"limits", detail::limits_json(spec.limits)},
           {"created", now_utc()},
           {"status", "created"},
           {"pid", 0},
@@ -384,7 +388,12 @@ Result<Started> start_process(const ContainerSpec& spec, const detail::PreparedS
   plan.stdout_fd = stdio.out;
   plan.stderr_fd = stdio.err;
 
-  std::uint64_t flags = CLONE_NEWPID | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWNS | CLONE_NEWCGROUP;
+  // The cgroups exist before the child does; it joins them before the go.
+  // (The cgroup namespace is the child's to make, once it is in them.)
+  TRY_WRAP(detail::create_cgroups(security.cgroups), what);
+  Undo cgroups_undo;
+  cgroups_undo.add([&] { (void)detail::remove_cgroups(security.cgroups); });
+  std::uint64_t flags = CLONE_NEWPID | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWNS;
   if (!join_netns) flags |= CLONE_NEWNET;
   auto cloned = TRY_WRAP(kernel::clone_with_pidfd(flags), what);
   if (cloned.pid == 0) detail::run_container_child(plan);  // never returns
@@ -405,6 +414,7 @@ Result<Started> start_process(const ContainerSpec& spec, const detail::PreparedS
   });
   started.start_time = kernel::process_start_time(pid).value_or(0);
   started.pid = pid;
+  TRY_WRAP(detail::join_cgroups(security.cgroups, pid), what);
   // The network, configured from outside before the command starts.
   started.network = TRY_WRAP(attach_container(spec, cloned.pidfd.get(), pid), what);
   // Recorded before the command runs, so that whoever it tells it is up finds it.
@@ -418,6 +428,7 @@ Result<Started> start_process(const ContainerSpec& spec, const detail::PreparedS
     return fail(kernel::child_error(fmt::format("{}: {}", what, report.what), report));
   started.pidfd = std::move(cloned.pidfd);
   undo.commit();
+  cgroups_undo.commit();
   return started;
 }
 
@@ -472,10 +483,13 @@ struct MonitorReport {
   kernel::give_back_free_memory();
 
   int code = wait_for(started->pid);
+  bool oom = detail::oom_killed(security.cgroups);
+  (void)detail::remove_cgroups(security.cgroups);
   release_container(started->network);
   (void)update_record(spec.name, [&](json& r) {
     r["status"] = "exited";
     r["exit_code"] = code;
+    r["oom_killed"] = oom;
     r["finished"] = now_utc();
   });
   ::_exit(0);
@@ -483,8 +497,9 @@ struct MonitorReport {
 
 }  // namespace
 
-Result<int> run_container(ContainerSpec spec) {
+Result<int> run_container(ContainerSpec spec, RunOutcome* outcome) {
   auto security = TRY(detail::prepare_security(spec));
+  security.cgroups = TRY(detail::plan_cgroups(spec));
   TRY(check_network_available(spec));
   TRY(reserve_name(spec, security));
   Undo undo;
@@ -494,6 +509,8 @@ Result<int> run_container(ContainerSpec spec) {
   auto started =
       TRY(start_process(spec, security, {}, &forwarding, &terminal, /*report_later=*/true));
   int status = wait_for(started.pid);
+  if (outcome) outcome->oom_killed = detail::oom_killed(security.cgroups);
+  (void)detail::remove_cgroups(security.cgroups);
   release_container(started.network);
   // Every holder of the child's end is gone now: this read does not block.
   kernel::ChildError report;
@@ -505,6 +522,7 @@ Result<int> run_container(ContainerSpec spec) {
 
 Result<std::string> run_container_detached(ContainerSpec spec) {
   auto security = TRY(detail::prepare_security(spec));
+  security.cgroups = TRY(detail::plan_cgroups(spec));
   TRY(check_network_available(spec));
   UniqueFd log_fd = TRY(reserve_name(spec, security));
   Undo undo;
@@ -561,6 +579,7 @@ Result<std::vector<ContainerInfo>> list_containers(bool all) {
     info.status = r.value("status", "created");
     if (info.status == "running" && !is_running(r)) info.status = "exited";
     if (r.contains("exit_code")) info.exit_code = r["exit_code"].get<int>();
+    info.oom_killed = r.value("oom_killed", false);
     if (info.status == "running") info.pid = r.value("pid", 0);
     if (!all && info.status != "running") continue;
     info.network = r.value("network", "none");
@@ -581,6 +600,7 @@ Result<nlohmann::json> inspect_container(const ContainerName& name) {
   auto r = TRY(load(name));
   if (r.value("status", "") == "running" && !is_running(r)) r["status"] = "exited";
   r["namespaces"] = {"pid", "uts", "ipc", "mount", "cgroup", "network"};
+  if (!r.contains("oom_killed") && r.value("status", "") == "exited") r["oom_killed"] = false;
   return r;
 }
 
@@ -614,6 +634,7 @@ Result<int> exec_in_container(const ContainerName& name, const std::vector<std::
   auto security = TRY_WRAP(
       detail::exec_security(r, {.user = options.user, .privileged = options.privileged}, pid),
       what);
+  auto cgroups = TRY_WRAP(detail::CgroupPlan::from_record(r), what);
   const kernel::Confinement confinement = security.confinement();
   std::vector<char*> args = c_strings(argv), envp = c_strings(env);
 
@@ -667,6 +688,12 @@ Result<int> exec_in_container(const ContainerName& name, const std::vector<std::
     return fail(Error::system(what + ": return to our own PID namespace", back));
   }
   child_end.reset();
+  // The command counts against the container's limits, as everything in it.
+  if (auto joined = detail::join_cgroups(cgroups, cloned.pid); !joined) {
+    (void)kernel::signal_pidfd(cloned.pidfd.get(), SIGKILL);
+    wait_for(cloned.pid);
+    return fail(std::move(joined).error().wrap(what));
+  }
   forwarding.forward_to(cloned.pidfd.get());
   terminal.give_to(cloned.pid);
   [[maybe_unused]] auto sent = ::send(parent_end.get(), &detail::kNetworkReady, 1, MSG_NOSIGNAL);
@@ -726,6 +753,8 @@ Status remove_container(const ContainerName& name, bool force) {
     TRY(update_record(name, [](json& record) { record["phase"] = kPhaseDeleting; }));
     TRY(end_container(name, r, -1));
   }
+  // Its monitor removed its cgroups when it ended; if the monitor was killed, we do.
+  if (auto plan = detail::CgroupPlan::from_record(r)) TRY(detail::remove_cgroups(*plan));
   auto store = TRY(StateStore::lock());
   if (auto now = TRY(store.read(kContainerKind, name.str()));
       now && !in_phase(*now, kPhaseDeleting)) {
@@ -801,13 +830,67 @@ Status read_logs(const ContainerName& name, bool follow,
   }
 }
 
+Result<std::vector<ContainerStats>> container_stats(const std::vector<ContainerName>& names) {
+  std::vector<json> records;
+  if (names.empty()) {
+    for (auto& [name, r] : TRY(StateStore::reader().read_all(kContainerKind)))
+      if (is_running(r)) records.push_back(std::move(r));
+  } else {
+    for (const auto& name : names) {
+      auto r = TRY(load(name));
+      if (!is_running(r))
+        return fail(Error::failed(
+            fmt::format("container {} is not running (see 'contain ps -a')", quote(name.str()))));
+      records.push_back(std::move(r));
+    }
+  }
+  std::vector<ContainerStats> out;
+  for (const auto& r : records) {
+    auto plan = TRY(detail::CgroupPlan::from_record(r));
+    auto sample = detail::read_stats(plan);
+    out.push_back({r.value("name", ""), r.value("id", ""), sample.memory_usage, sample.memory_limit,
+                   sample.cpu_usage_ns, sample.pids, sample.pids_limit, sample.throttled_periods});
+  }
+  return out;
+}
+
+Status update_container(const ContainerName& name, const model::ResourceLimits& limits) {
+  std::string what = fmt::format("update container {}", quote(name.str()));
+  TRY_WRAP(model::validate_limits(limits), what);
+  auto r = TRY(load(name));
+  if (!is_running(r))
+    return fail(Error::failed(fmt::format(
+        "{}: it is not running (see 'contain ps -a'); limits are set on running containers",
+        what)));
+  auto plan = TRY_WRAP(detail::CgroupPlan::from_record(r), what);
+  TRY_WRAP(detail::update_limits(plan, limits), what);
+  return update_record(name, [&](json& record) {
+    json& recorded = record["limits"];
+    if (!recorded.is_object()) recorded = json::object();
+    const json given = detail::limits_json(limits);
+    for (auto it = given.begin(); it != given.end(); ++it) recorded[it.key()] = it.value();
+  });
+}
+
 Result<std::vector<std::string>> collect_container_garbage(const StateStore& store) {
   std::vector<std::string> done;
   for (auto& [name, r] : TRY(store.read_all(kContainerKind))) {
     std::string status = r.value("status", "created");
     // An `rm` killed half way marked it "deleting": finished once it has ended.
     bool removing = in_phase(r, kPhaseDeleting);
-    if ((status == "exited" && !removing) || is_running(r) || monitor_alive(r)) continue;
+    if (is_running(r) || monitor_alive(r)) continue;
+    // Its cgroups, also of an exited container whose monitor died before
+    // removing them (their processes are ended first).
+    auto cgroups = detail::CgroupPlan::from_record(r);
+    bool had_cgroups = false;
+    if (cgroups) {
+      for (const auto& g : cgroups->groups) had_cgroups |= ::access(g.path.c_str(), F_OK) == 0;
+      TRY(detail::remove_cgroups(*cgroups));
+    }
+    if (status == "exited" && !removing) {
+      if (had_cgroups) done.push_back(fmt::format("removed the cgroups of container {}", name));
+      continue;
+    }
     TRY(delete_attachment_links(store, container_owner(name)));
     TRY(remove_firewall_owned_by(store, container_owner(name)));
     TRY(release_attachments(store, {container_owner(name)}));
@@ -823,14 +906,15 @@ Result<std::vector<std::string>> collect_container_garbage(const StateStore& sto
       TRY(store.remove(kContainerKind, name));
       done.push_back(
           fmt::format("removed the record of container {} (it and its 'contain run' "
-                      "are gone)",
-                      name));
+                      "are gone){}",
+                      name, had_cgroups ? "; removed its cgroups" : ""));
       continue;
     }
     r["status"] = "exited";
     r["finished"] = now_utc();
     TRY(store.write(kContainerKind, name, r));
-    done.push_back(fmt::format("marked container {} exited (it and its monitor are gone)", name));
+    done.push_back(fmt::format("marked container {} exited (it and its monitor are gone){}", name,
+                               had_cgroups ? "; removed its cgroups" : ""));
   }
   // Logs without a container: a `run -d` killed between making its log and
   // its record, or an `rm` killed between removing them.
@@ -850,6 +934,18 @@ Result<std::vector<std::string>> collect_container_garbage(const StateStore& sto
     }
   }
   if (::rmdir(kLogDir) == 0) done.push_back(fmt::format("removed the empty folder {}", kLogDir));
+  // Groups under our contain/ folders that no record names (a crash between
+  // a record's removal and its groups' cannot happen, but a record set aside
+  // as corrupt can leave them).
+  std::vector<std::string> ids;
+  for (const auto& [name, r] : TRY(store.read_all(kContainerKind)))
+    ids.push_back(r.value("id", ""));
+  // Only empty ones: processes in a group no record of ours names may be
+  // another state store's (a sandbox with a /run of its own under the same
+  // caller's group), never ours to kill.
+  for (auto& group : detail::orphan_groups(ids))
+    if (::rmdir(group.path.c_str()) == 0)
+      done.push_back(fmt::format("removed cgroup {} (no container owns it)", group.path));
   return done;
 }
 

@@ -26,7 +26,11 @@ Result<std::string> new_container_id();
 // Foreground: stdio passes through, SIGINT/SIGTERM/SIGHUP sent to us reach the
 // command, and the result is the command's status (128+N for signal N). The
 // container's record is removed when it exits.
-Result<int> run_container(model::ContainerSpec spec);
+// How a foreground container ended, beyond its status.
+struct RunOutcome {
+  bool oom_killed = false;  // the OOM killer acted in its memory cgroup
+};
+Result<int> run_container(model::ContainerSpec spec, RunOutcome* outcome = nullptr);
 
 // Detached: returns the id once the command has started; its monitor records
 // the exit status and keeps the output in the log.
@@ -37,6 +41,7 @@ struct ContainerInfo {
   int pid = 0;
   std::string status;  // "running", "exited", "created"
   std::optional<int> exit_code;
+  bool oom_killed = false;       // the OOM killer acted in its memory cgroup
   std::string network, address;  // as started (--network), and its address there
   // Every managed network it is on: the one it started on and those it was
   // attached to since (`network attach NET container:NAME`), with its address.
@@ -82,6 +87,21 @@ Status remove_container(const model::ContainerName& name, bool force);
 // grows until the container has finished.
 Status read_logs(const model::ContainerName& name, bool follow,
                  const std::function<void(std::string_view)>& sink);
+
+// `contain stats`: one sample of a running container's cgroups.
+struct ContainerStats {
+  std::string name, id;
+  std::optional<std::uint64_t> memory_usage, memory_limit;  // bytes
+  std::optional<std::uint64_t> cpu_usage_ns;                // since it started
+  std::optional<std::uint64_t> pids, pids_limit;
+  std::optional<std::uint64_t> throttled_periods;
+};
+// The named running containers (all running ones if none is named).
+Result<std::vector<ContainerStats>> container_stats(const std::vector<model::ContainerName>& names);
+
+// `contain update`: changes the limits of a running container (those given)
+// and records them.
+Status update_container(const model::ContainerName& name, const model::ResourceLimits& limits);
 
 // For `contain gc`, under the caller's lock: containers whose process and
 // monitor are both gone without a word (SIGKILL, a crash). Their addresses are

@@ -6,6 +6,7 @@
 #include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -25,8 +26,9 @@ namespace {
 using kernel::ChildError;
 
 // --- The stages, in the order they run. All run in the child, as root, in the
-// new PID, UTS, IPC, mount and cgroup namespaces (and the new network namespace
-// unless the container joins a named one), before exec. ---
+// new PID, UTS, IPC and mount namespaces (and the new network namespace
+// unless the container joins a named one), before exec; the cgroup namespace
+// comes once the parent has placed the child in its cgroups. ---
 
 // Signals as a fresh process expects them: the parent may ignore SIGINT while
 // it waits, and ignored signals would survive exec. Only those not at their
@@ -108,6 +110,20 @@ bool file_system(const ChildPlan& plan, ChildError& e) {
   return kernel::prepare_rootfs(plan.rootfs, plan.prepared->shm_options.c_str(), e);
 }
 
+// Mount namespace, --device with --rootfs: the node in the container's /dev
+// (a tmpfs of its own); the devices cgroup allows it.
+bool device_nodes(const ChildPlan& plan, ChildError& e) {
+  char target[4200];
+  for (const auto& node : plan.prepared->cgroups.device_nodes) {
+    const char* path = inside(plan, node.path, target);
+    ::unlink(path);
+    if (::mknod(path, node.mode, node.device) < 0) return e.fail("create device %s", path);
+    // mknod obeys the umask.
+    if (::chmod(path, node.mode & 07777) < 0) return e.fail("chmod device %s", path);
+  }
+  return true;
+}
+
 // Mount namespace: -v binds from the host, then --tmpfs mounts.
 bool volumes(const ChildPlan& plan, ChildError& e) {
   char target[4200];
@@ -173,6 +189,14 @@ bool wait_for_network(const ChildPlan& plan, ChildError& e) {
   return e.fail("wait for the network to be ready");
 }
 
+// Cgroup namespace, made only now that the parent has placed us in our
+// cgroups: inside, /proc/self/cgroup shows "/" and the groups above ours
+// are out of sight.
+bool cgroup_namespace(const ChildPlan&, ChildError& e) {
+  if (::unshare(CLONE_NEWCGROUP) < 0) return e.fail("create the cgroup namespace");
+  return true;
+}
+
 // The container's root (after pivot_root) or the host's.
 bool working_directory(const ChildPlan& plan, ChildError& e) {
   if (::chdir(plan.workdir) < 0) return e.fail("enter the working directory %s", plan.workdir);
@@ -222,6 +246,7 @@ constexpr Stage kStages[] = {reset_signals,
                              private_mounts,
                              overlay_root,
                              file_system,
+                             device_nodes,
                              volumes,
                              tmpfs_mounts,
                              read_only_root,
@@ -230,6 +255,7 @@ constexpr Stage kStages[] = {reset_signals,
                              hostname,
                              loopback,
                              wait_for_network,
+                             cgroup_namespace,
                              working_directory,
                              bounding_set,
                              user_and_groups,

@@ -47,7 +47,7 @@ struct ChildPlan {
 // the process, or the child reports why not over plan.sync_fd and exits.
 [[noreturn]] void run_container_child(const ChildPlan& plan);
 
-// The byte the parent sends once the container's network is ready.
+// The byte the parent sends once the container's network and cgroups are ready.
 inline constexpr char kNetworkReady = 'G';
 
 }  // namespace contain::engine::detail

@@ -57,6 +57,8 @@ constexpr Field kNetwork[] = {req("name", Type::string),
                               req("attachments", Type::objects, kAttachment),
                               opt("releasing", Type::objects, kReleasing),
                               opt("phase", Type::phase)};
+constexpr Field kCgroup[] = {req("path", Type::string), opt("v2", Type::boolean),
+                             opt("controllers", Type::strings)};
 constexpr Field kContainer[] = {req("name", Type::string),
                                 req("id", Type::string),
                                 opt("hostname", Type::string),
@@ -76,6 +78,9 @@ constexpr Field kContainer[] = {req("name", Type::string),
                                 opt("monitor_pid", Type::integer),
                                 opt("monitor_start", Type::unsigned_integer),
                                 opt("exit_code", Type::integer),
+                                opt("oom_killed", Type::boolean),
+                                opt("cgroups", Type::objects, kCgroup),
+                                opt("limits", Type::object),
                                 opt("finished", Type::string),
                                 opt("phase", Type::phase)};
 constexpr Field kNat[] = {req("subnet", Type::string), opt_or_null("out", Type::string),

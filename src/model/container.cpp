@@ -154,6 +154,7 @@ std::vector<std::string> container_environment(const std::string& hostname,
 Status validate(const ContainerSpec& spec) {
   if (spec.ip && spec.network.kind != NetworkChoice::Kind::managed)
     return fail(Error::usage("--ip needs a managed network: add --network NAME"));
+  if (auto limits = validate_limits(spec.limits); !limits) return limits;
   if (!spec.ports.empty() && spec.network.kind != NetworkChoice::Kind::managed)
     return fail(Error::usage("-p needs a managed network: add --network NAME"));
   if (spec.workdir.empty() || spec.workdir.front() != '/')

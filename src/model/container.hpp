@@ -13,6 +13,7 @@
 #include "core/ip.hpp"
 #include "core/names.hpp"
 #include "core/port.hpp"
+#include "model/cgroups.hpp"
 #include "model/security.hpp"
 
 namespace contain::model {
@@ -73,6 +74,8 @@ struct ContainerSpec {
   bool init = false;    // our own minimal init as PID 1
   bool detach = false;  // -d
   ContainerSecurity security = {};
+  ResourceLimits limits = {};               // --memory, --pids-limit, --cpus, ... (cgroups)
+  std::vector<DeviceRequest> devices = {};  // --device
 };
 
 // The environment a container starts with, as Docker gives it: PATH, HOSTNAME,

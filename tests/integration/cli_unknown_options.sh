@@ -21,8 +21,8 @@ expect_fail 2 'run: unknown option "--hostnme"; did you mean --hostname\?' -- \
   contain run --hostnme box -- touch "$PWD/ran1"
 expect_fail 2 'run: unknown option "--hostnme=box"; did you mean --hostname\?' -- \
   contain run --hostnme=box -- touch "$PWD/ran2"
-expect_fail 2 'run: unknown option "--memory"; nothing was run \(see .contain run --help.' -- \
-  contain run --memory 10m -- touch "$PWD/ran3"
+expect_fail 2 'run: unknown option "--blkio-weight"; nothing was run \(see .contain run --help.' -- \
+  contain run --blkio-weight 10 -- touch "$PWD/ran3"
 expect_fail 2 'run: unknown option "--nme"; did you mean --name\?' -- \
   contain run -d --nme web -- touch "$PWD/ran4"
 expect_fail 2 'run: unknown option "-x"' -- contain run -x -- touch "$PWD/ran5"

@@ -107,7 +107,8 @@ kp_snapshot() {
     -e 's/LOWER_UP//g; s/<[^>]*UP[^>]*>/(up)/; s/<[^>]*>/(down)/' \
     -e 's/qdisc ([a-z_]+) [0-9a-f]+:/qdisc \1 H:/; s/parent [0-9a-f]+:[0-9a-f]*/parent P/' \
     -e 's/ linkdown//; s/ +/ /g; s/ $//' \
-    -e 's/\.tmp [0-9]+/.tmp PID/'
+    -e 's/\.tmp [0-9]+/.tmp PID/' \
+    -e 's/[0-9a-f]{64}/ID/g'
 }
 
 # Removes everything, whatever gc left (only after a failing point, when exploring).
