@@ -946,6 +946,7 @@ Result<std::vector<std::string>> collect_container_garbage(const StateStore& sto
   for (auto& group : detail::orphan_groups(ids))
     if (::rmdir(group.path.c_str()) == 0)
       done.push_back(fmt::format("removed cgroup {} (no container owns it)", group.path));
+  detail::remove_empty_parents();
   return done;
 }
 

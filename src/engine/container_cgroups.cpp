@@ -440,6 +440,13 @@ json limits_json(const model::ResourceLimits& l) {
   return out;
 }
 
+void remove_empty_parents() {
+  auto layout = cgroup::detect_layout();
+  if (!layout) return;
+  // rmdir removes only an empty group: another container's keeps it.
+  for (const auto& h : layout->hierarchies) ::rmdir((h.own + "/contain").c_str());
+}
+
 std::vector<CgroupGroup> orphan_groups(const std::vector<std::string>& known_ids) {
   std::vector<CgroupGroup> out;
   auto layout = cgroup::detect_layout();

@@ -92,5 +92,8 @@ nlohmann::json limits_json(const model::ResourceLimits& limits);
 
 // gc: groups under the caller's contain/ folders whose id no record names.
 std::vector<CgroupGroup> orphan_groups(const std::vector<std::string>& known_ids);
+// gc: the caller's contain/ folders, where they are empty (a command killed
+// after making one and before making its container's group leaves it).
+void remove_empty_parents();
 
 }  // namespace contain::engine::detail
