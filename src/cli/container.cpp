@@ -42,6 +42,9 @@ void add_run(Commands& commands) {
     std::vector<std::string> cap_add, cap_drop, security_opt, group_add, tmpfs, volumes, ulimits;
     bool privileged = false, read_only = false, overlay = false;
     std::string user, oom_score_adj, shm_size;
+    // User namespace (podman's names).
+    std::string userns;
+    std::vector<std::string> uidmap, gidmap;
   };
   auto o = std::make_shared<Options>();
   sub->add_flag("-d,--detach", o->detach,
@@ -82,6 +85,17 @@ void add_run(Commands& commands) {
   all(sub->add_option("--ulimit", o->ulimits, "A resource limit: NAME=SOFT[:HARD]"));
   sub->add_option("--oom-score-adj", o->oom_score_adj, "The OOM score adjustment (-1000..1000)");
   sub->add_option("--shm-size", o->shm_size, "Size of /dev/shm with --rootfs (default 64m)");
+  // A flag that takes a value only as --userns=MODE: a following word is the
+  // command's, never the option's.
+  sub->add_flag("--userns{auto}", o->userns,
+                "A user namespace: root inside is an unprivileged range of the host "
+                "(--userns or --userns=auto), or none (--userns=host)");
+  all(sub->add_option("--uidmap", o->uidmap,
+                      "Map container uids to host uids: CONTAINER:HOST:COUNT (implies a user "
+                      "namespace; repeatable)"));
+  all(sub->add_option("--gidmap", o->gidmap,
+                      "Map container gids to host gids: CONTAINER:HOST:COUNT (default: as "
+                      "--uidmap)"));
   // Everything after the command's name belongs to the command, options included.
   sub->prefix_command();
   sub->footer(
@@ -133,6 +147,7 @@ void add_run(Commands& commands) {
           sec.oom_score_adj = TRY(model::parse_oom_score_adj(o->oom_score_adj));
         if (!o->shm_size.empty())
           sec.shm_size = TRY(model::parse_docker_size(o->shm_size, "--shm-size"));
+        spec.userns = TRY(model::UsernsRequest::parse(o->userns, o->uidmap, o->gidmap));
         TRY(model::validate(spec));
         if (!spec.detach) return engine::run_container(std::move(spec));
         auto started_id = TRY(engine::run_container_detached(std::move(spec)));

@@ -49,9 +49,10 @@ using model::ContainerSpec;
 using model::NetworkChoice;
 using nlohmann::json;
 
-constexpr const char* kLogDir = "/run/contain/logs";
+// Next to the caller's container records (/run/contain/logs for root).
+std::string log_dir() { return container_state_root() + "/logs"; }
 
-std::string log_path(std::string_view name) { return fmt::format("{}/{}.log", kLogDir, name); }
+std::string log_path(std::string_view name) { return fmt::format("{}/{}.log", log_dir(), name); }
 
 std::string now_utc() {
   return fmt::format("{:%Y-%m-%dT%H:%M:%SZ}", fmt::gmtime(std::time(nullptr)));
@@ -69,7 +70,7 @@ Error no_such_container(const ContainerName& name) {
 }
 
 Result<json> load(const ContainerName& name) {
-  auto record = TRY(StateStore::reader().read(kContainerKind, name.str()));
+  auto record = TRY(StateStore::containers_reader().read(kContainerKind, name.str()));
   if (!record) return fail(no_such_container(name));
   return std::move(*record);
 }
@@ -100,6 +101,7 @@ json new_record(const ContainerSpec& spec, const detail::PreparedSecurity& secur
           {"init", spec.init},
           {"detached", spec.detach},
           {"security", security.to_json(spec)},
+          {"userns", security.userns.to_json()},
           {"created", now_utc()},
           {"status", "created"},
           {"pid", 0},
@@ -112,7 +114,7 @@ json new_record(const ContainerSpec& spec, const detail::PreparedSecurity& secur
 // Changes a record under the store's lock.
 template <class Change>
 Status update_record(const ContainerName& name, Change change) {
-  auto store = TRY(StateStore::lock());
+  auto store = TRY(StateStore::lock_containers());
   auto record = TRY(store.read(kContainerKind, name.str()));
   if (!record) return fail(no_such_container(name));
   change(*record);
@@ -120,10 +122,10 @@ Status update_record(const ContainerName& name, Change change) {
 }
 
 void remove_record(const ContainerName& name) {
-  if (auto store = StateStore::lock()) {
+  if (auto store = StateStore::lock_containers()) {
     (void)store->remove(kContainerKind, name.str());
     ::unlink(log_path(name.str()).c_str());
-    ::rmdir(kLogDir);
+    ::rmdir(log_dir().c_str());
   }
 }
 
@@ -179,19 +181,21 @@ Status check_network_available(const ContainerSpec& spec) {
 // before any process exists, so that a crash leaves something `gc` can find.
 // A detached container's log file is made here too (the log folder is removed
 // under the lock when its last log goes), and returned.
-Result<UniqueFd> reserve_name(const ContainerSpec& spec, const detail::PreparedSecurity& security) {
-  auto store = TRY(StateStore::lock());
+Result<UniqueFd> reserve_name(const ContainerSpec& spec, detail::PreparedSecurity& security) {
+  auto store = TRY(StateStore::lock_containers());
   if (TRY(store.read(kContainerKind, spec.name.str())))
     return fail(Error::failed(
         fmt::format("container name {} is already in use (remove it with 'contain rm {}' or "
                     "choose another with --name)",
                     quote(spec.name.str()), spec.name.str()),
         EEXIST));
+  // Its host id range is taken with the record, and given back when the record goes.
+  TRY(detail::allocate_userns(store, security.userns));
   UniqueFd log_fd;
   if (spec.detach) {
     std::string what = fmt::format("start container {}", quote(spec.name.str()));
-    if (::mkdir(kLogDir, 0755) < 0 && errno != EEXIST)
-      return fail(Error::system(fmt::format("{}: create {}", what, kLogDir)));
+    if (::mkdir(log_dir().c_str(), 0755) < 0 && errno != EEXIST)
+      return fail(Error::system(fmt::format("{}: create {}", what, log_dir())));
     std::string log = log_path(spec.name.str());
     log_fd =
         UniqueFd(::open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC, 0640));
@@ -200,7 +204,7 @@ Result<UniqueFd> reserve_name(const ContainerSpec& spec, const detail::PreparedS
   auto written = store.write(kContainerKind, spec.name.str(), new_record(spec, security));
   if (!written) {
     ::unlink(log_path(spec.name.str()).c_str());
-    ::rmdir(kLogDir);
+    ::rmdir(log_dir().c_str());
     return fail(std::move(written).error());
   }
   return log_fd;
@@ -251,7 +255,7 @@ bool await_host_link_gone(int host_ifindex) {
 void release_container(NetworkAttachment& attachment) {
   if (!attachment.network) return;
   bool gone = await_host_link_gone(attachment.host_ifindex);
-  if (auto store = StateStore::lock()) {
+  if (auto store = StateStore::lock_containers()) {
     if (attachment.forwards) (void)remove_firewall_owned_by(*store, attachment.owner);
     if (gone || !defer_release(*store, attachment.owner, attachment.host_ifindex,
                                attachment.network->str()))
@@ -365,7 +369,10 @@ Result<Started> start_process(const ContainerSpec& spec, const detail::PreparedS
 
   detail::ChildPlan plan;
   plan.sync_fd = child_end.get();
-  plan.join_netns_fd = join_netns.get();
+  // With a user namespace, the clone happens in the joined namespace instead.
+  plan.join_netns_fd = security.userns.enabled() ? -1 : join_netns.get();
+  plan.netns_from_clone = security.userns.enabled() && join_netns;
+  detail::plan_userns(security.userns, plan);
   plan.rootfs = spec.rootfs ? security.rootfs.c_str() : nullptr;
   plan.lower_rootfs = spec.security.overlay ? spec.rootfs->c_str() : nullptr;
   plan.confinement = security.confinement();
@@ -384,7 +391,8 @@ Result<Started> start_process(const ContainerSpec& spec, const detail::PreparedS
 
   std::uint64_t flags = CLONE_NEWPID | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWNS | CLONE_NEWCGROUP;
   if (!join_netns) flags |= CLONE_NEWNET;
-  auto cloned = TRY_WRAP(kernel::clone_with_pidfd(flags), what);
+  if (security.userns.enabled()) flags |= CLONE_NEWUSER;
+  auto cloned = TRY_WRAP(detail::clone_container(flags, security.userns, join_netns.get()), what);
   if (cloned.pid == 0) detail::run_container_child(plan);  // never returns
 
   // Parent again. Until the command runs, failing means killing and reaping the child.
@@ -403,6 +411,8 @@ Result<Started> start_process(const ContainerSpec& spec, const detail::PreparedS
   });
   started.start_time = kernel::process_start_time(pid).value_or(0);
   started.pid = pid;
+  // Its user namespace's maps (and idmapped mounts), before it does anything.
+  TRY_WRAP(detail::configure_userns(spec, security.userns, pid, parent_end.get()), what);
   // The network, configured from outside before the command starts.
   started.network = TRY_WRAP(attach_container(spec, cloned.pidfd.get(), pid), what);
   // Recorded before the command runs, so that whoever it tells it is up finds it.
@@ -547,7 +557,7 @@ Result<std::string> run_container_detached(ContainerSpec spec) {
 }
 
 Result<std::vector<ContainerInfo>> list_containers(bool all) {
-  auto store = StateStore::reader();
+  auto store = StateStore::containers_reader();
   std::vector<ContainerInfo> out;
   std::map<std::string, std::vector<ContainerInfo::OnNetwork>> on_networks;  // by owner
   for (const auto& net : TRY(list_networks()))
@@ -579,6 +589,7 @@ Result<nlohmann::json> inspect_container(const ContainerName& name) {
   auto r = TRY(load(name));
   if (r.value("status", "") == "running" && !is_running(r)) r["status"] = "exited";
   r["namespaces"] = {"pid", "uts", "ipc", "mount", "cgroup", "network"};
+  if (detail::has_userns(r)) r["namespaces"].push_back("user");
   return r;
 }
 
@@ -612,6 +623,9 @@ Result<int> exec_in_container(const ContainerName& name, const std::vector<std::
   auto security = TRY_WRAP(
       detail::exec_security(r, {.user = options.user, .privileged = options.privileged}, pid),
       what);
+  // In its user namespace we arrive as nobody: become its root (or --user) there.
+  const int userns_flag = detail::has_userns(r) ? CLONE_NEWUSER : 0;
+  if (userns_flag) security.change_user = true;
   const kernel::Confinement confinement = security.confinement();
   std::vector<char*> args = c_strings(argv), envp = c_strings(env);
 
@@ -645,9 +659,9 @@ Result<int> exec_in_container(const ContainerName& name, const std::vector<std::
     while (n < 0 && errno == EINTR);
     if (n != 1 || go != detail::kNetworkReady) ::_exit(1);
     ::prctl(PR_SET_PDEATHSIG, SIGKILL);
-    if (!kernel::join_namespaces(
-            pidfd->get(), pid,
-            CLONE_NEWNS | CLONE_NEWNET | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWCGROUP))
+    if (!kernel::join_namespaces(pidfd->get(), pid,
+                                 userns_flag | CLONE_NEWNS | CLONE_NEWNET | CLONE_NEWUTS |
+                                     CLONE_NEWIPC | CLONE_NEWCGROUP))
       e.fail("join the container's namespaces");
     else if (::fchdir(root.get()) < 0 || ::chroot(".") < 0)
       e.fail("enter the container's root");
@@ -721,14 +735,14 @@ Status remove_container(const ContainerName& name, bool force) {
           quote(name.str()), name.str(), name.str())));
     TRY(end_container(name, r, -1));
   }
-  auto store = TRY(StateStore::lock());
+  auto store = TRY(StateStore::lock_containers());
   // Its monitor freed its address when it ended; if the monitor was killed, we do.
   TRY(remove_firewall_owned_by(store, container_owner(name.str())));
   TRY(release_attachments(store, {container_owner(name.str())}));
   TRY(forget_netns_records_owned_by(store, {container_owner(name.str())}));
   TRY(store.remove(kContainerKind, name.str()));
   ::unlink(log_path(name.str()).c_str());
-  ::rmdir(kLogDir);
+  ::rmdir(log_dir().c_str());
   return {};
 }
 

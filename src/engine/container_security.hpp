@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "core/error.hpp"
+#include "engine/container_userns.hpp"
 #include "kernel/confine.hpp"
 #include "kernel/seccomp.hpp"
 #include "model/container.hpp"
@@ -30,6 +31,8 @@ struct PreparedSecurity {
   std::string rootfs;  // the directory that becomes / (DIR, or DIR/.. merged with --overlay)
   std::vector<std::string> tmpfs_data;
   std::string shm_options = "mode=1777,size=65536k";
+  // The user namespace, its maps allocated when the name is reserved.
+  PreparedUserns userns;
 
   // Points into this object: it must outlive the child's use.
   kernel::Confinement confinement() const;

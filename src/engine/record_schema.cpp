@@ -29,7 +29,9 @@ constexpr Field req(const char* name, Type type, std::span<const Field> fields =
 constexpr Field opt(const char* name, Type type, std::span<const Field> fields = {}) {
   return {name, type, false, false, fields};
 }
-constexpr Field opt_or_null(const char* name, Type type) { return {name, type, false, true, {}}; }
+constexpr Field opt_or_null(const char* name, Type type, std::span<const Field> fields = {}) {
+  return {name, type, false, true, fields};
+}
 
 // The schemas: the fields the engine reads, with the type it reads them as.
 constexpr Field kNetnsLink[] = {req("name", Type::string),   opt("ifindex", Type::integer),
@@ -52,6 +54,8 @@ constexpr Field kNetwork[] = {req("name", Type::string),
                               opt("isolated", Type::boolean),
                               req("attachments", Type::objects, kAttachment),
                               opt("releasing", Type::objects, kReleasing)};
+constexpr Field kContainerUserns[] = {req("mode", Type::string), req("uid_map", Type::string),
+                                      req("gid_map", Type::string)};
 constexpr Field kContainer[] = {req("name", Type::string),
                                 req("id", Type::string),
                                 opt("hostname", Type::string),
@@ -71,7 +75,8 @@ constexpr Field kContainer[] = {req("name", Type::string),
                                 opt("monitor_pid", Type::integer),
                                 opt("monitor_start", Type::unsigned_integer),
                                 opt("exit_code", Type::integer),
-                                opt("finished", Type::string)};
+                                opt("finished", Type::string),
+                                opt_or_null("userns", Type::object, kContainerUserns)};
 constexpr Field kNat[] = {req("subnet", Type::string), opt_or_null("out", Type::string),
                           opt("owner", Type::string)};
 constexpr Field kForwardTarget[] = {req("address", Type::string), req("port", Type::integer),

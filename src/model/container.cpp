@@ -166,6 +166,10 @@ Status validate(const ContainerSpec& spec) {
   if (spec.security.overlay && !spec.rootfs)
     return fail(
         Error::usage("--overlay needs --rootfs DIR: DIR becomes the read-only lower layer"));
+  for (const auto& volume : spec.security.volumes)
+    if (volume.idmap && !spec.userns.enabled())
+      return fail(Error::usage(fmt::format(
+          "-v {}: idmap needs a user namespace: add --userns (or drop ',idmap')", volume.str())));
   return {};
 }
 

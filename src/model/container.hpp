@@ -13,6 +13,7 @@
 #include "core/ip.hpp"
 #include "core/names.hpp"
 #include "core/port.hpp"
+#include "model/idmap.hpp"
 #include "model/security.hpp"
 
 namespace contain::model {
@@ -73,6 +74,7 @@ struct ContainerSpec {
   bool init = false;    // our own minimal init as PID 1
   bool detach = false;  // -d
   ContainerSecurity security = {};
+  UsernsRequest userns = {};  // --userns, --uidmap, --gidmap
 };
 
 // The environment a container starts with, as Docker gives it: PATH, HOSTNAME,
