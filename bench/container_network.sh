@@ -17,12 +17,7 @@ none_once() { "$C" run --network none -- /bin/true; }
 managed_once() { "$C" run --network bench-net -p 18080:80 -- /bin/true; }
 for _ in 1 2 3; do none_once; managed_once; done
 
-declare -a t_none t_managed
-for ((i = 0; i < runs; i++)); do
-  a=${EPOCHREALTIME/./}; none_once; b=${EPOCHREALTIME/./}
-  managed_once; c=${EPOCHREALTIME/./}
-  t_none+=($((b - a))) t_managed+=($((c - b)))
-done
+interleave "$runs" none_once managed_once
 [[ $("$C" forward list --json) == "[]" ]] || { echo "bench: forwards left" >&2; exit 1; }
 # Every run waited for its veth: nothing may be left once the network is gone.
 trap - EXIT
@@ -30,7 +25,7 @@ trap - EXIT
 [[ $(ip -o link show | grep -vc ': lo:') -eq 0 ]] || { echo "bench: links left" >&2; exit 1; }
 [[ -z $(ls /run/contain) ]] || { echo "bench: state left: $(ls /run/contain)" >&2; exit 1; }
 
-none_us=$(printf %.0f "$(median "${t_none[@]}")") managed_us=$(printf %.0f "$(median "${t_managed[@]}")")
+none_us=$(median_us none_once) managed_us=$(median_us managed_once)
 printf 'container on a managed network, %d interleaved runs each (median µs per run)\n' "$runs"
 printf '  %-52s %8d\n' "contain run --network none -- /bin/true" "$none_us"
 printf '  %-52s %8d\n' "contain run --network bench-net -p 18080:80 -- /bin/true" "$managed_us"

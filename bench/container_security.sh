@@ -11,17 +11,7 @@ set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 runs=${1:-100}
 C=$CONTAIN
-for peer in runc crun jq; do
-  command -v $peer >/dev/null || { echo "bench: $peer is missing (run scripts/setup)" >&2; exit 1; }
-done
-mkdir -p /run/runc /run/crun
-# As in container_start.sh: runc needs the host's cgroup tree, crun 1.8 refuses a hybrid one.
-if [[ ! -d /sys/fs/cgroup/cpuset && ! -e /sys/fs/cgroup/cgroup.controllers ]]; then umount /sys; fi
-if mountpoint -q /sys/fs/cgroup/unified; then umount /sys/fs/cgroup/unified; fi
-
-mkdir -p bundle/rootfs/bin
-cp "$(command -v busybox)" bundle/rootfs/bin/busybox
-(cd bundle && runc spec)
+oci_peers_ready
 profile=$(dirname "$0")/../data/seccomp/default.json
 caps='["CAP_CHOWN","CAP_DAC_OVERRIDE","CAP_FSETID","CAP_FOWNER","CAP_MKNOD","CAP_NET_RAW",
        "CAP_SETGID","CAP_SETUID","CAP_SETFCAP","CAP_SETPCAP","CAP_NET_BIND_SERVICE",
@@ -37,13 +27,11 @@ jq --argjson caps "$caps" '{
       | select((.includes.arches // ["amd64"]) | index("amd64"))
       | select((.excludes.arches // []) | index("amd64") | not)
       | del(.includes, .excludes, .comment)]}' "$profile" > seccomp.json
+busybox_bundle bundle
 jq --argjson caps "$caps" --slurpfile seccomp seccomp.json '
-    .process.terminal = false | .process.args = ["/bin/busybox", "true"] | .root.readonly = false
-    | .linux.cgroupsPath = "contain-bench"
-    | .process.capabilities = {bounding: $caps, effective: $caps, permitted: $caps}
+    .process.capabilities = {bounding: $caps, effective: $caps, permitted: $caps}
     | .linux.seccomp = $seccomp[0]' bundle/config.json > bundle/config.tmp
 mv bundle/config.tmp bundle/config.json
-trap 'rmdir /sys/fs/cgroup/*/contain-bench 2>/dev/null || true' EXIT
 
 default_once() { "$C" run --rootfs bundle/rootfs -- /bin/busybox true; }
 privileged_once() { "$C" run --privileged --rootfs bundle/rootfs -- /bin/busybox true; }
@@ -52,19 +40,11 @@ crun_once() { crun --cgroup-manager=disabled run --bundle bundle "bench-$RANDOM$
 
 for _ in 1 2 3; do default_once; privileged_once; runc_once; crun_once; done
 
-declare -a t_default t_privileged t_runc t_crun
-for ((i = 0; i < runs; i++)); do
-  a=${EPOCHREALTIME/./}; default_once >/dev/null; b=${EPOCHREALTIME/./}
-  privileged_once >/dev/null; c=${EPOCHREALTIME/./}
-  runc_once >/dev/null; d=${EPOCHREALTIME/./}
-  crun_once >/dev/null; e=${EPOCHREALTIME/./}
-  t_default+=($((b - a))) t_privileged+=($((c - b))) t_runc+=($((d - c))) t_crun+=($((e - d)))
-done
+interleave "$runs" default_once privileged_once runc_once crun_once
 [[ -z $(ls /run/contain/containers 2>/dev/null) ]] || { echo "bench: containers left" >&2; exit 1; }
 
-fraction() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
-d_us=$(printf %.0f "$(median "${t_default[@]}")") p_us=$(printf %.0f "$(median "${t_privileged[@]}")")
-r_us=$(printf %.0f "$(median "${t_runc[@]}")") c_us=$(printf %.0f "$(median "${t_crun[@]}")")
+d_us=$(median_us default_once) p_us=$(median_us privileged_once)
+r_us=$(median_us runc_once) c_us=$(median_us crun_once)
 printf 'container start-to-exit with confinement, %d interleaved runs (median µs)\n' "$runs"
 printf '  %-66s %8d\n' "contain run --rootfs <busybox> (caps, seccomp, masked paths)" "$d_us"
 printf '  %-66s %8d\n' "contain run --privileged --rootfs <busybox>" "$p_us"

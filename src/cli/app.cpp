@@ -4,8 +4,11 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <optional>
+#include <vector>
 
 #include "core/names.hpp"
+#include "core/spelling.hpp"
 #include "kernel/caps.hpp"
 
 namespace contain::cli {
@@ -75,49 +78,23 @@ bool add_command_group(Commands& commands, std::string_view name) {
   return false;
 }
 
-namespace {
-
-std::size_t edit_distance(std::string_view a, std::string_view b) {
-  std::vector<std::size_t> row(b.size() + 1);
-  for (std::size_t j = 0; j <= b.size(); ++j) row[j] = j;
-  for (std::size_t i = 1; i <= a.size(); ++i) {
-    std::size_t diagonal = row[0];
-    row[0] = i;
-    for (std::size_t j = 1; j <= b.size(); ++j) {
-      std::size_t above = row[j];
-      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diagonal + (a[i - 1] == b[j - 1] ? 0 : 1)});
-      diagonal = above;
-    }
-  }
-  return row[b.size()];
-}
-
-}  // namespace
-
 std::string unknown_option_message(const CLI::App& sub, std::string_view command,
                                    std::string_view given, bool takes_command) {
   // "--hostnme=box": the name is what comes before the value.
   std::string_view name = given.substr(0, given.find('='));
-  std::string best;
-  std::size_t best_distance = std::string::npos;
-  auto consider = [&](const std::string& candidate) {
-    std::size_t d = edit_distance(name, candidate);
-    if (d < best_distance) {
-      best_distance = d;
-      best = candidate;
-    }
-  };
+  std::vector<std::string> options;
   for (const CLI::Option* opt : sub.get_options()) {
     if (opt->get_positional()) continue;
-    for (const auto& l : opt->get_lnames()) consider("--" + l);
-    for (const auto& s : opt->get_snames()) consider("-" + s);
+    for (const auto& l : opt->get_lnames()) options.push_back("--" + l);
+    for (const auto& s : opt->get_snames()) options.push_back("-" + s);
   }
   // Close means a typo, not another word: a third of the name at most (and
   // one letter for another is no typo of a short option).
-  bool close = !best.empty() && name.size() > 2 &&
-               best_distance <= std::max<std::size_t>(1, name.size() / 3);
+  std::optional<std::string> best;
+  if (name.size() > 2) best = closest(name, options, std::max<std::size_t>(1, name.size() / 3));
+  bool close = best.has_value();
   std::string message = fmt::format("{}: unknown option {}", command, quote(given));
-  if (close) message += fmt::format("; did you mean {}?", best);
+  if (close) message += fmt::format("; did you mean {}?", *best);
   if (takes_command) message += close ? " Nothing was run" : "; nothing was run";
   std::string help = fmt::format("see 'contain {} --help'", command);
   if (takes_command) return fmt::format("{} ({}; the command goes after '--')", message, help);

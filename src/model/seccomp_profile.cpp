@@ -126,8 +126,10 @@ class Parser {
         if (!entry.is_object() || !entry.contains("architecture") ||
             !entry["architecture"].is_string())
           return fail(bad("each 'archMap' entry needs an 'architecture'"));
-        profile.arch_map.push_back(
-            {entry["architecture"].get<std::string>(), TRY(strings(entry, "subArchitectures"))});
+        // TRY first: returning out of a statement expression in the middle of
+        // an initializer list leaks the members built before it (clang < 18).
+        auto sub = TRY(strings(entry, "subArchitectures"));
+        profile.arch_map.push_back({entry["architecture"].get<std::string>(), std::move(sub)});
       }
     }
     auto syscalls = root.find("syscalls");

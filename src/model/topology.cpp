@@ -6,10 +6,12 @@
 #include <algorithm>
 #include <charconv>
 #include <map>
+#include <ranges>
 #include <set>
 #include <span>
 
 #include "core/names.hpp"
+#include "core/spelling.hpp"
 
 namespace contain::model {
 
@@ -23,21 +25,6 @@ std::string_view node_kind_name(NodeKind kind) {
       return "container";
   }
   return "netns";
-}
-
-std::size_t edit_distance(std::string_view a, std::string_view b) {
-  std::vector<std::size_t> row(b.size() + 1);
-  for (std::size_t j = 0; j <= b.size(); ++j) row[j] = j;
-  for (std::size_t i = 1; i <= a.size(); ++i) {
-    std::size_t diagonal = row[0];
-    row[0] = i;
-    for (std::size_t j = 1; j <= b.size(); ++j) {
-      std::size_t up = row[j];
-      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diagonal + (a[i - 1] == b[j - 1] ? 0 : 1)});
-      diagonal = up;
-    }
-  }
-  return row[b.size()];
 }
 
 std::string Expectation::describe() const {
@@ -177,14 +164,8 @@ class Reader {
 
   static std::string unknown_key(std::string_view key, std::string_view where,
                                  std::span<const std::string_view> known) {
-    std::string_view best;
-    std::size_t best_distance = std::string::npos;
-    for (auto k : known) {
-      std::size_t d = edit_distance(key, k);
-      if (d < best_distance) best_distance = d, best = k;
-    }
-    if (best_distance <= std::max<std::size_t>(2, key.size() / 3))
-      return fmt::format("unknown key '{}' in {} (did you mean '{}'?)", key, where, best);
+    if (auto best = closest(key, known, std::max<std::size_t>(2, key.size() / 3)))
+      return fmt::format("unknown key '{}' in {} (did you mean '{}'?)", key, where, *best);
     std::string all;
     for (auto k : known) all += (all.empty() ? "" : ", ") + std::string(k);
     return fmt::format("unknown key '{}' in {} (known keys: {})", key, where, all);
@@ -784,14 +765,11 @@ std::vector<Diagnostic> validate_topology(const Topology& t) {
       if (e.node != kHostNode) {
         auto it = nodes.find(e.node);
         if (it == nodes.end()) {
-          std::string best;
-          std::size_t dist = std::string::npos;
-          for (const auto& [name, _] : nodes)
-            if (auto d = edit_distance(name, e.node); d < dist) dist = d, best = name;
-          error(l.pos, fmt::format("link endpoint {}: no node named {} (define it under "
-                                   "topology.nodes{})",
-                                   end, e.node,
-                                   dist <= 2 ? fmt::format(", or did you mean {}?", best) : ""));
+          auto best = closest(e.node, std::views::keys(nodes), 2);
+          error(l.pos,
+                fmt::format("link endpoint {}: no node named {} (define it under "
+                            "topology.nodes{})",
+                            end, e.node, best ? fmt::format(", or did you mean {}?", *best) : ""));
           continue;
         }
         node = it->second;

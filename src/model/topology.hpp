@@ -168,7 +168,5 @@ TopologyPlan plan_topology(const Topology& topology, std::string_view prefix);
 //             and the expectation h1 <-> h2
 Result<std::string> generate_topology(std::string_view shape, int count);
 
-// Edit distance, for "did you mean" suggestions.
-std::size_t edit_distance(std::string_view a, std::string_view b);
 
 }  // namespace contain::model

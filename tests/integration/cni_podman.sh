@@ -8,18 +8,28 @@
 step "podman set-up: containers.conf with the CNI backend and contain as the plugin"
 # libcni's cache; the folder must exist on the host to be mounted over.
 mount -t tmpfs cni-cache /var/lib/cni
-# podman's cgroupfs manager needs the v1 hierarchies the fresh sysfs of the
-# sandbox hides; everything it makes lives under one parent, removed at the end.
-mount -t tmpfs cgroups /sys/fs/cgroup
-for c in cpu cpuacct cpuset memory devices freezer blkio pids; do
-  mkdir /sys/fs/cgroup/$c
-  mount -t cgroup -o $c cgroup /sys/fs/cgroup/$c
-done
-mkdir /sys/fs/cgroup/systemd
-mount -t cgroup -o none,name=systemd cgroup /sys/fs/cgroup/systemd
+# podman's cgroupfs manager takes one absolute parent for every hierarchy (the
+# sandbox's own cgroup differs between them), so podman's cgroups live under a
+# parent of the test's, removed at the end: the containers first, then any
+# process left in them (conmon), then the directories. A cgroup left is a
+# failure.
 CGROUP_PARENT=contain-cni-test-$(head -c4 /dev/urandom | od -An -tx1 | tr -d ' \n')
 remove_cgroups() {
-  find /sys/fs/cgroup/*/ -depth -type d -path "*/$CGROUP_PARENT*" -exec rmdir {} + 2>/dev/null || true
+  local rc=$? dirs pids left
+  timeout 60 podman --root "$PWD/root" --runroot "$PWD/runroot" --storage-driver vfs \
+    rm -af -t 0 >/dev/null 2>&1 || true
+  mapfile -t dirs < <(find /sys/fs/cgroup/*/ -depth -type d -path "*/$CGROUP_PARENT*" 2>/dev/null)
+  if ((${#dirs[@]})); then
+    pids=$(cat "${dirs[@]/%//cgroup.procs}" 2>/dev/null | sort -u)
+    if [[ -n $pids ]]; then
+      kill -9 $pids 2>/dev/null || true
+      wait_pids_gone 10 $pids
+    fi
+    rmdir "${dirs[@]}" 2>/dev/null || true
+  fi
+  left=$(find /sys/fs/cgroup/*/ -type d -path "*/$CGROUP_PARENT*" 2>/dev/null || true)
+  [[ -z $left ]] || die "cgroups left: $(echo $left)"
+  exit "$rc"
 }
 trap remove_cgroups EXIT
 

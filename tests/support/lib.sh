@@ -65,6 +65,30 @@ wait_until() {
   done
 }
 
+# wait_pids_gone SECONDS PID...: returns once every PID has exited (waits on
+# pidfds), fails after SECONDS.
+wait_pids_gone() {
+  python3 - "$@" <<'PY' || die "processes $* still alive after $1 s"
+import os, select, sys, time
+limit = float(sys.argv[1])
+poll, left = select.poll(), 0
+for pid in sys.argv[2:]:
+    try:
+        poll.register(os.pidfd_open(int(pid)), select.POLLIN)
+        left += 1
+    except ProcessLookupError:
+        pass
+deadline = time.monotonic() + limit
+while left:
+    remaining = deadline - time.monotonic()
+    if remaining <= 0:
+        sys.exit(1)
+    for fd, _ in poll.poll(remaining * 1000):
+        poll.unregister(fd)
+        left -= 1
+PY
+}
+
 # start_ready PATTERN CMD...: starts a server in the background and returns once
 # it has printed a line matching PATTERN (a readiness signal through a fifo, not
 # a sleep); its output keeps draining to $SERVER_LOG. Sets SERVER_PID.

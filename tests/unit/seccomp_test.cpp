@@ -55,7 +55,10 @@ TEST(SeccompProfile, RefusesWhatIsNotAProfile) {
        R"({"defaultAction":"SCMP_ACT_ERRNO","syscalls":[{"names":["read"],"action":"SCMP_ACT_ALLOW","args":[{"index":6,"op":"SCMP_CMP_EQ","value":1}]}]})",
        R"({"defaultAction":"SCMP_ACT_ERRNO","syscalls":[{"names":["read"],"action":"SCMP_ACT_ALLOW","args":[{"index":0,"op":"SCMP_CMP_WHAT","value":1}]}]})",
        R"({"defaultAction":"SCMP_ACT_ERRNO","syscalls":[{"names":[],"action":"SCMP_ACT_ALLOW"}]})",
-       R"({"defaultAction":"SCMP_ACT_ERRNO","syscalls":{}})"}) {
+       R"({"defaultAction":"SCMP_ACT_ERRNO","syscalls":{}})",
+       // An archMap entry whose subArchitectures are not names (the fuzzer's
+       // leak: the error came after the architecture's name was built).
+       R"({"defaultAction":"SCMP_ACT_ERRNO","archMap":[{"architecture":"SCMP_ARCH_X86_64_LONGER_NAME","subArchitectures":["SCMP_ARCH_X86",{}]}]})"}) {
     auto r = ms::parse_profile(bad, "p.json");
     ASSERT_FALSE(r) << bad;
     EXPECT_EQ(r.error().exit_code(), 2);

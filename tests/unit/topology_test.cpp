@@ -253,12 +253,6 @@ TEST(Topology, GeneratedLabsParse) {
   EXPECT_FALSE(generate_topology("star", 0));
 }
 
-TEST(Topology, EditDistance) {
-  EXPECT_EQ(edit_distance("links", "linkz"), 1u);
-  EXPECT_EQ(edit_distance("", "abc"), 3u);
-  EXPECT_EQ(edit_distance("kitten", "sitting"), 3u);
-}
-
 }  // namespace
 }  // namespace contain::model
 
