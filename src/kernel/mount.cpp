@@ -159,8 +159,12 @@ bool remount_read_only(const char* target, ChildError& e) {
 }
 
 bool mount_overlay_root(const char* lower, const char* merged, int given_lower_fd, ChildError& e) {
-  int lower_fd = given_lower_fd >= 0 ? ::fcntl(given_lower_fd, F_DUPFD_CLOEXEC, 3)
-                                     : ::open(lower, O_PATH | O_DIRECTORY | O_CLOEXEC);
+  // overlayfs takes no detached mount as a layer: the idmapped copy is
+  // attached on DIR first, and DIR (now showing it) is opened below.
+  if (given_lower_fd >= 0 &&
+      ::move_mount(given_lower_fd, "", AT_FDCWD, lower, MOVE_MOUNT_F_EMPTY_PATH) < 0)
+    return e.fail("attach the idmapped root file system on %s", lower);
+  int lower_fd = ::open(lower, O_PATH | O_DIRECTORY | O_CLOEXEC);
   if (lower_fd < 0) return e.fail("open %s", lower);
   if (!mount_or_fail("tmpfs", lower, "tmpfs", MS_NOSUID | MS_NODEV, "mode=755", e)) return false;
   char upper[4200], work[4200], options[9000];

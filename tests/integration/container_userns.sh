@@ -72,6 +72,24 @@ contain run -d --name c --userns -- sleep 1000 >/dev/null
 assert_eq "0 $pool 65536" "$(contain exec c -- cat /proc/self/uid_map | xargs)" "c reuses a's range"
 contain rm -f b c
 
+step "gc gives back the range of a container whose 'contain run' was killed"
+"$CONTAIN" run --name k --userns -- sleep 1000 &  # not the function: $! is contain itself
+runner=$!
+wait_until 10 sh -c "'$CONTAIN' ps --json | jq -e '.[] | select(.name == \"k\")'"
+assert_eq "0:$pool:65536" "$(contain inspect k --json | jq -r .userns.uid_map)" "k's range"
+kill -9 $runner
+wait $runner || true
+# Its container dies of the parent-death signal; gc then removes the record.
+wait_until 10 sh -c "'$CONTAIN' gc >/dev/null && [ \"\$('$CONTAIN' ps -a --json | jq length)\" = 0 ]"
+contain run -d --name e --userns -- sleep 1000 >/dev/null
+assert_eq "0 $pool 65536" "$(contain exec e -- cat /proc/self/uid_map | xargs)" "e reuses k's range"
+contain rm -f e
+
+step "--overlay: the idmapped DIR is the lower layer, writes go to the tmpfs layer"
+out=$(contain run --userns --rootfs rootfs --overlay -- sh -c 'touch /new && stat -c %u:%g /bin/busybox /new' | xargs)
+assert_eq "0:0 0:0" "$out" "owners inside"
+[[ ! -e rootfs/new ]] || die "--overlay wrote into DIR"
+
 step "explicit maps (podman's --uidmap/--gidmap)"
 out=$(contain run --uidmap 0:200000:1000 --uidmap 1000:300000:10 --gidmap 0:400000:2000 \
   -- cat /proc/self/uid_map /proc/self/gid_map | xargs)
@@ -86,6 +104,8 @@ expect_fail 2 "--uidmap 0:1000:10 and 5:2000:10: the container ids overlap" -- \
   contain run --uidmap 0:1000:10 --uidmap 5:2000:10 -- true
 expect_fail 2 "--userns=host shares the host's user ids" -- contain run --userns=host --uidmap 0:1:1 -- true
 expect_fail 2 "idmap needs a user namespace" -- contain run -v "$PWD/shared:/s:idmap" -- true
+# A failure inside, after the maps, is reported as without --userns.
+expect_fail 1 "enter the working directory /nowhere" -- contain run --userns --rootfs rootfs -w /nowhere -- true
 # The value of --userns is never the next word: that is the command.
 assert_eq "0 $pool 65536" "$(contain run --userns cat /proc/self/uid_map | xargs)" \
   "--userns followed by the command"
