@@ -25,6 +25,7 @@
 #include "core/undo.hpp"
 #include "core/unique_fd.hpp"
 #include "engine/container_child.hpp"
+#include "engine/container_pasta.hpp"
 #include "engine/firewall.hpp"
 #include "engine/foreground.hpp"
 #include "engine/net.hpp"
@@ -312,12 +313,17 @@ struct Started {
   std::uint64_t start_time = 0;
   UniqueFd sync;  // the parent's end of the sync socket, if the report is read later
   NetworkAttachment network;
+  detail::PastaProcess pasta;  // --network pasta (rootless)
 };
 
 Status record_started(const ContainerName& name, const Started& started) {
   pid_t self = ::getpid();
   return update_record(name, [&](json& r) {
     if (started.network.network) r["address"] = started.network.ip.str();
+    if (started.pasta.pid) {
+      r["pasta_pid"] = started.pasta.pid;
+      r["pasta_start"] = started.pasta.start_time;
+    }
     r["status"] = "running";
     r["pid"] = started.pid;
     r["pid_start"] = started.start_time;
@@ -413,6 +419,8 @@ Result<Started> start_process(const ContainerSpec& spec, const detail::PreparedS
   started.pid = pid;
   // Its user namespace's maps (and idmapped mounts), before it does anything.
   TRY_WRAP(detail::configure_userns(spec, security.userns, pid, parent_end.get()), what);
+  undo.add([&] { detail::stop_pasta(started.pasta); });
+  started.pasta = TRY_WRAP(detail::start_pasta(spec, pid), what);
   // The network, configured from outside before the command starts.
   started.network = TRY_WRAP(attach_container(spec, cloned.pidfd.get(), pid), what);
   // Recorded before the command runs, so that whoever it tells it is up finds it.
@@ -480,6 +488,7 @@ struct MonitorReport {
   kernel::give_back_free_memory();
 
   int code = wait_for(started->pid);
+  detail::stop_pasta(started->pasta);
   release_container(started->network);
   (void)update_record(spec.name, [&](json& r) {
     r["status"] = "exited";
@@ -502,6 +511,7 @@ Result<int> run_container(ContainerSpec spec) {
   auto started =
       TRY(start_process(spec, security, {}, &forwarding, &terminal, /*report_later=*/true));
   int status = wait_for(started.pid);
+  detail::stop_pasta(started.pasta);
   release_container(started.network);
   // Every holder of the child's end is gone now: this read does not block.
   kernel::ChildError report;
@@ -624,8 +634,11 @@ Result<int> exec_in_container(const ContainerName& name, const std::vector<std::
       detail::exec_security(r, {.user = options.user, .privileged = options.privileged}, pid),
       what);
   // In its user namespace we arrive as nobody: become its root (or --user) there.
-  const int userns_flag = detail::has_userns(r) ? CLONE_NEWUSER : 0;
-  if (userns_flag) security.change_user = true;
+  // Rootless, we join it here already: only inside it may we enter its PID
+  // namespace, and there is no way back out (see below).
+  const bool rootless = detail::is_rootless(r);
+  const int userns_flag = detail::has_userns(r) && !rootless ? CLONE_NEWUSER : 0;
+  if (detail::has_userns(r)) security.change_user = true;
   const kernel::Confinement confinement = security.confinement();
   std::vector<char*> args = c_strings(argv), envp = c_strings(env);
 
@@ -639,7 +652,9 @@ Result<int> exec_in_container(const ContainerName& name, const std::vector<std::
   // library caller's later children stay in its namespace.
   UniqueFd own_pid_ns(::open("/proc/self/ns/pid", O_RDONLY | O_CLOEXEC));
   if (!own_pid_ns) return fail(Error::system(what + ": open /proc/self/ns/pid"));
-  TRY_WRAP(kernel::join_namespaces(pidfd->get(), pid, CLONE_NEWPID), what);
+  TRY_WRAP(
+      kernel::join_namespaces(pidfd->get(), pid, CLONE_NEWPID | (rootless ? CLONE_NEWUSER : 0)),
+      what);
   std::uint64_t signals_to_reset = kernel::signals_not_default();
   auto clone_result = kernel::clone_with_pidfd(0);
   if (clone_result && clone_result->pid == 0) {
@@ -671,7 +686,9 @@ Result<int> exec_in_container(const ContainerName& name, const std::vector<std::
       kernel::exec_or_report(args.data(), envp.data(), child_end.get());
     kernel::child_exit_with(child_end.get(), e);
   }
-  int back = ::setns(own_pid_ns.get(), CLONE_NEWPID) == 0 ? 0 : errno;
+  // Rootless, we stay (the user namespace we joined has no say over our own
+  // PID namespace); this process only waits for the command from here on.
+  int back = rootless || ::setns(own_pid_ns.get(), CLONE_NEWPID) == 0 ? 0 : errno;
   auto cloned = TRY_WRAP(std::move(clone_result), what);
   if (back != 0) {
     (void)kernel::signal_pidfd(cloned.pidfd.get(), SIGKILL);
@@ -736,6 +753,7 @@ Status remove_container(const ContainerName& name, bool force) {
     TRY(end_container(name, r, -1));
   }
   auto store = TRY(StateStore::lock_containers());
+  detail::stop_recorded_pasta(r);
   // Its monitor freed its address when it ended; if the monitor was killed, we do.
   TRY(remove_firewall_owned_by(store, container_owner(name.str())));
   TRY(release_attachments(store, {container_owner(name.str())}));
@@ -810,6 +828,7 @@ Result<std::vector<std::string>> collect_container_garbage(const StateStore& sto
   for (auto& [name, r] : TRY(store.read_all(kContainerKind))) {
     std::string status = r.value("status", "created");
     if (status == "exited" || is_running(r) || monitor_alive(r)) continue;
+    detail::stop_recorded_pasta(r);
     TRY(remove_firewall_owned_by(store, container_owner(name)));
     TRY(release_attachments(store, {container_owner(name)}));
     TRY(forget_netns_records_owned_by(store, {container_owner(name)}));

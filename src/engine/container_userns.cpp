@@ -10,6 +10,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cstring>
 #include <fstream>
 #include <sstream>
 
@@ -52,12 +53,90 @@ json PreparedUserns::to_json() const {
           {"gid_map", model::id_map_str(gid_map)}};
 }
 
+namespace {
+
+// An unprivileged caller: a user namespace always; its own ids are root
+// inside, and its /etc/subuid and /etc/subgid ranges (if it has both) are
+// 1-65536 through newuidmap/newgidmap. What needs the host's privileges is
+// refused here, before anything is made.
+Status prepare_rootless(const model::ContainerSpec& spec, PreparedUserns& u) {
+  using Kind = model::NetworkChoice::Kind;
+  if (spec.userns.mode == Mode::explicit_maps)
+    return fail(Error::usage(
+        "--uidmap/--gidmap need root: a rootless container maps your own id to root inside "
+        "and your /etc/subuid and /etc/subgid ranges to 1-65536"));
+  if (spec.network.kind == Kind::managed)
+    return fail(Error::usage(fmt::format(
+        "--network {}: a managed network needs root (its bridge and firewall are the host's); "
+        "rootless containers have --network none or pasta (or run as root)",
+        spec.network.name)));
+  if (spec.network.kind == Kind::netns)
+    return fail(Error::usage(fmt::format(
+        "--network netns:{}: joining a namespace is not supported for rootless containers yet; "
+        "use --network none or pasta (or run as root)",
+        spec.network.name)));
+  for (const auto& v : spec.security.volumes)
+    if (v.idmap)
+      return fail(Error::usage(fmt::format(
+          "-v {}: idmapped mounts need root; drop ',idmap' (your files are root's inside)",
+          v.str())));
+  // pasta opens the tun device inside the container's namespaces, as the user.
+  if (spec.network.kind == Kind::pasta && ::access("/dev/net/tun", R_OK | W_OK) < 0)
+    return fail(Error::failed(
+        fmt::format("--network pasta: /dev/net/tun is not usable by you ({}); pasta needs it "
+                    "(udev makes it mode 0666 on most systems: ask root to)",
+                    std::strerror(errno)),
+        errno));
+  uid_t uid = ::geteuid();
+  gid_t gid = ::getegid();
+  if (spec.rootfs) {
+    struct stat st;
+    if (::stat(spec.rootfs->c_str(), &st) < 0)
+      return fail(Error::system(fmt::format("--rootfs {}", *spec.rootfs)));
+    if (st.st_uid != uid)
+      return fail(Error::usage(fmt::format(
+          "--rootfs {} is owned by uid {}, not by you (uid {}): a rootless container sees only "
+          "your own files as root's; copy it as yourself (cp -a) or run as root with --userns",
+          *spec.rootfs, st.st_uid, uid)));
+  }
+  passwd* pw = ::getpwuid(uid);
+  std::string name = pw ? pw->pw_name : std::to_string(uid);
+  auto uids = TRY(subordinate_ids("/etc/subuid", name, uid));
+  auto gids = TRY(subordinate_ids("/etc/subgid", name, uid));
+  u.uid_map = {{0, uid, 1}};
+  u.gid_map = {{0, gid, 1}};
+  if (!uids.empty() && !gids.empty()) {
+    u.helpers = true;
+    u.uid_map.push_back({1, uids[0].first, std::min(uids[0].count, model::kContainerIds)});
+    u.gid_map.push_back({1, gids[0].first, std::min(gids[0].count, model::kContainerIds)});
+  }
+  return {};
+}
+
+std::vector<std::uint32_t> helper_args(const IdMap& map) {
+  std::vector<std::uint32_t> out;
+  for (const auto& e : map) out.insert(out.end(), {e.inside, e.outside, e.count});
+  return out;
+}
+
+}  // namespace
+
 Result<PreparedUserns> prepare_userns(const model::ContainerSpec& spec) {
   PreparedUserns u;
   u.mode = spec.userns.mode;
   u.uid_map = spec.userns.uid_map;
   u.gid_map = spec.userns.gid_map;
   u.volume_fd_index.assign(spec.security.volumes.size(), -1);
+  u.rootless = ::geteuid() != 0;
+  if (u.rootless) {
+    TRY(prepare_rootless(spec, u));
+    u.received.assign(1, -1);
+    return u;
+  }
+  if (spec.network.kind == model::NetworkChoice::Kind::pasta)
+    return fail(
+        Error::usage("--network pasta is for rootless containers; as root, use a managed network "
+                     "('contain network create') with -p"));
   if (!u.enabled()) return u;
   int next = 0;
   if (spec.rootfs) {
@@ -140,8 +219,12 @@ Result<kernel::Cloned> clone_container(std::uint64_t flags, const PreparedUserns
 Status configure_userns(const model::ContainerSpec& spec, const PreparedUserns& userns, pid_t pid,
                         int sync_fd) {
   if (!userns.enabled()) return {};
-  TRY(kernel::write_id_maps(pid, model::id_map_text(userns.uid_map),
-                            model::id_map_text(userns.gid_map), false));
+  if (userns.helpers)
+    TRY(kernel::write_id_maps_with_helpers(pid, helper_args(userns.uid_map),
+                                           helper_args(userns.gid_map)));
+  else  // An unprivileged writer must deny setgroups before it may write a gid map.
+    TRY(kernel::write_id_maps(pid, model::id_map_text(userns.uid_map),
+                              model::id_map_text(userns.gid_map), userns.rootless));
   std::vector<UniqueFd> trees;
   bool need_trees = userns.idmapped_root;
   for (int index : userns.volume_fd_index) need_trees = need_trees || index >= 0;
@@ -165,7 +248,8 @@ Status configure_userns(const model::ContainerSpec& spec, const PreparedUserns& 
     if (::prlimit(pid, static_cast<__rlimit_resource>(limit.resource), &value, nullptr) < 0)
       return fail(Error::system(fmt::format("--ulimit {}", limit.str())));
   }
-  {
+  // Rootless, only when asked: lowering one's own score needs a privilege.
+  if (!userns.rootless || spec.security.oom_score_adj != 0) {
     std::string path = fmt::format("/proc/{}/oom_score_adj", pid);
     UniqueFd fd(::open(path.c_str(), O_WRONLY | O_CLOEXEC));
     std::string text = std::to_string(spec.security.oom_score_adj);
@@ -179,6 +263,10 @@ Status configure_userns(const model::ContainerSpec& spec, const PreparedUserns& 
 
 bool has_userns(const json& record) {
   return record.contains("userns") && record["userns"].is_object();
+}
+
+bool is_rootless(const json& record) {
+  return has_userns(record) && record["userns"].value("mode", "") == "rootless";
 }
 
 }  // namespace contain::engine::detail

@@ -66,6 +66,8 @@ Status configure_userns(const model::ContainerSpec& spec, const PreparedUserns& 
 
 // exec: whether the container's record says it has a user namespace.
 bool has_userns(const nlohmann::json& record);
+// ... and whether it is a rootless container's.
+bool is_rootless(const nlohmann::json& record);
 
 // The byte the parent sends once the maps are written.
 inline constexpr char kMapsReady = 'U';

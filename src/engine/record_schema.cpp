@@ -76,7 +76,9 @@ constexpr Field kContainer[] = {req("name", Type::string),
                                 opt("monitor_start", Type::unsigned_integer),
                                 opt("exit_code", Type::integer),
                                 opt("finished", Type::string),
-                                opt_or_null("userns", Type::object, kContainerUserns)};
+                                opt_or_null("userns", Type::object, kContainerUserns),
+                                opt("pasta_pid", Type::integer),
+                                opt("pasta_start", Type::unsigned_integer)};
 constexpr Field kNat[] = {req("subnet", Type::string), opt_or_null("out", Type::string),
                           opt("owner", Type::string)};
 constexpr Field kForwardTarget[] = {req("address", Type::string), req("port", Type::integer),
