@@ -98,7 +98,7 @@ int main(int argc, char** argv) {
   auto result = commands.run();
   if (!result) return 0;
   if (!*result) {
-    print_error(result->error().message());
+    print_error(result->error().for_user());
     return result->error().exit_code();
   }
   return **result;

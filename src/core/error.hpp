@@ -32,6 +32,9 @@ class [[nodiscard]] Error {
   int code() const { return errno_; }
   ErrorKind kind() const { return kind_; }
   const std::string& message() const { return message_; }
+  // The message as printed: a message that ends with the system's bare reason
+  // ("...: File exists") gets what to do about it, by errno.
+  std::string for_user() const;
   int exit_code() const {
     if (exit_code_ != 0) return exit_code_;
     return kind_ == ErrorKind::usage ? 2 : 1;

@@ -65,12 +65,16 @@ bool prepare_dev(const char* rootfs, const char* shm_options, ChildError& e) {
     if (::mount(host, inside, nullptr, MS_BIND, nullptr) < 0)
       return e.fail("bind %s into the container", host);
   }
-  Path pts(rootfs, "/dev/pts"), shm(rootfs, "/dev/shm");
-  if (!ensure_dir(pts, e) || !ensure_dir(shm, e)) return false;
+  Path pts(rootfs, "/dev/pts"), shm(rootfs, "/dev/shm"), mqueue(rootfs, "/dev/mqueue");
+  if (!ensure_dir(pts, e) || !ensure_dir(shm, e) || !ensure_dir(mqueue, e)) return false;
   if (!mount_or_fail("devpts", pts, "devpts", MS_NOSUID | MS_NOEXEC,
                      "newinstance,ptmxmode=0666,mode=0620", e))
     return false;
   if (!mount_or_fail("shm", shm, "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, shm_options, e))
+    return false;
+  // POSIX message queues of the container's own IPC namespace (the one the
+  // mounting process is in).
+  if (!mount_or_fail("mqueue", mqueue, "mqueue", MS_NOSUID | MS_NODEV | MS_NOEXEC, nullptr, e))
     return false;
   static const char* const links[][2] = {{"pts/ptmx", "/dev/ptmx"},
                                          {"/proc/self/fd", "/dev/fd"},

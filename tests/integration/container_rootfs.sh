@@ -15,7 +15,7 @@ rc=0; contain run --rootfs rootfs -- ls "$PWD" /etc /usr >/dev/null 2>&1 || rc=$
 [[ $rc -ne 0 ]] || die "host directories are visible in the rootfs"
 # No path leads back to the old root: it was detached after pivot_root.
 # (Below /proc and /sys: the masked and read-only paths, see container_security.)
-assert_eq "/ /dev /dev/pts /dev/shm /proc /sys" \
+assert_eq "/ /dev /dev/mqueue /dev/pts /dev/shm /proc /sys" \
   "$(contain run --rootfs rootfs -- cat /proc/self/mountinfo |
     awk '$5 !~ "^/(proc|sys)/" {print $5}' | sort | xargs)" "mount points inside"
 
@@ -26,7 +26,7 @@ assert_eq "/bin/busybox" "$(contain run --rootfs rootfs -- readlink /proc/self/e
 
 step "a minimal /dev"
 out=$(contain run --rootfs rootfs -- sh -c 'echo x > /dev/null && ls /dev | xargs')
-assert_eq "fd full null ptmx pts random shm stderr stdin stdout tty urandom zero" "$out" "/dev"
+assert_eq "fd full mqueue null ptmx pts random shm stderr stdin stdout tty urandom zero" "$out" "/dev"
 for node in null zero full random urandom tty; do
   assert_eq "$(stat -c '%F %t:%T %a' /dev/$node)" \
     "$(contain run --rootfs rootfs -- stat -c '%F %t:%T %a' /dev/$node)" "/dev/$node"

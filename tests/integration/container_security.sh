@@ -53,6 +53,14 @@ expect "$out" write:/proc/sys/kernel/hostname EROFS
 assert_eq "ro" "$(contain run --rootfs rootfs -- cat /proc/self/mountinfo |
   awk '$5 == "/proc/sys" { split($6, o, ","); print o[1] }')" "/proc/sys mount option"
 
+step "/dev with --rootfs: devices, pts, shm and the container's own mqueue"
+out=$(contain run --rootfs rootfs -- cat /proc/self/mountinfo)
+for m in "/dev/pts - devpts" "/dev/shm - tmpfs" "/dev/mqueue - mqueue"; do
+  grep -qE "^([^ ]+ ){4}${m%% *} .* ${m#* }" <<<"$out" || die "no $m mount in: $out"
+done
+assert_eq "crw-rw-rw- 1,3" "$(contain run --rootfs rootfs -- ls -l /dev/null |
+  awk '{ print $1, $5 $6 }')" "/dev/null"
+
 step "without --rootfs too"
 out=$(contain run -- "$PROBE")
 expect "$out" CapEff 00000000a80425fb

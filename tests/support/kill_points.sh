@@ -95,7 +95,8 @@ kp_snapshot() {
     echo "# processes"
     ps -e -o comm= | grep -xE 'contain|sleep' | sort
     echo "# cgroups"
-    find /sys/fs/cgroup -name '*contain*' 2>/dev/null | sort
+    # Below the test's own cgroups only: other tests make theirs beside it.
+    own_cgroups | xargs -r -I{} find {} -mindepth 1 -type d 2>/dev/null | sort
   } 2>&1 | sed -E \
     -e 's/\bvc[0-9a-f]{12}\b/vcX/g' \
     -e 's/\bcifb[0-9]+\b/cifbX/g' \

@@ -65,6 +65,22 @@ wait_until() {
   done
 }
 
+# own_cgroups: the directories of this process's cgroups, one per hierarchy (the
+# sandbox gives each test its own, below which everything the test makes goes).
+own_cgroups() {
+  local line controllers path want dev mnt type opts
+  while IFS= read -r line; do
+    IFS=: read -r _ controllers path <<<"$line"
+    want=${controllers%%,*}
+    while read -r dev mnt type opts _; do
+      if [[ -z $want && $type == cgroup2 ]] || [[ -n $want && $type == cgroup && ,$opts, == *,$want,* ]]; then
+        echo "$mnt${path%/}"
+        break
+      fi
+    done </proc/self/mounts
+  done < <(cat /proc/self/cgroup)
+}
+
 # wait_pids_gone SECONDS PID...: returns once every PID has exited (waits on
 # pidfds), fails after SECONDS.
 wait_pids_gone() {

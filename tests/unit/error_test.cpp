@@ -23,6 +23,19 @@ TEST(Error, KeepsErrnoAndAddsContext) {
   EXPECT_EQ(Error::failed("x").with_exit_code(127).exit_code(), 127);
 }
 
+TEST(Error, BareSystemReasonsSayWhatToDo) {
+  auto raw = Error::system("create veth vh1", EEXIST).wrap("net veth");
+  EXPECT_EQ(raw.for_user(),
+            "net veth: create veth vh1: File exists (it exists already: remove it or choose "
+            "another name)");
+  EXPECT_NE(Error::system("x", EPERM).for_user().find("run it as root"), std::string::npos);
+  EXPECT_NE(Error::system("x", EHOSTDOWN).for_user().find("contain gc"), std::string::npos);
+  // A message that already explains itself is left alone.
+  auto explained = Error::failed("address 10.0.0.2 is in use by ns1; choose another", EEXIST);
+  EXPECT_EQ(explained.for_user(), explained.message());
+  EXPECT_EQ(Error::usage("bad").for_user(), "bad");
+}
+
 TEST(Undo, RunsStepsInReverseUnlessCommitted) {
   std::string log;
   {
