@@ -86,6 +86,9 @@ void add_run(Commands& commands) {
     std::string user, oom_score_adj, shm_size;
     LimitOptions limits;
     std::vector<std::string> devices;
+    // User namespace (podman's names).
+    std::string userns;
+    std::vector<std::string> uidmap, gidmap;
   };
   auto o = std::make_shared<Options>();
   sub->add_flag("-d,--detach", o->detach,
@@ -129,6 +132,17 @@ void add_run(Commands& commands) {
   add_limit_options(sub, o->limits, true);
   all(sub->add_option("--device", o->devices,
                       "Allow a host device: HOST[:CONTAINER][:rwm] (made in /dev with --rootfs)"));
+  // A flag that takes a value only as --userns=MODE: a following word is the
+  // command's, never the option's.
+  sub->add_flag("--userns{auto}", o->userns,
+                "A user namespace: root inside is an unprivileged range of the host "
+                "(--userns or --userns=auto), or none (--userns=host)");
+  all(sub->add_option("--uidmap", o->uidmap,
+                      "Map container uids to host uids: CONTAINER:HOST:COUNT (implies a user "
+                      "namespace; repeatable)"));
+  all(sub->add_option("--gidmap", o->gidmap,
+                      "Map container gids to host gids: CONTAINER:HOST:COUNT (default: as "
+                      "--uidmap)"));
   // Everything after the command's name belongs to the command, options included.
   sub->prefix_command();
   sub->footer(
@@ -183,6 +197,7 @@ void add_run(Commands& commands) {
         spec.limits = TRY(parse_limits(o->limits));
         for (const auto& d : o->devices)
           spec.devices.push_back(TRY(model::DeviceRequest::parse(d)));
+        spec.userns = TRY(model::UsernsRequest::parse(o->userns, o->uidmap, o->gidmap));
         TRY(model::validate(spec));
         if (!spec.detach) {
           std::string name = spec.name.str();
@@ -197,7 +212,8 @@ void add_run(Commands& commands) {
         std::puts(started_id.c_str());
         return 0;
       },
-      {.takes_command = true});
+      // An ordinary user runs rootless containers of their own (engine/container_userns).
+      {.privileged = false, .takes_command = true});
 }
 
 void add_exec(Commands& commands) {
@@ -241,7 +257,7 @@ void add_exec(Commands& commands) {
                 options.workdir = f->workdir;
                 return engine::exec_in_container(n, argv, options);
               },
-              {.takes_command = true});
+              {.privileged = false, .takes_command = true});
 }
 
 // The managed networks a running container is on (also those attached since
@@ -321,33 +337,37 @@ void add_inspect(Commands& commands) {
   auto as_json = std::make_shared<bool>(false);
   sub->add_option("NAME", *name, "Container name")->required();
   sub->add_flag("--json", *as_json, "Print the whole record as JSON");
-  commands.on(sub, "inspect", [name, as_json]() -> Result<int> {
-    auto n = TRY(model::ContainerName::parse(*name));
-    auto r = TRY(engine::inspect_container(n));
-    if (*as_json) {
-      print_json(r);
-      return 0;
-    }
-    auto text = [](const json& v) -> std::string {
-      if (v.is_string()) return v.get<std::string>();
-      if (v.is_null()) return "-";
-      if (v.is_array()) {
-        std::string out;
-        for (const auto& item : v) out += (out.empty() ? "" : ",") + item.dump();
-        return out.empty() ? "-" : out;
-      }
-      return v.dump();
-    };
-    std::vector<std::vector<std::string>> rows;
-    for (const char* key : {"name", "id", "status", "pid", "command", "hostname", "rootfs",
-                            "workdir", "network", "address", "ports", "namespaces"})
-      if (r.contains(key)) rows.push_back({key, text(r[key])});
-    if (r.contains("security"))
-      for (const auto& [key, value] : r["security"].items())
-        if (key != "seccomp_program") rows.push_back({key, text(value)});
-    print_table({"FIELD", "VALUE"}, rows);
-    return 0;
-  });
+  // inspect, stop, rm: of the caller's own containers (root's, or a rootless user's).
+  commands.on(
+      sub, "inspect",
+      [name, as_json]() -> Result<int> {
+        auto n = TRY(model::ContainerName::parse(*name));
+        auto r = TRY(engine::inspect_container(n));
+        if (*as_json) {
+          print_json(r);
+          return 0;
+        }
+        auto text = [](const json& v) -> std::string {
+          if (v.is_string()) return v.get<std::string>();
+          if (v.is_null()) return "-";
+          if (v.is_array()) {
+            std::string out;
+            for (const auto& item : v) out += (out.empty() ? "" : ",") + item.dump();
+            return out.empty() ? "-" : out;
+          }
+          return v.dump();
+        };
+        std::vector<std::vector<std::string>> rows;
+        for (const char* key : {"name", "id", "status", "pid", "command", "hostname", "rootfs",
+                                "workdir", "network", "address", "ports", "namespaces"})
+          if (r.contains(key)) rows.push_back({key, text(r[key])});
+        if (r.contains("security"))
+          for (const auto& [key, value] : r["security"].items())
+            if (key != "seccomp_program") rows.push_back({key, text(value)});
+        print_table({"FIELD", "VALUE"}, rows);
+        return 0;
+      },
+      {.privileged = false});
 }
 
 void add_logs(Commands& commands) {
@@ -377,11 +397,13 @@ void add_stop(Commands& commands) {
   sub->add_option("-t,--time", *seconds, "Seconds to wait before SIGKILL")
       ->capture_default_str()
       ->check(CLI::Range(0, 86400));
-  commands.on(sub, "stop", [name, seconds]() -> Result<int> {
-    auto n = TRY(model::ContainerName::parse(*name));
-    TRY(engine::stop_container(n, *seconds));
-    return 0;
-  });
+  commands.on(sub, "stop",
+              [name, seconds]() -> Result<int> {
+                auto n = TRY(model::ContainerName::parse(*name));
+                TRY(engine::stop_container(n, *seconds));
+                return 0;
+              },
+              {.privileged = false});
 }
 
 void add_rm(Commands& commands) {
@@ -391,12 +413,14 @@ void add_rm(Commands& commands) {
   auto force = std::make_shared<bool>(false);
   sub->add_flag("-f,--force", *force, "Kill it first if it is running");
   sub->add_option("NAME", *names, "Container names")->required();
-  commands.on(sub, "rm", [names, force]() -> Result<int> {
-    std::vector<model::ContainerName> parsed;
-    for (const auto& n : *names) parsed.push_back(TRY(model::ContainerName::parse(n)));
-    for (const auto& n : parsed) TRY(engine::remove_container(n, *force));
-    return 0;
-  });
+  commands.on(sub, "rm",
+              [names, force]() -> Result<int> {
+                std::vector<model::ContainerName> parsed;
+                for (const auto& n : *names) parsed.push_back(TRY(model::ContainerName::parse(n)));
+                for (const auto& n : parsed) TRY(engine::remove_container(n, *force));
+                return 0;
+              },
+              {.privileged = false});
 }
 
 std::string bytes_text(std::optional<std::uint64_t> bytes) {
