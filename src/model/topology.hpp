@@ -168,5 +168,4 @@ TopologyPlan plan_topology(const Topology& topology, std::string_view prefix);
 //             and the expectation h1 <-> h2
 Result<std::string> generate_topology(std::string_view shape, int count);
 
-
 }  // namespace contain::model
