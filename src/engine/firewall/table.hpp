@@ -47,7 +47,11 @@ struct Everything {
   model::FirewallElements elements;
   std::set<std::string> localnet_links;
 };
-struct RecordRef;
+// A record, by kind and name.
+struct RecordRef {
+  std::string_view kind;
+  std::string name;
+};
 // `except`: records left out (about to be removed).
 Result<Everything> load_all(const StateStore& store, const std::vector<RecordRef>& except = {});
 
@@ -60,10 +64,6 @@ Status apply(const StateStore& store, const model::FirewallElements& added,
              const model::FirewallElements& removed, std::string_view what,
              const Everything* known_all = nullptr);
 
-struct RecordRef {
-  std::string_view kind;
-  std::string name;
-};
 // Removes what records put in the table, in one transaction, then the records:
 // killed in between, the records are still there for gc to remove again.
 Status remove_records(const StateStore& store, const std::vector<RecordRef>& refs,
