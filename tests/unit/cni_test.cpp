@@ -197,8 +197,14 @@ TEST(CniConfig, UnsupportedFieldsNameKeyAndValue) {
   auto route = mc::parse_config(
       R"({"cniVersion":"1.0.0","name":"n","ipam":{"routes":[{"dst":"192.0.2.0/24"}]}})", env);
   EXPECT_EQ(route.error().code, mc::Code::unsupported_field);
+  auto vlan = mc::parse_config(R"({"cniVersion":"1.0.0","name":"n","vlan":12})", env);
+  EXPECT_EQ(vlan.error().code, mc::Code::unsupported_field);
+  // mtu is supported: a valid one is kept, a bad one is an invalid configuration.
   auto mtu = mc::parse_config(R"({"cniVersion":"1.0.0","name":"n","mtu":9000})", env);
-  EXPECT_EQ(mtu.error().code, mc::Code::unsupported_field);
+  ASSERT_TRUE(mtu);
+  EXPECT_EQ(mtu->mtu, 9000u);
+  auto bad = mc::parse_config(R"({"cniVersion":"1.0.0","name":"n","mtu":10})", env);
+  EXPECT_EQ(bad.error().code, mc::Code::invalid_config);
 }
 
 TEST(CniConfig, CapabilityKeysAreCaseInsensitive) {
