@@ -599,7 +599,8 @@ Result<std::vector<ContainerInfo>> list_containers(bool all) {
 Result<nlohmann::json> inspect_container(const ContainerName& name) {
   auto r = TRY(load(name));
   if (r.value("status", "") == "running" && !is_running(r)) r["status"] = "exited";
-  r["namespaces"] = {"pid", "uts", "ipc", "mount", "cgroup", "network"};
+  // As /proc/PID/ns names them.
+  r["namespaces"] = {"pid", "uts", "ipc", "mnt", "cgroup", "net"};
   if (!r.contains("oom_killed") && r.value("status", "") == "exited") r["oom_killed"] = false;
   return r;
 }
