@@ -22,14 +22,19 @@ wait_links_gone() {
 }
 # interleave RUNS FN...: RUNS rounds, each calling every FN once in turn, each
 # call timed on its own with bash's clock, its output dropped: load from other
-# work on the machine falls on all alike. The microseconds of FN's calls go to
-# the array t_FN; median_us FN is their median.
+# work on the machine falls on all alike. Each round starts one FN further on,
+# so that no FN always follows the same one (a runc call leaves cgroups that
+# the kernel tears down after it returns; whoever comes next pays for that).
+# The microseconds of FN's calls go to the array t_FN; median_us FN is their
+# median.
 interleave() {
-  local runs=$1 fn i a b
+  local runs=$1 fn i j a b
   shift
+  local fns=("$@")
   for fn; do declare -ga "t_$fn=()"; done
   for ((i = 0; i < runs; i++)); do
-    for fn; do
+    for ((j = 0; j < ${#fns[@]}; j++)); do
+      fn=${fns[(i + j) % ${#fns[@]}]}
       a=${EPOCHREALTIME/./}
       "$fn" >/dev/null
       b=${EPOCHREALTIME/./}

@@ -10,6 +10,7 @@
 #include "core/names.hpp"
 #include "core/spelling.hpp"
 #include "kernel/caps.hpp"
+#include "model/json_text.hpp"
 
 namespace contain::cli {
 
@@ -140,6 +141,6 @@ void print_table(const std::vector<std::string>& header,
   for (const auto& row : rows) print_row(row);
 }
 
-void print_json(const nlohmann::json& value) { std::puts(value.dump(2).c_str()); }
+void print_json(const nlohmann::json& value) { std::puts(model::json_text(value, 2).c_str()); }
 
 }  // namespace contain::cli

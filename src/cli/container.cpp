@@ -11,6 +11,7 @@
 #include <thread>
 
 #include "cli/app.hpp"
+#include "model/json_text.hpp"
 
 namespace contain::cli {
 
@@ -352,10 +353,10 @@ void add_inspect(Commands& commands) {
           if (v.is_null()) return "-";
           if (v.is_array()) {
             std::string out;
-            for (const auto& item : v) out += (out.empty() ? "" : ",") + item.dump();
+            for (const auto& item : v) out += (out.empty() ? "" : ",") + model::json_text(item);
             return out.empty() ? "-" : out;
           }
-          return v.dump();
+          return model::json_text(v);
         };
         std::vector<std::vector<std::string>> rows;
         for (const char* key : {"name", "id", "status", "pid", "command", "hostname", "rootfs",

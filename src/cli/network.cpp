@@ -9,6 +9,7 @@
 #include "cli/app.hpp"
 #include "core/unique_fd.hpp"
 #include "model/cni.hpp"
+#include "model/json_text.hpp"
 
 namespace contain::cli {
 
@@ -111,12 +112,11 @@ void add_network_commands(Commands& commands) {
       if (!conflist.empty()) {
         auto written = write_file_atomically(
             conflist,
-            model::cni::network_conflist(
+            model::json_text(model::cni::network_conflist(
                 info.name, info.subnet, info.gateway, info.nat,
                 info.ip_range ? std::optional(std::pair{info.ip_range->first, info.ip_range->last})
                               : std::nullopt,
-                info.mtu)
-                    .dump(2) +
+                info.mtu), 2) +
                 "\n");
         if (!written) {
           (void)engine::delete_network(spec.name, false);

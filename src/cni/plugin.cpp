@@ -10,6 +10,7 @@
 
 #include "engine/cni.hpp"
 #include "model/cni.hpp"
+#include "model/json_text.hpp"
 
 namespace contain::cni {
 
@@ -31,7 +32,7 @@ std::string read_stdin() {
 }
 
 void print_json(const json& j) {
-  std::string text = j.dump() + "\n";
+  std::string text = model::json_text(j) + "\n";
   std::fwrite(text.data(), 1, text.size(), stdout);
   std::fflush(stdout);
 }

@@ -619,7 +619,8 @@ Result<std::vector<ContainerInfo>> list_containers(bool all) {
 Result<nlohmann::json> inspect_container(const ContainerName& name) {
   auto r = TRY(load(name));
   if (r.value("status", "") == "running" && !is_running(r)) r["status"] = "exited";
-  r["namespaces"] = {"pid", "uts", "ipc", "mount", "cgroup", "network"};
+  // As /proc/PID/ns names them.
+  r["namespaces"] = {"pid", "uts", "ipc", "mnt", "cgroup", "net"};
   if (!r.contains("oom_killed") && r.value("status", "") == "exited") r["oom_killed"] = false;
   if (detail::has_userns(r)) r["namespaces"].push_back("user");
   return r;
@@ -951,7 +952,7 @@ Result<std::vector<std::string>> collect_container_garbage(const StateStore& sto
   }
   // Logs without a container: a `run -d` killed between making its log and
   // its record, or an `rm` killed between removing them.
-  if (DIR* dir = ::opendir(kLogDir)) {
+  if (DIR* dir = ::opendir(log_dir().c_str())) {
     std::vector<std::string> orphans;
     while (dirent* entry = ::readdir(dir)) {
       std::string_view file = entry->d_name;
@@ -966,7 +967,8 @@ Result<std::vector<std::string>> collect_container_garbage(const StateStore& sto
       done.push_back(fmt::format("removed {} (no container {} exists)", log_path(name), name));
     }
   }
-  if (::rmdir(kLogDir) == 0) done.push_back(fmt::format("removed the empty folder {}", kLogDir));
+  if (::rmdir(log_dir().c_str()) == 0)
+    done.push_back(fmt::format("removed the empty folder {}", log_dir()));
   // Groups under our contain/ folders that no record names (a crash between
   // a record's removal and its groups' cannot happen, but a record set aside
   // as corrupt can leave them).

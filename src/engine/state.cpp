@@ -13,6 +13,7 @@
 #include <cstdlib>
 
 #include "engine/record_schema.hpp"
+#include "model/json_text.hpp"
 
 namespace contain::engine {
 
@@ -117,7 +118,7 @@ Status StateStore::write(std::string_view kind, std::string_view name,
   std::string tmp = fmt::format("{}/.tmp {}", dir, ::getpid());
   nlohmann::json versioned = record;
   if (versioned.is_object()) versioned["schema"] = kRecordSchemaVersion;
-  std::string text = versioned.dump();
+  std::string text = model::json_text(versioned);
   UniqueFd fd(::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644));
   if (!fd) return fail(Error::system(fmt::format("write {}", tmp)));
   std::size_t done = 0;

@@ -14,32 +14,12 @@
 #include <charconv>
 #include <cstring>
 
+#include "core/text.hpp"
 #include "kernel/process.hpp"
 
 namespace contain::kernel::cgroup {
 
 namespace {
-
-std::vector<std::string_view> split(std::string_view text, char separator) {
-  std::vector<std::string_view> out;
-  std::size_t start = 0;
-  for (;;) {
-    std::size_t at = text.find(separator, start);
-    out.push_back(
-        text.substr(start, at == std::string_view::npos ? std::string_view::npos : at - start));
-    if (at == std::string_view::npos) return out;
-    start = at + 1;
-  }
-}
-
-template <class T>
-std::optional<T> parse_number(std::string_view text) {
-  T value{};
-  if (text.empty()) return std::nullopt;
-  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
-  if (ec != std::errc() || end != text.data() + text.size()) return std::nullopt;
-  return value;
-}
 
 // Controllers a v1 mount can carry (its super options also hold rw, relatime,
 // name=..., clone_children ...).

@@ -170,8 +170,8 @@ namespace {
 
 const char* namespace_kind(int type) {
   switch (type) {
-    case CLONE_NEWNS:
-      return "mount";
+    case CLONE_NEWNS:  // as /proc/PID/ns names it
+      return "mnt";
     case CLONE_NEWUTS:
       return "UTS";
     case CLONE_NEWIPC:

@@ -6,32 +6,12 @@
 #include <charconv>
 #include <limits>
 
+#include "core/text.hpp"
 #include "model/security.hpp"
 
 namespace contain::model {
 
 namespace {
-
-std::vector<std::string_view> split(std::string_view text, char separator) {
-  std::vector<std::string_view> out;
-  std::size_t start = 0;
-  for (;;) {
-    std::size_t at = text.find(separator, start);
-    out.push_back(
-        text.substr(start, at == std::string_view::npos ? std::string_view::npos : at - start));
-    if (at == std::string_view::npos) return out;
-    start = at + 1;
-  }
-}
-
-template <class T>
-std::optional<T> parse_number(std::string_view text) {
-  T value{};
-  if (text.empty()) return std::nullopt;
-  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
-  if (ec != std::errc() || end != text.data() + text.size()) return std::nullopt;
-  return value;
-}
 
 std::string bytes_text(std::int64_t value) { return std::to_string(value); }
 

@@ -1,5 +1,7 @@
 #include "model/cni.hpp"
 
+#include "model/json_text.hpp"
+
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -32,8 +34,13 @@ const json* find_key(const json& object, std::string_view key) {
 }
 
 std::string shown(const json& value) {
-  std::string text = value.dump();
-  if (text.size() > 80) text = text.substr(0, 77) + "...";
+  std::string text = json_text(value);
+  if (text.size() > 80) {
+    // Cut before a character, not inside one (UTF-8 continuation bytes are 10xxxxxx).
+    std::size_t cut = 77;
+    while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80) --cut;
+    text = text.substr(0, cut) + "...";
+  }
   return text;
 }
 

@@ -8,6 +8,8 @@
 #include <charconv>
 #include <limits>
 
+#include "core/text.hpp"
+
 namespace contain::model {
 
 namespace {
@@ -66,24 +68,6 @@ bool iequals(std::string_view a, std::string_view b) {
 }
 
 bool is_all(std::string_view name) { return iequals(name, "ALL") || iequals(name, "CAP_ALL"); }
-
-template <class T>
-std::optional<T> parse_number(std::string_view text, int base = 10) {
-  T value{};
-  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value, base);
-  if (ec != std::errc() || end != text.data() + text.size() || text.empty()) return std::nullopt;
-  return value;
-}
-
-std::vector<std::string_view> split(std::string_view text, char separator) {
-  std::vector<std::string_view> parts;
-  for (;;) {
-    auto at = text.find(separator);
-    parts.push_back(text.substr(0, at));
-    if (at == std::string_view::npos) return parts;
-    text.remove_prefix(at + 1);
-  }
-}
 
 struct LimitName {
   std::string_view name;

@@ -3,6 +3,7 @@
 // newline is CNI_ARGS (first line) and the configuration (the rest); without,
 // all configuration. Whatever parses must hold contain's invariants and encode back.
 #include "model/cni.hpp"
+#include "model/json_text.hpp"
 
 #include <map>
 #include <string>
@@ -40,7 +41,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     FUZZ_CHECK(mc::supported_version(mc::request_version(text)));
     if (!config) {
       FUZZ_CHECK(!config.error().msg.empty());
-      (void)mc::encode_error(config.error(), mc::request_version(text)).dump();
+      (void)model::json_text(mc::encode_error(config.error(), mc::request_version(text)));
       continue;
     }
     FUZZ_CHECK(mc::supported_version(config->cni_version));
@@ -52,7 +53,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
       result.ips.push_back({Cidr(r.subnet.network(), r.subnet.prefix()), r.gateway, 2});
     result.routes = config->routes;
     result.dns = config->dns;
-    (void)mc::encode_result(result, config->cni_version).dump();
+    (void)model::json_text(mc::encode_result(result, config->cni_version));
   }
   return 0;
 }

@@ -119,3 +119,14 @@ rm winners
 for c in $(contain ps --json | jq -r '.[].name'); do contain rm -f "$c" & done
 wait
 assert_eq "[]" "$(contain ps -a --json | jq -c .)" "containers after rm -f of all"
+
+step "a command whose arguments are not UTF-8 is recorded and listed"
+# Arguments are bytes; the record and --json show an invalid byte as U+FFFD
+# (the process itself gets its bytes untouched).
+contain run -d --name bytes -- sh -c 'sleep 1000' $'\xff' >/dev/null
+assert_eq "sh -c sleep 1000 "$'\xef\xbf\xbd' "$(contain ps --json | jq -r '.[0].command | join(" ")')" "ps --json command"
+assert_contains "$(contain ps)" "bytes" "ps"
+pid=$(contain ps --json | jq -r '.[0].pid')
+assert_eq "sh -c sleep 1000 "$'\xff' "$(tr '\0' ' ' </proc/$pid/cmdline | sed 's/ $//')" "the process's arguments"
+contain rm -f bytes
+assert_eq "[]" "$(contain ps -a --json | jq -c .)" "containers after rm -f"

@@ -85,7 +85,7 @@ before=$(kernel_state)
 expect_fail 1 "^contain: pid:$dead: no such process; " -- contain bridge attach br0 pid:$dead --addr 10.10.0.9/24
 touch plain
 expect_fail 1 '^contain: \./plain: it is not a namespace file; ' -- contain net show ./plain
-expect_fail 1 "^contain: /proc/$P1/ns/mnt: it is a mount namespace, not a network namespace; " -- contain net exec /proc/$P1/ns/mnt -- true
+expect_fail 1 "^contain: /proc/$P1/ns/mnt: it is a mnt namespace, not a network namespace; " -- contain net exec /proc/$P1/ns/mnt -- true
 expect_fail 1 '^contain: \./missing: no such file; ' -- contain shape set --ns ./missing --rate 1mbit
 expect_fail 1 '^contain: container:nope: no such container' -- contain net veth --host v-x --ns container:nope
 expect_fail 2 'namespace "pid:abc" is invalid' -- contain bridge attach br0 pid:abc --addr 10.10.0.9/24

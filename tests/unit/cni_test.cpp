@@ -5,6 +5,8 @@
 #include <map>
 #include <string>
 
+#include "model/json_text.hpp"
+
 namespace mc = contain::model::cni;
 using nlohmann::json;
 
@@ -197,8 +199,14 @@ TEST(CniConfig, UnsupportedFieldsNameKeyAndValue) {
   auto route = mc::parse_config(
       R"({"cniVersion":"1.0.0","name":"n","ipam":{"routes":[{"dst":"192.0.2.0/24"}]}})", env);
   EXPECT_EQ(route.error().code, mc::Code::unsupported_field);
+  auto vlan = mc::parse_config(R"({"cniVersion":"1.0.0","name":"n","vlan":12})", env);
+  EXPECT_EQ(vlan.error().code, mc::Code::unsupported_field);
+  // mtu is supported: a valid one is kept, a bad one is an invalid configuration.
   auto mtu = mc::parse_config(R"({"cniVersion":"1.0.0","name":"n","mtu":9000})", env);
-  EXPECT_EQ(mtu.error().code, mc::Code::unsupported_field);
+  ASSERT_TRUE(mtu);
+  EXPECT_EQ(mtu->mtu, 9000u);
+  auto bad = mc::parse_config(R"({"cniVersion":"1.0.0","name":"n","mtu":10})", env);
+  EXPECT_EQ(bad.error().code, mc::Code::invalid_config);
 }
 
 TEST(CniConfig, CapabilityKeysAreCaseInsensitive) {
@@ -363,4 +371,24 @@ TEST(CniModel, ConflistParsesBack) {
   ASSERT_TRUE(c) << c.error().msg;
   EXPECT_EQ(c->ranges.at(0).range_start->str(), "10.9.0.100");
   EXPECT_EQ(c->ranges.at(0).range_end->str(), "10.9.0.199");
+}
+
+// A long value shown in an error is cut before a character, never inside one,
+// and every JSON contain writes survives bytes that are not UTF-8 (a CI fuzz
+// run aborted in nlohmann's dump() on such a message).
+TEST(CniErrors, LongValuesAreCutBetweenCharacters) {
+  std::string value = "a";
+  for (int i = 0; i < 60; ++i) value += "\xc3\xa9";  // é
+  json config = {{"cniVersion", "1.0.0"}, {"name", "n"}, {"type", "contain"}, {"mtu", value}};
+  auto parsed = mc::parse_config(config.dump(), env_of(add_env()));
+  ASSERT_FALSE(parsed.has_value());
+  EXPECT_NE(parsed.error().msg.find("..."), std::string::npos) << parsed.error().msg;
+  std::string text = mc::encode_error(parsed.error(), "1.0.0").dump();  // throws if not UTF-8
+  EXPECT_EQ(text.find("\xef\xbf\xbd"), std::string::npos) << text;
+}
+
+TEST(JsonText, InvalidBytesBecomeReplacementCharacters) {
+  json record = {{"command", std::vector<std::string>{"sleep", "\xff"}}};
+  EXPECT_THROW((void)record.dump(), json::type_error);
+  EXPECT_EQ(contain::model::json_text(record), "{\"command\":[\"sleep\",\"\xef\xbf\xbd\"]}");
 }
