@@ -2,6 +2,7 @@
 #include "engine/container.hpp"
 
 #include <fmt/format.h>
+#include <pwd.h>
 #include <unistd.h>
 
 #include <climits>
@@ -276,6 +277,14 @@ std::string network_text(const engine::ContainerInfo& c) {
   if (c.network.starts_with("netns:")) out = c.network + "," + out;
   return out;
 }
+// A user's name as /etc/passwd gives it, or the number.
+std::string user_name(uid_t uid) {
+  passwd entry{}, *found = nullptr;
+  char buf[1024];
+  if (::getpwuid_r(uid, &entry, buf, sizeof buf, &found) == 0 && found) return entry.pw_name;
+  return std::to_string(uid);
+}
+
 std::string address_text(const engine::ContainerInfo& c) {
   if (c.networks.empty() || c.status != "running") return c.address.empty() ? "-" : c.address;
   std::string out;
@@ -287,15 +296,19 @@ void add_ps(Commands& commands) {
   auto* sub = commands.app().add_subcommand("ps", "List containers (running ones, or all with -a)");
   auto all = std::make_shared<bool>(false);
   auto as_json = std::make_shared<bool>(false);
+  auto all_users = std::make_shared<bool>(false);
   sub->add_flag("-a,--all", *all, "Also list exited containers");
+  sub->add_flag("--all-users", *all_users,
+                "As root: also list users' rootless containers (those recorded under "
+                "/run/user/UID/contain or /tmp/contain-UID), with a USER column");
   sub->add_flag("--json", *as_json,
                 "Print JSON: [{\"name\", \"id\", \"pid\", \"status\", \"exit_code\", \"network\", "
                 "\"address\", \"networks\": [{\"network\", \"address\"}], \"ports\", "
                 "\"command\", \"created\", \"finished\"}]");
   commands.on(
       sub, "ps",
-      [all, as_json]() -> Result<int> {
-        auto list = TRY(engine::list_containers(*all));
+      [all, as_json, all_users]() -> Result<int> {
+        auto list = TRY(engine::list_containers(*all, *all_users));
         if (*as_json) {
           json out = json::array();
           for (const auto& c : list)
@@ -311,19 +324,23 @@ void add_ps(Commands& commands) {
                            {"ports", c.ports},
                            {"command", c.command},
                            {"created", c.created},
-                           {"finished", c.finished.empty() ? json(nullptr) : json(c.finished)}});
+                           {"finished", c.finished.empty() ? json(nullptr) : json(c.finished)},
+                           {"user", c.user}});
           print_json(out);
           return 0;
         }
         std::vector<std::vector<std::string>> rows;
-        for (const auto& c : list)
+        std::vector<std::string> header{"NAME",    "ID",    "PID",     "STATUS", "NETWORK",
+                                        "ADDRESS", "PORTS", "CREATED", "COMMAND"};
+        if (*all_users) header.insert(header.begin(), "USER");
+        for (const auto& c : list) {
           rows.push_back({c.name, c.id.substr(0, 12), c.pid ? std::to_string(c.pid) : "-",
                           status_text(c), network_text(c), address_text(c),
                           c.ports.empty() ? "-" : join(c.ports, ","), c.created,
                           join(c.command, " ")});
-        print_table(
-            {"NAME", "ID", "PID", "STATUS", "NETWORK", "ADDRESS", "PORTS", "CREATED", "COMMAND"},
-            rows);
+          if (*all_users) rows.back().insert(rows.back().begin(), user_name(c.user));
+        }
+        print_table(header, rows);
         return 0;
       },
       {.privileged = false});

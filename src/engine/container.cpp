@@ -586,33 +586,45 @@ Result<std::string> run_container_detached(ContainerSpec spec) {
   return spec.id;
 }
 
-Result<std::vector<ContainerInfo>> list_containers(bool all) {
-  auto store = StateStore::containers_reader();
+Result<std::vector<ContainerInfo>> list_containers(bool all, bool all_users) {
+  if (all_users && ::geteuid() != 0)
+    return fail(Error::usage(
+        "ps --all-users: only root may list other users' containers; run it with sudo, or "
+        "without --all-users for your own"));
+  std::vector<std::pair<StateStore, uid_t>> stores;
+  stores.emplace_back(StateStore::containers_reader(), ::geteuid());
+  if (all_users)
+    for (auto& [root, uid] : StateStore::user_container_roots())
+      stores.emplace_back(StateStore::reader_at(root), uid);
   std::vector<ContainerInfo> out;
   std::map<std::string, std::vector<ContainerInfo::OnNetwork>> on_networks;  // by owner
   for (const auto& net : TRY(list_networks()))
     for (const auto& a : net.attachments) on_networks[a.owner].push_back({net.name, a.ip.str()});
-  for (const auto& [name, r] : TRY(store.read_all(kContainerKind))) {
-    ContainerInfo info;
-    info.name = r.value("name", name);
-    info.id = r.value("id", "");
-    info.status = r.value("status", "created");
-    if (info.status == "running" && !is_running(r)) info.status = "exited";
-    if (r.contains("exit_code")) info.exit_code = r["exit_code"].get<int>();
-    info.oom_killed = r.value("oom_killed", false);
-    if (info.status == "running") info.pid = r.value("pid", 0);
-    if (!all && info.status != "running") continue;
-    info.network = r.value("network", "none");
-    if (r.contains("address") && r["address"].is_string()) info.address = r["address"];
-    if (auto it = on_networks.find(container_owner(info.name)); it != on_networks.end())
-      info.networks = it->second;
-    info.ports = r.value("ports", std::vector<std::string>{});
-    info.command = r.value("command", std::vector<std::string>{});
-    info.created = r.value("created", "");
-    info.finished = r.value("finished", "");
-    info.detached = r.value("detached", false);
-    out.push_back(std::move(info));
-  }
+  for (const auto& [store, user] : stores)
+    for (const auto& [name, r] : TRY(store.read_all(kContainerKind))) {
+      ContainerInfo info;
+      info.name = r.value("name", name);
+      info.id = r.value("id", "");
+      info.status = r.value("status", "created");
+      if (info.status == "running" && !is_running(r)) info.status = "exited";
+      if (r.contains("exit_code")) info.exit_code = r["exit_code"].get<int>();
+      info.oom_killed = r.value("oom_killed", false);
+      if (info.status == "running") info.pid = r.value("pid", 0);
+      if (!all && info.status != "running") continue;
+      info.network = r.value("network", "none");
+      if (r.contains("address") && r["address"].is_string()) info.address = r["address"];
+      // Managed networks are root's: only root's own containers can be on them.
+      if (auto it = on_networks.find(container_owner(info.name));
+          user == ::geteuid() && it != on_networks.end())
+        info.networks = it->second;
+      info.ports = r.value("ports", std::vector<std::string>{});
+      info.command = r.value("command", std::vector<std::string>{});
+      info.created = r.value("created", "");
+      info.finished = r.value("finished", "");
+      info.detached = r.value("detached", false);
+      info.user = user;
+      out.push_back(std::move(info));
+    }
   return out;
 }
 

@@ -79,6 +79,29 @@ StateStore StateStore::containers_reader() {
   return StateStore(UniqueFd(), container_state_root());
 }
 
+std::vector<std::pair<std::string, uid_t>> StateStore::user_container_roots() {
+  std::vector<std::pair<std::string, uid_t>> roots;
+  auto add = [&](std::string path) {
+    struct stat st {};
+    // lstat: a link planted by a user must not make root read another folder.
+    if (::lstat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode) && st.st_uid != 0)
+      roots.emplace_back(std::move(path), st.st_uid);
+  };
+  if (DIR* dir = ::opendir("/run/user")) {
+    while (dirent* entry = ::readdir(dir))
+      if (entry->d_name[0] != '.') add(fmt::format("/run/user/{}/contain", entry->d_name));
+    ::closedir(dir);
+  }
+  if (DIR* dir = ::opendir("/tmp")) {
+    while (dirent* entry = ::readdir(dir))
+      if (std::string_view(entry->d_name).starts_with("contain-"))
+        add(fmt::format("/tmp/{}", entry->d_name));
+    ::closedir(dir);
+  }
+  std::sort(roots.begin(), roots.end());
+  return roots;
+}
+
 Result<std::optional<nlohmann::json>> StateStore::read(std::string_view kind,
                                                        std::string_view name) const {
   std::string path = path_of(root_, kind, name);

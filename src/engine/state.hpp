@@ -30,6 +30,11 @@ class StateStore {
   // that one user never sees or touches another's containers.
   static Result<StateStore> lock_containers();
   static StateStore containers_reader();
+  // For root's `ps --all-users`: reads the store at another root (a user's).
+  static StateStore reader_at(std::string root) { return StateStore(UniqueFd(), std::move(root)); }
+  // The folders where users' rootless containers are recorded by default:
+  // /run/user/*/contain and /tmp/contain-*, each that is a directory, with its owner.
+  static std::vector<std::pair<std::string, uid_t>> user_container_roots();
   const std::string& root() const { return root_; }
 
   // Where `contain gc` moves records it cannot read, as "<kind>.<name>".

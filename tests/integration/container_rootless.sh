@@ -47,6 +47,11 @@ step "what needs root is refused clearly"
 expect_fail 2 "--network web: a managed network needs root" -- as_user "$CONTAIN" run --network web -- true
 expect_fail 2 "--uidmap/--gidmap need root" -- as_user "$CONTAIN" run --uidmap 0:1:1 -- true
 expect_fail 2 "idmapped mounts need root" -- as_user "$CONTAIN" run --userns -v "$PWD/rootfs:/r:idmap" -- true
+# cgroup v1 cannot be delegated: limits are refused, never ignored, and nothing is made.
+expect_fail 1 "--memory: the memory cgroup controller needs a group of ours under .*which this user may not write to" -- \
+  as_user "$CONTAIN" run --memory 64m -- true
+expect_fail 1 "--pids-limit: the pids cgroup controller needs a group" -- as_user "$CONTAIN" run --pids-limit 10 -- true
+[[ -z $(ls -A home-nobody/contain 2>/dev/null) ]] || die "state left: $(ls -A home-nobody/contain)"
 
 step "with private /etc/subuid and /etc/subgid: the full map through newuidmap/newgidmap"
 echo "nobody:200000:65536" > subuid
@@ -75,5 +80,25 @@ as_user "$CONTAIN" stop --time 1 web
 assert_contains "$(as_user "$CONTAIN" ps -a)" "exited" "ps -a after stop"
 as_user "$CONTAIN" rm web
 [[ -z $(ls -A home-nobody/contain 2>/dev/null) ]] || die "state left: $(ls -A home-nobody/contain)"
+
+step "root lists users' containers only when asked (ps --all-users)"
+mkdir -p /run/user/$user && chown $user:$user /run/user/$user && chmod 700 /run/user/$user
+as_logged_in() {
+  setpriv --reuid=$user --regid=$user --clear-groups --inh-caps=-all \
+    env XDG_RUNTIME_DIR=/run/user/$user "$@"
+}
+as_logged_in "$CONTAIN" run -d --name api -- sh -c "echo > $PWD/ready; exec sleep 1000" >/dev/null
+read -r -t 10 _ <> ready || die "the container did not start"
+contain run -d --name mine -- sleep 1000 >/dev/null
+assert_eq "mine" "$(contain ps --json | jq -r '.[].name' | xargs)" "root's ps"
+assert_eq "api:$user mine:0" "$(contain ps --all-users --json | jq -r '.[] | "\(.name):\(.user)"' | sort | xargs)" \
+  "root's ps --all-users"
+assert_contains "$(contain ps --all-users | grep ' api ')" "nobody" "USER column"
+expect_fail 2 "only root may list other users' containers" -- as_logged_in "$CONTAIN" ps --all-users
+as_logged_in "$CONTAIN" rm -f api
+contain rm -f mine
+assert_eq "" "$(contain ps -a --all-users --json | jq -r '.[].name' | xargs)" "after rm"
+rm -rf /run/user/$user
+
 umount /etc/subuid /etc/subgid
 rm -rf rootfs rootroot subuid subgid ready home-nobody home-other
