@@ -2,10 +2,13 @@
 
 #include <fcntl.h>
 #include <fmt/format.h>
+#include <linux/nsfs.h>
 #include <pwd.h>
 #include <sched.h>
 #include <signal.h>
+#include <sys/ioctl.h>
 #include <sys/resource.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -15,6 +18,7 @@
 #include <sstream>
 
 #include "core/unique_fd.hpp"
+#include "engine/bridge_link.hpp"
 #include "engine/container_child.hpp"
 #include "engine/records.hpp"
 #include "kernel/userns.hpp"
@@ -48,12 +52,43 @@ Result<std::vector<IdRange>> subordinate_ids(const char* file, const std::string
 
 json PreparedUserns::to_json() const {
   if (!enabled()) return nullptr;
-  return {{"mode", rootless ? "rootless" : model::UsernsRequest{mode}.str()},
-          {"uid_map", model::id_map_str(uid_map)},
-          {"gid_map", model::id_map_str(gid_map)}};
+  json out = {{"mode", rootless ? "rootless" : model::UsernsRequest{mode}.str()},
+              {"uid_map", model::id_map_str(uid_map)},
+              {"gid_map", model::id_map_str(gid_map)}};
+  if (joins()) out["joined"] = true;
+  return out;
 }
 
 namespace {
+
+// Rootless --network netns:NS: the user may enter NS only with privilege over
+// the user namespace that owns it, so that one must be the caller's own (made
+// by unshare -Urn, say); the container joins it instead of making its own.
+Status prepare_joined_userns(const model::ContainerSpec& spec, PreparedUserns& u) {
+  std::string what = fmt::format("--network netns:{}", spec.network.name);
+  auto ref = TRY_WRAP(resolve_netns(TRY(model::NetnsSpec::parse(spec.network.name))), what);
+  auto netns = TRY_WRAP(ref.open(), what);
+  UniqueFd owner(::ioctl(netns.get(), NS_GET_USERNS));
+  if (!owner)
+    return fail(Error::system(fmt::format("{}: find the user namespace that owns it", what)));
+  UniqueFd own(::open("/proc/self/ns/user", O_RDONLY | O_CLOEXEC));
+  struct stat a {
+  }, b{};
+  if (!own || ::fstat(owner.get(), &a) < 0 || ::fstat(own.get(), &b) < 0)
+    return fail(Error::system(fmt::format("{}: compare user namespaces", what)));
+  uid_t owner_uid = 0;
+  bool ours = ::ioctl(owner.get(), NS_GET_OWNER_UID, &owner_uid) == 0 && owner_uid == ::geteuid();
+  if (a.st_ino == b.st_ino || !ours)
+    return fail(Error::usage(fmt::format(
+        "{}: that network namespace belongs to {}, not to a user namespace of yours; a rootless "
+        "container can join only one made in your own (e.g. by 'unshare -Urn'), or use "
+        "--network none or pasta",
+        what,
+        a.st_ino == b.st_ino ? std::string("the host's users (root)")
+                             : fmt::format("a user namespace of uid {}", owner_uid))));
+  u.joins_owner = true;
+  return {};
+}
 
 // An unprivileged caller: a user namespace always; its own ids are root
 // inside, and its /etc/subuid and /etc/subgid ranges (if it has both) are
@@ -70,11 +105,7 @@ Status prepare_rootless(const model::ContainerSpec& spec, PreparedUserns& u) {
         "--network {}: a managed network needs root (its bridge and firewall are the host's); "
         "rootless containers have --network none or pasta (or run as root)",
         spec.network.name)));
-  if (spec.network.kind == Kind::netns)
-    return fail(Error::usage(fmt::format(
-        "--network netns:{}: joining a namespace is not supported for rootless containers yet; "
-        "use --network none or pasta (or run as root)",
-        spec.network.name)));
+  if (spec.network.kind == Kind::netns) TRY(prepare_joined_userns(spec, u));
   for (const auto& v : spec.security.volumes)
     if (v.idmap)
       return fail(Error::usage(fmt::format(
@@ -195,8 +226,66 @@ void plan_userns(const PreparedUserns& userns, ChildPlan& plan) {
   plan.mount_fd_count = static_cast<int>(userns.received.size());
 }
 
+namespace {
+
+// Rootless, joining the user namespace of --network netns:NS: a process may
+// enter a user namespace only while single-threaded and never leave it, so a
+// short-lived process of ours enters it (and NS) and makes the container with
+// CLONE_PARENT: the container is then our child, as always.
+Result<kernel::Cloned> clone_in_joined_userns(std::uint64_t flags, int netns_fd) {
+  UniqueFd owner(::ioctl(netns_fd, NS_GET_USERNS));
+  if (!owner) return fail(Error::system("find the user namespace of the network namespace"));
+  int userns_fd = owner.get();
+  int p[2];
+  if (::pipe2(p, O_CLOEXEC) < 0) return fail(Error::system("create a pipe"));
+  UniqueFd read_end(p[0]), write_end(p[1]);
+  pid_t mid = ::fork();
+  if (mid < 0) return fail(Error::system("fork"));
+  if (mid == 0) {
+    read_end.reset();
+    // The pid of the container, or minus the errno and the step that failed.
+    std::int32_t report[2] = {0, 0};
+    if (::setns(userns_fd, CLONE_NEWUSER) < 0)
+      report[0] = -errno, report[1] = 1;
+    else if (::setns(netns_fd, CLONE_NEWNET) < 0)
+      report[0] = -errno, report[1] = 2;
+    else {
+      // (clone3 takes no exit signal with CLONE_PARENT: ours, SIGCHLD, is used.)
+      auto cloned = kernel::clone_with_pidfd((flags & ~CLONE_NEWUSER) | CLONE_PARENT, 0);
+      if (cloned && cloned->pid == 0) return cloned;  // the container: on to its stages
+      if (cloned)
+        report[0] = cloned->pid;
+      else
+        report[0] = -cloned.error().code(), report[1] = 3;
+    }
+    (void)!::write(write_end.get(), report, sizeof report);
+    ::_exit(0);
+  }
+  write_end.reset();
+  std::int32_t report[2] = {0, 0};
+  ssize_t n;
+  do n = ::read(read_end.get(), report, sizeof report);
+  while (n < 0 && errno == EINTR);
+  while (::waitpid(mid, nullptr, 0) < 0 && errno == EINTR) {
+  }
+  if (n != sizeof report) return fail(Error::failed("the process entering the namespaces died"));
+  if (report[0] < 0) {
+    static const char* const steps[] = {"", "enter the user namespace of the network namespace",
+                                        "enter the network namespace",
+                                        "create the container process (clone3)"};
+    return fail(Error::system(steps[report[1] & 3], -report[0]));
+  }
+  kernel::Cloned cloned;
+  cloned.pid = report[0];
+  cloned.pidfd = TRY(kernel::open_pidfd(cloned.pid));
+  return cloned;
+}
+
+}  // namespace
+
 Result<kernel::Cloned> clone_container(std::uint64_t flags, const PreparedUserns& userns,
                                        int join_netns_fd) {
+  if (userns.joins()) return clone_in_joined_userns(flags, join_netns_fd);
   if (!userns.enabled() || join_netns_fd < 0) return kernel::clone_with_pidfd(flags);
   UniqueFd own(::open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC));
   if (!own) return fail(Error::system("open /proc/self/ns/net"));
@@ -219,7 +308,9 @@ Result<kernel::Cloned> clone_container(std::uint64_t flags, const PreparedUserns
 Status configure_userns(const model::ContainerSpec& spec, const PreparedUserns& userns, pid_t pid,
                         int sync_fd) {
   if (!userns.enabled()) return {};
-  if (userns.helpers)
+  if (userns.joins())
+    ;  // a user namespace of the caller's, with its maps already
+  else if (userns.helpers)
     TRY(kernel::write_id_maps_with_helpers(pid, helper_args(userns.uid_map),
                                            helper_args(userns.gid_map)));
   else  // An unprivileged writer must deny setgroups before it may write a gid map.

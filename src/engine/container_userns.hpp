@@ -32,6 +32,12 @@ struct PreparedUserns {
   bool idmapped_root = false;
   std::vector<int> volume_fd_index;  // per volume, its place among them, or -1
   std::vector<int> received;         // the child's buffer for them (-1 filled)
+  // Rootless with --network netns:NS where NS was made in a user namespace of
+  // the caller's (unshare -Urn): that user namespace, joined instead of a new
+  // one (a user may enter NS only through it). Its maps are its own: none written.
+  bool joins_owner = false;
+
+  bool joins() const { return joins_owner; }
 
   bool enabled() const { return mode != model::UsernsRequest::Mode::host || rootless; }
   // The record's "userns": {"mode", "uid_map", "gid_map", "rootless"}; null if none.

@@ -31,12 +31,12 @@ int shell_status(int wait_status) {
   return 1;
 }
 
-Result<Cloned> clone_with_pidfd(std::uint64_t namespace_flags) {
+Result<Cloned> clone_with_pidfd(std::uint64_t namespace_flags, int exit_signal) {
   int pidfd = -1;
   clone_args args{};
   args.flags = CLONE_PIDFD | namespace_flags;
   args.pidfd = reinterpret_cast<std::uint64_t>(&pidfd);
-  args.exit_signal = SIGCHLD;
+  args.exit_signal = static_cast<std::uint64_t>(exit_signal);
   long pid = ::syscall(SYS_clone3, &args, sizeof args);
   if (pid < 0) return fail(Error::system("create the container process (clone3)"));
   Cloned cloned;

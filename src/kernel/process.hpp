@@ -1,6 +1,7 @@
 // Processes: clone3 with a pidfd, waiting, signalling, start times (namespaces.hpp joins them).
 #pragma once
 
+#include <signal.h>
 #include <sys/types.h>
 
 #include <cstdint>
@@ -26,7 +27,7 @@ struct Cloned {
   pid_t pid = 0;
   UniqueFd pidfd;
 };
-Result<Cloned> clone_with_pidfd(std::uint64_t namespace_flags);
+Result<Cloned> clone_with_pidfd(std::uint64_t namespace_flags, int exit_signal = SIGCHLD);
 
 // A pidfd for a process we did not create. ESRCH if it is gone.
 Result<UniqueFd> open_pidfd(pid_t pid);

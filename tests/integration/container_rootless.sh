@@ -81,6 +81,33 @@ assert_contains "$(as_user "$CONTAIN" ps -a)" "exited" "ps -a after stop"
 as_user "$CONTAIN" rm web
 [[ -z $(ls -A home-nobody/contain 2>/dev/null) ]] || die "state left: $(ls -A home-nobody/contain)"
 
+step "--network netns: a namespace made in the user's own user namespace is joined through it"
+mkfifo held && chmod 666 held
+# (setpriv itself, not the as_user function: $! must be the holder, not a subshell.)
+setpriv --reuid=$user --regid=$user --clear-groups --inh-caps=-all \
+  unshare -Urn sh -c "ip link set lo up && ip addr add 192.0.2.5/32 dev lo && echo > $PWD/held && exec sleep 1000" &
+holder=$!
+read -r -t 10 _ <> held || die "the user's namespace holder did not start"
+out=$(as_user "$CONTAIN" run --network netns:pid:$holder -- sh -c 'id -u; ip -o -4 addr show lo; echo $$')
+assert_contains "$out" "192.0.2.5/32" "the joined namespace's address"
+assert_eq "0" "$(head -1 <<<"$out")" "uid inside"
+assert_eq "1" "$(tail -1 <<<"$out")" "PID inside (its own PID namespace)"
+assert_eq "$(readlink /proc/$holder/ns/net)" \
+  "$(as_user "$CONTAIN" run --network netns:pid:$holder -- readlink /proc/self/ns/net)" "network namespace"
+assert_eq "$(readlink /proc/$holder/ns/user)" \
+  "$(as_user "$CONTAIN" run --network netns:pid:$holder -- readlink /proc/self/ns/user)" "user namespace"
+as_user "$CONTAIN" run -d --name joined --network netns:pid:$holder -- sleep 1000 >/dev/null
+assert_contains "$(as_user "$CONTAIN" exec joined -- ip -o -4 addr show lo)" "192.0.2.5/32" "exec in it"
+as_user "$CONTAIN" rm -f joined
+contain net create roots
+expect_fail 2 "--network netns:roots: that network namespace belongs to the host's users \(root\)" -- \
+  as_user "$CONTAIN" run --network netns:roots -- true
+contain net delete roots
+kill $holder
+wait $holder 2>/dev/null || true
+rm held
+[[ -z $(ls -A home-nobody/contain 2>/dev/null) ]] || die "state left: $(ls -A home-nobody/contain)"
+
 step "root lists users' containers only when asked (ps --all-users)"
 mkdir -p /run/user/$user && chown $user:$user /run/user/$user && chmod 700 /run/user/$user
 as_logged_in() {
