@@ -116,6 +116,19 @@ struct Collector {
   // Addresses and subnets freed by this run: forwards into them go too.
   std::set<IpAddress> released;
   std::vector<Cidr> removed_subnets;
+  // Every subnet of a network record (a dual-stack one has "more_subnets").
+  void note_removed_subnets(const nlohmann::json& record) {
+    if (auto subnet = Cidr::parse(text(record, "subnet"))) removed_subnets.push_back(*subnet);
+    for (const auto& m : record.value("more_subnets", nlohmann::json::array()))
+      if (auto subnet = Cidr::parse(text(m, "subnet"))) removed_subnets.push_back(*subnet);
+  }
+  // Every address of an attachment or "releasing" entry.
+  void note_released(const nlohmann::json& a) {
+    if (auto address = IpAddress::parse(text(a, "address"))) released.insert(*address);
+    for (const auto& m : a.value("more_addresses", nlohmann::json::array()))
+      if (auto address = IpAddress::parse(m.is_string() ? m.get<std::string>() : ""))
+        released.insert(*address);
+  }
   // Something was finished or undone whose firewall records may have gone
   // before their elements did: the table is made again from the records.
   bool firewall_stale = false;
@@ -272,7 +285,7 @@ struct Collector {
     Owners owners(store, live);
     for (auto& [name, record] : TRY(store.read_all(kNetworkKind))) {
       if (in_phase(record, kPhaseDeleting)) {
-        if (auto subnet = Cidr::parse(text(record, "subnet"))) removed_subnets.push_back(*subnet);
+        note_removed_subnets(record);
         TRY(finish_network_delete(store, host, name, record));
         firewall_stale = true;
         done.push_back(fmt::format(
@@ -292,7 +305,7 @@ struct Collector {
           }
           TRY(forget_attachment_link(a, host_end));
         }
-        if (auto subnet = Cidr::parse(text(record, "subnet"))) removed_subnets.push_back(*subnet);
+        note_removed_subnets(record);
         TRY(store.remove(kNetworkKind, name));
         done.push_back(fmt::format(
             "removed network {} (its bridge {} was deleted outside contain; {} attachment(s) "
@@ -331,7 +344,7 @@ struct Collector {
             done.push_back(fmt::format("deleted link {} ({})", host_end, why));
         }
         std::string ip = text(*it, "address");
-        if (auto address = IpAddress::parse(ip)) released.insert(*address);
+        note_released(*it);
         done.push_back(fmt::format("released address {} on network {} ({})", ip, name, why));
         it = attachments.erase(it);
       }
@@ -343,7 +356,7 @@ struct Collector {
       if (record.contains("releasing") && !record["releasing"].empty()) {
         for (const auto& entry : TRY(settle_all_releasing(host, record))) {
           std::string ip = text(entry, "address");
-          if (auto address = IpAddress::parse(ip)) released.insert(*address);
+          note_released(entry);
           done.push_back(fmt::format(
               "deleted link {} (its container has exited; something held its namespace)",
               text(entry, "host")));
