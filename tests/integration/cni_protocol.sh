@@ -263,6 +263,11 @@ ip netns exec h ping -c1 -W2 192.0.2.2
 ruleset=$(nft list ruleset)
 assert_contains "$ruleset" "tcp . 8081 : 192.0.2.50 . 80"
 assert_contains "$ruleset" "tcp . 8081 : 2001:db8:1::50 . 80"
+serve_whoami h tcp 80
+assert_contains "$(ask_from g tcp 2001:db8:1::1 8081)" "2001:db8:1::" "port 8081 over IPv6, from the other container"
+assert_contains "$(ask_from g tcp 192.0.2.1 8081)" "192.0.2." "port 8081 over IPv4, from the other container"
+assert_contains "$(python3 "$TESTS_SUPPORT/whoami.py" ask tcp 2001:db8:1::1 8081)" "2001:db8:1::" "port 8081 over IPv6, from the host"
+stop_whoami
 cni_err 100 'address 2001:db8:1::50 is already in use' ADD dual3 /run/netns/d eth0 \
   "$(jq -c '.runtimeConfig = {ips: ["2001:db8:1::50"]}' <<<"$dual")"
 cni_err 7 'exists with further subnets 2001:db8:1::/64, but the configuration says 2001:db8:2::/64' \
