@@ -23,8 +23,8 @@ assert_contains "$out" "192.0.2.10/24" "the output of line 9 (net exec)"
 assert_contains "$(ip -n a -o addr show dev eth0)" "192.0.2.10/24"
 assert_contains "$(ip -n b -o addr show dev eth0)" "192.0.2.11/24"
 assert_contains "$(ip -n a route show default)" "via 192.0.2.1"
-ip netns exec a ping -c1 -W2 192.0.2.11
-ip netns exec b ping -c1 -W2 192.0.2.1
+ip netns exec a ping -c1 -w10 192.0.2.11
+ip netns exec b ping -c1 -w10 192.0.2.1
 
 step "every line is parsed before any runs: three mistakes, nothing changed"
 state=$(kernel_state)
