@@ -248,8 +248,8 @@ assert_contains "$(ip -n g route show 203.0.113.0/24)" "via 192.0.2.254 dev eth0
 assert_contains "$(ip -n g -6 route show 2001:db8:5::/48)" "via 2001:db8:1::1 dev eth0"
 assert_contains "$(ip -o addr show dev cn-dual)" "192.0.2.1/24"
 assert_contains "$(ip -o addr show dev cn-dual)" "2001:db8:1::1/64"
-ip netns exec g ping -c1 -W2 192.0.2.1
-ip netns exec g ping -6 -c1 -W2 2001:db8:1::1
+ip netns exec g ping -c1 -w10 192.0.2.1
+ip netns exec g ping -6 -c1 -w10 2001:db8:1::1
 assert_eq "2001:db8:1::/64 2001:db8:1::1" \
   "$(contain network inspect dual --json | jq -r '.more_subnets[0] | "\(.subnet) \(.gateway)"')"
 assert_eq '["2001:db8:1::2/64"]' "$(contain network inspect dual --json | jq -c '.attachments[0].more_addresses')"
@@ -258,8 +258,8 @@ step "dual stack: static addresses of both families, ports to both, one containe
 cni_ok ADD dual2 /run/netns/h eth0 \
   "$(jq -c '.runtimeConfig = {ips: ["2001:db8:1::50/64", "192.0.2.50/24"], portMappings: [{hostPort: 8081, containerPort: 80, protocol: "tcp"}]}' <<<"$dual")"
 assert_eq "192.0.2.50/24 2001:db8:1::50/64" "$(jq -r '[.ips[].address] | join(" ")' <<<"$OUT")"
-ip netns exec g ping -6 -c1 -W2 2001:db8:1::50
-ip netns exec h ping -c1 -W2 192.0.2.2
+ip netns exec g ping -6 -c1 -w10 2001:db8:1::50
+ip netns exec h ping -c1 -w10 192.0.2.2
 ruleset=$(nft list ruleset)
 assert_contains "$ruleset" "tcp . 8081 : 192.0.2.50 . 80"
 assert_contains "$ruleset" "tcp . 8081 : 2001:db8:1::50 . 80"
