@@ -122,12 +122,18 @@ struct Collector {
     for (const auto& m : record.value("more_subnets", nlohmann::json::array()))
       if (auto subnet = Cidr::parse(text(m, "subnet"))) removed_subnets.push_back(*subnet);
   }
-  // Every address of an attachment or "releasing" entry.
-  void note_released(const nlohmann::json& a) {
-    if (auto address = IpAddress::parse(text(a, "address"))) released.insert(*address);
-    for (const auto& m : a.value("more_addresses", nlohmann::json::array()))
-      if (auto address = IpAddress::parse(m.is_string() ? m.get<std::string>() : ""))
-        released.insert(*address);
+  // Every address of an attachment or "releasing" entry; returns them for a
+  // message: "address 192.0.2.3", or "addresses 192.0.2.3 and 2001:db8::3".
+  std::string note_released(const nlohmann::json& a) {
+    std::string words = text(a, "address");
+    if (auto address = IpAddress::parse(words)) released.insert(*address);
+    auto more = a.value("more_addresses", nlohmann::json::array());
+    for (const auto& m : more) {
+      std::string ip = m.is_string() ? m.get<std::string>() : "";
+      if (auto address = IpAddress::parse(ip)) released.insert(*address);
+      words += " and " + ip;
+    }
+    return (more.empty() ? "address " : "addresses ") + words;
   }
   // Something was finished or undone whose firewall records may have gone
   // before their elements did: the table is made again from the records.
@@ -343,9 +349,8 @@ struct Collector {
           if (TRY(delete_if_present(host, h->ifindex)))
             done.push_back(fmt::format("deleted link {} ({})", host_end, why));
         }
-        std::string ip = text(*it, "address");
-        note_released(*it);
-        done.push_back(fmt::format("released address {} on network {} ({})", ip, name, why));
+        std::string addresses = note_released(*it);
+        done.push_back(fmt::format("released {} on network {} ({})", addresses, name, why));
         it = attachments.erase(it);
       }
       bool changed = attachments.size() != before;
@@ -355,13 +360,12 @@ struct Collector {
       // something holds the container's namespace: it is deleted, and said so.
       if (record.contains("releasing") && !record["releasing"].empty()) {
         for (const auto& entry : TRY(settle_all_releasing(host, record))) {
-          std::string ip = text(entry, "address");
-          note_released(entry);
+          std::string addresses = note_released(entry);
           done.push_back(fmt::format(
               "deleted link {} (its container has exited; something held its namespace)",
               text(entry, "host")));
-          done.push_back(fmt::format("released address {} on network {} (its container has exited)",
-                                     ip, name));
+          done.push_back(
+              fmt::format("released {} on network {} (its container has exited)", addresses, name));
         }
         changed = true;
       }

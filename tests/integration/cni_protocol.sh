@@ -290,10 +290,21 @@ ip -n g -6 route replace 2001:db8:5::/48 via 2001:db8:1::1 dev eth0
 cni_ok CHECK dual1 /run/netns/g eth0 "$dual"
 cni_ok STATUS "" "" "" "$(jq -c '.cniVersion = "1.1.0"' <<<"$dual")"
 
-step "dual stack: GC and DEL release both addresses; the last DEL leaves nothing"
+step "dual stack: GC, contain gc and DEL release both addresses; the last DEL leaves nothing"
 cni_ok GC "" "" "" "$(jq -c '.cniVersion = "1.1.0" | ."cni.dev/valid-attachments" = [{containerID: "dual1", ifname: "eth0"}]' <<<"$dual")"
 assert_eq "1" "$(contain network inspect dual --json | jq '.attachments | length')"
 assert_not_contains "$(nft list ruleset)" "8081" "forwards of the collected attachment"
+contain net create k
+cni_ok ADD dual4 /run/netns/k eth0 "$dual"
+k_host=$(jq -r '.interfaces[1].name' <<<"$OUT")
+k_ips=$(jq -r '[.ips[].address | sub("/.*"; "")] | join(" and ")' <<<"$OUT")
+ip link del "$k_host"  # its veth gone behind our back (both ends go)
+assert_contains "$(contain gc)" "released addresses $k_ips on network dual" "contain gc"
+assert_eq "1" "$(contain network inspect dual --json | jq '.attachments | length')" "after contain gc"
+cni_ok ADD dual4 /run/netns/k eth0 "$(jq -c --arg ip "${k_ips#* and }" '.runtimeConfig = {ips: [$ip]}' <<<"$dual")"
+assert_eq "${k_ips#* and }/64" "$(jq -r '.ips[1].address' <<<"$OUT")" "the released IPv6 address, taken again"
+cni_ok DEL dual4 "" eth0 "$dual"
+contain net delete k
 cni_ok ADD dual2 /run/netns/h eth0 "$(jq -c '.runtimeConfig = {ips: ["2001:db8:1::50/64"]}' <<<"$dual")"
 assert_eq "192.0.2.3/24 2001:db8:1::50/64" "$(jq -r '[.ips[].address] | join(" ")' <<<"$OUT")" "released, taken again"
 cni_ok DEL dual2 "" eth0 "$dual"
