@@ -585,10 +585,12 @@ CniResult<Config> parse_config(std::string_view stdin_text, const Environment& e
                 "network has one subnet per family in contain)",
                 shown(json(std::vector<std::string>{config.ips[k].str(), config.ips[i].str()}))));
   // A route is installed through the gateway of its family's subnet: without
-  // one it could lead nowhere.
+  // one it could lead nowhere. (A default route of such a family is only
+  // what every attachment gets anyway, for each family it has: no harm.)
   if (!config.ranges.empty())
     for (const auto& r : config.routes)
-      if (std::none_of(config.ranges.begin(), config.ranges.end(),
+      if (r.dst.prefix() != 0 &&
+          std::none_of(config.ranges.begin(), config.ranges.end(),
                        [&](const Range& g) { return g.subnet.family() == r.dst.family(); }))
         return invalid(fmt::format("ipam.routes: the route to {} is IPv{}, but no range is",
                                    r.dst.str(), r.dst.address().is_v4() ? 4 : 6));

@@ -277,6 +277,11 @@ TEST(CniConfig, RoutesBeyondTheDefault) {
                                         env);
   ASSERT_FALSE(v6_only_route);
   EXPECT_EQ(v6_only_route.error().code, mc::Code::invalid_config);
+  // A default route of a family no range has asks for nothing an attachment lacks.
+  auto v6_default = mc::parse_config(R"({"cniVersion":"1.0.0","name":"n","ipam":{
+      "ranges":[[{"subnet":"192.0.2.0/24"}]],"routes":[{"dst":"0.0.0.0/0"},{"dst":"::/0"}]}})",
+                                     env);
+  EXPECT_TRUE(v6_default) << v6_default.error().msg;
 }
 
 TEST(CniConfig, BandwidthDirectionsAreIndependent) {
