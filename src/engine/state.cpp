@@ -10,6 +10,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <cstdlib>
 
 #include "engine/record_schema.hpp"
 #include "model/json_text.hpp"
@@ -24,28 +25,86 @@ Status make_dir(const std::string& path) {
   return {};
 }
 
-std::string path_of(std::string_view kind, std::string_view name) {
-  return fmt::format("{}/{}/{}", StateStore::kRoot, kind, name);
+std::string path_of(const std::string& root, std::string_view kind, std::string_view name) {
+  return fmt::format("{}/{}/{}", root, kind, name);
+}
+
+// A store of an unprivileged user's own: made 0700; one that exists must be a
+// folder of theirs that nobody else can write (/tmp is everyone's).
+Status make_private_dir(const std::string& path) {
+  if (::mkdir(path.c_str(), 0700) < 0 && errno != EEXIST)
+    return fail(Error::system(fmt::format("create {}", path)));
+  struct stat st;
+  if (::lstat(path.c_str(), &st) < 0) return fail(Error::system(fmt::format("look at {}", path)));
+  if (!S_ISDIR(st.st_mode) || st.st_uid != ::geteuid() || (st.st_mode & 022))
+    return fail(Error::failed(
+        fmt::format("{} is not a private folder of yours (owner {}, mode {:o}): remove it, or set "
+                    "XDG_RUNTIME_DIR to a folder of your own",
+                    path, st.st_uid, st.st_mode & 07777),
+        EPERM));
+  return {};
 }
 
 }  // namespace
 
-Result<StateStore> StateStore::lock() {
-  TRY(make_dir(kRoot));
-  // The lock is on the folder itself: a lock file could never be removed safely.
-  UniqueFd fd(::open(kRoot, O_RDONLY | O_DIRECTORY | O_CLOEXEC));
-  if (!fd) return fail(Error::system(fmt::format("open {}", kRoot)));
-  while (::flock(fd.get(), LOCK_EX) < 0) {
-    if (errno != EINTR) return fail(Error::system(fmt::format("lock {}", kRoot)));
-  }
-  return StateStore(std::move(fd));
+std::string container_state_root() {
+  uid_t uid = ::geteuid();
+  if (uid == 0) return StateStore::kRoot;
+  const char* runtime = std::getenv("XDG_RUNTIME_DIR");
+  if (runtime && runtime[0] == '/') return fmt::format("{}/contain", runtime);
+  return fmt::format("/tmp/contain-{}", uid);
 }
 
-StateStore StateStore::reader() { return StateStore(UniqueFd()); }
+Result<StateStore> StateStore::lock_at(std::string root) {
+  if (root == kRoot)
+    TRY(make_dir(root));
+  else
+    TRY(make_private_dir(root));
+  // The lock is on the folder itself: a lock file could never be removed safely.
+  UniqueFd fd(::open(root.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  if (!fd) return fail(Error::system(fmt::format("open {}", root)));
+  while (::flock(fd.get(), LOCK_EX) < 0) {
+    if (errno != EINTR) return fail(Error::system(fmt::format("lock {}", root)));
+  }
+  return StateStore(std::move(fd), std::move(root));
+}
+
+Result<StateStore> StateStore::lock() { return lock_at(kRoot); }
+
+StateStore StateStore::reader() { return StateStore(UniqueFd(), kRoot); }
+
+Result<StateStore> StateStore::lock_containers() { return lock_at(container_state_root()); }
+
+StateStore StateStore::containers_reader() {
+  return StateStore(UniqueFd(), container_state_root());
+}
+
+std::vector<std::pair<std::string, uid_t>> StateStore::user_container_roots() {
+  std::vector<std::pair<std::string, uid_t>> roots;
+  auto add = [&](std::string path) {
+    struct stat st {};
+    // lstat: a link planted by a user must not make root read another folder.
+    if (::lstat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode) && st.st_uid != 0)
+      roots.emplace_back(std::move(path), st.st_uid);
+  };
+  if (DIR* dir = ::opendir("/run/user")) {
+    while (dirent* entry = ::readdir(dir))
+      if (entry->d_name[0] != '.') add(fmt::format("/run/user/{}/contain", entry->d_name));
+    ::closedir(dir);
+  }
+  if (DIR* dir = ::opendir("/tmp")) {
+    while (dirent* entry = ::readdir(dir))
+      if (std::string_view(entry->d_name).starts_with("contain-"))
+        add(fmt::format("/tmp/{}", entry->d_name));
+    ::closedir(dir);
+  }
+  std::sort(roots.begin(), roots.end());
+  return roots;
+}
 
 Result<std::optional<nlohmann::json>> StateStore::read(std::string_view kind,
                                                        std::string_view name) const {
-  std::string path = path_of(kind, name);
+  std::string path = path_of(root_, kind, name);
   UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
   if (!fd) {
     if (errno == ENOENT) return std::optional<nlohmann::json>();
@@ -74,10 +133,10 @@ Result<std::optional<nlohmann::json>> StateStore::read(std::string_view kind,
 
 Status StateStore::write(std::string_view kind, std::string_view name,
                          const nlohmann::json& record) const {
-  std::string dir = fmt::format("{}/{}", kRoot, kind);
-  TRY(make_dir(kRoot));
+  std::string dir = fmt::format("{}/{}", root_, kind);
+  TRY(root_ == kRoot ? make_dir(root_) : make_private_dir(root_));
   TRY(make_dir(dir));
-  std::string path = path_of(kind, name);
+  std::string path = path_of(root_, kind, name);
   // No record name holds white space, so this cannot collide with one.
   std::string tmp = fmt::format("{}/.tmp {}", dir, ::getpid());
   nlohmann::json versioned = record;
@@ -106,18 +165,18 @@ Status StateStore::write(std::string_view kind, std::string_view name,
 }
 
 Status StateStore::remove(std::string_view kind, std::string_view name) const {
-  std::string path = path_of(kind, name);
+  std::string path = path_of(root_, kind, name);
   if (::unlink(path.c_str()) < 0 && errno != ENOENT)
     return fail(Error::system(fmt::format("remove {}", path)));
   // An empty folder is removed too, so a host with nothing of ours has an
   // empty /run/contain.
-  ::rmdir(fmt::format("{}/{}", kRoot, kind).c_str());
+  ::rmdir(fmt::format("{}/{}", root_, kind).c_str());
   return {};
 }
 
 Result<std::vector<std::string>> StateStore::list(std::string_view kind) const {
   std::vector<std::string> names;
-  std::string dir = fmt::format("{}/{}", kRoot, kind);
+  std::string dir = fmt::format("{}/{}", root_, kind);
   DIR* d = ::opendir(dir.c_str());
   if (!d) {
     if (errno == ENOENT) return names;
@@ -143,17 +202,17 @@ Result<std::vector<std::pair<std::string, nlohmann::json>>> StateStore::read_all
 
 Result<std::vector<std::string>> StateStore::remove_unfinished_writes() const {
   std::vector<std::string> removed;
-  DIR* root = ::opendir(kRoot);
+  DIR* root = ::opendir(root_.c_str());
   if (!root) {
     if (errno == ENOENT) return removed;
-    return fail(Error::system(fmt::format("read {}", kRoot)));
+    return fail(Error::system(fmt::format("read {}", root_)));
   }
   std::vector<std::string> kinds;
   while (dirent* entry = ::readdir(root))
     if (entry->d_type == DT_DIR && entry->d_name[0] != '.') kinds.emplace_back(entry->d_name);
   ::closedir(root);
   for (const auto& kind : kinds) {
-    std::string dir = fmt::format("{}/{}", kRoot, kind);
+    std::string dir = fmt::format("{}/{}", root_, kind);
     DIR* d = ::opendir(dir.c_str());
     if (!d) continue;
     std::vector<std::string> stale;
@@ -183,13 +242,13 @@ Result<std::optional<std::string>> StateStore::set_aside_if_corrupt(std::string_
     if (!record) return fail(std::move(record).error());
     return std::optional<std::string>();
   }
-  std::string dir = fmt::format("{}/{}", kRoot, kCorruptFolder);
+  std::string dir = fmt::format("{}/{}", root_, kCorruptFolder);
   TRY(make_dir(dir));
-  std::string from = path_of(kind, name);
+  std::string from = path_of(root_, kind, name);
   std::string to = fmt::format("{}/{}.{}", dir, kind, name);
   if (::rename(from.c_str(), to.c_str()) < 0)
     return fail(Error::system(fmt::format("set aside {} as {}", from, to)));
-  ::rmdir(fmt::format("{}/{}", kRoot, kind).c_str());
+  ::rmdir(fmt::format("{}/{}", root_, kind).c_str());
   std::string why = record.error().message();
   // "state file PATH is corrupt: WHY; run 'contain gc'" -> WHY
   if (auto colon = why.find(" is corrupt: "); colon != std::string::npos)
