@@ -31,16 +31,32 @@ Status write_file_atomically(const std::string& path, const std::string& text) {
 
 using nlohmann::json;
 
+// "10.0.0.2/24" or, on a dual-stack network, "10.0.0.2/24,2001:db8::2/64".
+std::string addresses_text(const engine::Attachment& a) {
+  std::string out = Cidr(a.ip, a.prefix).str();
+  for (const auto& m : a.more) out += "," + Cidr(m.ip, m.prefix).str();
+  return out;
+}
+
 json network_json(const engine::NetworkInfo& n) {
   json attachments = json::array();
-  for (const auto& a : n.attachments)
+  for (const auto& a : n.attachments) {
+    json more = json::array();
+    for (const auto& m : a.more) more.push_back(Cidr(m.ip, m.prefix).str());
     attachments.push_back({{"namespace", a.netns.empty() ? json(nullptr) : json(a.netns)},
                            {"ref", a.ref.empty() ? json(nullptr) : json(a.ref)},
                            {"netns_id", a.netns_id.empty() ? json(nullptr) : json(a.netns_id)},
                            {"owner", a.owner},
                            {"interface", a.ifname},
                            {"host", a.host},
-                           {"address", Cidr(a.ip, a.prefix).str()}});
+                           {"address", Cidr(a.ip, a.prefix).str()},
+                           {"more_addresses", more}});
+  }
+  json more_subnets = json::array();
+  for (const auto& m : n.more_subnets)
+    more_subnets.push_back({{"subnet", m.subnet.str()},
+                            {"gateway", m.gateway.str()},
+                            {"ip_range", m.ip_range ? json(m.ip_range->str()) : json(nullptr)}});
   return {{"name", n.name},
           {"bridge", n.bridge},
           {"subnet", n.subnet.str()},
@@ -49,14 +65,15 @@ json network_json(const engine::NetworkInfo& n) {
           {"mtu", n.mtu > 0 ? json(n.mtu) : json(nullptr)},
           {"nat", n.nat},
           {"isolated", n.isolated},
+          {"more_subnets", more_subnets},
           {"attachments", attachments}};
 }
 
 constexpr const char* kNetworkJsonShape =
     "{\"name\", \"bridge\", \"subnet\", \"gateway\", \"ip_range\", \"mtu\", \"nat\", \"isolated\", "
-    "\"attachments\": "
+    "\"more_subnets\": [{\"subnet\", \"gateway\", \"ip_range\"}] (dual stack), \"attachments\": "
     "[{\"namespace\", \"ref\", \"netns_id\", \"owner\", \"interface\", \"host\", "
-    "\"address\"}]}";
+    "\"address\", \"more_addresses\"}]}";
 
 void add_network_commands(Commands& commands) {
   CLI::App* network = commands.app().add_subcommand(
@@ -219,13 +236,16 @@ void add_network_commands(Commands& commands) {
                              n.name, n.subnet.str(), n.gateway.str(), n.bridge,
                              n.nat ? "yes" : "no", n.isolated ? "yes" : "no");
                   if (n.ip_range) fmt::print("addresses from {}\n", n.ip_range->str());
+                  for (const auto& m : n.more_subnets)
+                    fmt::print("subnet {}  gateway {}{}\n", m.subnet.str(), m.gateway.str(),
+                               m.ip_range ? "  addresses from " + m.ip_range->str() : "");
                   if (n.mtu > 0) fmt::print("mtu {}\n", n.mtu);
                   std::vector<std::vector<std::string>> rows;
                   for (const auto& a : n.attachments)
                     rows.push_back({!a.netns.empty() ? a.netns
                                     : !a.ref.empty() ? a.ref
                                                      : a.owner,
-                                    a.ifname, Cidr(a.ip, a.prefix).str(), a.host});
+                                    a.ifname, addresses_text(a), a.host});
                   print_table({"NAMESPACE", "INTERFACE", "ADDRESS", "HOST-END"}, rows);
                   return 0;
                 },

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -68,16 +69,35 @@ mc::CniResult<engine::CniAttachRequest> attach_request(const mc::Environment& en
       .mac = config.mac,
       .ports = config.port_mappings,
       .bandwidth = config.bandwidth};
-  if (!config.ranges.empty()) {
-    const auto& range = config.ranges.front();
-    r.network.subnet = range.subnet;
-    r.network.gateway = range.gateway;
-    // host-local's defaults: from the subnet's first address to its last.
-    if (range.range_start || range.range_end)
-      r.network.ip_range = model::AddressRange{range.range_start.value_or(range.subnet.network()),
-                                               range.range_end.value_or(range.subnet.last())};
+  // host-local's defaults: from the subnet's first address to its last.
+  auto ip_range = [](const mc::Range& range) -> std::optional<model::AddressRange> {
+    if (!range.range_start && !range.range_end) return std::nullopt;
+    return model::AddressRange{range.range_start.value_or(range.subnet.network()),
+                               range.range_end.value_or(range.subnet.last())};
+  };
+  for (const auto& range : config.ranges) {
+    if (!r.network.subnet) {
+      r.network.subnet = range.subnet;
+      r.network.gateway = range.gateway;
+      r.network.ip_range = ip_range(range);
+    } else {
+      r.network.more_subnets.push_back({range.subnet, range.gateway, ip_range(range)});
+    }
   }
-  if (!config.ips.empty()) r.ip = config.ips.front();
+  // The first static address is for the network's first subnet unless it
+  // lies in a further one (the engine sorts those by subnet).
+  for (const auto& ip : config.ips) {
+    bool further = std::any_of(r.network.more_subnets.begin(), r.network.more_subnets.end(),
+                               [&](const engine::SubnetSpec& m) { return m.subnet.contains(ip); });
+    if (!further && !r.ip &&
+        (!r.network.subnet || r.network.subnet->contains(ip) ||
+         r.network.subnet->family() == ip.family()))
+      r.ip = ip;
+    else
+      r.more_ips.push_back(ip);
+  }
+  for (const auto& route : config.routes)
+    if (route.dst.prefix() != 0) r.routes.push_back(route);
   return r;
 }
 
@@ -88,8 +108,12 @@ json add_result(const engine::CniAttachment& a, const mc::Environment& env,
                        {a.host, a.host_mac, "", 0},
                        {a.ifname, a.mac, env.netns, static_cast<int>(a.mtu)}};
   result.ips = {{a.address, a.gateway, 2}};
-  Cidr any(IpAddress::from_value(a.address.family(), 0), 0);
-  if (a.default_route) result.routes = {{any, a.gateway}};
+  for (const auto& m : a.more) result.ips.push_back({m.address, m.gateway, 2});
+  auto any = [](const Cidr& c) { return Cidr(IpAddress::from_value(c.family(), 0), 0); };
+  if (a.default_route) result.routes.push_back({any(a.address), a.gateway});
+  for (const auto& m : a.more)
+    if (m.default_route) result.routes.push_back({any(m.address), m.gateway});
+  result.routes.insert(result.routes.end(), a.routes.begin(), a.routes.end());
   result.dns = config.dns;
   return mc::encode_result(result, config.cni_version);
 }

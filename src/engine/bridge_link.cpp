@@ -259,11 +259,18 @@ Result<std::vector<BridgeLinkResult>> create_bridge_links(
     if (r.address)
       inside.add(TRY(kernel::build_add_address_request(peer, *r.address)),
                  fmt::format("add address {} to {} ({})", r.address->str(), r.peer.str(), r.owner));
+    for (const auto& a : r.more_addresses)
+      inside.add(TRY(kernel::build_add_address_request(peer, a)),
+                 fmt::format("add address {} to {} ({})", a.str(), r.peer.str(), r.owner));
     if (r.gateway)
       inside.add(
           TRY(kernel::build_default_route_request(*r.gateway, peer, r.replace_default_route)),
           fmt::format("{} default route via {} ({})", r.replace_default_route ? "set" : "add",
                       r.gateway->str(), r.owner));
+    for (const auto& g : r.more_gateways)
+      inside.add(TRY(kernel::build_default_route_request(g, peer, r.replace_default_route)),
+                 fmt::format("{} default route via {} ({})",
+                             r.replace_default_route ? "set" : "add", g.str(), r.owner));
     if (auto committed = inside.commit(); !committed) {
       Error e = std::move(committed).error();
       if (e.code() != EEXIST) return fail(std::move(e));

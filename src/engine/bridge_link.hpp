@@ -95,6 +95,10 @@ struct BridgeLinkRequest {
   // (otherwise adding one where one exists fails with EEXIST).
   bool replace_default_route = false;
   unsigned mtu = 0;  // of both ends (0: the kernel's default)
+  // Dual stack: addresses of the other address families, and default routes
+  // through these gateways (each of a family `gateway` is not of).
+  std::vector<Cidr> more_addresses = {};
+  std::vector<IpAddress> more_gateways = {};
 };
 struct BridgeLinkResult {
   int host_ifindex = 0;

@@ -16,6 +16,7 @@
 #include "engine/state.hpp"
 #include "kernel/addr.hpp"
 #include "kernel/arp.hpp"
+#include "kernel/batch.hpp"
 #include "kernel/link.hpp"
 #include "kernel/netlink.hpp"
 #include "kernel/route.hpp"
@@ -65,6 +66,21 @@ Status ensure_network(const CniNetworkSpec& spec) {
           "same rangeStart and rangeEnd or another network name",
           quote(spec.name.str()), info.ip_range ? info.ip_range->str() : "of its whole subnet",
           spec.ip_range->str())));
+    if (spec.subnet) {
+      std::set<std::string> have, want;
+      for (const auto& m : info.more_subnets) have.insert(m.subnet.str());
+      for (const auto& m : spec.more_subnets) want.insert(m.subnet.subnet().str());
+      auto listed = [](const std::set<std::string>& l) {
+        std::string out;
+        for (const auto& x : l) out += (out.empty() ? "" : ", ") + x;
+        return out.empty() ? std::string("none") : out;
+      };
+      if (have != want)
+        return fail(Error::usage(fmt::format(
+            "network {} exists with further subnets {}, but the configuration says {}; use the "
+            "same ranges or another network name",
+            quote(spec.name.str()), listed(have), listed(want))));
+    }
     if (spec.mtu > 0 && info.mtu != spec.mtu)
       return fail(Error::usage(fmt::format(
           "network {} exists with MTU {}, but the configuration says {}; use the same mtu or "
@@ -84,8 +100,8 @@ Status ensure_network(const CniNetworkSpec& spec) {
     if (TRY(store.read(kNetworkKind, spec.name.str()))) return {};
     TRY(store.write(kCniKind, spec.name.str(), json{{"network", spec.name.str()}}));
   }
-  auto made =
-      create_network({spec.name, *spec.subnet, spec.gateway, spec.nat, spec.ip_range, spec.mtu});
+  auto made = create_network({spec.name, *spec.subnet, spec.gateway, spec.nat, spec.ip_range,
+                              spec.mtu, spec.more_subnets});
   if (made) return {};
   if (made.error().code() == EEXIST && TRY(read_network(spec.name))) return {};
   auto store = TRY(StateStore::lock());
@@ -133,23 +149,46 @@ Status delete_if_unused(const NetworkName& name) {
 
 Status shape_attachment(const std::string& host_end, const model::cni::Bandwidth& b) {
   if (b.empty()) return {};
-  // Traffic entering the container leaves the host end (its egress);
-  // traffic the container sends enters the host end (its ingress).
-  if (b.ingress_rate && b.egress_rate && b.ingress_rate != b.egress_rate)
-    return fail(Error::usage(
-        fmt::format("bandwidth: different ingress ({} bit/s) and egress ({} bit/s) rates on one "
-                    "attachment are not supported yet; give one rate",
-                    b.ingress_rate, b.egress_rate)));
-  std::uint64_t rate = b.ingress_rate ? b.ingress_rate : b.egress_rate;
-  std::uint64_t burst = b.ingress_rate ? b.ingress_burst : b.egress_burst;
+  // Traffic entering the container leaves the host end (the device's egress,
+  // a tbf on it); traffic the container sends enters the host end (the
+  // device's ingress, through an ifb). Each direction has its own rate and
+  // burst, or none.
+  auto rate = [](std::uint64_t bits) { return Rate::parse(fmt::format("{}bit", bits)); };
+  auto burst = [](std::uint64_t rate_bits, std::uint64_t burst_bits) {
+    return Size::parse(fmt::format("{}b", model::cni::burst_bytes(rate_bits, burst_bits)));
+  };
   ShapeSpec spec;
   spec.target.dev = TRY(IfName::parse(host_end));
-  spec.rate = TRY(Rate::parse(fmt::format("{}bit", rate)));
-  spec.burst = TRY(Size::parse(fmt::format("{}b", model::cni::burst_bytes(rate, burst))));
-  spec.direction = b.ingress_rate && b.egress_rate
-                       ? Direction::both
-                       : (b.ingress_rate ? Direction::egress : Direction::ingress);
+  if (b.ingress_rate) {
+    spec.rate = TRY(rate(b.ingress_rate));
+    spec.burst = TRY(burst(b.ingress_rate, b.ingress_burst));
+    spec.direction = Direction::egress;
+  }
+  if (b.egress_rate) {
+    auto r = TRY(rate(b.egress_rate));
+    auto s = TRY(burst(b.egress_rate, b.egress_burst));
+    if (b.ingress_rate) {
+      spec.direction = Direction::both;
+      spec.ingress_rate = r;
+      spec.ingress_burst = s;
+    } else {
+      spec.rate = r;
+      spec.burst = s;
+      spec.direction = Direction::ingress;
+    }
+  }
   return set_shaping(spec);
+}
+
+// The gateway a route goes through: its own, or that of the subnet of its family.
+Result<IpAddress> route_gateway(const model::cni::Route& r, const CniAttachment& a) {
+  if (r.gw) return *r.gw;
+  if (a.address.family() == r.dst.family()) return a.gateway;
+  for (const auto& m : a.more)
+    if (m.address.family() == r.dst.family()) return m.gateway;
+  return fail(
+      Error::usage(fmt::format("the route to {} has no gateway: the network has no IPv{} subnet",
+                               r.dst.str(), r.dst.address().is_v4() ? 4 : 6)));
 }
 
 }  // namespace
@@ -160,13 +199,14 @@ Result<CniAttachment> cni_attach(const CniAttachRequest& request) {
   auto netns = TRY_WRAP(open_netns_path(request.netns_path), what);
   TRY(ensure_network(request.network));
   auto ref = NetnsRef::from_fd(netns.get(), request.owner);
-  auto attached = attach_to_network(name, ref, request.ip, request.ifname);
+  std::vector<AttachRequest> one{{ref, request.ip, request.ifname, false, request.more_ips}};
+  auto attached = attach_many_to_network(name, one);
   if (!attached && attached.error().code() == ENOENT) {
     // The last DEL of a network an ADD made deleted it in between: make it again.
     TRY(ensure_network(request.network));
-    attached = attach_to_network(name, ref, request.ip, request.ifname);
+    attached = attach_many_to_network(name, one);
   }
-  auto attachment = TRY(std::move(attached));
+  auto attachment = std::move(TRY(std::move(attached)).front());
   Undo undo;
   undo.add([&] { (void)cni_detach(name, request.owner); });
 
@@ -180,33 +220,62 @@ Result<CniAttachment> cni_attach(const CniAttachRequest& request) {
   TRY_WRAP(kernel::announce_address(netns.get(), peer.ifindex, attachment.ip), what);
   auto bridge = TRY_WRAP(kernel::get_link(host, attachment.bridge), what);
   TRY_WRAP(kernel::forget_neighbour(host, bridge.ifindex, attachment.ip), what);
-
-  for (const auto& p : request.ports) {
-    auto subnet = Cidr(attachment.ip, attachment.prefix).subnet();
-    ForwardSpec spec{.protocol = p.protocol,
-                     .host_port = p.host_port,
-                     .host_address = p.host_ip,
-                     .to = attachment.ip,
-                     .to_port = p.container_port,
-                     .owner = request.owner,
-                     .via = std::pair{TRY(IfName::parse(attachment.bridge)), subnet}};
-    TRY_WRAP(add_forward(spec), what);
-  }
-  TRY_WRAP(shape_attachment(attachment.host, request.bandwidth), what);
+  for (const auto& m : attachment.more)
+    TRY_WRAP(kernel::forget_neighbour(host, bridge.ifindex, m.ip), what);
 
   CniAttachment out;
+  out.address = Cidr(attachment.ip, attachment.prefix);
+  out.gateway = attachment.gateway;
+  for (const auto& m : attachment.more)
+    out.more.push_back({Cidr(m.ip, m.prefix), m.gateway, m.default_route});
+
+  // Every published port in one transaction: a container with 1,000 costs one.
+  std::vector<ForwardSpec> forwards;
+  std::vector<IpAddress> more_to;
+  std::vector<Cidr> more_via;
+  for (const auto& m : out.more) {
+    more_to.push_back(m.address.address());
+    more_via.push_back(m.address.subnet());
+  }
+  auto bridge_name = TRY(IfName::parse(attachment.bridge));
+  for (const auto& p : request.ports)
+    forwards.push_back({.protocol = p.protocol,
+                        .host_port = p.host_port,
+                        .host_address = p.host_ip,
+                        .to = attachment.ip,
+                        .to_port = p.container_port,
+                        .owner = request.owner,
+                        .via = std::pair{bridge_name, out.address.subnet()},
+                        .more_to = more_to,
+                        .more_via = more_via});
+  TRY_WRAP(add_forwards(forwards), what);
+  TRY_WRAP(shape_attachment(attachment.host, request.bandwidth), what);
+
+  if (!request.routes.empty()) {
+    kernel::NetlinkBatch batch(inside);
+    for (const auto& r : request.routes) {
+      auto gw = TRY_WRAP(route_gateway(r, out), what);
+      batch.add(TRY_WRAP(kernel::build_route_request({r.dst, gw, peer.ifindex}), what),
+                fmt::format("add route to {} via {}", r.dst.str(), gw.str()));
+      out.routes.push_back({r.dst, gw});
+    }
+    TRY_WRAP(batch.commit(), what);
+  }
+
   out.bridge = attachment.bridge;
   out.bridge_mac = bridge.mac;
   out.host = attachment.host;
   out.host_mac = TRY_WRAP(kernel::get_link(host, attachment.host), what).mac;
   out.ifname = attachment.ifname;
   out.mac = request.mac.empty() ? peer.mac : request.mac;
-  out.address = Cidr(attachment.ip, attachment.prefix);
-  out.gateway = attachment.gateway;
   out.mtu = peer.mtu;
   out.default_route = false;
-  for (const auto& r : TRY_WRAP(kernel::list_routes(inside), what))
-    out.default_route |= !r.destination && r.ifindex == peer.ifindex;
+  for (auto& m : out.more) m.default_route = false;
+  for (const auto& r : TRY_WRAP(kernel::list_routes(inside), what)) {
+    if (r.destination || r.ifindex != peer.ifindex) continue;
+    out.default_route |= r.family == out.address.family();
+    for (auto& m : out.more) m.default_route |= r.family == m.address.family();
+  }
   undo.commit();
   return out;
 }
@@ -252,7 +321,9 @@ Status cni_check(const CniAttachRequest& request) {
         fmt::format("network {} has no attachment {} (its address reservation is gone)",
                     quote(name.str()), request.owner),
         ENOENT));
-  auto address = TRY(IpAddress::parse(a->value("address", "")));
+  std::vector<IpAddress> addresses{TRY(IpAddress::parse(a->value("address", "")))};
+  for (const auto& m : a->value("more_addresses", json::array()))
+    addresses.push_back(TRY(IpAddress::parse(m.is_string() ? m.get<std::string>() : "")));
   auto netns = TRY(open_netns_path(request.netns_path));
   auto inside = TRY(kernel::NetlinkSocket::open_in(netns.get()));
   auto link = kernel::get_link(inside, request.ifname.str());
@@ -260,20 +331,32 @@ Status cni_check(const CniAttachRequest& request) {
     return fail(Error::failed(
         fmt::format("interface {} is missing in {}", request.ifname.str(), request.netns_path),
         ENOENT));
-  bool has_address = false;
-  for (const auto& addr : TRY(kernel::list_addresses(inside)))
-    has_address |= addr.ifindex == link->ifindex && addr.cidr.address() == address;
-  if (!has_address)
-    return fail(Error::failed(fmt::format("address {} is missing on {} in {}", address.str(),
-                                          request.ifname.str(), request.netns_path),
-                              ENOENT));
-  bool has_route = false;
-  for (const auto& r : TRY(kernel::list_routes(inside)))
-    has_route |= !r.destination && r.family == address.family();
-  if (!has_route)
-    return fail(Error::failed(fmt::format("the default route via {} is missing in {}",
-                                          request.ifname.str(), request.netns_path),
-                              ENOENT));
+  auto present = TRY(kernel::list_addresses(inside));
+  for (const auto& address : addresses)
+    if (std::none_of(present.begin(), present.end(), [&](const kernel::AddressInfo& p) {
+          return p.ifindex == link->ifindex && p.cidr.address() == address;
+        }))
+      return fail(Error::failed(fmt::format("address {} is missing on {} in {}", address.str(),
+                                            request.ifname.str(), request.netns_path),
+                                ENOENT));
+  auto routes = TRY(kernel::list_routes(inside));
+  for (const auto& address : addresses)
+    if (std::none_of(routes.begin(), routes.end(), [&](const kernel::RouteInfo& r) {
+          return !r.destination && r.family == address.family();
+        }))
+      return fail(Error::failed(
+          fmt::format("the IPv{} default route via {} is missing in {}", address.is_v4() ? 4 : 6,
+                      request.ifname.str(), request.netns_path),
+          ENOENT));
+  for (const auto& want : request.routes)
+    if (std::none_of(routes.begin(), routes.end(), [&](const kernel::RouteInfo& r) {
+          return r.destination == want.dst && r.ifindex == link->ifindex &&
+                 (!want.gw || r.gateway == want.gw);
+        }))
+      return fail(
+          Error::failed(fmt::format("the route to {} via {} is missing in {}", want.dst.str(),
+                                    request.ifname.str(), request.netns_path),
+                        ENOENT));
   auto host = TRY(kernel::NetlinkSocket::open());
   std::string host_end = a->value("host", "");
   auto host_link = kernel::get_link(host, host_end);
@@ -305,12 +388,20 @@ Status cni_check(const CniAttachRequest& request) {
 Result<bool> cni_pool_exhausted(const NetworkName& network) {
   auto record = TRY(read_network(network));
   if (!record) return false;
-  auto pool = TRY(pool_of(TRY(network_info(*record))));
+  auto info = TRY(network_info(*record));
   std::set<IpAddress> taken;
   for (const auto* list : {"attachments", "releasing"})
-    for (const auto& a : record->value(list, json::array()))
+    for (const auto& a : record->value(list, json::array())) {
       if (auto ip = IpAddress::parse(a.value("address", ""))) taken.insert(*ip);
-  return !pool.allocate(taken, network.str()).has_value();
+      for (const auto& m : a.value("more_addresses", json::array()))
+        if (auto ip = IpAddress::parse(m.is_string() ? m.get<std::string>() : ""))
+          taken.insert(*ip);
+    }
+  // An ADD needs an address in every subnet.
+  if (!TRY(pool_of(info)).allocate(taken, network.str())) return true;
+  for (std::size_t k = 0; k < info.more_subnets.size(); ++k)
+    if (!TRY(pool_of(info, k)).allocate(taken, network.str())) return true;
+  return false;
 }
 
 }  // namespace contain::engine

@@ -17,6 +17,7 @@
 #include "core/error.hpp"
 #include "core/ip.hpp"
 #include "core/names.hpp"
+#include "engine/network.hpp"
 #include "model/cni.hpp"
 #include "model/ipam.hpp"
 
@@ -31,6 +32,7 @@ struct CniNetworkSpec {
   bool nat = false;
   std::optional<model::AddressRange> ip_range;  // rangeStart..rangeEnd
   unsigned mtu = 0;
+  std::vector<SubnetSpec> more_subnets = {};  // dual stack: the range of the other family
 };
 
 struct CniAttachRequest {
@@ -39,6 +41,10 @@ struct CniAttachRequest {
   std::string netns_path;  // CNI_NETNS
   IfName ifname;
   std::optional<IpAddress> ip;
+  std::vector<IpAddress> more_ips = {};  // static addresses in the further subnets
+  // Routes other than the default ones, installed in the namespace through
+  // the interface (via `gw`, or the gateway of their family's subnet).
+  std::vector<model::cni::Route> routes = {};
   std::string mac;  // "" for the kernel's random one
   std::vector<model::cni::PortMapping> ports;
   model::cni::Bandwidth bandwidth;
@@ -57,6 +63,15 @@ struct CniAttachment {
   // Whether the default route goes through this attachment (not when the
   // namespace already had one, from an attachment to another network).
   bool default_route = true;
+  // Dual stack: the address in each further subnet of the network.
+  struct MoreAddress {
+    Cidr address;
+    IpAddress gateway;
+    bool default_route = true;
+  };
+  std::vector<MoreAddress> more;
+  // The routes of the request, each with the gateway it was installed through.
+  std::vector<model::cni::Route> routes = {};
 };
 
 // ADD: attaches the namespace at `netns_path` to the network (created from the
@@ -70,7 +85,8 @@ Result<CniAttachment> cni_attach(const CniAttachRequest& request);
 Status cni_detach(const NetworkName& network, const std::string& owner);
 
 // CHECK: fails, naming what is missing, unless the attachment's record,
-// interface, address, default route, host end, forwards and shaping are there.
+// interface, addresses, default routes, other routes, host end, forwards and
+// shaping are there.
 Status cni_check(const CniAttachRequest& request);
 
 // GC: removes every CNI attachment of the network whose owner is not in

@@ -116,6 +116,25 @@ struct Collector {
   // Addresses and subnets freed by this run: forwards into them go too.
   std::set<IpAddress> released;
   std::vector<Cidr> removed_subnets;
+  // Every subnet of a network record (a dual-stack one has "more_subnets").
+  void note_removed_subnets(const nlohmann::json& record) {
+    if (auto subnet = Cidr::parse(text(record, "subnet"))) removed_subnets.push_back(*subnet);
+    for (const auto& m : record.value("more_subnets", nlohmann::json::array()))
+      if (auto subnet = Cidr::parse(text(m, "subnet"))) removed_subnets.push_back(*subnet);
+  }
+  // Every address of an attachment or "releasing" entry; returns them for a
+  // message: "address 192.0.2.3", or "addresses 192.0.2.3 and 2001:db8::3".
+  std::string note_released(const nlohmann::json& a) {
+    std::string words = text(a, "address");
+    if (auto address = IpAddress::parse(words)) released.insert(*address);
+    auto more = a.value("more_addresses", nlohmann::json::array());
+    for (const auto& m : more) {
+      std::string ip = m.is_string() ? m.get<std::string>() : "";
+      if (auto address = IpAddress::parse(ip)) released.insert(*address);
+      words += " and " + ip;
+    }
+    return (more.empty() ? "address " : "addresses ") + words;
+  }
   // Something was finished or undone whose firewall records may have gone
   // before their elements did: the table is made again from the records.
   bool firewall_stale = false;
@@ -272,7 +291,7 @@ struct Collector {
     Owners owners(store, live);
     for (auto& [name, record] : TRY(store.read_all(kNetworkKind))) {
       if (in_phase(record, kPhaseDeleting)) {
-        if (auto subnet = Cidr::parse(text(record, "subnet"))) removed_subnets.push_back(*subnet);
+        note_removed_subnets(record);
         TRY(finish_network_delete(store, host, name, record));
         firewall_stale = true;
         done.push_back(fmt::format(
@@ -292,7 +311,7 @@ struct Collector {
           }
           TRY(forget_attachment_link(a, host_end));
         }
-        if (auto subnet = Cidr::parse(text(record, "subnet"))) removed_subnets.push_back(*subnet);
+        note_removed_subnets(record);
         TRY(store.remove(kNetworkKind, name));
         done.push_back(fmt::format(
             "removed network {} (its bridge {} was deleted outside contain; {} attachment(s) "
@@ -330,9 +349,8 @@ struct Collector {
           if (TRY(delete_if_present(host, h->ifindex)))
             done.push_back(fmt::format("deleted link {} ({})", host_end, why));
         }
-        std::string ip = text(*it, "address");
-        if (auto address = IpAddress::parse(ip)) released.insert(*address);
-        done.push_back(fmt::format("released address {} on network {} ({})", ip, name, why));
+        std::string addresses = note_released(*it);
+        done.push_back(fmt::format("released {} on network {} ({})", addresses, name, why));
         it = attachments.erase(it);
       }
       bool changed = attachments.size() != before;
@@ -342,13 +360,12 @@ struct Collector {
       // something holds the container's namespace: it is deleted, and said so.
       if (record.contains("releasing") && !record["releasing"].empty()) {
         for (const auto& entry : TRY(settle_all_releasing(host, record))) {
-          std::string ip = text(entry, "address");
-          if (auto address = IpAddress::parse(ip)) released.insert(*address);
+          std::string addresses = note_released(entry);
           done.push_back(fmt::format(
               "deleted link {} (its container has exited; something held its namespace)",
               text(entry, "host")));
-          done.push_back(fmt::format("released address {} on network {} (its container has exited)",
-                                     ip, name));
+          done.push_back(
+              fmt::format("released {} on network {} (its container has exited)", addresses, name));
         }
         changed = true;
       }

@@ -39,29 +39,57 @@ Attachment attachment_of(const json& a, const NetworkInfo& n) {
   out.ip = IpAddress::parse(a.value("address", "")).value_or(IpAddress());
   out.prefix = n.subnet.prefix();
   out.gateway = n.gateway;
+  auto more = a.value("more_addresses", json::array());
+  for (std::size_t i = 0; i < n.more_subnets.size(); ++i) {
+    const auto& s = n.more_subnets[i];
+    auto ip = i < more.size() && more[i].is_string() ? IpAddress::parse(more[i].get<std::string>())
+                                                     : Result<IpAddress>(IpAddress());
+    out.more.push_back({ip.value_or(IpAddress()), s.subnet.prefix(), s.gateway, false});
+  }
   return out;
 }
 
-Result<NetworkInfo> info_of(const json& r) {
-  NetworkInfo n;
-  n.name = r.value("name", "");
-  n.bridge = r.value("bridge", "");
+// A subnet's fields ("subnet", "gateway", "range_start"?, "range_end"?) of a
+// record, or of an entry of its "more_subnets".
+Result<NetworkSubnet> subnet_of(const json& r, std::string_view name) {
   auto subnet = Cidr::parse(r.value("subnet", ""));
   auto gateway = IpAddress::parse(r.value("gateway", ""));
   if (!subnet || !gateway)
     return fail(Error::failed(fmt::format(
-        "the record of network {} is corrupt; remove it and run 'contain gc'", quote(n.name))));
-  n.subnet = *subnet;
-  n.gateway = *gateway;
+        "the record of network {} is corrupt; remove it and run 'contain gc'", quote(name))));
+  NetworkSubnet out{*subnet, *gateway, std::nullopt};
   if (r.contains("range_start") || r.contains("range_end")) {
     auto first = IpAddress::parse(r.value("range_start", ""));
     auto last = IpAddress::parse(r.value("range_end", ""));
     if (!first || !last)
       return fail(Error::failed(fmt::format(
           "the record of network {} is corrupt (its address range); remove it and run 'contain gc'",
-          quote(n.name))));
-    n.ip_range = model::AddressRange{*first, *last};
+          quote(name))));
+    out.ip_range = model::AddressRange{*first, *last};
   }
+  return out;
+}
+
+json subnet_record(const Cidr& subnet, const IpAddress& gateway,
+                   const std::optional<model::AddressRange>& range) {
+  json r{{"subnet", subnet.str()}, {"gateway", gateway.str()}};
+  if (range) {
+    r["range_start"] = range->first.str();
+    r["range_end"] = range->last.str();
+  }
+  return r;
+}
+
+Result<NetworkInfo> info_of(const json& r) {
+  NetworkInfo n;
+  n.name = r.value("name", "");
+  n.bridge = r.value("bridge", "");
+  auto first = TRY(subnet_of(r, n.name));
+  n.subnet = first.subnet;
+  n.gateway = first.gateway;
+  n.ip_range = first.ip_range;
+  for (const auto& s : r.value("more_subnets", json::array()))
+    n.more_subnets.push_back(TRY(subnet_of(s, n.name)));
   n.mtu = r.value("mtu", 0u);
   n.nat = r.value("nat", true);
   n.isolated = r.value("isolated", true);
@@ -168,12 +196,31 @@ Result<model::AddressPool> pool_of(const NetworkInfo& info) {
                   fmt::format("the record of network {}", quote(info.name)));
 }
 
+Result<model::AddressPool> pool_of(const NetworkInfo& info, std::size_t index) {
+  const auto& s = info.more_subnets.at(index);
+  return TRY_WRAP(model::AddressPool::create(s.subnet, s.gateway, s.ip_range),
+                  fmt::format("the record of network {}", quote(info.name)));
+}
+
 Result<NetworkInfo> network_info(const json& record) { return info_of(record); }
 
 Result<NetworkInfo> create_network(const NetworkSpec& spec) {
   std::string what = fmt::format("create network {}", quote(spec.name.str()));
   // Pure checks first: bad input changes nothing.
   auto pool = TRY_WRAP(model::AddressPool::create(spec.subnet, spec.gateway, spec.ip_range), what);
+  std::vector<model::AddressPool> more_pools;
+  std::vector<Cidr> subnets{spec.subnet};
+  for (const auto& m : spec.more_subnets) {
+    for (const auto& s : subnets)
+      if (s.family() == m.subnet.family())
+        return fail(Error::usage(fmt::format(
+            "{}: subnets {} and {} are of one address family; a network has one subnet per "
+            "family (dual stack: one IPv4, one IPv6)",
+            what, s.str(), m.subnet.str())));
+    more_pools.push_back(
+        TRY_WRAP(model::AddressPool::create(m.subnet, m.gateway, m.ip_range), what));
+    subnets.push_back(m.subnet);
+  }
   IfName bridge = TRY(IfName::parse(spec.name.bridge()));
 
   auto store = TRY(StateStore::lock());
@@ -192,6 +239,9 @@ Result<NetworkInfo> create_network(const NetworkSpec& spec) {
   for (const auto& [other, record] : TRY(store.read_all(kNetworkKind))) {
     if (auto s = Cidr::parse(record.value("subnet", "")))
       existing.push_back({fmt::format("network {} ({})", quote(other), s->str()), *s});
+    for (const auto& m : record.value("more_subnets", json::array()))
+      if (auto s = Cidr::parse(m.value("subnet", "")))
+        existing.push_back({fmt::format("network {} ({})", quote(other), s->str()), *s});
   }
   {
     auto links = TRY(kernel::list_links(host));
@@ -203,10 +253,11 @@ Result<NetworkInfo> create_network(const NetworkSpec& spec) {
           {fmt::format("address {} on {}", a.cidr.str(), names[a.ifindex]), a.cidr.subnet()});
     }
   }
-  if (auto conflict = model::find_overlap(spec.subnet, existing))
-    return fail(Error::failed(fmt::format("{}: subnet {} overlaps {}; choose another subnet", what,
-                                          spec.subnet.str(), conflict->owner),
-                              EEXIST));
+  for (const auto& subnet : subnets)
+    if (auto conflict = model::find_overlap(subnet, existing))
+      return fail(Error::failed(fmt::format("{}: subnet {} overlaps {}; choose another subnet",
+                                            what, subnet.str(), conflict->owner),
+                                EEXIST));
 
   json record{{"name", spec.name.str()},
               {"subnet", spec.subnet.str()},
@@ -220,15 +271,27 @@ Result<NetworkInfo> create_network(const NetworkSpec& spec) {
     record["range_start"] = spec.ip_range->first.str();
     record["range_end"] = spec.ip_range->last.str();
   }
+  if (!more_pools.empty()) {
+    record["more_subnets"] = json::array();
+    for (const auto& p : more_pools)
+      record["more_subnets"].push_back(subnet_record(p.subnet(), p.gateway(), p.range()));
+  }
   Undo undo;
   TRY_WRAP(store.write(kNetworkKind, spec.name.str(), record), what);
   undo.add([&] { (void)store.remove(kNetworkKind, spec.name.str()); });
   std::string owner = network_owner(spec.name.str());
   TRY_WRAP(make_owned_bridge(host, bridge, owner, pool.gateway_cidr(), undo, spec.mtu), what);
+  if (!more_pools.empty()) {
+    auto link = TRY_WRAP(kernel::get_link(host, bridge.str()), what);
+    for (const auto& p : more_pools)
+      TRY_WRAP(kernel::add_address(host, link.ifindex, p.gateway_cidr()), what);
+  }
   // NAT to the outside unless --no-nat, and isolation from the other managed
   // networks: elements of the nftables table, owned by the network.
   undo.add([&store, owner] { (void)remove_firewall_owned_by(store, owner); });
-  if (spec.nat) TRY_WRAP(enable_nat(store, spec.subnet, std::nullopt, owner), what);
+  if (spec.nat)
+    for (const auto& subnet : subnets)
+      TRY_WRAP(enable_nat(store, subnet, std::nullopt, owner), what);
   TRY_WRAP(isolate_network(store, spec.subnet, bridge, owner), what);
   undo.commit();
   return info_of(record);
@@ -262,6 +325,7 @@ Status finish_network_delete(const StateStore& store, const kernel::NetlinkSocke
   // NAT and isolation go before the bridge does.
   TRY(remove_firewall_owned_by(store, network_owner(name)));
   TRY(remove_forwards_into(store, info.subnet));
+  for (const auto& m : info.more_subnets) TRY(remove_forwards_into(store, m.subnet));
   for (const auto& a : info.attachments) {
     TRY(remove_host_end(host, a.host));
     TRY(forget_netns_link(store, a, a.host));
@@ -298,8 +362,29 @@ Result<std::vector<Attachment>> attach_many_to_network(const NetworkName& networ
   auto info = TRY(info_of(before));
   auto pool = TRY(pool_of(info));
   std::set<IpAddress> wanted;
-  for (const auto& r : requests)
+  for (const auto& r : requests) {
     if (r.ip) wanted.insert(*r.ip);
+    wanted.insert(r.more_ips.begin(), r.more_ips.end());
+  }
+  // Each further static address belongs to the further subnet that holds it.
+  std::vector<std::vector<std::optional<IpAddress>>> more_static(
+      info.more_subnets.size(), std::vector<std::optional<IpAddress>>(requests.size()));
+  for (std::size_t i = 0; i < requests.size(); ++i)
+    for (const auto& ip : requests[i].more_ips) {
+      auto k = std::find_if(info.more_subnets.begin(), info.more_subnets.end(),
+                            [&](const NetworkSubnet& s) { return s.subnet.contains(ip); });
+      if (k == info.more_subnets.end()) {
+        std::string subnets = info.subnet.str();
+        for (const auto& m : info.more_subnets) subnets += ", " + m.subnet.str();
+        return fail(Error::usage(
+            fmt::format("{}: address {} is in none of its subnets ({})", what, ip.str(), subnets)));
+      }
+      auto& slot = more_static[static_cast<std::size_t>(k - info.more_subnets.begin())][i];
+      if (slot)
+        return fail(Error::usage(fmt::format("{}: addresses {} and {} are both in subnet {}", what,
+                                             slot->str(), ip.str(), k->subnet.str())));
+      slot = ip;
+    }
   auto host = TRY_WRAP(kernel::NetlinkSocket::open(), what);
   TRY_WRAP(settle_releasing(host, before, wanted, false), what);
   std::map<std::string, IpAddress> attached;  // owner -> address
@@ -313,7 +398,31 @@ Result<std::vector<Attachment>> attach_many_to_network(const NetworkName& networ
     wanted_addresses.push_back({r.netns.owner(), r.netns.describe(), r.ip});
   auto plan =
       TRY(model::plan_addresses(pool, attached, releasing, wanted_addresses, network.str(), what));
-  if (plan.wait_for_releasing) TRY_WRAP(settle_releasing(host, before, {}, true), what);
+  bool wait_for_releasing = plan.wait_for_releasing;
+  // The same choice in each further subnet.
+  std::vector<model::AddressPool> more_pools;
+  std::vector<std::vector<IpAddress>> more_addresses;  // [subnet][request]
+  for (std::size_t k = 0; k < info.more_subnets.size(); ++k) {
+    more_pools.push_back(TRY(pool_of(info, k)));
+    std::map<std::string, IpAddress> attached_k;
+    for (const auto& a : info.attachments)
+      if (k < a.more.size()) attached_k.emplace(a.owner, a.more[k].ip);
+    std::set<IpAddress> releasing_k;
+    for (const auto& entry : before.value("releasing", json::array())) {
+      auto list = entry.value("more_addresses", json::array());
+      if (k < list.size() && list[k].is_string())
+        if (auto ip = IpAddress::parse(list[k].get<std::string>())) releasing_k.insert(*ip);
+    }
+    std::vector<model::AddressRequest> wanted_k;
+    for (std::size_t i = 0; i < requests.size(); ++i)
+      wanted_k.push_back(
+          {requests[i].netns.owner(), requests[i].netns.describe(), more_static[k][i]});
+    auto plan_k = TRY(model::plan_addresses(more_pools.back(), attached_k, releasing_k, wanted_k,
+                                            network.str(), what));
+    wait_for_releasing |= plan_k.wait_for_releasing;
+    more_addresses.push_back(std::move(plan_k.addresses));
+  }
+  if (wait_for_releasing) TRY_WRAP(settle_releasing(host, before, {}, true), what);
   const std::vector<IpAddress>& addresses = plan.addresses;
 
   auto bridge = TRY_WRAP(kernel::get_link(host, info.bridge), what);
@@ -322,6 +431,7 @@ Result<std::vector<Attachment>> attach_many_to_network(const NetworkName& networ
   std::vector<kernel::NetlinkSocket> sockets;
   std::vector<IfName> peers, host_names;
   std::vector<char> routes;  // whether each gets the default route via the gateway
+  std::vector<std::vector<char>> more_routes(requests.size());  // the same, per further subnet
   fds.reserve(requests.size());
   sockets.reserve(requests.size());
   for (const auto& r : requests) {
@@ -336,6 +446,10 @@ Result<std::vector<Attachment>> attach_many_to_network(const NetworkName& networ
     routes.push_back(
         r.replace_default_route ||
         !TRY_WRAP(kernel::find_default_route(sockets.back(), info.subnet.family()), what));
+    for (const auto& m : info.more_subnets)
+      more_routes[sockets.size() - 1].push_back(
+          r.replace_default_route ||
+          !TRY_WRAP(kernel::find_default_route(sockets.back(), m.subnet.family()), what));
   }
 
   // The records are written before the veths exist. (Declared before the Undo,
@@ -352,6 +466,10 @@ Result<std::vector<Attachment>> attach_many_to_network(const NetworkName& networ
     if (auto id = netns.id()) {
       a["netns_id"] = id->str();
       a["ref"] = netns.text();
+    }
+    if (!more_addresses.empty()) {
+      a["more_addresses"] = json::array();
+      for (const auto& list : more_addresses) a["more_addresses"].push_back(list[i].str());
     }
     record["attachments"].push_back(std::move(a));
   }
@@ -376,11 +494,16 @@ Result<std::vector<Attachment>> attach_many_to_network(const NetworkName& networ
     TRY_WRAP(save_netns_record(store, *key, ns_record), what);
   }
   std::vector<BridgeLinkRequest> links;
-  for (std::size_t i = 0; i < requests.size(); ++i)
+  for (std::size_t i = 0; i < requests.size(); ++i) {
     links.push_back({requests[i].netns.owner(), fds[i].get(), &sockets[i], bridge.ifindex,
                      host_names[i], peers[i], pool.with_prefix(addresses[i]),
                      routes[i] ? std::optional<IpAddress>(info.gateway) : std::nullopt, false,
                      requests[i].replace_default_route, info.mtu});
+    for (std::size_t k = 0; k < more_pools.size(); ++k) {
+      links.back().more_addresses.push_back(more_pools[k].with_prefix(more_addresses[k][i]));
+      if (more_routes[i][k]) links.back().more_gateways.push_back(more_pools[k].gateway());
+    }
+  }
   auto made = TRY_WRAP(create_bridge_links(host, links), what);
   // Complete: the namespaces' links, then the network's attachments, the
   // last word (gc undoes an attachment still "creating", link and all).
@@ -401,6 +524,8 @@ Result<std::vector<Attachment>> attach_many_to_network(const NetworkName& networ
   for (std::size_t i = 0; i < out.size(); ++i) {
     out[i].host_ifindex = made[i].host_ifindex;
     out[i].default_route = routes[i];
+    for (std::size_t k = 0; k < out[i].more.size(); ++k)
+      out[i].more[k].default_route = more_routes[i][k];
   }
   return out;
 }
@@ -432,6 +557,9 @@ Status detach_from_network(const NetworkName& network, const NetnsRef& netns) {
   // Forwards to the address it had on this network would lead nowhere.
   if (auto address = IpAddress::parse(it->value("address", "")))
     TRY_WRAP(remove_forwards_into(store, Cidr(*address, address->bits())), what);
+  for (const auto& more : it->value("more_addresses", json::array()))
+    if (auto address = IpAddress::parse(more.is_string() ? more.get<std::string>() : ""))
+      TRY_WRAP(remove_forwards_into(store, Cidr(*address, address->bits())), what);
   TRY_WRAP(remove_host_end(host, host_name), what);
   if (auto key = netns_key(netns))
     TRY_WRAP(forget_netns_links(store, *key,
@@ -460,10 +588,11 @@ Status take_attachments(const StateStore& store, const std::set<std::string>& ow
       }
       if (releasing_ifindex) {
         if (!record.contains("releasing")) record["releasing"] = json::array();
-        record["releasing"].push_back(
-            {{"address", it->value("address", "")},
-             {"host", it->value("host", "")},
-             {"ifindex", n == releasing_network ? *releasing_ifindex : 0}});
+        json entry{{"address", it->value("address", "")},
+                   {"host", it->value("host", "")},
+                   {"ifindex", n == releasing_network ? *releasing_ifindex : 0}};
+        if (it->contains("more_addresses")) entry["more_addresses"] = (*it)["more_addresses"];
+        record["releasing"].push_back(std::move(entry));
       }
       it = attachments.erase(it);
       changed = true;

@@ -1,10 +1,16 @@
 // Managed networks: a bridge "cn-NAME" carrying the gateway address, an address
 // pool (IPAM, model/ipam.hpp) and the intent for NAT and isolation. Records live
 // in /run/contain/network/NAME:
-//   {"name", "subnet", "gateway", "bridge", "nat": bool, "isolated": true,
+//   {"name", "subnet", "gateway", "range_start"?, "range_end"?, "bridge",
+//    "nat": bool, "isolated": true, "more_subnets"?: [{"subnet", "gateway",
+//    "range_start"?, "range_end"?}],
 //    "attachments": [{"owner", "netns" (name or null), "netns_id"? (DEV:INO of a
 //    namespace given as pid:, a path or container:), "ref"? (what the user called
-//    it), "ifname", "host", "address"}]}
+//    it), "ifname", "host", "address", "more_addresses"?: [...]}]}
+// A dual-stack network has its first subnet where a network of one subnet has
+// it (so records from before dual stack read as they are) and the others, one
+// per address family, in "more_subnets"; an attachment has one address per
+// subnet, "more_addresses" in the order of "more_subnets".
 // Every function takes the state lock, so concurrent commands see consistent
 // records and never hand out one address twice.
 #pragma once
@@ -22,6 +28,13 @@
 
 namespace contain::engine {
 
+// A subnet of a network beyond its first (dual stack).
+struct SubnetSpec {
+  Cidr subnet;
+  std::optional<IpAddress> gateway;             // default: the first usable address
+  std::optional<model::AddressRange> ip_range;  // where addresses are chosen; all when none
+};
+
 struct NetworkSpec {
   NetworkName name;
   Cidr subnet;
@@ -29,6 +42,18 @@ struct NetworkSpec {
   bool nat = true;                              // intent; programmed by the NAT code
   std::optional<model::AddressRange> ip_range;  // where addresses are chosen; all when none
   unsigned mtu = 0;  // of the bridge and every attachment's veth (0: the kernel's default)
+  // Further subnets, each of another address family than the first and each
+  // other: every attachment gets an address (and a default route, as for the
+  // first) in each.
+  std::vector<SubnetSpec> more_subnets = {};
+};
+
+// An attachment's address in one of the network's further subnets.
+struct AttachedAddress {
+  IpAddress ip;
+  int prefix = 0;
+  IpAddress gateway;
+  bool default_route = false;  // made by this call
 };
 
 struct Attachment {
@@ -43,8 +68,15 @@ struct Attachment {
   IpAddress ip;
   int prefix = 0;
   IpAddress gateway;
-  int host_ifindex = 0;        // of a link made by this call (0 when read from the records)
-  bool default_route = false;  // made by this call: the namespace's default route is ours
+  int host_ifindex = 0;               // of a link made by this call (0 when read from the records)
+  bool default_route = false;         // made by this call: the namespace's default route is ours
+  std::vector<AttachedAddress> more;  // one per further subnet of the network, in order
+};
+
+struct NetworkSubnet {
+  Cidr subnet;
+  IpAddress gateway;
+  std::optional<model::AddressRange> ip_range;
 };
 
 struct NetworkInfo {
@@ -56,6 +88,7 @@ struct NetworkInfo {
   unsigned mtu = 0;
   bool nat = true;
   bool isolated = true;
+  std::vector<NetworkSubnet> more_subnets;  // dual stack: beyond subnet, one per family
   std::vector<Attachment> attachments;
 };
 
@@ -80,6 +113,8 @@ Result<NetworkInfo> inspect_network(const NetworkName& name);
 // A network's record read (an error names a corrupt one), and its address pool.
 Result<NetworkInfo> network_info(const nlohmann::json& record);
 Result<model::AddressPool> pool_of(const NetworkInfo& info);
+// The pool of a further subnet (more_subnets[index]).
+Result<model::AddressPool> pool_of(const NetworkInfo& info, std::size_t index);
 
 // Attaches a namespace (by name, or an open fd for a container) with `ip` or the
 // next free address of the pool, an interface named `ifname` (default eth0, else
@@ -101,6 +136,9 @@ struct AttachRequest {
   std::optional<IpAddress> ip;
   std::optional<IfName> ifname;
   bool replace_default_route = false;
+  // Static addresses in the network's further subnets (each goes to the
+  // subnet that holds it); the others get the next free one.
+  std::vector<IpAddress> more_ips = {};
 };
 Result<std::vector<Attachment>> attach_many_to_network(const NetworkName& network,
                                                        const std::vector<AttachRequest>& requests);

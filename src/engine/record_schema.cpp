@@ -42,11 +42,16 @@ constexpr Field kNetnsLink[] = {req("name", Type::string),    opt("ifindex", Typ
 constexpr Field kNetns[] = {req("name", Type::string), opt("created", Type::boolean),
                             opt("links", Type::objects, kNetnsLink), opt("phase", Type::phase)};
 constexpr Field kBridge[] = {opt("name", Type::string), opt("created", Type::boolean)};
-constexpr Field kAttachment[] = {req("owner", Type::string),   opt_or_null("netns", Type::string),
-                                 opt("ifname", Type::string),  req("host", Type::string),
-                                 req("address", Type::string), opt("phase", Type::phase)};
+constexpr Field kAttachment[] = {
+    req("owner", Type::string),          opt_or_null("netns", Type::string),
+    opt("ifname", Type::string),         req("host", Type::string),
+    req("address", Type::string),        opt("phase", Type::phase),
+    opt("more_addresses", Type::strings)};
 constexpr Field kReleasing[] = {req("address", Type::string), opt("host", Type::string),
-                                opt("ifindex", Type::integer)};
+                                opt("ifindex", Type::integer),
+                                opt("more_addresses", Type::strings)};
+constexpr Field kSubnet[] = {req("subnet", Type::string), req("gateway", Type::string),
+                             opt("range_start", Type::string), opt("range_end", Type::string)};
 constexpr Field kNetwork[] = {req("name", Type::string),
                               req("subnet", Type::string),
                               req("gateway", Type::string),
@@ -58,6 +63,7 @@ constexpr Field kNetwork[] = {req("name", Type::string),
                               opt("isolated", Type::boolean),
                               req("attachments", Type::objects, kAttachment),
                               opt("releasing", Type::objects, kReleasing),
+                              opt("more_subnets", Type::objects, kSubnet),
                               opt("phase", Type::phase)};
 constexpr Field kCgroup[] = {req("path", Type::string), opt("v2", Type::boolean),
                              opt("controllers", Type::strings)};

@@ -173,6 +173,19 @@ void remove_applied(Sockets& sockets, const json& record) {
   }
 }
 
+model::TokenBucket bucket_of(const Rate& rate, const std::optional<Size>& burst,
+                             const std::optional<Duration>& latency) {
+  return model::plan_token_bucket(
+      rate.bits_per_second(), burst ? std::optional<std::uint64_t>(burst->bytes()) : std::nullopt,
+      latency ? std::optional<std::uint64_t>(latency->microseconds()) : std::nullopt);
+}
+
+// The bucket of the ingress direction: its own rate and burst if given.
+model::TokenBucket ingress_bucket(const ShapeSpec& spec) {
+  if (!spec.ingress_rate) return bucket_of(spec.rate, spec.burst, spec.latency);
+  return bucket_of(*spec.ingress_rate, spec.ingress_burst, spec.latency);
+}
+
 json spec_json(const ShapeSpec& spec, const Resolved& r, const model::TokenBucket& bucket) {
   json j = {
       {"target", r.target},
@@ -188,6 +201,14 @@ json spec_json(const ShapeSpec& spec, const Resolved& r, const model::TokenBucke
   if (spec.delay) j["delay"] = spec.delay->text();
   if (spec.jitter) j["jitter"] = spec.jitter->text();
   if (spec.loss) j["loss"] = spec.loss->text();
+  if (spec.ingress_rate) {
+    auto in = ingress_bucket(spec);
+    j["ingress_rate"] = spec.ingress_rate->text();
+    j["ingress_rate_bps"] = spec.ingress_rate->bits_per_second();
+    j["ingress_burst"] =
+        spec.ingress_burst ? spec.ingress_burst->text() : fmt::format("{}b", in.burst_bytes);
+    j["ingress_burst_bytes"] = in.burst_bytes;
+  }
   return j;
 }
 
@@ -197,14 +218,16 @@ Status apply(Sockets& sockets, const ShapeSpec& spec, const Resolved& r, json& r
       spec.rate.bits_per_second(),
       spec.burst ? std::optional<std::uint64_t>(spec.burst->bytes()) : std::nullopt,
       spec.latency ? std::optional<std::uint64_t>(spec.latency->microseconds()) : std::nullopt);
-  kernel::TbfParams tbf{bucket.rate_bytes, bucket.burst_bytes, bucket.limit_bytes};
+  kernel::TbfParams egress_tbf{bucket.rate_bytes, bucket.burst_bytes, bucket.limit_bytes};
+  auto in = ingress_bucket(spec);
+  kernel::TbfParams ingress_tbf{in.rate_bytes, in.burst_bytes, in.limit_bytes};
   bool netem = spec.delay || spec.jitter || spec.loss;
   kernel::NetemParams emulation{
       spec.delay ? static_cast<std::uint32_t>(spec.delay->microseconds()) : 0,
       spec.jitter ? static_cast<std::uint32_t>(spec.jitter->microseconds()) : 0,
       spec.loss ? spec.loss->value() : 0};
 
-  auto shape_device = [&](const Device& d, int ifindex) -> Status {
+  auto shape_device = [&](const Device& d, int ifindex, const kernel::TbfParams& tbf) -> Status {
     auto* sock = TRY(sockets.for_device(d));
     TRY(kernel::set_root_tbf(*sock, ifindex, tbf));
     undo.add([sock, ifindex] { (void)kernel::delete_root_qdisc(*sock, ifindex); });
@@ -226,7 +249,7 @@ Status apply(Sockets& sockets, const ShapeSpec& spec, const Resolved& r, json& r
   bool ingress = spec.direction != Direction::egress;
   if (egress) {
     int ifindex = TRY(ifindex_of(sockets, r.egress));
-    TRY(shape_device(r.egress, ifindex));
+    TRY(shape_device(r.egress, ifindex, egress_tbf));
     record["devices"].push_back({{"netns", r.egress.netns ? json(*r.egress.netns) : json(nullptr)},
                                  {"ifname", r.egress.ifname},
                                  {"qdisc", "root"},
@@ -234,7 +257,7 @@ Status apply(Sockets& sockets, const ShapeSpec& spec, const Resolved& r, json& r
   }
   if (ingress && !r.ingress_via_ifb) {
     int ifindex = TRY(ifindex_of(sockets, r.ingress));
-    TRY(shape_device(r.ingress, ifindex));
+    TRY(shape_device(r.ingress, ifindex, ingress_tbf));
     record["devices"].push_back({{"netns", nullptr},
                                  {"ifname", r.ingress.ifname},
                                  {"qdisc", "root"},
@@ -258,7 +281,7 @@ Status apply(Sockets& sockets, const ShapeSpec& spec, const Resolved& r, json& r
                                  {"ifname", r.ingress.ifname},
                                  {"qdisc", "ingress"},
                                  {"direction", "ingress"}});
-    TRY(shape_device({std::nullopt, ifb.str()}, ifb_link.ifindex));
+    TRY(shape_device({std::nullopt, ifb.str()}, ifb_link.ifindex, ingress_tbf));
   }
   return {};
 }
@@ -323,6 +346,10 @@ Result<ShapeSpec> spec_from_record(const json& record, const ShapeTarget& target
   if (record.contains("jitter"))
     spec.jitter = TRY(Duration::parse(record["jitter"].get<std::string>()));
   if (record.contains("loss")) spec.loss = TRY(Percent::parse(record["loss"].get<std::string>()));
+  if (record.contains("ingress_rate"))
+    spec.ingress_rate = TRY(Rate::parse(record["ingress_rate"].get<std::string>()));
+  if (record.contains("ingress_burst"))
+    spec.ingress_burst = TRY(Size::parse(record["ingress_burst"].get<std::string>()));
   std::string d = record.value("direction", "egress");
   spec.direction = d == "both"      ? Direction::both
                    : d == "ingress" ? Direction::ingress
@@ -338,6 +365,10 @@ Status set_shaping(const ShapeSpec& spec) {
     return fail(Error::usage(
         fmt::format("{}: burst {} is smaller than one full frame ({} bytes): no packet could pass",
                     what, spec.burst->text(), model::kFrameBytes)));
+  if (spec.ingress_burst && spec.ingress_burst->bytes() < model::kFrameBytes)
+    return fail(Error::usage(fmt::format(
+        "{}: ingress burst {} is smaller than one full frame ({} bytes): no packet could pass",
+        what, spec.ingress_burst->text(), model::kFrameBytes)));
   auto store = TRY(StateStore::lock());
   auto r = TRY_WRAP(resolve(store, spec.target), what);
   Sockets sockets(TRY_WRAP(kernel::NetlinkSocket::open(), what), spec.target);
@@ -413,6 +444,8 @@ Result<json> show_shaping(const ShapeTarget& target) {
   Sockets sockets(TRY(kernel::NetlinkSocket::open()), target);
   // The kernel keeps whole bytes per second.
   std::uint64_t asked = out.value("rate_bps", std::uint64_t{0}) / 8 * 8;
+  std::uint64_t asked_ingress =
+      out.value("ingress_rate_bps", out.value("rate_bps", std::uint64_t{0})) / 8 * 8;
   bool in_sync = true;
   auto kernel_view = [&](const Device& dev, json& d) -> Status {
     json kinds = json::array();
@@ -431,15 +464,17 @@ Result<json> show_shaping(const ShapeTarget& target) {
   };
   for (auto& d : out["devices"]) {
     TRY(kernel_view(device_of(d), d));
+    std::uint64_t want = d.value("direction", "egress") == "ingress" ? asked_ingress : asked;
     if (d.value("qdisc", "root") == "root" &&
-        (d["kernel_rate_bps"].is_null() || d["kernel_rate_bps"].get<std::uint64_t>() != asked))
+        (d["kernel_rate_bps"].is_null() || d["kernel_rate_bps"].get<std::uint64_t>() != want))
       in_sync = false;
   }
   if (out.contains("ifb")) {
     json ifb = {
         {"netns", nullptr}, {"ifname", out["ifb"]}, {"qdisc", "root"}, {"direction", "ingress"}};
     TRY(kernel_view(device_of(ifb), ifb));
-    if (ifb["kernel_rate_bps"].is_null() || ifb["kernel_rate_bps"].get<std::uint64_t>() != asked)
+    if (ifb["kernel_rate_bps"].is_null() ||
+        ifb["kernel_rate_bps"].get<std::uint64_t>() != asked_ingress)
       in_sync = false;
     out["ifb_device"] = ifb;
   }

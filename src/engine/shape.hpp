@@ -33,6 +33,10 @@ struct ShapeSpec {
   std::optional<Duration> delay;
   std::optional<Duration> jitter;
   std::optional<Percent> loss;
+  // With Direction::both: the ingress direction's own rate and burst (the
+  // CNI bandwidth capability's two directions); default `rate` and `burst`.
+  std::optional<Rate> ingress_rate = {};
+  std::optional<Size> ingress_burst = {};
 };
 
 // Egress (leaving the namespace or device) is a tbf on the namespace end of

@@ -155,9 +155,18 @@ Status_ parse_ipam(const json& ipam, Config& config) {
       for (const auto& r : set) config.ranges.push_back(TRY(parse_range(r, "ipam.ranges")));
     }
   }
-  if (config.ranges.size() > 1)
+  if (auto it = ipam.find("ranges"); it != ipam.end() && it->is_array())
+    for (const auto& set : *it)
+      if (set.size() > 1)
+        return unsupported("ipam.ranges", set,
+                           "one range per range set (a network has one subnet per address "
+                           "family in contain)");
+  if (config.ranges.size() > 2 ||
+      (config.ranges.size() == 2 &&
+       config.ranges[0].subnet.family() == config.ranges[1].subnet.family()))
     return unsupported("ipam.ranges", ipam.value("ranges", json::array()),
-                       "a network has one subnet in contain (dual stack is not supported yet)");
+                       "a network has one subnet per address family in contain (dual stack: "
+                       "one IPv4 and one IPv6 range)");
   if (auto it = ipam.find("routes"); it != ipam.end() && !it->is_null()) {
     if (!it->is_array()) return invalid("ipam.routes must be a list");
     for (const auto& r : *it) {
@@ -166,12 +175,15 @@ Status_ parse_ipam(const json& ipam, Config& config) {
       auto dst = Cidr::parse(dst_text);
       if (!dst) return invalid(fmt::format("ipam.routes: dst {} is not a CIDR", quote(dst_text)));
       Route route{*dst, std::nullopt};
+      if (dst->subnet() != *dst)
+        return invalid(fmt::format("ipam.routes: dst {} has host bits set (did you mean {}?)",
+                                   dst->str(), dst->subnet().str()));
       if (auto gw = r.find("gw"); gw != r.end() && !gw->is_null())
         route.gw = TRY(parse_ip(*gw, "ipam.routes gw"));
-      // Every attachment gets a default route via the gateway; other routes
-      // would need a route plan of their own.
-      if (dst->prefix() != 0)
-        return unsupported("ipam.routes", r, "only default routes (0.0.0.0/0, ::/0) are supported");
+      if (route.gw && route.gw->family() != dst->family())
+        return invalid(
+            fmt::format("ipam.routes: gw {} and dst {} are of different address families",
+                        route.gw->str(), dst->str()));
       config.routes.push_back(route);
     }
   }
@@ -536,8 +548,9 @@ CniResult<Config> parse_config(std::string_view stdin_text, const Environment& e
 
   if (auto it = j.find("subnet"); it != j.end() && !it->is_null())
     config.ranges.push_back(TRY(parse_range(j, "the configuration")));
+  bool top_level_subnet = !config.ranges.empty();
   if (auto it = j.find("ipam"); it != j.end() && !it->is_null()) TRY(parse_ipam(*it, config));
-  if (config.ranges.size() > 1)
+  if (top_level_subnet && config.ranges.size() > 1)
     return unsupported("subnet", j["subnet"], "give the subnet once, here or in ipam");
   if (auto it = j.find("dns"); it != j.end() && !it->is_null()) TRY(parse_dns(*it, config.dns));
 
@@ -562,13 +575,25 @@ CniResult<Config> parse_config(std::string_view stdin_text, const Environment& e
           TRY(add_ip(config, TRY(parse_ip_or_cidr(v.get<std::string>(), "args.cni.ips"))));
         }
   TRY(apply_cni_args(env.args, config));
-  if (config.ips.size() > 1)
-    return cni_fail(
-        Code::unsupported_field,
-        fmt::format(
-            "unsupported field ips={}: one address per attachment (a network "
-            "has one subnet in contain)",
-            shown(json(std::vector<std::string>{config.ips[0].str(), config.ips[1].str()}))));
+  for (std::size_t i = 0; i < config.ips.size(); ++i)
+    for (std::size_t k = 0; k < i; ++k)
+      if (config.ips[i].family() == config.ips[k].family())
+        return cni_fail(
+            Code::unsupported_field,
+            fmt::format(
+                "unsupported field ips={}: one address per address family and attachment (a "
+                "network has one subnet per family in contain)",
+                shown(json(std::vector<std::string>{config.ips[k].str(), config.ips[i].str()}))));
+  // A route is installed through the gateway of its family's subnet: without
+  // one it could lead nowhere. (A default route of such a family is only
+  // what every attachment gets anyway, for each family it has: no harm.)
+  if (!config.ranges.empty())
+    for (const auto& r : config.routes)
+      if (r.dst.prefix() != 0 &&
+          std::none_of(config.ranges.begin(), config.ranges.end(),
+                       [&](const Range& g) { return g.subnet.family() == r.dst.family(); }))
+        return invalid(fmt::format("ipam.routes: the route to {} is IPv{}, but no range is",
+                                   r.dst.str(), r.dst.address().is_v4() ? 4 : 6));
   for (const char* key : {"cni.dev/valid-attachments", "cni.dev/attachments"})
     if (auto it = j.find(key); it != j.end() && !it->is_null())
       TRY(parse_attachments(*it, key, config));

@@ -124,9 +124,11 @@ struct Config {
   std::string cni_version;
   std::string name;
   std::string type;
-  std::string bridge;         // as configured; contain's bridge is "cn-" + name
-  std::vector<Range> ranges;  // exactly one (several ranges are refused with code 2)
-  std::vector<Route> routes;  // ipam routes: default routes only
+  std::string bridge;  // as configured; contain's bridge is "cn-" + name
+  // At most one per address family (dual stack: an IPv4 and an IPv6 range);
+  // more are refused with code 2. The first is the network's first subnet.
+  std::vector<Range> ranges;
+  std::vector<Route> routes;  // ipam routes: default routes and any others
   Dns dns;
   bool ip_masq = false;
   unsigned mtu = 0;  // of the bridge and the veths, when the network is made (0: the kernel's)
@@ -136,7 +138,7 @@ struct Config {
   // Capabilities (runtimeConfig, keys matched case-insensitively), args.cni.ips and CNI_ARGS.
   std::vector<PortMapping> port_mappings;
   Bandwidth bandwidth;
-  std::vector<IpAddress> ips;  // requested static addresses, duplicates removed
+  std::vector<IpAddress> ips;  // static addresses, duplicates removed; at most one per family
   std::string mac;             // requested MAC, "" for a random one
   // GC: the attachments still in use ("cni.dev/valid-attachments" or "cni.dev/attachments").
   std::vector<std::pair<std::string, std::string>> valid_attachments;  // (containerID, ifname)

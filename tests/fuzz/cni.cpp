@@ -46,8 +46,16 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     }
     FUZZ_CHECK(mc::supported_version(config->cni_version));
     FUZZ_CHECK(!config->name.empty() && config->name.size() <= 12);
-    FUZZ_CHECK(config->ranges.size() <= 1 && config->ips.size() <= 1);
+    // One range and one static address per address family (dual stack).
+    FUZZ_CHECK(config->ranges.size() <= 2 && config->ips.size() <= 2);
+    if (config->ranges.size() == 2)
+      FUZZ_CHECK(config->ranges[0].subnet.family() != config->ranges[1].subnet.family());
+    if (config->ips.size() == 2) FUZZ_CHECK(config->ips[0].family() != config->ips[1].family());
     for (const auto& r : config->ranges) FUZZ_CHECK(r.subnet == r.subnet.subnet());
+    for (const auto& r : config->routes) {
+      FUZZ_CHECK(r.dst == r.dst.subnet());
+      FUZZ_CHECK(!r.gw || r.gw->family() == r.dst.family());
+    }
     mc::AddResult result;
     for (const auto& r : config->ranges)
       result.ips.push_back({Cidr(r.subnet.network(), r.subnet.prefix()), r.gateway, 2});

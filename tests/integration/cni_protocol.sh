@@ -198,6 +198,137 @@ cni_err 7 '"mtu" must be a number from 68 to 65535' ADD "$ID2" /run/netns/b eth1
 cni_ok DEL "$ID1" /run/netns/a eth1 "$mtu"
 assert_eq "" "$(ip -o link show cn-ranged 2>/dev/null)" "the network went with its last DEL"
 
+step "bandwidth: ingress and egress rates are independent, and either may be alone"
+contain net create bw
+bw_conf() { conf 1.0.0 "\"runtimeConfig\":{\"bandwidth\":$1}"; }
+cni_ok ADD bw1 /run/netns/bw eth0 "$(bw_conf '{"ingressRate":2000000,"egressRate":8000000,"egressBurst":800000}')"
+host_end=$(jq -r '.interfaces[1].name' <<<"$OUT")
+assert_contains "$(tc qdisc show dev "$host_end")" "rate 2Mbit" "into the container: tbf on the host end"
+ifb=$(ip -o link show type ifb | awk -F': ' '{print $2}')
+[[ -n $ifb ]] || die "no ifb for the egress shaping"
+assert_contains "$(tc qdisc show dev "$ifb")" "rate 8Mbit" "out of the container: tbf on the ifb"
+assert_contains "$(tc qdisc show dev "$ifb")" "burst 100000b" "egressBurst 800000 bits"
+cni_ok CHECK bw1 /run/netns/bw eth0 "$(bw_conf '{"ingressRate":2000000,"egressRate":8000000}')"
+cni_ok DEL bw1 "" eth0 "$(conf 1.0.0)"
+cni_ok ADD bw2 /run/netns/bw eth0 "$(bw_conf '{"egressRate":4000000}')"
+host_end=$(jq -r '.interfaces[1].name' <<<"$OUT")
+ifb=$(ip -o link show type ifb | awk -F': ' '{print $2}')
+[[ -n $ifb ]] || die "no ifb for the egress-only shaping"
+assert_contains "$(tc qdisc show dev "$ifb")" "rate 4Mbit"
+assert_contains "$(tc qdisc show dev "$host_end")" "qdisc ingress" "the observer sees the host end's qdiscs"
+assert_not_contains "$(tc qdisc show dev "$host_end")" "tbf" "egress only: nothing into the container"
+cni_ok CHECK bw2 /run/netns/bw eth0 "$(bw_conf '{"egressRate":4000000}')"
+cni_ok DEL bw2 "" eth0 "$(conf 1.0.0)"
+cni_ok ADD bw3 /run/netns/bw eth0 "$(bw_conf '{"IngressRate":3000000}')"
+host_end=$(jq -r '.interfaces[1].name' <<<"$OUT")
+assert_contains "$(tc qdisc show dev "$host_end")" "rate 3Mbit"
+assert_eq "" "$(ip -o link show type ifb)" "ingress only: no ifb"
+cni_ok CHECK bw3 /run/netns/bw eth0 "$(bw_conf '{"ingressRate":3000000}')"
+cni_ok DEL bw3 "" eth0 "$(conf 1.0.0)"
+assert_eq "" "$(find /run/contain/shape -type f 2>/dev/null)" "shape records"
+contain net delete bw
+
+step "dual stack: one address from each range, both listed with their gateways"
+contain net create g
+contain net create h
+dual=$(conf 0.4.0 | jq -c '.name = "dual" | .ipam.ranges = [[{subnet: "192.0.2.0/24", gateway: "192.0.2.1"}], [{subnet: "2001:db8:1::/64", gateway: "2001:db8:1::1"}]] | .ipam.routes = [{dst: "0.0.0.0/0"}, {dst: "::/0"}, {dst: "203.0.113.0/24", gw: "192.0.2.254"}, {dst: "2001:db8:5::/48"}]')
+cni_ok ADD dual1 /run/netns/g eth0 "$dual"
+echo "$OUT" | jq -c .
+assert_eq "2" "$(jq '.ips | length' <<<"$OUT")" "ips"
+assert_eq "4 192.0.2.2/24 192.0.2.1 2" "$(jq -r '.ips[0] | "\(.version) \(.address) \(.gateway) \(.interface)"' <<<"$OUT")"
+assert_eq "6 2001:db8:1::2/64 2001:db8:1::1 2" "$(jq -r '.ips[1] | "\(.version) \(.address) \(.gateway) \(.interface)"' <<<"$OUT")"
+assert_eq "0.0.0.0/0 192.0.2.1,::/0 2001:db8:1::1,203.0.113.0/24 192.0.2.254,2001:db8:5::/48 2001:db8:1::1" \
+  "$(jq -r '[.routes[] | "\(.dst) \(.gw)"] | join(",")' <<<"$OUT")" "routes in the result"
+g_addrs=$(ip -n g -o addr show dev eth0)
+assert_contains "$g_addrs" "192.0.2.2/24"
+assert_contains "$g_addrs" "2001:db8:1::2/64"
+assert_contains "$(ip -n g route show default)" "via 192.0.2.1 dev eth0"
+assert_contains "$(ip -n g -6 route show default)" "via 2001:db8:1::1 dev eth0"
+assert_contains "$(ip -n g route show 203.0.113.0/24)" "via 192.0.2.254 dev eth0"
+assert_contains "$(ip -n g -6 route show 2001:db8:5::/48)" "via 2001:db8:1::1 dev eth0"
+assert_contains "$(ip -o addr show dev cn-dual)" "192.0.2.1/24"
+assert_contains "$(ip -o addr show dev cn-dual)" "2001:db8:1::1/64"
+ip netns exec g ping -c1 -w10 192.0.2.1
+ip netns exec g ping -6 -c1 -w10 2001:db8:1::1
+assert_eq "2001:db8:1::/64 2001:db8:1::1" \
+  "$(contain network inspect dual --json | jq -r '.more_subnets[0] | "\(.subnet) \(.gateway)"')"
+assert_eq '["2001:db8:1::2/64"]' "$(contain network inspect dual --json | jq -c '.attachments[0].more_addresses')"
+
+step "dual stack: static addresses of both families, ports to both, one container reaches the other"
+cni_ok ADD dual2 /run/netns/h eth0 \
+  "$(jq -c '.runtimeConfig = {ips: ["2001:db8:1::50/64", "192.0.2.50/24"], portMappings: [{hostPort: 8081, containerPort: 80, protocol: "tcp"}]}' <<<"$dual")"
+assert_eq "192.0.2.50/24 2001:db8:1::50/64" "$(jq -r '[.ips[].address] | join(" ")' <<<"$OUT")"
+ip netns exec g ping -6 -c1 -w10 2001:db8:1::50
+ip netns exec h ping -c1 -w10 192.0.2.2
+ruleset=$(nft list ruleset)
+assert_contains "$ruleset" "tcp . 8081 : 192.0.2.50 . 80"
+assert_contains "$ruleset" "tcp . 8081 : 2001:db8:1::50 . 80"
+serve_whoami h tcp 80
+assert_contains "$(ask_from g tcp 2001:db8:1::1 8081)" "2001:db8:1::" "port 8081 over IPv6, from the other container"
+assert_contains "$(ask_from g tcp 192.0.2.1 8081)" "192.0.2." "port 8081 over IPv4, from the other container"
+assert_contains "$(python3 "$TESTS_SUPPORT/whoami.py" ask tcp 2001:db8:1::1 8081)" "2001:db8:1::" "port 8081 over IPv6, from the host"
+stop_whoami
+cni_err 100 'address 2001:db8:1::50 is already in use' ADD dual3 /run/netns/d eth0 \
+  "$(jq -c '.runtimeConfig = {ips: ["2001:db8:1::50"]}' <<<"$dual")"
+cni_err 7 'exists with further subnets 2001:db8:1::/64, but the configuration says 2001:db8:2::/64' \
+  ADD dual3 /run/netns/d eth0 "$(jq -c '.ipam.ranges[1][0] = {subnet: "2001:db8:2::/64"}' <<<"$dual")"
+assert_eq "" "$(ip -n d -o link show eth0 2>/dev/null)" "nothing made by the refused ADDs"
+
+step "dual stack and routes: CHECK names the missing address, default route or route"
+cni_ok CHECK dual1 /run/netns/g eth0 "$dual"
+ip -n g route del 203.0.113.0/24
+cni_err 100 'route to 203.0.113.0/24 via eth0 is missing' CHECK dual1 /run/netns/g eth0 "$dual"
+ip -n g route add 203.0.113.0/24 via 192.0.2.254 dev eth0
+ip -n g -6 route del default
+cni_err 100 'IPv6 default route via eth0 is missing' CHECK dual1 /run/netns/g eth0 "$dual"
+ip -n g -6 route add default via 2001:db8:1::1 dev eth0
+ip -n g addr del 2001:db8:1::2/64 dev eth0
+cni_err 100 'address 2001:db8:1::2 is missing' CHECK dual1 /run/netns/g eth0 "$dual"
+ip -n g addr add 2001:db8:1::2/64 dev eth0 nodad
+ip -n g -6 route add default via 2001:db8:1::1 dev eth0 2>/dev/null || true
+ip -n g -6 route replace 2001:db8:5::/48 via 2001:db8:1::1 dev eth0
+cni_ok CHECK dual1 /run/netns/g eth0 "$dual"
+cni_ok STATUS "" "" "" "$(jq -c '.cniVersion = "1.1.0"' <<<"$dual")"
+
+step "dual stack: GC, contain gc and DEL release both addresses; the last DEL leaves nothing"
+cni_ok GC "" "" "" "$(jq -c '.cniVersion = "1.1.0" | ."cni.dev/valid-attachments" = [{containerID: "dual1", ifname: "eth0"}]' <<<"$dual")"
+assert_eq "1" "$(contain network inspect dual --json | jq '.attachments | length')"
+assert_not_contains "$(nft list ruleset)" "8081" "forwards of the collected attachment"
+contain net create k
+cni_ok ADD dual4 /run/netns/k eth0 "$dual"
+k_host=$(jq -r '.interfaces[1].name' <<<"$OUT")
+k_ips=$(jq -r '[.ips[].address | sub("/.*"; "")] | join(" and ")' <<<"$OUT")
+ip link del "$k_host"  # its veth gone behind our back (both ends go)
+assert_contains "$(contain gc)" "released addresses $k_ips on network dual" "contain gc"
+assert_eq "1" "$(contain network inspect dual --json | jq '.attachments | length')" "after contain gc"
+cni_ok ADD dual4 /run/netns/k eth0 "$(jq -c --arg ip "${k_ips#* and }" '.runtimeConfig = {ips: [$ip]}' <<<"$dual")"
+assert_eq "${k_ips#* and }/64" "$(jq -r '.ips[1].address' <<<"$OUT")" "the released IPv6 address, taken again"
+cni_ok DEL dual4 "" eth0 "$dual"
+contain net delete k
+cni_ok ADD dual2 /run/netns/h eth0 "$(jq -c '.runtimeConfig = {ips: ["2001:db8:1::50/64"]}' <<<"$dual")"
+assert_eq "192.0.2.3/24 2001:db8:1::50/64" "$(jq -r '[.ips[].address] | join(" ")' <<<"$OUT")" "released, taken again"
+cni_ok DEL dual2 "" eth0 "$dual"
+cni_ok DEL dual1 /run/netns/g eth0 "$dual"
+assert_eq "" "$(ip -o link show cn-dual 2>/dev/null)" "bridge"
+assert_eq "" "$(find /run/contain -type f -path '*network*' -o -type f -path '*cni*' | xargs)" "records"
+assert_not_contains "$(nft list ruleset 2>/dev/null)" "2001:db8:1" "nftables"
+assert_eq "" "$(ip -n g -o addr show dev eth0 2>/dev/null)" "eth0 in g"
+contain net delete g h
+
+step "1,000 port mappings in one ADD, all removed by its DEL"
+contain net create many
+maps=$(jq -nc '[range(20000; 21000) | {hostPort: ., containerPort: ., protocol: "tcp"}]')
+cni_ok ADD many1 /run/netns/many eth0 "$(conf 1.0.0 "\"runtimeConfig\":{\"portMappings\":$maps}")"
+many_ip=$(jq -r '.ips[0].address' <<<"$OUT"); many_ip=${many_ip%/*}
+assert_eq "1000" "$(nft list ruleset | grep -oE "tcp \. (2[0-9]{4}) : $many_ip \. 2[0-9]{4}" | sort -u | wc -l)" "forward elements"
+assert_eq "1000" "$(find /run/contain/forward -type f | wc -l)" "forward records"
+assert_contains "$(nft list ruleset)" "tcp . 20999 : $many_ip . 20999"
+cni_ok CHECK many1 /run/netns/many eth0 "$(conf 1.0.0 "\"runtimeConfig\":{\"portMappings\":$maps}")"
+cni_ok DEL many1 "" eth0 "$(conf 1.0.0)"
+assert_not_contains "$(nft list ruleset 2>/dev/null)" "20999" "nftables after DEL"
+assert_eq "0" "$(find /run/contain/forward -type f 2>/dev/null | wc -l)" "forward records after DEL"
+contain net delete many
+
 step "a network made by 'contain network create' stays after the last DEL"
 contain network create pods --subnet 198.51.100.0/24
 cni_ok ADD "$ID1" /run/netns/a eth0 "$(conf 1.0.0)"

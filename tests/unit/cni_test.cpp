@@ -185,10 +185,25 @@ TEST(CniConfig, UnsupportedFieldsNameKeyAndValue) {
   ASSERT_FALSE(dhcp);
   EXPECT_EQ(dhcp.error().code, mc::Code::unsupported_field);
   EXPECT_NE(dhcp.error().msg.find("ipam.type=\"dhcp\""), std::string::npos) << dhcp.error().msg;
-  auto dual = mc::parse_config(R"({"cniVersion":"1.0.0","name":"n","ipam":{"ranges":[
-      [{"subnet":"10.0.0.0/24"}],[{"subnet":"fd00::/64"}]]}})",
-                               env);
-  EXPECT_EQ(dual.error().code, mc::Code::unsupported_field);
+  // Dual stack is one range per family: two of one family, or several ranges
+  // in one set (host-local's alternatives), are not.
+  auto two_v4 = mc::parse_config(R"({"cniVersion":"1.0.0","name":"n","ipam":{"ranges":[
+      [{"subnet":"192.0.2.0/25"}],[{"subnet":"192.0.2.128/25"}]]}})",
+                                 env);
+  ASSERT_FALSE(two_v4);
+  EXPECT_EQ(two_v4.error().code, mc::Code::unsupported_field);
+  EXPECT_NE(two_v4.error().msg.find("one subnet per address family"), std::string::npos)
+      << two_v4.error().msg;
+  auto one_set = mc::parse_config(R"({"cniVersion":"1.0.0","name":"n","ipam":{"ranges":[
+      [{"subnet":"192.0.2.0/24"},{"subnet":"2001:db8::/64"}]]}})",
+                                  env);
+  ASSERT_FALSE(one_set);
+  EXPECT_EQ(one_set.error().code, mc::Code::unsupported_field);
+  auto three = mc::parse_config(R"({"cniVersion":"1.0.0","name":"n","ipam":{"ranges":[
+      [{"subnet":"192.0.2.0/24"}],[{"subnet":"2001:db8::/64"}],[{"subnet":"2001:db8:1::/64"}]]}})",
+                                env);
+  ASSERT_FALSE(three);
+  EXPECT_EQ(three.error().code, mc::Code::unsupported_field);
   auto longname = mc::parse_config(R"({"cniVersion":"1.0.0","name":"thirteen-byte"})", env);
   EXPECT_EQ(longname.error().code, mc::Code::unsupported_field);
   EXPECT_NE(longname.error().msg.find("thirteen-byte"), std::string::npos);
@@ -196,9 +211,6 @@ TEST(CniConfig, UnsupportedFieldsNameKeyAndValue) {
       {"portMappings":[{"hostPort":1,"containerPort":2,"protocol":"sctp"}]}})",
                                env);
   EXPECT_EQ(sctp.error().code, mc::Code::unsupported_field);
-  auto route = mc::parse_config(
-      R"({"cniVersion":"1.0.0","name":"n","ipam":{"routes":[{"dst":"192.0.2.0/24"}]}})", env);
-  EXPECT_EQ(route.error().code, mc::Code::unsupported_field);
   auto vlan = mc::parse_config(R"({"cniVersion":"1.0.0","name":"n","vlan":12})", env);
   EXPECT_EQ(vlan.error().code, mc::Code::unsupported_field);
   // mtu is supported: a valid one is kept, a bad one is an invalid configuration.
@@ -207,6 +219,87 @@ TEST(CniConfig, UnsupportedFieldsNameKeyAndValue) {
   EXPECT_EQ(mtu->mtu, 9000u);
   auto bad = mc::parse_config(R"({"cniVersion":"1.0.0","name":"n","mtu":10})", env);
   EXPECT_EQ(bad.error().code, mc::Code::invalid_config);
+}
+
+TEST(CniConfig, DualStackRanges) {
+  auto env = env_of(add_env());
+  auto c = mc::parse_config(R"({"cniVersion":"0.4.0","name":"n","ipam":{"type":"host-local",
+      "ranges":[[{"subnet":"192.0.2.0/24","gateway":"192.0.2.1"}],
+                [{"subnet":"2001:db8:1::/64","rangeStart":"2001:db8:1::10",
+                  "rangeEnd":"2001:db8:1::20"}]],
+      "routes":[{"dst":"0.0.0.0/0"},{"dst":"::/0"}]},
+      "runtimeConfig":{"ips":["192.0.2.9/24","2001:db8:1::15/64"]}})",
+                            env);
+  ASSERT_TRUE(c) << c.error().msg;
+  ASSERT_EQ(c->ranges.size(), 2u);
+  EXPECT_EQ(c->ranges[0].subnet.str(), "192.0.2.0/24");
+  EXPECT_EQ(c->ranges[1].subnet.str(), "2001:db8:1::/64");
+  EXPECT_EQ(c->ranges[1].range_start->str(), "2001:db8:1::10");
+  EXPECT_FALSE(c->ranges[1].gateway);
+  ASSERT_EQ(c->ips.size(), 2u);
+  EXPECT_EQ(c->ips[1].str(), "2001:db8:1::15");
+  // Two addresses of one family cannot both be the attachment's.
+  auto two = mc::parse_config(R"({"cniVersion":"1.0.0","name":"n",
+      "runtimeConfig":{"ips":["192.0.2.9","192.0.2.10"]}})",
+                              env);
+  ASSERT_FALSE(two);
+  EXPECT_EQ(two.error().code, mc::Code::unsupported_field);
+  EXPECT_NE(two.error().msg.find("192.0.2.10"), std::string::npos) << two.error().msg;
+}
+
+TEST(CniConfig, RoutesBeyondTheDefault) {
+  auto env = env_of(add_env());
+  auto c = mc::parse_config(R"({"cniVersion":"1.0.0","name":"n","ipam":{
+      "ranges":[[{"subnet":"192.0.2.0/24"}],[{"subnet":"2001:db8::/64"}]],
+      "routes":[{"dst":"0.0.0.0/0"},{"dst":"198.51.100.0/24","gw":"192.0.2.254"},
+                {"dst":"203.0.113.0/24"},{"dst":"2001:db8:5::/48"}]}})",
+                            env);
+  ASSERT_TRUE(c) << c.error().msg;
+  ASSERT_EQ(c->routes.size(), 4u);
+  EXPECT_EQ(c->routes[1].dst.str(), "198.51.100.0/24");
+  EXPECT_EQ(c->routes[1].gw->str(), "192.0.2.254");
+  EXPECT_FALSE(c->routes[2].gw);
+  auto mixed = mc::parse_config(R"({"cniVersion":"1.0.0","name":"n","ipam":{
+      "routes":[{"dst":"198.51.100.0/24","gw":"2001:db8::1"}]}})",
+                                env);
+  ASSERT_FALSE(mixed);
+  EXPECT_EQ(mixed.error().code, mc::Code::invalid_config);
+  EXPECT_NE(mixed.error().msg.find("different address families"), std::string::npos);
+  auto host_bits = mc::parse_config(R"({"cniVersion":"1.0.0","name":"n","ipam":{
+      "routes":[{"dst":"198.51.100.7/24"}]}})",
+                                    env);
+  ASSERT_FALSE(host_bits);
+  EXPECT_EQ(host_bits.error().code, mc::Code::invalid_config);
+  EXPECT_NE(host_bits.error().msg.find("198.51.100.0/24"), std::string::npos);
+  // A route of a family no range has could lead nowhere.
+  auto v6_only_route = mc::parse_config(R"({"cniVersion":"1.0.0","name":"n","ipam":{
+      "ranges":[[{"subnet":"192.0.2.0/24"}]],"routes":[{"dst":"2001:db8:5::/48"}]}})",
+                                        env);
+  ASSERT_FALSE(v6_only_route);
+  EXPECT_EQ(v6_only_route.error().code, mc::Code::invalid_config);
+  // A default route of a family no range has asks for nothing an attachment lacks.
+  auto v6_default = mc::parse_config(R"({"cniVersion":"1.0.0","name":"n","ipam":{
+      "ranges":[[{"subnet":"192.0.2.0/24"}]],"routes":[{"dst":"0.0.0.0/0"},{"dst":"::/0"}]}})",
+                                     env);
+  EXPECT_TRUE(v6_default) << v6_default.error().msg;
+}
+
+TEST(CniConfig, BandwidthDirectionsAreIndependent) {
+  auto env = env_of(add_env());
+  auto c = mc::parse_config(R"({"cniVersion":"1.0.0","name":"n","runtimeConfig":{
+      "bandwidth":{"ingressRate":2000000,"egressRate":8000000,"egressBurst":800000}}})",
+                            env);
+  ASSERT_TRUE(c) << c.error().msg;
+  EXPECT_EQ(c->bandwidth.ingress_rate, 2000000u);
+  EXPECT_EQ(c->bandwidth.ingress_burst, 0u);
+  EXPECT_EQ(c->bandwidth.egress_rate, 8000000u);
+  EXPECT_EQ(c->bandwidth.egress_burst, 800000u);
+  auto egress_only = mc::parse_config(
+      R"({"cniVersion":"1.0.0","name":"n","runtimeConfig":{"bandwidth":{"egressRate":1000}}})",
+      env);
+  ASSERT_TRUE(egress_only);
+  EXPECT_FALSE(egress_only->bandwidth.empty());
+  EXPECT_EQ(egress_only->bandwidth.ingress_rate, 0u);
 }
 
 TEST(CniConfig, CapabilityKeysAreCaseInsensitive) {
@@ -312,6 +405,29 @@ TEST(CniResult, VersionFields) {
   EXPECT_EQ(v1["dns"]["nameservers"][0], "10.89.0.1");
   json v11 = mc::encode_result(r, "1.1.0");
   EXPECT_EQ(v11["interfaces"][2]["mtu"], 1500);
+}
+
+TEST(CniResult, DualStackIpsAndRoutes) {
+  mc::AddResult r;
+  r.interfaces = {{"eth0", "cc:cc:cc:cc:cc:cc", "/run/netns/x", 0}};
+  r.ips = {{contain::Cidr::parse("192.0.2.2/24").value(),
+            contain::IpAddress::parse("192.0.2.1").value(), 0},
+           {contain::Cidr::parse("2001:db8::2/64").value(),
+            contain::IpAddress::parse("2001:db8::1").value(), 0}};
+  r.routes = {
+      {contain::Cidr::parse("::/0").value(), contain::IpAddress::parse("2001:db8::1").value()},
+      {contain::Cidr::parse("198.51.100.0/24").value(),
+       contain::IpAddress::parse("192.0.2.1").value()}};
+  json old = mc::encode_result(r, "0.3.1");
+  EXPECT_EQ(old["ips"][0]["version"], "4");
+  EXPECT_EQ(old["ips"][1]["version"], "6");
+  EXPECT_EQ(old["ips"][1]["address"], "2001:db8::2/64");
+  EXPECT_EQ(old["ips"][1]["gateway"], "2001:db8::1");
+  json v1 = mc::encode_result(r, "1.0.0");
+  EXPECT_FALSE(v1["ips"][1].contains("version"));
+  EXPECT_EQ(v1["routes"][0]["dst"], "::/0");
+  EXPECT_EQ(v1["routes"][1]["dst"], "198.51.100.0/24");
+  EXPECT_EQ(v1["routes"][1]["gw"], "192.0.2.1");
 }
 
 TEST(CniResult, ErrorAndVersionInfo) {

@@ -57,6 +57,22 @@ TEST(RecordSchema, WellFormedRecordsOfEveryKindAreValid) {
   EXPECT_EQ("valid", why(kFirewallKind, {{"family", "inet"}, {"name", "contain"}}));
 }
 
+TEST(RecordSchema, DualStackNetworkRecords) {
+  // A network of one subnet (every record before dual stack) stays valid; a
+  // dual-stack one lists its further subnets and each attachment's addresses.
+  json dual = network();
+  dual["more_subnets"] = {{{"subnet", "2001:db8::/64"}, {"gateway", "2001:db8::1"}}};
+  dual["attachments"][0]["more_addresses"] = {"2001:db8::2"};
+  dual["releasing"][0]["more_addresses"] = {"2001:db8::4"};
+  EXPECT_EQ("valid", why(kNetworkKind, dual));
+  json no_gateway = dual;
+  no_gateway["more_subnets"][0].erase("gateway");
+  EXPECT_NE("valid", why(kNetworkKind, no_gateway));
+  json not_strings = dual;
+  not_strings["attachments"][0]["more_addresses"] = {7};
+  EXPECT_NE("valid", why(kNetworkKind, not_strings));
+}
+
 TEST(RecordSchema, SchemaVersionIsCheckedAndOptional) {
   auto c = container();
   c["schema"] = kRecordSchemaVersion;

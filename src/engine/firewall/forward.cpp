@@ -181,11 +181,24 @@ Result<ManagedAddress> managed_address(const StateStore& store, const NetnsRef& 
 
 // --- Forwards ---
 
-Status add_forward(const ForwardSpec& spec) {
+namespace {
+
+// A forward decided: its record's key, what it says and its targets.
+struct PlannedForward {
+  std::string what;
+  std::string key;
+  ForwardInfo info;
+  std::vector<StoredTarget> targets;
+};
+
+// Decides a forward under the caller's lock, changing nothing; `taken`: keys
+// planned earlier in the same batch.
+Result<PlannedForward> plan_forward(const StateStore& store, const ForwardSpec& spec,
+                                    const std::set<std::string>& taken) {
   std::string what =
       fmt::format("forward {}", forward_name(spec.protocol, spec.host_port, spec.host_address));
-  auto store = TRY(StateStore::lock());
   std::string key = forward_key(spec.protocol, spec.host_port, spec.host_address);
+  if (taken.contains(key)) return fail(Error::usage(fmt::format("{}: it is given twice", what)));
   if (auto existing = TRY(store.read(kForwardKind, key)))
     return fail(Error::failed(
         fmt::format("{}: it is already forwarded to {} (remove that first with 'contain forward "
@@ -217,39 +230,73 @@ Status add_forward(const ForwardSpec& spec) {
   } else {
     const auto& ip = std::get<IpAddress>(spec.to);
     info.to = Endpoint{ip, spec.to_port}.str();
-    if (!wanted(ip.family()))
+    if (!wanted(ip.family()) &&
+        std::none_of(spec.more_to.begin(), spec.more_to.end(),
+                     [&](const IpAddress& m) { return wanted(m.family()); }))
       return fail(Error::usage(fmt::format("{}: {} and {} are of different address families", what,
                                            spec.host_address->str(), ip.str())));
-    StoredTarget t{{ip, spec.to_port}, {}, {}};
-    auto link = spec.via ? std::optional<std::pair<std::string, Cidr>>(
-                               {spec.via->first.str(), spec.via->second.subnet()})
-                         : TRY_WRAP(host_link_towards(ip), what);
-    if (link) {
-      t.subnet = link->second;
-      if (ip.is_v4()) t.localnet = link->first;
+    std::vector<IpAddress> addresses{ip};
+    addresses.insert(addresses.end(), spec.more_to.begin(), spec.more_to.end());
+    for (std::size_t i = 0; i < addresses.size(); ++i) {
+      const IpAddress& to = addresses[i];
+      if (!wanted(to.family())) continue;
+      StoredTarget t{{to, spec.to_port}, {}, {}};
+      auto link = i == 0 && spec.via ? std::optional<std::pair<std::string, Cidr>>(
+                                           {spec.via->first.str(), spec.via->second.subnet()})
+                  : i > 0 && spec.via && i - 1 < spec.more_via.size()
+                      ? std::optional<std::pair<std::string, Cidr>>(
+                            {spec.via->first.str(), spec.more_via[i - 1].subnet()})
+                      : TRY_WRAP(host_link_towards(to), what);
+      if (link) {
+        t.subnet = link->second;
+        if (to.is_v4()) t.localnet = link->first;
+      }
+      targets.push_back(std::move(t));
     }
-    targets.push_back(std::move(t));
   }
   if (!spec.owner.empty()) info.owner = spec.owner;
   info.targets.clear();
   for (const auto& t : targets) info.targets.push_back(t.target);
+  return PlannedForward{std::move(what), std::move(key), std::move(info), std::move(targets)};
+}
 
-  // "creating" until its elements are in the table: gc removes a half-made
-  // forward (and restores route_localnet from its record).
-  Undo undo;
-  json record = forward_record(info, targets);
-  json creating = record;
-  creating["phase"] = kPhaseCreating;
-  TRY_WRAP(store.write(kForwardKind, key, creating), what);
-  undo.add([&] { (void)store.remove(kForwardKind, key); });
-  for (const auto& t : targets) {
-    TRY(enable_forwarding(t.target.address.family(), what));
-    if (t.localnet) TRY(enable_route_localnet(store, *t.localnet, undo));
+}  // namespace
+
+Status add_forward(const ForwardSpec& spec) { return add_forwards({spec}); }
+
+Status add_forwards(const std::vector<ForwardSpec>& specs) {
+  if (specs.empty()) return {};
+  auto store = TRY(StateStore::lock());
+  std::vector<PlannedForward> planned;
+  std::set<std::string> keys;
+  for (const auto& spec : specs) {
+    planned.push_back(TRY(plan_forward(store, spec, keys)));
+    keys.insert(planned.back().key);
   }
+  std::string what = planned.size() == 1 ? planned.front().what
+                                         : fmt::format("forward {} host ports", planned.size());
+
+  // "creating" until their elements are in the table: gc removes a half-made
+  // forward (and restores route_localnet from its record). Every element goes
+  // in one transaction, however many forwards.
+  Undo undo;
+  std::set<int> families;
   model::FirewallElements added;
-  add_forward_elements(added, StoredForward{info, targets});
+  for (const auto& p : planned) {
+    json creating = forward_record(p.info, p.targets);
+    creating["phase"] = kPhaseCreating;
+    TRY_WRAP(store.write(kForwardKind, p.key, creating), p.what);
+    undo.add([&store, key = p.key] { (void)store.remove(kForwardKind, key); });
+    for (const auto& t : p.targets) {
+      if (families.insert(t.target.address.family()).second)
+        TRY(enable_forwarding(t.target.address.family(), p.what));
+      if (t.localnet) TRY(enable_route_localnet(store, *t.localnet, undo));
+    }
+    add_forward_elements(added, StoredForward{p.info, p.targets});
+  }
   TRY(apply(store, added, {}, what));
-  TRY_WRAP(store.write(kForwardKind, key, record), what);
+  for (const auto& p : planned)
+    TRY_WRAP(store.write(kForwardKind, p.key, forward_record(p.info, p.targets)), p.what);
   undo.commit();
   return {};
 }

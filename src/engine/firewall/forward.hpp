@@ -45,6 +45,11 @@ struct ForwardSpec {
   // them (a container on a managed network: its bridge); else looked up among
   // the host's addresses.
   std::optional<std::pair<IfName, Cidr>> via = {};
+  // For an address target: its addresses of other families (a dual-stack
+  // container: one forward, a target per family), with their subnets on the
+  // link of `via` (in the same order) when `via` is given.
+  std::vector<IpAddress> more_to = {};
+  std::vector<Cidr> more_via = {};
 };
 struct ForwardInfo {
   Protocol protocol = Protocol::tcp;
@@ -55,6 +60,9 @@ struct ForwardInfo {
   std::vector<model::ForwardTarget> targets;
 };
 Status add_forward(const ForwardSpec& spec);
+// Many forwards at once: one lock, every element in one nftables transaction
+// (a container with 1,000 published ports). All or nothing.
+Status add_forwards(const std::vector<ForwardSpec>& specs);
 Result<std::vector<ForwardInfo>> list_forwards();
 Status remove_forward(Protocol protocol, contain::Port host_port,
                       const std::optional<IpAddress>& host_address);
