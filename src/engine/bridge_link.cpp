@@ -210,11 +210,15 @@ Result<std::vector<BridgeLinkResult>> create_bridge_links(
   } rollback{host, host_names, done};
 
   // 1. On the host: every veth, born with its peer in the namespace, the host
-  //    end enslaved and up in the creating request; then its alias, by name.
+  //    end enslaved in the creating request; then its alias, by name. The host
+  //    end comes up last, once its peer is up (4.): a link up without carrier
+  //    makes the kernel deactivate its queues as soon as anyone asks about it
+  //    (the look-up in 2. does), which waits for an expedited RCU grace
+  //    period under the RTNL lock — milliseconds per link here.
   kernel::NetlinkBatch on_host(host);
   for (const auto& r : requests) {
     auto veth = TRY(
-        kernel::build_veth_request({r.host, r.peer, r.netns_fd, true, r.bridge_ifindex, r.mtu}));
+        kernel::build_veth_request({r.host, r.peer, r.netns_fd, false, r.bridge_ifindex, r.mtu}));
     on_host.add(std::move(veth),
                 fmt::format("create veth {} <-> {} ({})", r.host.str(), r.peer.str(), r.owner));
     auto alias = TRY(kernel::build_link_change_request(
@@ -275,6 +279,14 @@ Result<std::vector<BridgeLinkResult>> create_bridge_links(
           EEXIST));
     }
   }
+
+  // 4. The host ends up, their peers being up: with carrier at once.
+  kernel::NetlinkBatch up_on_host(host);
+  for (std::size_t i = 0; i < requests.size(); ++i)
+    up_on_host.add(TRY(kernel::build_link_change_request(
+                       {.ifindex = results[i].host_ifindex, .name = {}, .up = true, .alias = {}})),
+                   fmt::format("bring {} up", requests[i].host.str()));
+  TRY(up_on_host.commit());
   done = true;
   return results;
 }
