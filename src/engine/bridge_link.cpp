@@ -231,10 +231,22 @@ Result<std::vector<BridgeLinkResult>> create_bridge_links(
   //    namespace. For many links one dump tells all; for a few, a lookup by
   //    name each (a dump costs as much as the host has links: with hundreds of
   //    namespaces attached, more than the rest of a single attach).
+  //    A few are asked inside their namespaces: the new peer's IFLA_LINK is
+  //    its host end. Asked about a new link, the kernel first handles the
+  //    link's pending event, which walks the IPv6 routes of the link's
+  //    namespace; the host's, with a thousand links attached, are thousands.
   std::map<std::string, kernel::LinkInfo> by_name;
   if (requests.size() <= kLookupByNameMax) {
-    for (const auto& r : requests)
-      if (auto l = kernel::get_link(host, r.host.str())) by_name.emplace(r.host.str(), *l);
+    for (const auto& r : requests) {
+      if (!r.inside) {
+        if (auto l = kernel::get_link(host, r.host.str())) by_name.emplace(r.host.str(), *l);
+      } else if (auto l = kernel::get_link(*r.inside, r.peer.str()); l && l->peer_ifindex > 0) {
+        kernel::LinkInfo host_end;
+        host_end.ifindex = l->peer_ifindex;
+        host_end.peer_ifindex = l->ifindex;
+        by_name.emplace(r.host.str(), host_end);
+      }
+    }
   } else {
     for (auto& l : TRY(kernel::list_links(host)))
       if (host_names.contains(l.name)) by_name.emplace(l.name, std::move(l));
