@@ -2,6 +2,7 @@
 #include "engine/container.hpp"
 
 #include <fmt/format.h>
+#include <pwd.h>
 #include <unistd.h>
 
 #include <climits>
@@ -87,6 +88,9 @@ void add_run(Commands& commands) {
     std::string user, oom_score_adj, shm_size;
     LimitOptions limits;
     std::vector<std::string> devices;
+    // User namespace (podman's names).
+    std::string userns;
+    std::vector<std::string> uidmap, gidmap;
   };
   auto o = std::make_shared<Options>();
   sub->add_flag("-d,--detach", o->detach,
@@ -130,6 +134,17 @@ void add_run(Commands& commands) {
   add_limit_options(sub, o->limits, true);
   all(sub->add_option("--device", o->devices,
                       "Allow a host device: HOST[:CONTAINER][:rwm] (made in /dev with --rootfs)"));
+  // A flag that takes a value only as --userns=MODE: a following word is the
+  // command's, never the option's.
+  sub->add_flag("--userns{auto}", o->userns,
+                "A user namespace: root inside is an unprivileged range of the host "
+                "(--userns or --userns=auto), or none (--userns=host)");
+  all(sub->add_option("--uidmap", o->uidmap,
+                      "Map container uids to host uids: CONTAINER:HOST:COUNT (implies a user "
+                      "namespace; repeatable)"));
+  all(sub->add_option("--gidmap", o->gidmap,
+                      "Map container gids to host gids: CONTAINER:HOST:COUNT (default: as "
+                      "--uidmap)"));
   // Everything after the command's name belongs to the command, options included.
   sub->prefix_command();
   sub->footer(
@@ -184,6 +199,7 @@ void add_run(Commands& commands) {
         spec.limits = TRY(parse_limits(o->limits));
         for (const auto& d : o->devices)
           spec.devices.push_back(TRY(model::DeviceRequest::parse(d)));
+        spec.userns = TRY(model::UsernsRequest::parse(o->userns, o->uidmap, o->gidmap));
         TRY(model::validate(spec));
         if (!spec.detach) {
           std::string name = spec.name.str();
@@ -198,7 +214,8 @@ void add_run(Commands& commands) {
         std::puts(started_id.c_str());
         return 0;
       },
-      {.takes_command = true});
+      // An ordinary user runs rootless containers of their own (engine/container_userns).
+      {.privileged = false, .takes_command = true});
 }
 
 void add_exec(Commands& commands) {
@@ -242,7 +259,7 @@ void add_exec(Commands& commands) {
                 options.workdir = f->workdir;
                 return engine::exec_in_container(n, argv, options);
               },
-              {.takes_command = true});
+              {.privileged = false, .takes_command = true});
 }
 
 // The managed networks a running container is on (also those attached since
@@ -260,6 +277,14 @@ std::string network_text(const engine::ContainerInfo& c) {
   if (c.network.starts_with("netns:")) out = c.network + "," + out;
   return out;
 }
+// A user's name as /etc/passwd gives it, or the number.
+std::string user_name(uid_t uid) {
+  passwd entry{}, *found = nullptr;
+  char buf[1024];
+  if (::getpwuid_r(uid, &entry, buf, sizeof buf, &found) == 0 && found) return entry.pw_name;
+  return std::to_string(uid);
+}
+
 std::string address_text(const engine::ContainerInfo& c) {
   if (c.networks.empty() || c.status != "running") return c.address.empty() ? "-" : c.address;
   std::string out;
@@ -271,15 +296,19 @@ void add_ps(Commands& commands) {
   auto* sub = commands.app().add_subcommand("ps", "List containers (running ones, or all with -a)");
   auto all = std::make_shared<bool>(false);
   auto as_json = std::make_shared<bool>(false);
+  auto all_users = std::make_shared<bool>(false);
   sub->add_flag("-a,--all", *all, "Also list exited containers");
+  sub->add_flag("--all-users", *all_users,
+                "As root: also list users' rootless containers (those recorded under "
+                "/run/user/UID/contain or /tmp/contain-UID), with a USER column");
   sub->add_flag("--json", *as_json,
                 "Print JSON: [{\"name\", \"id\", \"pid\", \"status\", \"exit_code\", \"network\", "
                 "\"address\", \"networks\": [{\"network\", \"address\"}], \"ports\", "
                 "\"command\", \"created\", \"finished\"}]");
   commands.on(
       sub, "ps",
-      [all, as_json]() -> Result<int> {
-        auto list = TRY(engine::list_containers(*all));
+      [all, as_json, all_users]() -> Result<int> {
+        auto list = TRY(engine::list_containers(*all, *all_users));
         if (*as_json) {
           json out = json::array();
           for (const auto& c : list)
@@ -295,19 +324,23 @@ void add_ps(Commands& commands) {
                            {"ports", c.ports},
                            {"command", c.command},
                            {"created", c.created},
-                           {"finished", c.finished.empty() ? json(nullptr) : json(c.finished)}});
+                           {"finished", c.finished.empty() ? json(nullptr) : json(c.finished)},
+                           {"user", c.user}});
           print_json(out);
           return 0;
         }
         std::vector<std::vector<std::string>> rows;
-        for (const auto& c : list)
+        std::vector<std::string> header{"NAME",    "ID",    "PID",     "STATUS", "NETWORK",
+                                        "ADDRESS", "PORTS", "CREATED", "COMMAND"};
+        if (*all_users) header.insert(header.begin(), "USER");
+        for (const auto& c : list) {
           rows.push_back({c.name, c.id.substr(0, 12), c.pid ? std::to_string(c.pid) : "-",
                           status_text(c), network_text(c), address_text(c),
                           c.ports.empty() ? "-" : join(c.ports, ","), c.created,
                           join(c.command, " ")});
-        print_table(
-            {"NAME", "ID", "PID", "STATUS", "NETWORK", "ADDRESS", "PORTS", "CREATED", "COMMAND"},
-            rows);
+          if (*all_users) rows.back().insert(rows.back().begin(), user_name(c.user));
+        }
+        print_table(header, rows);
         return 0;
       },
       {.privileged = false});
@@ -322,33 +355,37 @@ void add_inspect(Commands& commands) {
   auto as_json = std::make_shared<bool>(false);
   sub->add_option("NAME", *name, "Container name")->required();
   sub->add_flag("--json", *as_json, "Print the whole record as JSON");
-  commands.on(sub, "inspect", [name, as_json]() -> Result<int> {
-    auto n = TRY(model::ContainerName::parse(*name));
-    auto r = TRY(engine::inspect_container(n));
-    if (*as_json) {
-      print_json(r);
-      return 0;
-    }
-    auto text = [](const json& v) -> std::string {
-      if (v.is_string()) return v.get<std::string>();
-      if (v.is_null()) return "-";
-      if (v.is_array()) {
-        std::string out;
-        for (const auto& item : v) out += (out.empty() ? "" : ",") + model::json_text(item);
-        return out.empty() ? "-" : out;
-      }
-      return model::json_text(v);
-    };
-    std::vector<std::vector<std::string>> rows;
-    for (const char* key : {"name", "id", "status", "pid", "command", "hostname", "rootfs",
-                            "workdir", "network", "address", "ports", "namespaces"})
-      if (r.contains(key)) rows.push_back({key, text(r[key])});
-    if (r.contains("security"))
-      for (const auto& [key, value] : r["security"].items())
-        if (key != "seccomp_program") rows.push_back({key, text(value)});
-    print_table({"FIELD", "VALUE"}, rows);
-    return 0;
-  });
+  // inspect, stop, rm: of the caller's own containers (root's, or a rootless user's).
+  commands.on(
+      sub, "inspect",
+      [name, as_json]() -> Result<int> {
+        auto n = TRY(model::ContainerName::parse(*name));
+        auto r = TRY(engine::inspect_container(n));
+        if (*as_json) {
+          print_json(r);
+          return 0;
+        }
+        auto text = [](const json& v) -> std::string {
+          if (v.is_string()) return v.get<std::string>();
+          if (v.is_null()) return "-";
+          if (v.is_array()) {
+            std::string out;
+            for (const auto& item : v) out += (out.empty() ? "" : ",") + model::json_text(item);
+            return out.empty() ? "-" : out;
+          }
+          return model::json_text(v);
+        };
+        std::vector<std::vector<std::string>> rows;
+        for (const char* key : {"name", "id", "status", "pid", "command", "hostname", "rootfs",
+                                "workdir", "network", "address", "ports", "namespaces"})
+          if (r.contains(key)) rows.push_back({key, text(r[key])});
+        if (r.contains("security"))
+          for (const auto& [key, value] : r["security"].items())
+            if (key != "seccomp_program") rows.push_back({key, text(value)});
+        print_table({"FIELD", "VALUE"}, rows);
+        return 0;
+      },
+      {.privileged = false});
 }
 
 void add_logs(Commands& commands) {
@@ -378,11 +415,13 @@ void add_stop(Commands& commands) {
   sub->add_option("-t,--time", *seconds, "Seconds to wait before SIGKILL")
       ->capture_default_str()
       ->check(CLI::Range(0, 86400));
-  commands.on(sub, "stop", [name, seconds]() -> Result<int> {
-    auto n = TRY(model::ContainerName::parse(*name));
-    TRY(engine::stop_container(n, *seconds));
-    return 0;
-  });
+  commands.on(sub, "stop",
+              [name, seconds]() -> Result<int> {
+                auto n = TRY(model::ContainerName::parse(*name));
+                TRY(engine::stop_container(n, *seconds));
+                return 0;
+              },
+              {.privileged = false});
 }
 
 void add_rm(Commands& commands) {
@@ -392,12 +431,14 @@ void add_rm(Commands& commands) {
   auto force = std::make_shared<bool>(false);
   sub->add_flag("-f,--force", *force, "Kill it first if it is running");
   sub->add_option("NAME", *names, "Container names")->required();
-  commands.on(sub, "rm", [names, force]() -> Result<int> {
-    std::vector<model::ContainerName> parsed;
-    for (const auto& n : *names) parsed.push_back(TRY(model::ContainerName::parse(n)));
-    for (const auto& n : parsed) TRY(engine::remove_container(n, *force));
-    return 0;
-  });
+  commands.on(sub, "rm",
+              [names, force]() -> Result<int> {
+                std::vector<model::ContainerName> parsed;
+                for (const auto& n : *names) parsed.push_back(TRY(model::ContainerName::parse(n)));
+                for (const auto& n : parsed) TRY(engine::remove_container(n, *force));
+                return 0;
+              },
+              {.privileged = false});
 }
 
 std::string bytes_text(std::optional<std::uint64_t> bytes) {

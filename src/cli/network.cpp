@@ -113,10 +113,12 @@ void add_network_commands(Commands& commands) {
         auto written = write_file_atomically(
             conflist,
             model::json_text(model::cni::network_conflist(
-                info.name, info.subnet, info.gateway, info.nat,
-                info.ip_range ? std::optional(std::pair{info.ip_range->first, info.ip_range->last})
-                              : std::nullopt,
-                info.mtu), 2) +
+                                 info.name, info.subnet, info.gateway, info.nat,
+                                 info.ip_range ? std::optional(std::pair{info.ip_range->first,
+                                                                         info.ip_range->last})
+                                               : std::nullopt,
+                                 info.mtu),
+                             2) +
                 "\n");
         if (!written) {
           (void)engine::delete_network(spec.name, false);

@@ -27,6 +27,7 @@
 #include "core/unique_fd.hpp"
 #include "engine/container_cgroups.hpp"
 #include "engine/container_child.hpp"
+#include "engine/container_pasta.hpp"
 #include "engine/firewall.hpp"
 #include "engine/foreground.hpp"
 #include "engine/net.hpp"
@@ -51,9 +52,10 @@ using model::ContainerSpec;
 using model::NetworkChoice;
 using nlohmann::json;
 
-constexpr const char* kLogDir = "/run/contain/logs";
+// Next to the caller's container records (/run/contain/logs for root).
+std::string log_dir() { return container_state_root() + "/logs"; }
 
-std::string log_path(std::string_view name) { return fmt::format("{}/{}.log", kLogDir, name); }
+std::string log_path(std::string_view name) { return fmt::format("{}/{}.log", log_dir(), name); }
 
 std::string now_utc() {
   return fmt::format("{:%Y-%m-%dT%H:%M:%SZ}", fmt::gmtime(std::time(nullptr)));
@@ -71,7 +73,7 @@ Error no_such_container(const ContainerName& name) {
 }
 
 Result<json> load(const ContainerName& name) {
-  auto record = TRY(StateStore::reader().read(kContainerKind, name.str()));
+  auto record = TRY(StateStore::containers_reader().read(kContainerKind, name.str()));
   if (!record) return fail(no_such_container(name));
   return std::move(*record);
 }
@@ -105,6 +107,7 @@ json new_record(const ContainerSpec& spec, const detail::PreparedSecurity& secur
           // Recorded before they are made: gc removes them after a crash.
           {"cgroups", security.cgroups.to_json()},
           {"limits", detail::limits_json(spec.limits)},
+          {"userns", security.userns.to_json()},
           {"created", now_utc()},
           {"status", "created"},
           {"pid", 0},
@@ -117,7 +120,7 @@ json new_record(const ContainerSpec& spec, const detail::PreparedSecurity& secur
 // Changes a record under the store's lock.
 template <class Change>
 Status update_record(const ContainerName& name, Change change) {
-  auto store = TRY(StateStore::lock());
+  auto store = TRY(StateStore::lock_containers());
   auto record = TRY(store.read(kContainerKind, name.str()));
   if (!record) return fail(no_such_container(name));
   change(*record);
@@ -125,10 +128,10 @@ Status update_record(const ContainerName& name, Change change) {
 }
 
 void remove_record(const ContainerName& name) {
-  if (auto store = StateStore::lock()) {
+  if (auto store = StateStore::lock_containers()) {
     (void)store->remove(kContainerKind, name.str());
     ::unlink(log_path(name.str()).c_str());
-    ::rmdir(kLogDir);
+    ::rmdir(log_dir().c_str());
   }
 }
 
@@ -184,19 +187,21 @@ Status check_network_available(const ContainerSpec& spec) {
 // before any process exists, so that a crash leaves something `gc` can find.
 // A detached container's log file is made here too (the log folder is removed
 // under the lock when its last log goes), and returned.
-Result<UniqueFd> reserve_name(const ContainerSpec& spec, const detail::PreparedSecurity& security) {
-  auto store = TRY(StateStore::lock());
+Result<UniqueFd> reserve_name(const ContainerSpec& spec, detail::PreparedSecurity& security) {
+  auto store = TRY(StateStore::lock_containers());
   if (TRY(store.read(kContainerKind, spec.name.str())))
     return fail(Error::failed(
         fmt::format("container name {} is already in use (remove it with 'contain rm {}' or "
                     "choose another with --name)",
                     quote(spec.name.str()), spec.name.str()),
         EEXIST));
+  // Its host id range is taken with the record, and given back when the record goes.
+  TRY(detail::allocate_userns(store, security.userns));
   UniqueFd log_fd;
   if (spec.detach) {
     std::string what = fmt::format("start container {}", quote(spec.name.str()));
-    if (::mkdir(kLogDir, 0755) < 0 && errno != EEXIST)
-      return fail(Error::system(fmt::format("{}: create {}", what, kLogDir)));
+    if (::mkdir(log_dir().c_str(), 0755) < 0 && errno != EEXIST)
+      return fail(Error::system(fmt::format("{}: create {}", what, log_dir())));
     std::string log = log_path(spec.name.str());
     log_fd =
         UniqueFd(::open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC, 0640));
@@ -205,7 +210,7 @@ Result<UniqueFd> reserve_name(const ContainerSpec& spec, const detail::PreparedS
   auto written = store.write(kContainerKind, spec.name.str(), new_record(spec, security));
   if (!written) {
     ::unlink(log_path(spec.name.str()).c_str());
-    ::rmdir(kLogDir);
+    ::rmdir(log_dir().c_str());
     return fail(std::move(written).error());
   }
   return log_fd;
@@ -256,7 +261,7 @@ bool await_host_link_gone(int host_ifindex) {
 void release_container(NetworkAttachment& attachment) {
   if (!attachment.network) return;
   bool gone = await_host_link_gone(attachment.host_ifindex);
-  if (auto store = StateStore::lock()) {
+  if (auto store = StateStore::lock_containers()) {
     if (attachment.forwards) (void)remove_firewall_owned_by(*store, attachment.owner);
     if (gone || !defer_release(*store, attachment.owner, attachment.host_ifindex,
                                attachment.network->str()))
@@ -313,12 +318,17 @@ struct Started {
   std::uint64_t start_time = 0;
   UniqueFd sync;  // the parent's end of the sync socket, if the report is read later
   NetworkAttachment network;
+  detail::PastaProcess pasta;  // --network pasta (rootless)
 };
 
 Status record_started(const ContainerName& name, const Started& started) {
   pid_t self = ::getpid();
   return update_record(name, [&](json& r) {
     if (started.network.network) r["address"] = started.network.ip.str();
+    if (started.pasta.pid) {
+      r["pasta_pid"] = started.pasta.pid;
+      r["pasta_start"] = started.pasta.start_time;
+    }
     r["status"] = "running";
     r["pid"] = started.pid;
     r["pid_start"] = started.start_time;
@@ -371,7 +381,10 @@ Result<Started> start_process(const ContainerSpec& spec, const detail::PreparedS
   detail::ChildPlan plan;
   plan.sync_fd = child_end.get();
   plan.parent_sync_fd = parent_end.get();
-  plan.join_netns_fd = join_netns.get();
+  // With a user namespace, the clone happens in the joined namespace instead.
+  plan.join_netns_fd = security.userns.enabled() ? -1 : join_netns.get();
+  plan.netns_from_clone = security.userns.enabled() && join_netns;
+  detail::plan_userns(security.userns, plan);
   plan.rootfs = spec.rootfs ? security.rootfs.c_str() : nullptr;
   plan.lower_rootfs = spec.security.overlay ? spec.rootfs->c_str() : nullptr;
   plan.confinement = security.confinement();
@@ -395,7 +408,8 @@ Result<Started> start_process(const ContainerSpec& spec, const detail::PreparedS
   cgroups_undo.add([&] { (void)detail::remove_cgroups(security.cgroups); });
   std::uint64_t flags = CLONE_NEWPID | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWNS;
   if (!join_netns) flags |= CLONE_NEWNET;
-  auto cloned = TRY_WRAP(kernel::clone_with_pidfd(flags), what);
+  if (security.userns.enabled()) flags |= CLONE_NEWUSER;
+  auto cloned = TRY_WRAP(detail::clone_container(flags, security.userns, join_netns.get()), what);
   if (cloned.pid == 0) detail::run_container_child(plan);  // never returns
 
   // Parent again. Until the command runs, failing means killing and reaping the child.
@@ -415,6 +429,10 @@ Result<Started> start_process(const ContainerSpec& spec, const detail::PreparedS
   started.start_time = kernel::process_start_time(pid).value_or(0);
   started.pid = pid;
   TRY_WRAP(detail::join_cgroups(security.cgroups, pid), what);
+  // Its user namespace's maps (and idmapped mounts), before it does anything.
+  TRY_WRAP(detail::configure_userns(spec, security.userns, pid, parent_end.get()), what);
+  undo.add([&] { detail::stop_pasta(started.pasta); });
+  started.pasta = TRY_WRAP(detail::start_pasta(spec, pid), what);
   // The network, configured from outside before the command starts.
   started.network = TRY_WRAP(attach_container(spec, cloned.pidfd.get(), pid), what);
   // Recorded before the command runs, so that whoever it tells it is up finds it.
@@ -485,6 +503,7 @@ struct MonitorReport {
   int code = wait_for(started->pid);
   bool oom = detail::oom_killed(security.cgroups);
   (void)detail::remove_cgroups(security.cgroups);
+  detail::stop_pasta(started->pasta);
   release_container(started->network);
   (void)update_record(spec.name, [&](json& r) {
     r["status"] = "exited";
@@ -511,6 +530,7 @@ Result<int> run_container(ContainerSpec spec, RunOutcome* outcome) {
   int status = wait_for(started.pid);
   if (outcome) outcome->oom_killed = detail::oom_killed(security.cgroups);
   (void)detail::remove_cgroups(security.cgroups);
+  detail::stop_pasta(started.pasta);
   release_container(started.network);
   // Every holder of the child's end is gone now: this read does not block.
   kernel::ChildError report;
@@ -566,33 +586,45 @@ Result<std::string> run_container_detached(ContainerSpec spec) {
   return spec.id;
 }
 
-Result<std::vector<ContainerInfo>> list_containers(bool all) {
-  auto store = StateStore::reader();
+Result<std::vector<ContainerInfo>> list_containers(bool all, bool all_users) {
+  if (all_users && ::geteuid() != 0)
+    return fail(Error::usage(
+        "ps --all-users: only root may list other users' containers; run it with sudo, or "
+        "without --all-users for your own"));
+  std::vector<std::pair<StateStore, uid_t>> stores;
+  stores.emplace_back(StateStore::containers_reader(), ::geteuid());
+  if (all_users)
+    for (auto& [root, uid] : StateStore::user_container_roots())
+      stores.emplace_back(StateStore::reader_at(root), uid);
   std::vector<ContainerInfo> out;
   std::map<std::string, std::vector<ContainerInfo::OnNetwork>> on_networks;  // by owner
   for (const auto& net : TRY(list_networks()))
     for (const auto& a : net.attachments) on_networks[a.owner].push_back({net.name, a.ip.str()});
-  for (const auto& [name, r] : TRY(store.read_all(kContainerKind))) {
-    ContainerInfo info;
-    info.name = r.value("name", name);
-    info.id = r.value("id", "");
-    info.status = r.value("status", "created");
-    if (info.status == "running" && !is_running(r)) info.status = "exited";
-    if (r.contains("exit_code")) info.exit_code = r["exit_code"].get<int>();
-    info.oom_killed = r.value("oom_killed", false);
-    if (info.status == "running") info.pid = r.value("pid", 0);
-    if (!all && info.status != "running") continue;
-    info.network = r.value("network", "none");
-    if (r.contains("address") && r["address"].is_string()) info.address = r["address"];
-    if (auto it = on_networks.find(container_owner(info.name)); it != on_networks.end())
-      info.networks = it->second;
-    info.ports = r.value("ports", std::vector<std::string>{});
-    info.command = r.value("command", std::vector<std::string>{});
-    info.created = r.value("created", "");
-    info.finished = r.value("finished", "");
-    info.detached = r.value("detached", false);
-    out.push_back(std::move(info));
-  }
+  for (const auto& [store, user] : stores)
+    for (const auto& [name, r] : TRY(store.read_all(kContainerKind))) {
+      ContainerInfo info;
+      info.name = r.value("name", name);
+      info.id = r.value("id", "");
+      info.status = r.value("status", "created");
+      if (info.status == "running" && !is_running(r)) info.status = "exited";
+      if (r.contains("exit_code")) info.exit_code = r["exit_code"].get<int>();
+      info.oom_killed = r.value("oom_killed", false);
+      if (info.status == "running") info.pid = r.value("pid", 0);
+      if (!all && info.status != "running") continue;
+      info.network = r.value("network", "none");
+      if (r.contains("address") && r["address"].is_string()) info.address = r["address"];
+      // Managed networks are root's: only root's own containers can be on them.
+      if (auto it = on_networks.find(container_owner(info.name));
+          user == ::geteuid() && it != on_networks.end())
+        info.networks = it->second;
+      info.ports = r.value("ports", std::vector<std::string>{});
+      info.command = r.value("command", std::vector<std::string>{});
+      info.created = r.value("created", "");
+      info.finished = r.value("finished", "");
+      info.detached = r.value("detached", false);
+      info.user = user;
+      out.push_back(std::move(info));
+    }
   return out;
 }
 
@@ -602,6 +634,7 @@ Result<nlohmann::json> inspect_container(const ContainerName& name) {
   // As /proc/PID/ns names them.
   r["namespaces"] = {"pid", "uts", "ipc", "mnt", "cgroup", "net"};
   if (!r.contains("oom_killed") && r.value("status", "") == "exited") r["oom_killed"] = false;
+  if (detail::has_userns(r)) r["namespaces"].push_back("user");
   return r;
 }
 
@@ -636,6 +669,12 @@ Result<int> exec_in_container(const ContainerName& name, const std::vector<std::
       detail::exec_security(r, {.user = options.user, .privileged = options.privileged}, pid),
       what);
   auto cgroups = TRY_WRAP(detail::CgroupPlan::from_record(r), what);
+  // In its user namespace we arrive as nobody: become its root (or --user) there.
+  // Rootless, we join it here already: only inside it may we enter its PID
+  // namespace, and there is no way back out (see below).
+  const bool rootless = detail::is_rootless(r);
+  const int userns_flag = detail::has_userns(r) && !rootless ? CLONE_NEWUSER : 0;
+  if (detail::has_userns(r)) security.change_user = true;
   const kernel::Confinement confinement = security.confinement();
   std::vector<char*> args = c_strings(argv), envp = c_strings(env);
 
@@ -649,7 +688,9 @@ Result<int> exec_in_container(const ContainerName& name, const std::vector<std::
   // library caller's later children stay in its namespace.
   UniqueFd own_pid_ns(::open("/proc/self/ns/pid", O_RDONLY | O_CLOEXEC));
   if (!own_pid_ns) return fail(Error::system(what + ": open /proc/self/ns/pid"));
-  TRY_WRAP(kernel::join_namespaces(pidfd->get(), pid, CLONE_NEWPID), what);
+  TRY_WRAP(
+      kernel::join_namespaces(pidfd->get(), pid, CLONE_NEWPID | (rootless ? CLONE_NEWUSER : 0)),
+      what);
   std::uint64_t signals_to_reset = kernel::signals_not_default();
   auto clone_result = kernel::clone_with_pidfd(0);
   if (clone_result && clone_result->pid == 0) {
@@ -669,9 +710,9 @@ Result<int> exec_in_container(const ContainerName& name, const std::vector<std::
     while (n < 0 && errno == EINTR);
     if (n != 1 || go != detail::kNetworkReady) ::_exit(1);
     ::prctl(PR_SET_PDEATHSIG, SIGKILL);
-    if (!kernel::join_namespaces(
-            pidfd->get(), pid,
-            CLONE_NEWNS | CLONE_NEWNET | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWCGROUP))
+    if (!kernel::join_namespaces(pidfd->get(), pid,
+                                 userns_flag | CLONE_NEWNS | CLONE_NEWNET | CLONE_NEWUTS |
+                                     CLONE_NEWIPC | CLONE_NEWCGROUP))
       e.fail("join the container's namespaces");
     else if (::fchdir(root.get()) < 0 || ::chroot(".") < 0)
       e.fail("enter the container's root");
@@ -681,7 +722,9 @@ Result<int> exec_in_container(const ContainerName& name, const std::vector<std::
       kernel::exec_or_report(args.data(), envp.data(), child_end.get());
     kernel::child_exit_with(child_end.get(), e);
   }
-  int back = ::setns(own_pid_ns.get(), CLONE_NEWPID) == 0 ? 0 : errno;
+  // Rootless, we stay (the user namespace we joined has no say over our own
+  // PID namespace); this process only waits for the command from here on.
+  int back = rootless || ::setns(own_pid_ns.get(), CLONE_NEWPID) == 0 ? 0 : errno;
   auto cloned = TRY_WRAP(std::move(clone_result), what);
   if (back != 0) {
     (void)kernel::signal_pidfd(cloned.pidfd.get(), SIGKILL);
@@ -756,7 +799,8 @@ Status remove_container(const ContainerName& name, bool force) {
   }
   // Its monitor removed its cgroups when it ended; if the monitor was killed, we do.
   if (auto plan = detail::CgroupPlan::from_record(r)) TRY(detail::remove_cgroups(*plan));
-  auto store = TRY(StateStore::lock());
+  auto store = TRY(StateStore::lock_containers());
+  detail::stop_recorded_pasta(r);
   if (auto now = TRY(store.read(kContainerKind, name.str()));
       now && !in_phase(*now, kPhaseDeleting)) {
     (*now)["phase"] = kPhaseDeleting;
@@ -768,7 +812,7 @@ Status remove_container(const ContainerName& name, bool force) {
   TRY(forget_netns_records_owned_by(store, {container_owner(name.str())}));
   TRY(store.remove(kContainerKind, name.str()));
   ::unlink(log_path(name.str()).c_str());
-  ::rmdir(kLogDir);
+  ::rmdir(log_dir().c_str());
   return {};
 }
 
@@ -880,6 +924,7 @@ Result<std::vector<std::string>> collect_container_garbage(const StateStore& sto
     // An `rm` killed half way marked it "deleting": finished once it has ended.
     bool removing = in_phase(r, kPhaseDeleting);
     if (is_running(r) || monitor_alive(r)) continue;
+    detail::stop_recorded_pasta(r);
     // Its cgroups, also of an exited container whose monitor died before
     // removing them (their processes are ended first).
     auto cgroups = detail::CgroupPlan::from_record(r);
@@ -919,7 +964,7 @@ Result<std::vector<std::string>> collect_container_garbage(const StateStore& sto
   }
   // Logs without a container: a `run -d` killed between making its log and
   // its record, or an `rm` killed between removing them.
-  if (DIR* dir = ::opendir(kLogDir)) {
+  if (DIR* dir = ::opendir(log_dir().c_str())) {
     std::vector<std::string> orphans;
     while (dirent* entry = ::readdir(dir)) {
       std::string_view file = entry->d_name;
@@ -934,7 +979,8 @@ Result<std::vector<std::string>> collect_container_garbage(const StateStore& sto
       done.push_back(fmt::format("removed {} (no container {} exists)", log_path(name), name));
     }
   }
-  if (::rmdir(kLogDir) == 0) done.push_back(fmt::format("removed the empty folder {}", kLogDir));
+  if (::rmdir(log_dir().c_str()) == 0)
+    done.push_back(fmt::format("removed the empty folder {}", log_dir()));
   // Groups under our contain/ folders that no record names (a crash between
   // a record's removal and its groups' cannot happen, but a record set aside
   // as corrupt can leave them).

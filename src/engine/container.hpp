@@ -52,9 +52,13 @@ struct ContainerInfo {
   std::vector<std::string> ports, command;
   std::string created, finished;
   bool detached = false;
+  uid_t user = 0;  // whose container: the owner of the state folder it is recorded in
 };
-// Running containers, or all of them.
-Result<std::vector<ContainerInfo>> list_containers(bool all);
+// Running containers, or all of them: the caller's own, or, for root with
+// `all_users`, also every user's rootless containers recorded where
+// container_state_root() puts them by default (/run/user/UID/contain,
+// /tmp/contain-UID); a user's folder elsewhere cannot be found.
+Result<std::vector<ContainerInfo>> list_containers(bool all, bool all_users = false);
 
 // exec's own options (Docker's): the rest comes from the container's record.
 struct ExecOptions {

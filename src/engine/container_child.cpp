@@ -18,6 +18,7 @@
 #include "kernel/link.hpp"
 #include "kernel/mount.hpp"
 #include "kernel/process.hpp"
+#include "kernel/userns.hpp"
 
 namespace contain::engine::detail {
 
@@ -67,6 +68,17 @@ bool redirect_stdio(const ChildPlan& plan, ChildError& e) {
   return true;
 }
 
+// User namespace (--userns, rootless): the parent writes our maps; until then
+// we are nobody inside and must touch no file. With the maps come the
+// idmapped mounts it made. Then we become the container's root: every
+// capability, in this user namespace only.
+bool join_user_namespace(const ChildPlan& plan, ChildError& e) {
+  if (!plan.userns) return true;
+  return kernel::receive_with_fds(plan.sync_fd, kMapsReady, plan.mount_fds, plan.mount_fd_count,
+                                  e) &&
+         kernel::become_root_inside(e);
+}
+
 // Network namespace (--network netns:NS): enter the named one instead of a new one.
 bool join_named_netns(const ChildPlan& plan, ChildError& e) {
   if (plan.join_netns_fd < 0) return true;
@@ -79,11 +91,14 @@ bool private_mounts(const ChildPlan&, ChildError& e) { return kernel::make_mount
 
 // Still the host's /proc, as root: the OOM score (0 unless --oom-score-adj,
 // whatever ours is) and --ulimit limits, inherited by everything in the container.
+// In a user namespace the parent set both from outside (configure_userns).
 bool oom_score_adj(const ChildPlan& plan, ChildError& e) {
+  if (plan.userns) return true;
   return kernel::set_oom_score_adj(plan.security->oom_score_adj, e);
 }
 
 bool resource_limits(const ChildPlan& plan, ChildError& e) {
+  if (plan.userns) return true;
   for (const auto& limit : plan.security->ulimits)
     if (!kernel::set_rlimit(limit.resource, limit.soft, limit.hard, e)) return false;
   return true;
@@ -96,18 +111,23 @@ const char* inside(const ChildPlan& plan, const std::string& path, char (&buffer
   return buffer;
 }
 
+// The idmapped root the parent sent, or -1 (no user namespace, or rootless).
+int root_mount_fd(const ChildPlan& plan) { return plan.idmapped_root ? plan.mount_fds[0] : -1; }
+
 // Mount namespace, --overlay: DIR stays untouched below a tmpfs holding the
 // writable layer; plan.rootfs is the merged view.
+// With a user namespace, the lower layer is the idmapped copy of DIR.
 bool overlay_root(const ChildPlan& plan, ChildError& e) {
   if (!plan.lower_rootfs) return true;
-  return kernel::mount_overlay_root(plan.lower_rootfs, plan.rootfs, e);
+  return kernel::mount_overlay_root(plan.lower_rootfs, plan.rootfs, root_mount_fd(plan), e);
 }
 
 // Mount namespace: the rootfs prepared to become / (with /proc, /dev, /sys),
 // or, sharing the host's files, a fresh /proc that shows only the container.
 bool file_system(const ChildPlan& plan, ChildError& e) {
   if (!plan.rootfs) return kernel::mount_proc("/proc", e);
-  return kernel::prepare_rootfs(plan.rootfs, plan.prepared->shm_options.c_str(), e);
+  int root_fd = plan.lower_rootfs ? -1 : root_mount_fd(plan);
+  return kernel::prepare_rootfs(plan.rootfs, plan.prepared->shm_options.c_str(), root_fd, e);
 }
 
 // Mount namespace, --device with --rootfs: the node in the container's /dev
@@ -127,10 +147,17 @@ bool device_nodes(const ChildPlan& plan, ChildError& e) {
 // Mount namespace: -v binds from the host, then --tmpfs mounts.
 bool volumes(const ChildPlan& plan, ChildError& e) {
   char target[4200];
-  for (const auto& volume : plan.security->volumes)
-    if (!kernel::bind_volume(volume.host.c_str(), inside(plan, volume.container, target),
-                             volume.read_only, e))
-      return false;
+  const auto& volumes = plan.security->volumes;
+  for (std::size_t i = 0; i < volumes.size(); ++i) {
+    const auto& volume = volumes[i];
+    int index = plan.volume_fd_index ? plan.volume_fd_index[i] : -1;
+    bool ok = index >= 0
+                  ? kernel::attach_volume(volume.host.c_str(), plan.mount_fds[index],
+                                          inside(plan, volume.container, target), e)
+                  : kernel::bind_volume(volume.host.c_str(), inside(plan, volume.container, target),
+                                        volume.read_only, e);
+    if (!ok) return false;
+  }
   return true;
 }
 
@@ -174,7 +201,7 @@ bool hostname(const ChildPlan& plan, ChildError& e) {
 
 // Network namespace, a new one: only loopback exists, and it starts down.
 bool loopback(const ChildPlan& plan, ChildError& e) {
-  return plan.join_netns_fd >= 0 || kernel::bring_loopback_up(e);
+  return plan.join_netns_fd >= 0 || plan.netns_from_clone || kernel::bring_loopback_up(e);
 }
 
 // The parent configures the network from outside (links into our namespace,
@@ -240,6 +267,7 @@ constexpr Stage kStages[] = {reset_signals,
                              process_group,
                              redirect_stdio,
                              close_inherited_descriptors,
+                             join_user_namespace,
                              oom_score_adj,
                              resource_limits,
                              join_named_netns,

@@ -41,6 +41,17 @@ struct ChildPlan {
   const model::ContainerSecurity* security = nullptr;
   const PreparedSecurity* prepared = nullptr;
   const char* lower_rootfs = nullptr;  // --overlay: the untouched DIR; rootfs is the merged view
+  // A user namespace (container_userns): the child waits for its maps and
+  // receives the idmapped root (index 0 if idmapped_root) and volumes
+  // (volume_fd_index[i] >= 0) into mount_fds, its own copy of a parent buffer.
+  bool userns = false;
+  bool idmapped_root = false;
+  const int* volume_fd_index = nullptr;
+  int* mount_fds = nullptr;
+  int mount_fd_count = 0;
+  // Cloned inside the --network netns:NS namespace already (with a user
+  // namespace): nothing to join, and its loopback is not ours to set.
+  bool netns_from_clone = false;
 };
 
 // The child's ordered stages, then exec. Never returns: the command replaces

@@ -135,6 +135,7 @@ Result<PreparedSecurity> prepare_security(const model::ContainerSpec& spec) {
   if (s.shm_size) p.shm_options = fmt::format("mode=1777,size={}", *s.shm_size);
   p.rootfs = root;
   if (s.overlay) p.rootfs = root + "/.contain-merged";
+  p.userns = TRY(prepare_userns(spec));
   return p;
 }
 

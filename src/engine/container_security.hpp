@@ -11,6 +11,7 @@
 
 #include "core/error.hpp"
 #include "engine/container_cgroups.hpp"
+#include "engine/container_userns.hpp"
 #include "kernel/confine.hpp"
 #include "kernel/seccomp.hpp"
 #include "model/container.hpp"
@@ -33,6 +34,8 @@ struct PreparedSecurity {
   std::string shm_options = "mode=1777,size=65536k";
   // Its cgroups (resource limits, devices): planned before anything is made.
   CgroupPlan cgroups;
+  // The user namespace, its maps allocated when the name is reserved.
+  PreparedUserns userns;
 
   // Points into this object: it must outlive the child's use.
   kernel::Confinement confinement() const;

@@ -30,7 +30,9 @@ constexpr Field req(const char* name, Type type, std::span<const Field> fields =
 constexpr Field opt(const char* name, Type type, std::span<const Field> fields = {}) {
   return {name, type, false, false, fields};
 }
-constexpr Field opt_or_null(const char* name, Type type) { return {name, type, false, true, {}}; }
+constexpr Field opt_or_null(const char* name, Type type, std::span<const Field> fields = {}) {
+  return {name, type, false, true, fields};
+}
 
 // The schemas: the fields the engine reads, with the type it reads them as.
 constexpr Field kNetnsLink[] = {req("name", Type::string),    opt("ifindex", Type::integer),
@@ -59,6 +61,8 @@ constexpr Field kNetwork[] = {req("name", Type::string),
                               opt("phase", Type::phase)};
 constexpr Field kCgroup[] = {req("path", Type::string), opt("v2", Type::boolean),
                              opt("controllers", Type::strings)};
+constexpr Field kContainerUserns[] = {req("mode", Type::string), req("uid_map", Type::string),
+                                      req("gid_map", Type::string)};
 constexpr Field kContainer[] = {req("name", Type::string),
                                 req("id", Type::string),
                                 opt("hostname", Type::string),
@@ -82,7 +86,10 @@ constexpr Field kContainer[] = {req("name", Type::string),
                                 opt("cgroups", Type::objects, kCgroup),
                                 opt("limits", Type::object),
                                 opt("finished", Type::string),
-                                opt("phase", Type::phase)};
+                                opt("phase", Type::phase),
+                                opt_or_null("userns", Type::object, kContainerUserns),
+                                opt("pasta_pid", Type::integer),
+                                opt("pasta_start", Type::unsigned_integer)};
 constexpr Field kNat[] = {req("subnet", Type::string), opt_or_null("out", Type::string),
                           opt("owner", Type::string)};
 constexpr Field kForwardTarget[] = {req("address", Type::string), req("port", Type::integer),

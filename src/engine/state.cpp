@@ -12,6 +12,7 @@
 #include <algorithm>
 #include <atomic>
 #include <cstdio>
+#include <cstdlib>
 #include <map>
 #include <mutex>
 #include <set>
@@ -29,14 +30,31 @@ Status make_dir(const std::string& path) {
   return {};
 }
 
-std::string path_of(std::string_view kind, std::string_view name) {
-  return fmt::format("{}/{}/{}", StateStore::kRoot, kind, name);
+std::string path_of(const std::string& root, std::string_view kind, std::string_view name) {
+  return fmt::format("{}/{}/{}", root, kind, name);
+}
+
+// A store of an unprivileged user's own: made 0700; one that exists must be a
+// folder of theirs that nobody else can write (/tmp is everyone's).
+Status make_private_dir(const std::string& path) {
+  if (::mkdir(path.c_str(), 0700) < 0 && errno != EEXIST)
+    return fail(Error::system(fmt::format("create {}", path)));
+  struct stat st;
+  if (::lstat(path.c_str(), &st) < 0) return fail(Error::system(fmt::format("look at {}", path)));
+  if (!S_ISDIR(st.st_mode) || st.st_uid != ::geteuid() || (st.st_mode & 022))
+    return fail(Error::failed(
+        fmt::format("{} is not a private folder of yours (owner {}, mode {:o}): remove it, or set "
+                    "XDG_RUNTIME_DIR to a folder of your own",
+                    path, st.st_uid, st.st_mode & 07777),
+        EPERM));
+  return {};
 }
 
 }  // namespace
 
 struct StateStore::Shared : std::enable_shared_from_this<Shared> {
   UniqueFd lock;
+  std::string root;  // the folder locked
   // Under a Hold: what was read or written, by kind. Nobody else writes while
   // the lock is held, so memory and disk agree.
   bool cached = false;
@@ -79,21 +97,63 @@ StateStore::Hold::~Hold() {
   if (shared_ && held.load() == shared_.get()) held.store(nullptr);
 }
 
-Result<StateStore> StateStore::lock() {
-  if (Shared* h = held.load()) return StateStore(h->shared_from_this());
-  TRY(make_dir(kRoot));
+std::string container_state_root() {
+  uid_t uid = ::geteuid();
+  if (uid == 0) return StateStore::kRoot;
+  const char* runtime = std::getenv("XDG_RUNTIME_DIR");
+  if (runtime && runtime[0] == '/') return fmt::format("{}/contain", runtime);
+  return fmt::format("/tmp/contain-{}", uid);
+}
+
+Result<StateStore> StateStore::lock_at(std::string root) {
+  // Held by this process (a batch): shared, rather than waiting for ourselves.
+  if (Shared* h = held.load(); h && h->root == root) return StateStore(h->shared_from_this(), root);
+  if (root == kRoot)
+    TRY(make_dir(root));
+  else
+    TRY(make_private_dir(root));
   // The lock is on the folder itself: a lock file could never be removed safely.
-  UniqueFd fd(::open(kRoot, O_RDONLY | O_DIRECTORY | O_CLOEXEC));
-  if (!fd) return fail(Error::system(fmt::format("open {}", kRoot)));
+  UniqueFd fd(::open(root.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  if (!fd) return fail(Error::system(fmt::format("open {}", root)));
   while (::flock(fd.get(), LOCK_EX) < 0) {
-    if (errno != EINTR) return fail(Error::system(fmt::format("lock {}", kRoot)));
+    if (errno != EINTR) return fail(Error::system(fmt::format("lock {}", root)));
   }
   auto shared = std::make_shared<Shared>();
   shared->lock = std::move(fd);
-  return StateStore(std::move(shared));
+  shared->root = root;
+  return StateStore(std::move(shared), std::move(root));
 }
 
-StateStore StateStore::reader() { return StateStore(nullptr); }
+Result<StateStore> StateStore::lock() { return lock_at(kRoot); }
+
+StateStore StateStore::reader() { return StateStore(nullptr, kRoot); }
+
+Result<StateStore> StateStore::lock_containers() { return lock_at(container_state_root()); }
+
+StateStore StateStore::containers_reader() { return StateStore(nullptr, container_state_root()); }
+
+std::vector<std::pair<std::string, uid_t>> StateStore::user_container_roots() {
+  std::vector<std::pair<std::string, uid_t>> roots;
+  auto add = [&](std::string path) {
+    struct stat st {};
+    // lstat: a link planted by a user must not make root read another folder.
+    if (::lstat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode) && st.st_uid != 0)
+      roots.emplace_back(std::move(path), st.st_uid);
+  };
+  if (DIR* dir = ::opendir("/run/user")) {
+    while (dirent* entry = ::readdir(dir))
+      if (entry->d_name[0] != '.') add(fmt::format("/run/user/{}/contain", entry->d_name));
+    ::closedir(dir);
+  }
+  if (DIR* dir = ::opendir("/tmp")) {
+    while (dirent* entry = ::readdir(dir))
+      if (std::string_view(entry->d_name).starts_with("contain-"))
+        add(fmt::format("/tmp/{}", entry->d_name));
+    ::closedir(dir);
+  }
+  std::sort(roots.begin(), roots.end());
+  return roots;
+}
 
 Result<std::optional<nlohmann::json>> StateStore::read(std::string_view kind,
                                                        std::string_view name) const {
@@ -110,7 +170,7 @@ Result<std::optional<nlohmann::json>> StateStore::read(std::string_view kind,
 
 Result<std::optional<nlohmann::json>> StateStore::read_file(std::string_view kind,
                                                             std::string_view name) const {
-  std::string path = path_of(kind, name);
+  std::string path = path_of(root_, kind, name);
   UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
   if (!fd) {
     if (errno == ENOENT) return std::optional<nlohmann::json>();
@@ -139,10 +199,10 @@ Result<std::optional<nlohmann::json>> StateStore::read_file(std::string_view kin
 
 Status StateStore::write(std::string_view kind, std::string_view name,
                          const nlohmann::json& record) const {
-  std::string dir = fmt::format("{}/{}", kRoot, kind);
-  TRY(make_dir(kRoot));
+  std::string dir = fmt::format("{}/{}", root_, kind);
+  TRY(root_ == kRoot ? make_dir(root_) : make_private_dir(root_));
   TRY(make_dir(dir));
-  std::string path = path_of(kind, name);
+  std::string path = path_of(root_, kind, name);
   // No record name holds white space, so this cannot collide with one.
   std::string tmp = fmt::format("{}/.tmp {}", dir, ::getpid());
   nlohmann::json versioned = record;
@@ -185,7 +245,7 @@ Status StateStore::write(std::string_view kind, std::string_view name,
 }
 
 Status StateStore::remove(std::string_view kind, std::string_view name) const {
-  std::string path = path_of(kind, name);
+  std::string path = path_of(root_, kind, name);
   if (::unlink(path.c_str()) < 0 && errno != ENOENT)
     return fail(Error::system(fmt::format("remove {}", path)));
   if (shared_ && shared_->cached) {
@@ -198,7 +258,7 @@ Status StateStore::remove(std::string_view kind, std::string_view name) const {
   }
   // An empty folder is removed too, so a host with nothing of ours has an
   // empty /run/contain.
-  ::rmdir(fmt::format("{}/{}", kRoot, kind).c_str());
+  ::rmdir(fmt::format("{}/{}", root_, kind).c_str());
   return {};
 }
 
@@ -216,7 +276,7 @@ Result<std::vector<std::string>> StateStore::list(std::string_view kind) const {
 
 Result<std::vector<std::string>> StateStore::list_folder(std::string_view kind) const {
   std::vector<std::string> names;
-  std::string dir = fmt::format("{}/{}", kRoot, kind);
+  std::string dir = fmt::format("{}/{}", root_, kind);
   DIR* d = ::opendir(dir.c_str());
   if (!d) {
     if (errno == ENOENT) return names;
@@ -264,17 +324,17 @@ Status StateStore::for_each(
 
 Result<std::vector<std::string>> StateStore::remove_unfinished_writes() const {
   std::vector<std::string> removed;
-  DIR* root = ::opendir(kRoot);
+  DIR* root = ::opendir(root_.c_str());
   if (!root) {
     if (errno == ENOENT) return removed;
-    return fail(Error::system(fmt::format("read {}", kRoot)));
+    return fail(Error::system(fmt::format("read {}", root_)));
   }
   std::vector<std::string> kinds;
   while (dirent* entry = ::readdir(root))
     if (entry->d_type == DT_DIR && entry->d_name[0] != '.') kinds.emplace_back(entry->d_name);
   ::closedir(root);
   for (const auto& kind : kinds) {
-    std::string dir = fmt::format("{}/{}", kRoot, kind);
+    std::string dir = fmt::format("{}/{}", root_, kind);
     DIR* d = ::opendir(dir.c_str());
     if (!d) continue;
     std::vector<std::string> stale;
@@ -304,9 +364,9 @@ Result<std::optional<std::string>> StateStore::set_aside_if_corrupt(std::string_
     if (!record) return fail(std::move(record).error());
     return std::optional<std::string>();
   }
-  std::string dir = fmt::format("{}/{}", kRoot, kCorruptFolder);
+  std::string dir = fmt::format("{}/{}", root_, kCorruptFolder);
   TRY(make_dir(dir));
-  std::string from = path_of(kind, name);
+  std::string from = path_of(root_, kind, name);
   std::string to = fmt::format("{}/{}.{}", dir, kind, name);
   if (::rename(from.c_str(), to.c_str()) < 0)
     return fail(Error::system(fmt::format("set aside {} as {}", from, to)));
@@ -316,7 +376,7 @@ Result<std::optional<std::string>> StateStore::set_aside_if_corrupt(std::string_
     if (folder.names) folder.names->erase(std::string(name));
     folder.records.erase(std::string(name));
   }
-  ::rmdir(fmt::format("{}/{}", kRoot, kind).c_str());
+  ::rmdir(fmt::format("{}/{}", root_, kind).c_str());
   std::string why = record.error().message();
   // "state file PATH is corrupt: WHY; run 'contain gc'" -> WHY
   if (auto colon = why.find(" is corrupt: "); colon != std::string::npos)

@@ -27,6 +27,17 @@ class StateStore {
   // The store for reading only: records are replaced atomically, so readers
   // never see half a record and need no lock.
   static StateStore reader();
+  // The store of the caller's containers and their logs: the same as above for
+  // root; for anyone else a folder of their own (container_state_root()), so
+  // that one user never sees or touches another's containers.
+  static Result<StateStore> lock_containers();
+  static StateStore containers_reader();
+  // For root's `ps --all-users`: reads the store at another root (a user's).
+  static StateStore reader_at(std::string root) { return StateStore(nullptr, std::move(root)); }
+  // The folders where users' rootless containers are recorded by default:
+  // /run/user/*/contain and /tmp/contain-*, each that is a directory, with its owner.
+  static std::vector<std::pair<std::string, uid_t>> user_container_roots();
+  const std::string& root() const { return root_; }
 
   struct Shared;  // the lock's descriptor and, under a Hold, the records in memory
 
@@ -79,12 +90,20 @@ class StateStore {
                                                           std::string_view name) const;
 
  private:
-  explicit StateStore(std::shared_ptr<Shared> shared) : shared_(std::move(shared)) {}
+  StateStore(std::shared_ptr<Shared> shared, std::string root)
+      : shared_(std::move(shared)), root_(std::move(root)) {}
+  static Result<StateStore> lock_at(std::string root);
   Result<std::optional<nlohmann::json>> read_file(std::string_view kind,
                                                   std::string_view name) const;
   Result<std::vector<std::string>> list_folder(std::string_view kind) const;
   std::shared_ptr<Shared> shared_;
+  std::string root_;
 };
+
+// Where the caller's containers are recorded: /run/contain for root;
+// $XDG_RUNTIME_DIR/contain for anyone else, or /tmp/contain-UID without
+// XDG_RUNTIME_DIR (made 0700; refused if it exists and is not the caller's own).
+std::string container_state_root();
 
 // The alias marking a link as ours: "contain:<owner>".
 std::string owner_alias(std::string_view owner);

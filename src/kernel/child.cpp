@@ -58,8 +58,19 @@ Error child_error(std::string message, const ChildError& report) {
 
 bool read_child_error(int sync_fd, ChildError& error) {
   ssize_t n;
-  do n = ::recv(sync_fd, &error, sizeof error, 0);
-  while (n < 0 && errno == EINTR);
+  // A child that failed with our go byte still unread in its queue resets the
+  // connection: the kernel reports ECONNRESET once, before the report it
+  // queued for us, which the next recv returns.
+  bool reset_seen = false;
+  for (;;) {
+    n = ::recv(sync_fd, &error, sizeof error, 0);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0 && errno == ECONNRESET && !reset_seen) {
+      reset_seen = true;
+      continue;
+    }
+    break;
+  }
   if (n != static_cast<ssize_t>(sizeof error)) return false;
   error.what[sizeof error.what - 1] = '\0';
   return true;

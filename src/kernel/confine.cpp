@@ -109,7 +109,10 @@ bool drop_bounding_set(const Confinement& c, ChildError& e) {
 
 bool change_user(const Confinement& c, ChildError& e) {
   if (!c.change_user) return true;
-  if (::setgroups(c.group_count, c.groups) < 0) return e.fail("set the supplementary groups");
+  // In a user namespace whose gid map an unprivileged caller wrote, setgroups
+  // is denied (EPERM): with no groups asked for, there is nothing to change.
+  if (::setgroups(c.group_count, c.groups) < 0 && !(errno == EPERM && c.group_count == 0))
+    return e.fail("set the supplementary groups");
   if (::setresgid(c.gid, c.gid, c.gid) < 0) return e.fail("set the group id to %u", c.gid);
   if (!c.privileged && ::prctl(PR_SET_SECUREBITS, SECBIT_KEEP_CAPS, 0, 0, 0) < 0)
     return e.fail("keep capabilities across the user change");

@@ -99,16 +99,27 @@ bool mount_proc(const char* target, ChildError& e) {
   return mount_or_fail("proc", target, "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, nullptr, e);
 }
 
-bool prepare_rootfs(const char* rootfs, const char* shm_options, ChildError& e) {
-  if (::mount(rootfs, rootfs, nullptr, MS_BIND | MS_REC, nullptr) < 0)
+bool prepare_rootfs(const char* rootfs, const char* shm_options, int root_mount_fd, ChildError& e) {
+  if (root_mount_fd >= 0) {
+    if (::move_mount(root_mount_fd, "", AT_FDCWD, rootfs, MOVE_MOUNT_F_EMPTY_PATH) < 0)
+      return e.fail("attach the idmapped root file system on %s", rootfs);
+  } else if (::mount(rootfs, rootfs, nullptr, MS_BIND | MS_REC, nullptr) < 0) {
     return e.fail("bind the root file system %s onto itself", rootfs);
+  }
   Path proc(rootfs, "/proc"), sys(rootfs, "/sys");
   if (!ensure_dir(proc, e) || !mount_proc(proc, e)) return false;
   if (!prepare_dev(rootfs, shm_options, e)) return false;
   if (!ensure_dir(sys, e)) return false;
   // A sysfs mounted in the container's network namespace lists its own devices.
-  return mount_or_fail("sysfs", sys, "sysfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, nullptr,
-                       e);
+  constexpr unsigned long kSysFlags = MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC;
+  if (::mount("sysfs", sys, "sysfs", kSysFlags, nullptr) == 0) return true;
+  // Only the owner of the network namespace's user namespace may: a user
+  // namespace in a joined network namespace of the host's gets the host's, read-only.
+  if (errno != EPERM) return e.fail("mount sysfs on %s", static_cast<const char*>(sys));
+  if (::mount("/sys", sys, nullptr, MS_BIND | MS_REC, nullptr) < 0 ||
+      ::mount(nullptr, sys, nullptr, MS_BIND | MS_REMOUNT | kSysFlags, nullptr) < 0)
+    return e.fail("bind /sys read-only on %s", static_cast<const char*>(sys));
+  return true;
 }
 
 bool pivot_into(const char* rootfs, ChildError& e) {
@@ -132,6 +143,15 @@ bool bind_volume(const char* source, const char* target, bool read_only, ChildEr
   return true;
 }
 
+bool attach_volume(const char* source, int fd, const char* target, ChildError& e) {
+  struct stat st;
+  if (::stat(source, &st) < 0) return e.fail("volume %s", source);
+  if (S_ISDIR(st.st_mode) ? !ensure_dir(target, e) : !ensure_file(target, e)) return false;
+  if (::move_mount(fd, "", AT_FDCWD, target, MOVE_MOUNT_F_EMPTY_PATH) < 0)
+    return e.fail("attach the idmapped %s onto %s", source, target);
+  return true;
+}
+
 bool mount_tmpfs(const char* target, unsigned long flags, const char* data, ChildError& e) {
   return ensure_dir(target, e) && mount_or_fail("tmpfs", target, "tmpfs", flags, data, e);
 }
@@ -142,7 +162,12 @@ bool remount_read_only(const char* target, ChildError& e) {
   return e.fail("make %s read-only", target);
 }
 
-bool mount_overlay_root(const char* lower, const char* merged, ChildError& e) {
+bool mount_overlay_root(const char* lower, const char* merged, int given_lower_fd, ChildError& e) {
+  // overlayfs takes no detached mount as a layer: the idmapped copy is
+  // attached on DIR first, and DIR (now showing it) is opened below.
+  if (given_lower_fd >= 0 &&
+      ::move_mount(given_lower_fd, "", AT_FDCWD, lower, MOVE_MOUNT_F_EMPTY_PATH) < 0)
+    return e.fail("attach the idmapped root file system on %s", lower);
   int lower_fd = ::open(lower, O_PATH | O_DIRECTORY | O_CLOEXEC);
   if (lower_fd < 0) return e.fail("open %s", lower);
   if (!mount_or_fail("tmpfs", lower, "tmpfs", MS_NOSUID | MS_NODEV, "mode=755", e)) return false;

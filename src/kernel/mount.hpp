@@ -18,7 +18,11 @@ bool mount_proc(const char* target, ChildError& e);
 // point), /proc, a minimal /dev (null zero full random urandom tty bound from
 // the host, pts, shm, the usual symlinks) and a read-only /sys.
 // `shm_options` is the data of /dev/shm's tmpfs ("mode=1777,size=65536k").
-bool prepare_rootfs(const char* rootfs, const char* shm_options, ChildError& e);
+// With `root_mount_fd` (an idmapped copy of rootfs, kernel/userns), that copy
+// is attached on rootfs instead of the bind. Where sysfs may not be mounted
+// (a user namespace in a network namespace it does not own), the host's /sys
+// is bound read-only instead.
+bool prepare_rootfs(const char* rootfs, const char* shm_options, int root_mount_fd, ChildError& e);
 
 // Makes the prepared `rootfs` the root with pivot_root and detaches the old
 // root, so no path leads back to the host's files.
@@ -28,6 +32,10 @@ bool pivot_into(const char* rootfs, ChildError& e);
 // empty file like the source; read-only if asked (a second, remounting call:
 // the kernel ignores MS_RDONLY on the first).
 bool bind_volume(const char* source, const char* target, bool read_only, ChildError& e);
+
+// Attaches the detached (idmapped) mount `fd` of host path `source` onto
+// `target`, made first like the source.
+bool attach_volume(const char* source, int fd, const char* target, ChildError& e);
 
 // A tmpfs on `target` (made if missing) with mount(2) `flags` and `data`.
 bool mount_tmpfs(const char* target, unsigned long flags, const char* data, ChildError& e);
@@ -39,6 +47,7 @@ bool remount_read_only(const char* target, ChildError& e);
 // upper and work directories and the merged view at `merged`
 // (`lower`/merged, which the caller then uses as the rootfs). The lower
 // directory is reached through a descriptor opened before the tmpfs covers it.
-bool mount_overlay_root(const char* lower, const char* merged, ChildError& e);
+// `lower_fd`, if not -1, is the lower layer instead (an idmapped copy of `lower`).
+bool mount_overlay_root(const char* lower, const char* merged, int lower_fd, ChildError& e);
 
 }  // namespace contain::kernel

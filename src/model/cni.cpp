@@ -1,12 +1,12 @@
 #include "model/cni.hpp"
 
-#include "model/json_text.hpp"
-
 #include <fmt/format.h>
 
 #include <algorithm>
 #include <cctype>
 #include <charconv>
+
+#include "model/json_text.hpp"
 
 namespace contain::model::cni {
 

@@ -50,6 +50,10 @@ ContainerName ContainerName::generated(std::string_view id) {
 Result<NetworkChoice> NetworkChoice::parse(std::string_view text) {
   NetworkChoice choice;
   if (text.empty() || text == "none") return choice;
+  if (text == "pasta") {
+    choice.kind = Kind::pasta;
+    return choice;
+  }
   if (text.starts_with("netns:")) {
     // pid:PID, a path or container:NAME as well as a name; for the engine to resolve.
     auto ns = NetnsSpec::parse(text.substr(6));
@@ -77,6 +81,8 @@ std::string NetworkChoice::str() const {
       return "netns:" + name;
     case Kind::managed:
       return name;
+    case Kind::pasta:
+      return "pasta";
   }
   return "none";
 }
@@ -155,8 +161,10 @@ Status validate(const ContainerSpec& spec) {
   if (spec.ip && spec.network.kind != NetworkChoice::Kind::managed)
     return fail(Error::usage("--ip needs a managed network: add --network NAME"));
   if (auto limits = validate_limits(spec.limits); !limits) return limits;
-  if (!spec.ports.empty() && spec.network.kind != NetworkChoice::Kind::managed)
-    return fail(Error::usage("-p needs a managed network: add --network NAME"));
+  if (!spec.ports.empty() && spec.network.kind != NetworkChoice::Kind::managed &&
+      spec.network.kind != NetworkChoice::Kind::pasta)
+    return fail(Error::usage(
+        "-p needs a managed network (add --network NAME) or, rootless, --network pasta"));
   if (spec.workdir.empty() || spec.workdir.front() != '/')
     return fail(Error::usage(fmt::format(
         "-w {} is invalid: the working directory must be an absolute path", quote(spec.workdir))));
@@ -167,6 +175,10 @@ Status validate(const ContainerSpec& spec) {
   if (spec.security.overlay && !spec.rootfs)
     return fail(
         Error::usage("--overlay needs --rootfs DIR: DIR becomes the read-only lower layer"));
+  for (const auto& volume : spec.security.volumes)
+    if (volume.idmap && !spec.userns.enabled())
+      return fail(Error::usage(fmt::format(
+          "-v {}: idmap needs a user namespace: add --userns (or drop ',idmap')", volume.str())));
   return {};
 }
 

@@ -14,6 +14,7 @@
 #include "core/names.hpp"
 #include "core/port.hpp"
 #include "model/cgroups.hpp"
+#include "model/idmap.hpp"
 #include "model/security.hpp"
 
 namespace contain::model {
@@ -38,9 +39,11 @@ class ContainerName {
 
 // --network: none (a new namespace with loopback only), netns:NS (join an
 // existing namespace: a name, pid:PID, a path or container:NAME; see
-// model/netns_spec.hpp) or NAME (a managed network).
+// model/netns_spec.hpp), pasta (rootless: user-mode networking through
+// pasta, the host's addresses and routes, -p through it) or NAME (a managed
+// network).
 struct NetworkChoice {
-  enum class Kind { none, netns, managed };
+  enum class Kind { none, netns, managed, pasta };
   Kind kind = Kind::none;
   std::string name = {};  // the namespace (netns) or the network (managed)
   static Result<NetworkChoice> parse(std::string_view text);
@@ -76,6 +79,7 @@ struct ContainerSpec {
   ContainerSecurity security = {};
   ResourceLimits limits = {};               // --memory, --pids-limit, --cpus, ... (cgroups)
   std::vector<DeviceRequest> devices = {};  // --device
+  UsernsRequest userns = {};                // --userns, --uidmap, --gidmap
 };
 
 // The environment a container starts with, as Docker gives it: PATH, HOSTNAME,

@@ -4,9 +4,8 @@
 // half-way. Here an invalid byte becomes U+FFFD instead.
 #pragma once
 
-#include <string>
-
 #include <nlohmann/json.hpp>
+#include <string>
 
 namespace contain::model {
 

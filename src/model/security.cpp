@@ -382,24 +382,30 @@ Result<Volume> Volume::parse(std::string_view text) {
   auto parts = split(text, ':');
   if (parts.size() < 2 || parts.size() > 3)
     return fail(Error::usage(
-        fmt::format("-v '{}': expected HOST:CONTAINER[:ro|rw] with absolute paths, for example "
-                    "/srv/data:/data:ro",
+        fmt::format("-v '{}': expected HOST:CONTAINER[:ro|rw][,idmap] with absolute paths, for "
+                    "example /srv/data:/data:ro",
                     text)));
   Volume volume{std::string(parts[0]), std::string(parts[1]), false};
   TRY(check_container_path(volume.host, "-v (host path)"));
   TRY(check_container_path(volume.container, "-v (container path)"));
   if (parts.size() == 3) {
-    if (parts[2] == "ro")
-      volume.read_only = true;
-    else if (parts[2] != "rw")
-      return fail(
-          Error::usage(fmt::format("-v '{}': unknown option '{}'; use ro or rw", text, parts[2])));
+    for (auto option : split(parts[2], ',')) {
+      if (option == "ro")
+        volume.read_only = true;
+      else if (option == "rw")
+        volume.read_only = false;
+      else if (option == "idmap")
+        volume.idmap = true;
+      else
+        return fail(Error::usage(
+            fmt::format("-v '{}': unknown option '{}'; use ro, rw or idmap", text, option)));
+    }
   }
   return volume;
 }
 
 std::string Volume::str() const {
-  return fmt::format("{}:{}:{}", host, container, read_only ? "ro" : "rw");
+  return fmt::format("{}:{}:{}{}", host, container, read_only ? "ro" : "rw", idmap ? ",idmap" : "");
 }
 
 Result<Tmpfs> Tmpfs::parse(std::string_view text) {

@@ -111,11 +111,14 @@ Result<std::uint64_t> parse_docker_size(std::string_view text, std::string_view 
 
 // --- Mounts ---
 
-// -v HOST:CONTAINER[:ro|rw]; both absolute, no "..".
+// -v HOST:CONTAINER[:OPTIONS]; both absolute, no "..". OPTIONS, comma-separated:
+// ro or rw, and idmap (with --userns: the host's ids are seen through the
+// container's map, as its root is; without it, host files keep their owners).
 struct Volume {
   std::string host;
   std::string container;
   bool read_only = false;
+  bool idmap = false;
   static Result<Volume> parse(std::string_view text);
   std::string str() const;
 };

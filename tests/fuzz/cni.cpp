@@ -3,12 +3,12 @@
 // newline is CNI_ARGS (first line) and the configuration (the rest); without,
 // all configuration. Whatever parses must hold contain's invariants and encode back.
 #include "model/cni.hpp"
-#include "model/json_text.hpp"
 
 #include <map>
 #include <string>
 
 #include "fuzz.hpp"
+#include "model/json_text.hpp"
 
 using namespace contain;
 namespace mc = contain::model::cni;

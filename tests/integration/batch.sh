@@ -24,8 +24,8 @@ assert_contains "$out" "192.0.2.10/24" "the output of line 9 (net exec)"
 assert_contains "$(ip -n a -o addr show dev eth0)" "192.0.2.10/24"
 assert_contains "$(ip -n b -o addr show dev eth0)" "192.0.2.11/24"
 assert_contains "$(ip -n a route show default)" "via 192.0.2.1"
-ip netns exec a ping -c1 -W2 192.0.2.11
-ip netns exec b ping -c1 -W2 192.0.2.1
+ip netns exec a ping -c1 -w10 192.0.2.11
+ip netns exec b ping -c1 -w10 192.0.2.1
 
 step "every line is parsed before any runs: three mistakes, nothing changed"
 state=$(kernel_state)
@@ -96,7 +96,7 @@ out=$(contain batch again.contain)
 assert_contains "$out" "eth0@" "the output of line 3 (net exec, between lines kept in one session)"
 assert_eq 1 "$(ip -o link show | grep -c ': vk1@')" "host links named vk1"
 assert_contains "$(ip -n k1 -o addr show dev eth0)" "192.0.2.30/24"
-ip netns exec k1 ping -c1 -W2 192.0.2.1
+ip netns exec k1 ping -c1 -w10 192.0.2.1
 printf 'net delete k1\n' | contain batch -
 [[ -z $(ip -o link show vk1 2>/dev/null) ]] || die "vk1 left after k1 was deleted"
 

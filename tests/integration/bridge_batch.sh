@@ -15,8 +15,8 @@ assert_contains "$(ip -n n0 -o link show lo)" ",UP" "lo in n0"
 assert_contains "$(ip -n n39 -o addr show dev eth0)" "192.0.2.41/24"
 assert_contains "$(ip -n n39 route show default)" "via 192.0.2.1 dev eth0"
 assert_contains "$(ip -d link show "$(head -1 ports.txt | cut -d' ' -f1)")" "alias contain:netns/n0"
-ip netns exec n0 ping -c1 -W2 192.0.2.41
-ip netns exec n39 ping -c1 -W2 192.0.2.2
+ip netns exec n0 ping -c1 -w10 192.0.2.41
+ip netns exec n39 ping -c1 -w10 192.0.2.2
 assert_contains "$(contain bridge list)" "n39:eth0"
 
 step "a refusal half way leaves nothing behind"

@@ -25,10 +25,10 @@ for p in $ports; do
 done
 
 step "they ping each other and the bridge"
-ip netns exec red ping -c1 -W2 192.0.2.11
-ip netns exec blue ping -c1 -W2 192.0.2.10
-ip netns exec red ping -c1 -W2 192.0.2.1
-ping -c1 -W2 192.0.2.11
+ip netns exec red ping -c1 -w10 192.0.2.11
+ip netns exec blue ping -c1 -w10 192.0.2.10
+ip netns exec red ping -c1 -w10 192.0.2.1
+ping -c1 -w10 192.0.2.11
 
 step "bridge list shows addresses and ports with namespace and interface"
 json=$(contain bridge list --json)
@@ -44,7 +44,7 @@ contain bridge attach br1 red --addr 198.51.100.10/24
 contain bridge attach br1 blue --addr 198.51.100.11/24 --ifname uplink
 assert_contains "$(ip -n red -o addr show dev eth1)" "198.51.100.10/24"
 assert_contains "$(ip -n blue -o addr show dev uplink)" "198.51.100.11/24"
-ip netns exec red ping -c1 -W2 198.51.100.11
+ip netns exec red ping -c1 -w10 198.51.100.11
 assert_eq 2 "$(ip -o link show master br1 | wc -l)" "ports on br1"
 
 step "refusals change nothing"

@@ -12,7 +12,7 @@ contain net create blue
 step "net veth --gateway: the default route inside"
 contain net veth --host red-h --ns red --host-addr 192.0.2.1/24 --ns-addr 192.0.2.2/24 --gateway 192.0.2.1
 assert_eq "192.0.2.1 veth0" "$(default_of red)" "default route in red"
-ip netns exec red ping -c1 -W2 192.0.2.1 >/dev/null || die "the host end is unreachable from red"
+ip netns exec red ping -c1 -w10 192.0.2.1 >/dev/null || die "the host end is unreachable from red"
 before=$(kernel_state)
 expect_fail 2 '--gateway 192.0.2.1 needs --ns-addr' -- contain net veth --host x-h --ns blue --gateway 192.0.2.1
 expect_fail 2 'gateway 198.51.100.1 is not in the subnet of --ns-addr 192.0.2.9/24' -- \
@@ -39,7 +39,7 @@ expect_fail 1 'namespace "red" already has a default route via 192.0.2.1; leave 
   contain bridge attach br0 red --addr 198.51.100.11/24 --gateway 198.51.100.1
 assert_eq "$before" "$(kernel_state)" "kernel state after the refusals"
 assert_eq "eth0 red-b" "$(contain bridge attach br0 red --addr 198.51.100.11/24 --host red-b)" "a free address"
-ip netns exec red ping -c1 -W2 198.51.100.10 >/dev/null || die "red cannot reach blue over br0"
+ip netns exec red ping -c1 -w10 198.51.100.10 >/dev/null || die "red cannot reach blue over br0"
 
 step "bridge delete refuses a bridge with ports, unless --force"
 before=$(kernel_state)

@@ -74,14 +74,14 @@ assert_eq "0.0.0.0/0 198.51.100.1" "$(jq -r '.routes[0] | "\(.dst) \(.gw)"' <<<"
 assert_eq "198.51.100.1" "$(jq -r '.dns.nameservers[0]' <<<"$OUT")"
 assert_contains "$(ip -n a -o addr show dev eth0)" "198.51.100.2/24"
 assert_contains "$(ip -n a route show default)" "via 198.51.100.1 dev eth0"
-ip netns exec a ping -c1 -W2 198.51.100.1
+ip netns exec a ping -c1 -w10 198.51.100.1
 contain network inspect pods --json | jq -e --arg o "cni/$ID1/eth0" '.attachments[] | select(.owner == $o)' >/dev/null \
   || contain network inspect pods --json | jq -e '.attachments | length == 1' >/dev/null
 
 step "ADD in 0.4.0 and 0.3.1 format; static IP and MAC from CNI_ARGS and runtimeConfig"
 cni_ok ADD "$ID2" /run/netns/b net1 "$(conf 0.4.0)" "IgnoreUnknown=1;K8S_POD_NAME=x;IP=198.51.100.50"
 assert_eq "4 198.51.100.50/24" "$(jq -r '.ips[0] | "\(.version) \(.address)"' <<<"$OUT")"
-ip netns exec b ping -c1 -W2 198.51.100.2
+ip netns exec b ping -c1 -w10 198.51.100.2
 ip netns add c  # not ours: removed behind our back below
 cni_ok ADD "$ID2" /run/netns/c eth0 \
   "$(conf 0.3.1 '"runtimeConfig":{"IPs":["198.51.100.60/24","198.51.100.60/24"],"Mac":"02:00:c6:33:64:3c"}')"
@@ -151,7 +151,7 @@ assert_eq "2" "$(contain network inspect pods --json | jq '.attachments | length
 cni_ok GC "" "" "" "$(conf 1.1.0 "\"cni.dev/valid-attachments\":[{\"containerID\":\"$ID1\",\"ifname\":\"eth0\"}]")"
 assert_eq "1" "$(contain network inspect pods --json | jq '.attachments | length')"
 assert_eq "" "$(ip -n b -o link show eth0 2>/dev/null)" "eth0 in b after GC"
-ip netns exec a ping -c1 -W2 198.51.100.1
+ip netns exec a ping -c1 -w10 198.51.100.1
 
 step "the last DEL removes the network an ADD made: nothing of ours is left"
 cni_ok DEL "$ID1" /run/netns/a eth0 "$(conf 1.0.0)"

@@ -5,7 +5,7 @@
 contain network create backend --subnet 10.89.0.0/24
 
 step "a foreground container gets an address, a default route and reaches the gateway"
-out=$(contain run --network backend -- sh -c 'ip -o -4 addr show dev eth0; ip route show default; ping -c1 -W2 10.89.0.1 >/dev/null && echo gateway-answers')
+out=$(contain run --network backend -- sh -c 'ip -o -4 addr show dev eth0; ip route show default; ping -c1 -w10 10.89.0.1 >/dev/null && echo gateway-answers')
 assert_contains "$out" "inet 10.89.0.2/24" "address from the pool"
 assert_contains "$out" "default via 10.89.0.1 dev eth0" "default route"
 assert_contains "$out" "gateway-answers" "ping to the gateway"
@@ -20,8 +20,8 @@ contain run -d --name b --network backend --ip 10.89.0.50 -- sleep 1000 >/dev/nu
 assert_eq "10.89.0.2 10.89.0.50" \
   "$(contain ps --json | jq -r 'sort_by(.name) | .[].address' | xargs)" "ps addresses"
 assert_eq "backend backend" "$(contain ps --json | jq -r '.[].network' | xargs)" "ps networks"
-contain exec a -- ping -c1 -W2 10.89.0.50 >/dev/null
-contain exec b -- ping -c1 -W2 10.89.0.2 >/dev/null
+contain exec a -- ping -c1 -w10 10.89.0.50 >/dev/null
+contain exec b -- ping -c1 -w10 10.89.0.2 >/dev/null
 assert_eq "container/a container/b" \
   "$(contain network inspect backend --json | jq -r '.attachments[].owner' | sort | xargs)" "attachments"
 

@@ -108,7 +108,7 @@ assert_eq "netns:live:eth0" "$(ls /run/contain/shape | xargs)" "shape records"
 assert_eq true "$(contain shape show --ns live --json | jq -r .shaped)"
 assert_contains "$(tc qdisc show dev "$live_host")" "qdisc tbf"
 assert_contains "$(ip -n live -o link show eth0)" ",UP"
-ip netns exec live ping -c1 -W2 192.0.2.1 >/dev/null
+ip netns exec live ping -c1 -w10 192.0.2.1 >/dev/null
 
 step "the released address is handed out again"
 contain net create again

@@ -29,8 +29,8 @@ assert_contains "$(ip -n app -o addr show dev eth6)" "2001:db8::2/64"
 assert_not_contains "$(ip -n app -o addr show dev eth6 | grep 2001:db8::2)" "tentative" "IPv6 address state"
 
 step "packets cross in both directions"
-ping -c1 -W2 192.0.2.2
-ip netns exec app ping -c1 -W2 192.0.2.1
+ping -c1 -w10 192.0.2.2
+ip netns exec app ping -c1 -w10 192.0.2.1
 ping -6 -c1 -W2 2001:db8::2
 ip netns exec app ping -6 -c1 -W2 2001:db8::1
 

@@ -26,8 +26,8 @@ start_netns_shell; P2=$SHELL_PID
 contain bridge create br0
 contain bridge attach br0 pid:$P1 --addr 10.10.0.1/24
 contain bridge attach br0 pid:$P2 --addr 10.10.0.2/24
-nsenter -t $P1 -n ping -c1 -W2 10.10.0.2
-nsenter -t $P2 -n ping -c1 -W2 10.10.0.1
+nsenter -t $P1 -n ping -c1 -w10 10.10.0.2
+nsenter -t $P2 -n ping -c1 -w10 10.10.0.1
 assert_contains "$(nsenter -t $P1 -n ip -o addr show dev eth0)" "10.10.0.1/24"
 ports=$(contain bridge list --json | jq -r '.[] | select(.name=="br0") | .ports[] | "\(.namespace):\(.interface)"' | sort | xargs)
 assert_eq "$(printf '%s\n' "pid:$P1:eth0" "pid:$P2:eth0" | sort | xargs)" "$ports" "br0 ports"
@@ -41,7 +41,7 @@ step "the same namespace by its path is the same record"
 contain bridge attach br0 /proc/$P1/ns/net --addr 10.10.0.11/24 --ifname eth1
 assert_eq 2 "$(ls /run/contain/netns-id | wc -l)" "records after attaching by path"
 assert_eq 2 "$(jq '.links | length' /run/contain/netns-id/$(id_of $P1))" "links of the first shell"
-nsenter -t $P2 -n ping -c1 -W2 10.10.0.11
+nsenter -t $P2 -n ping -c1 -w10 10.10.0.11
 
 step "a bind mount elsewhere (another tool's netns folder) keeps a namespace and names it"
 start_netns_shell; P3=$SHELL_PID
@@ -49,13 +49,13 @@ mkdir -p other-tool/netns
 touch other-tool/netns/ns3
 mount --bind /proc/$P3/ns/net other-tool/netns/ns3
 contain bridge attach br0 "$PWD/other-tool/netns/ns3" --addr 10.10.0.3/24
-nsenter -t $P1 -n ping -c1 -W2 10.10.0.3
+nsenter -t $P1 -n ping -c1 -w10 10.10.0.3
 id3=$(id_of $P3)
 stop_shell $P3
 out=$(contain gc)
 assert_not_contains "$out" "$id3" "gc while the bind mount holds the namespace"
 [[ -f /run/contain/netns-id/$id3 ]] || die "the record of the bind-mounted namespace went while it lived"
-nsenter --net="$PWD/other-tool/netns/ns3" ping -c1 -W2 10.10.0.1
+nsenter --net="$PWD/other-tool/netns/ns3" ping -c1 -w10 10.10.0.1
 umount other-tool/netns/ns3
 host_end=$(jq -r '.links[0].name' /run/contain/netns-id/$id3)
 out=$(contain gc)
@@ -67,7 +67,7 @@ assert_not_contains "$links" "$host_end" "host links after gc"
 
 step "net veth --ns pid:, shaping and a forward by pid"
 contain net veth --host v-p2 --ns pid:$P2 --host-addr 198.51.100.1/30 --ns-addr 198.51.100.2/30
-ping -c1 -W2 198.51.100.2
+ping -c1 -w10 198.51.100.2
 assert_eq "contain:nsid/$(id_of $P2)" "$(ip -o link show v-p2 | grep -o 'alias .*' | cut -d' ' -f2)" "alias of the host end"
 contain shape set --ns pid:$P2 --ifname veth0 --rate 10mbit
 assert_contains "$(nsenter -t $P2 -n tc qdisc show dev veth0)" "qdisc tbf" "tbf inside"
@@ -111,7 +111,7 @@ contain run -d --name db --network net1 -- sleep 1000 >/dev/null
 assert_eq "203.0.113.2/24" "$(contain network attach net2 container:db)" "address on net2"
 pid=$(contain ps --json | jq -r '.[] | select(.name=="db") | .pid')
 assert_contains "$(nsenter -t $pid -n ip -o -4 addr show)" "inet 203.0.113.2/24" "second interface inside"
-nsenter -t $pid -n ping -c1 -W2 203.0.113.1
+nsenter -t $pid -n ping -c1 -w10 203.0.113.1
 assert_eq "net1=192.0.2.2 net2=203.0.113.2" \
   "$(contain ps --json | jq -r '.[] | select(.name=="db") | .networks[] | "\(.network)=\(.address)"' | xargs)" "ps --json networks"
 assert_contains "$(contain ps)" "net1,net2" "ps networks"

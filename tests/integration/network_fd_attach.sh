@@ -17,7 +17,7 @@ assert_eq "lo" "$(links_in_netns_of $holder)" "links of the holder before the at
 assert_eq "eth0 203.0.113.3/24" "$("$ATTACH_FD" attach apps /proc/$holder/ns/net container/c1)" "fd attach"
 assert_contains "$(nsenter -t $holder -n ip -o addr show dev eth0)" "203.0.113.3/24"
 assert_contains "$(nsenter -t $holder -n ip route show default)" "via 203.0.113.1"
-nsenter -t $holder -n ping -c1 -W2 203.0.113.2
+nsenter -t $holder -n ping -c1 -w10 203.0.113.2
 json=$(contain network inspect apps --json)
 assert_eq "container/c1 null" "$(jq -r '.attachments[] | select(.owner=="container/c1") | "\(.owner) \(.namespace)"' <<<"$json")"
 assert_contains "$(contain bridge list)" "container/c1:eth0"

@@ -71,8 +71,8 @@ contain bridge attach br-ab A --addr 192.0.2.1/24
 contain bridge attach br-ab B --addr 192.0.2.2/24
 contain bridge attach br-bc B --addr 198.51.100.2/24 --ifname eth1
 contain bridge attach br-bc C --addr 198.51.100.3/24
-ip netns exec A ping -c1 -W2 192.0.2.2
-ip netns exec B ping -c1 -W2 198.51.100.3
+ip netns exec A ping -c1 -w10 192.0.2.2
+ip netns exec B ping -c1 -w10 198.51.100.3
 rc=0; ip netns exec A ping -c1 -W1 198.51.100.3 >/dev/null 2>&1 || rc=$?
 assert_eq 2 "$rc" "A -> C (no route: B is not a router)"
 ip -n A route add 198.51.100.0/24 via 192.0.2.2

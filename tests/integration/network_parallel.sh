@@ -21,7 +21,7 @@ for ns in "${names[@]}"; do
   assert_contains "$(ip -n "$ns" -o addr show dev eth0)" "$(cat "$ns.addr")" "address in $ns"
 done
 assert_eq 20 "$(ip -o link show master cn-par | wc -l)" "ports on cn-par"
-ip netns exec p1 ping -c1 -W2 "$(cut -d/ -f1 p20.addr)"
+ip netns exec p1 ping -c1 -w10 "$(cut -d/ -f1 p20.addr)"
 
 step "deleting the namespaces releases every address"
 contain net delete "${names[@]}"

@@ -19,8 +19,8 @@ assert_eq "192.0.2.3/24" "$(contain network attach web c --ifname web0)" "second
 assert_contains "$(ip -n a -o addr show dev eth0)" "192.0.2.2/24"
 assert_contains "$(ip -n c -o addr show dev web0)" "192.0.2.3/24"
 assert_contains "$(ip -n a route show default)" "via 192.0.2.1 dev eth0"
-ip netns exec a ping -c1 -W2 192.0.2.50
-ip netns exec c ping -c1 -W2 192.0.2.1
+ip netns exec a ping -c1 -w10 192.0.2.50
+ip netns exec c ping -c1 -w10 192.0.2.1
 assert_eq "a:eth0:192.0.2.2/24 b:eth0:192.0.2.50/24 c:web0:192.0.2.3/24" \
   "$(contain network inspect web --json | jq -r '.attachments[] | "\(.namespace):\(.interface):\(.address)"' | sort | xargs)"
 assert_contains "$(contain network list)" "192.0.2.0/24"

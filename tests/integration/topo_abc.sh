@@ -22,9 +22,9 @@ assert_contains "$(ip -n A -o link show eth0)" "state UP"
 assert_contains "$(ip -n B -o link show eth0)" "state UP"
 
 step "pings, independently of contain"
-ip netns exec A ping -c1 -W2 10.0.1.2
-ip netns exec B ping -c1 -W2 10.0.2.2
-ip netns exec C ping -c1 -W2 10.0.2.1
+ip netns exec A ping -c1 -w10 10.0.1.2
+ip netns exec B ping -c1 -w10 10.0.2.2
+ip netns exec C ping -c1 -w10 10.0.2.1
 # A has no route to C's subnet: the kernel refuses to send (the observer works:
 # the same ping reaches B above).
 rc=0; out=$(ip netns exec A ping -c1 -W1 10.0.2.2 2>&1) || rc=$?

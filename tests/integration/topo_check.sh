@@ -35,7 +35,7 @@ step "an unexpected reach is caught: B forwards and A, C have routes"
 ip netns exec B sh -c 'echo 1 > /proc/sys/net/ipv4/ip_forward'
 ip -n A route add 10.0.2.0/24 via 10.0.1.2
 ip -n C route add 10.0.1.0/24 via 10.0.2.1
-ip netns exec A ping -c1 -W2 10.0.2.2
+ip netns exec A ping -c1 -w10 10.0.2.2
 rc=0; out=$(contain topo check abc) || rc=$?
 echo "$out"
 assert_eq 1 "$rc" "exit code"

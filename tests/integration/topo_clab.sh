@@ -29,8 +29,8 @@ contain topo up lab.clab.yml
 assert_contains "$(ip -n client1 -o addr show dev eth1)" "192.0.2.1/24"
 assert_contains "$(ip -n client2 -o addr show dev eth1)" "2001:db8::2/64"
 assert_eq "eth1 eth2" "$(ip -n br-clab -o link show master br0 | awk -F': ' '{sub(/@.*/, "", $2); print $2}' | sort | xargs)" "switch ports"
-ip netns exec client1 ping -c1 -W2 192.0.2.2
-ip netns exec client2 ping -c1 -W2 2001:db8::1
+ip netns exec client1 ping -c1 -w10 192.0.2.2
+ip netns exec client2 ping -c1 -w10 2001:db8::1
 contain topo down clab1
 assert_eq "$before" "$(kernel_state)" "after down"
 

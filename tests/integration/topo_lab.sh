@@ -38,8 +38,8 @@ step "two copies side by side with --prefix"
 contain topo up "$examples/abc.yml" --prefix x-
 contain topo up "$examples/abc.yml" --prefix y-
 assert_eq "B x-A x-B x-C y-A y-B y-C" "$(ip netns list | awk '{print $1}' | sort | xargs)" "namespaces"
-ip netns exec x-A ping -c1 -W2 10.0.1.2
-ip netns exec y-A ping -c1 -W2 10.0.1.2
+ip netns exec x-A ping -c1 -w10 10.0.1.2
+ip netns exec y-A ping -c1 -w10 10.0.1.2
 assert_eq "4 of 4 expectations met" "$(contain topo check x-abc | tail -1)" "check of x-abc"
 contain topo down x-abc
 contain topo down "$examples/abc.yml" --prefix y-
@@ -55,7 +55,7 @@ assert_eq "$before" "$(kernel_state)" "state after the rollback"
 
 step "a chain of three routers: h1 reaches h2 across them (ttl 61)"
 contain topo up "$examples/router-chain.yml"
-out=$(ip netns exec h1 ping -c1 -W2 10.0.3.2)
+out=$(ip netns exec h1 ping -c1 -w10 10.0.3.2)
 echo "$out"
 assert_contains "$out" "ttl=61"
 assert_eq 1 "$(ip netns exec r2 cat /proc/sys/net/ipv4/ip_forward)" "r2 forwards"

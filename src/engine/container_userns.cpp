@@ -1,0 +1,272 @@
+#include "engine/container_userns.hpp"
+
+#include <fcntl.h>
+#include <fmt/format.h>
+#include <pwd.h>
+#include <sched.h>
+#include <signal.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstring>
+#include <fstream>
+#include <sstream>
+
+#include "core/unique_fd.hpp"
+#include "engine/container_child.hpp"
+#include "engine/records.hpp"
+#include "kernel/userns.hpp"
+
+namespace contain::engine::detail {
+
+namespace {
+
+using model::IdMap;
+using model::IdRange;
+using Mode = model::UsernsRequest::Mode;
+using nlohmann::json;
+
+std::optional<std::string> read_text(const char* path) {
+  std::ifstream file(path);
+  if (!file) return std::nullopt;
+  std::stringstream text;
+  text << file.rdbuf();
+  return text.str();
+}
+
+// The ranges /etc/subuid (or subgid) gives `user`; none if the file is missing.
+Result<std::vector<IdRange>> subordinate_ids(const char* file, const std::string& user,
+                                             std::uint32_t uid) {
+  auto text = read_text(file);
+  if (!text) return std::vector<IdRange>{};
+  return model::parse_subordinate_ids(*text, user, uid, file);
+}
+
+}  // namespace
+
+json PreparedUserns::to_json() const {
+  if (!enabled()) return nullptr;
+  return {{"mode", rootless ? "rootless" : model::UsernsRequest{mode}.str()},
+          {"uid_map", model::id_map_str(uid_map)},
+          {"gid_map", model::id_map_str(gid_map)}};
+}
+
+namespace {
+
+// An unprivileged caller: a user namespace always; its own ids are root
+// inside, and its /etc/subuid and /etc/subgid ranges (if it has both) are
+// 1-65536 through newuidmap/newgidmap. What needs the host's privileges is
+// refused here, before anything is made.
+Status prepare_rootless(const model::ContainerSpec& spec, PreparedUserns& u) {
+  using Kind = model::NetworkChoice::Kind;
+  if (spec.userns.mode == Mode::explicit_maps)
+    return fail(Error::usage(
+        "--uidmap/--gidmap need root: a rootless container maps your own id to root inside "
+        "and your /etc/subuid and /etc/subgid ranges to 1-65536"));
+  if (spec.network.kind == Kind::managed)
+    return fail(Error::usage(fmt::format(
+        "--network {}: a managed network needs root (its bridge and firewall are the host's); "
+        "rootless containers have --network none or pasta (or run as root)",
+        spec.network.name)));
+  if (spec.network.kind == Kind::netns)
+    return fail(Error::usage(fmt::format(
+        "--network netns:{}: joining a namespace is not supported for rootless containers yet; "
+        "use --network none or pasta (or run as root)",
+        spec.network.name)));
+  for (const auto& v : spec.security.volumes)
+    if (v.idmap)
+      return fail(Error::usage(fmt::format(
+          "-v {}: idmapped mounts need root; drop ',idmap' (your files are root's inside)",
+          v.str())));
+  // pasta opens the tun device inside the container's namespaces, as the user.
+  if (spec.network.kind == Kind::pasta && ::access("/dev/net/tun", R_OK | W_OK) < 0)
+    return fail(Error::failed(
+        fmt::format("--network pasta: /dev/net/tun is not usable by you ({}); pasta needs it "
+                    "(udev makes it mode 0666 on most systems: ask root to)",
+                    std::strerror(errno)),
+        errno));
+  uid_t uid = ::geteuid();
+  gid_t gid = ::getegid();
+  if (spec.rootfs) {
+    struct stat st;
+    if (::stat(spec.rootfs->c_str(), &st) < 0)
+      return fail(Error::system(fmt::format("--rootfs {}", *spec.rootfs)));
+    if (st.st_uid != uid)
+      return fail(Error::usage(fmt::format(
+          "--rootfs {} is owned by uid {}, not by you (uid {}): a rootless container sees only "
+          "your own files as root's; copy it as yourself (cp -a) or run as root with --userns",
+          *spec.rootfs, st.st_uid, uid)));
+  }
+  passwd* pw = ::getpwuid(uid);
+  std::string name = pw ? pw->pw_name : std::to_string(uid);
+  auto uids = TRY(subordinate_ids("/etc/subuid", name, uid));
+  auto gids = TRY(subordinate_ids("/etc/subgid", name, uid));
+  u.uid_map = {{0, uid, 1}};
+  u.gid_map = {{0, gid, 1}};
+  if (!uids.empty() && !gids.empty()) {
+    u.helpers = true;
+    u.uid_map.push_back({1, uids[0].first, std::min(uids[0].count, model::kContainerIds)});
+    u.gid_map.push_back({1, gids[0].first, std::min(gids[0].count, model::kContainerIds)});
+  }
+  return {};
+}
+
+std::vector<std::uint32_t> helper_args(const IdMap& map) {
+  std::vector<std::uint32_t> out;
+  for (const auto& e : map) out.insert(out.end(), {e.inside, e.outside, e.count});
+  return out;
+}
+
+}  // namespace
+
+Result<PreparedUserns> prepare_userns(const model::ContainerSpec& spec) {
+  PreparedUserns u;
+  u.mode = spec.userns.mode;
+  u.uid_map = spec.userns.uid_map;
+  u.gid_map = spec.userns.gid_map;
+  u.volume_fd_index.assign(spec.security.volumes.size(), -1);
+  u.rootless = ::geteuid() != 0;
+  if (u.rootless) {
+    TRY(prepare_rootless(spec, u));
+    u.received.assign(1, -1);
+    return u;
+  }
+  if (spec.network.kind == model::NetworkChoice::Kind::pasta)
+    return fail(
+        Error::usage("--network pasta is for rootless containers; as root, use a managed network "
+                     "('contain network create') with -p"));
+  if (!u.enabled()) return u;
+  int next = 0;
+  if (spec.rootfs) {
+    u.idmapped_root = true;
+    ++next;
+  }
+  for (std::size_t i = 0; i < spec.security.volumes.size(); ++i)
+    if (spec.security.volumes[i].idmap) u.volume_fd_index[i] = next++;
+  if (next > 64)
+    return fail(Error::usage(
+        fmt::format("{} idmapped mounts: at most 64 (the root and volumes with ',idmap')", next)));
+  u.received.assign(static_cast<std::size_t>(std::max(next, 1)), -1);
+  return u;
+}
+
+Status allocate_userns(const StateStore& store, PreparedUserns& userns) {
+  if (userns.mode != Mode::automatic || userns.rootless) return {};
+  std::vector<IdRange> used_uids, used_gids;
+  for (const auto& [name, r] : TRY(store.read_all(kContainerKind))) {
+    if (!r.contains("userns") || !r["userns"].is_object()) continue;
+    const json& u = r["userns"];
+    if (u.value("mode", "") == "rootless") continue;
+    std::string what = fmt::format("the user namespace recorded for container {}", name);
+    auto uids = TRY_WRAP(model::parse_id_map(u.value("uid_map", ""), "uid_map"), what);
+    auto gids = TRY_WRAP(model::parse_id_map(u.value("gid_map", ""), "gid_map"), what);
+    for (auto range : model::host_ranges(uids)) used_uids.push_back(range);
+    for (auto range : model::host_ranges(gids)) used_gids.push_back(range);
+  }
+  passwd* pw = ::getpwnam("contain");
+  std::uint32_t contain_uid = pw ? pw->pw_uid : static_cast<std::uint32_t>(-1);
+  auto uid_pool = TRY(subordinate_ids("/etc/subuid", "contain", contain_uid));
+  auto gid_pool = TRY(subordinate_ids("/etc/subgid", "contain", contain_uid));
+  if (uid_pool.empty()) uid_pool = {model::kDefaultPool};
+  if (gid_pool.empty()) gid_pool = {model::kDefaultPool};
+  auto uid = model::allocate_range(uid_pool, used_uids, model::kContainerIds);
+  auto gid = model::allocate_range(gid_pool, used_gids, model::kContainerIds);
+  if (!uid || !gid)
+    return fail(Error::failed(
+        fmt::format("--userns: every range of {} ids in the pool is in use (remove exited "
+                    "containers with 'contain rm', or give the user 'contain' a larger range "
+                    "in /etc/subuid and /etc/subgid)",
+                    model::kContainerIds),
+        ENOSPC));
+  userns.uid_map = {{0, *uid, model::kContainerIds}};
+  userns.gid_map = {{0, *gid, model::kContainerIds}};
+  return {};
+}
+
+void plan_userns(const PreparedUserns& userns, ChildPlan& plan) {
+  plan.userns = userns.enabled();
+  if (!plan.userns) return;
+  plan.idmapped_root = userns.idmapped_root;
+  plan.volume_fd_index = userns.volume_fd_index.data();
+  // The child writes into its own copy of this buffer (after clone, memory is not shared).
+  plan.mount_fds = const_cast<int*>(userns.received.data());
+  plan.mount_fd_count = static_cast<int>(userns.received.size());
+}
+
+Result<kernel::Cloned> clone_container(std::uint64_t flags, const PreparedUserns& userns,
+                                       int join_netns_fd) {
+  if (!userns.enabled() || join_netns_fd < 0) return kernel::clone_with_pidfd(flags);
+  UniqueFd own(::open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC));
+  if (!own) return fail(Error::system("open /proc/self/ns/net"));
+  if (::setns(join_netns_fd, CLONE_NEWNET) < 0)
+    return fail(Error::system("enter the network namespace"));
+  auto cloned = kernel::clone_with_pidfd(flags);
+  if (cloned && cloned->pid == 0) return cloned;  // the child, in the namespace
+  if (::setns(own.get(), CLONE_NEWNET) < 0) {
+    Error e = Error::system("return to our own network namespace");
+    if (cloned) {
+      (void)kernel::signal_pidfd(cloned->pidfd.get(), SIGKILL);
+      while (::waitpid(cloned->pid, nullptr, 0) < 0 && errno == EINTR) {
+      }
+    }
+    return fail(std::move(e));
+  }
+  return cloned;
+}
+
+Status configure_userns(const model::ContainerSpec& spec, const PreparedUserns& userns, pid_t pid,
+                        int sync_fd) {
+  if (!userns.enabled()) return {};
+  if (userns.helpers)
+    TRY(kernel::write_id_maps_with_helpers(pid, helper_args(userns.uid_map),
+                                           helper_args(userns.gid_map)));
+  else  // An unprivileged writer must deny setgroups before it may write a gid map.
+    TRY(kernel::write_id_maps(pid, model::id_map_text(userns.uid_map),
+                              model::id_map_text(userns.gid_map), userns.rootless));
+  std::vector<UniqueFd> trees;
+  bool need_trees = userns.idmapped_root;
+  for (int index : userns.volume_fd_index) need_trees = need_trees || index >= 0;
+  if (need_trees) {
+    UniqueFd ns = TRY(kernel::open_user_namespace(pid));
+    // --overlay: DIR is the lower layer; otherwise DIR itself becomes /.
+    if (userns.idmapped_root)
+      trees.push_back(TRY(kernel::idmapped_tree(spec.rootfs->c_str(), ns.get(), false, false,
+                                                fmt::format("--rootfs {}", *spec.rootfs))));
+    const auto& volumes = spec.security.volumes;
+    for (std::size_t i = 0; i < volumes.size(); ++i)
+      if (userns.volume_fd_index[i] >= 0)
+        trees.push_back(
+            TRY(kernel::idmapped_tree(volumes[i].host, ns.get(), true, volumes[i].read_only,
+                                      fmt::format("-v {}", volumes[i].str()))));
+  }
+  // Limits of the host's user namespace: the child, root only inside its own,
+  // could lower them but not set them to any value it was given.
+  for (const auto& limit : spec.security.ulimits) {
+    rlimit value{limit.soft, limit.hard};
+    if (::prlimit(pid, static_cast<__rlimit_resource>(limit.resource), &value, nullptr) < 0)
+      return fail(Error::system(fmt::format("--ulimit {}", limit.str())));
+  }
+  // Rootless, only when asked: lowering one's own score needs a privilege.
+  if (!userns.rootless || spec.security.oom_score_adj != 0) {
+    std::string path = fmt::format("/proc/{}/oom_score_adj", pid);
+    UniqueFd fd(::open(path.c_str(), O_WRONLY | O_CLOEXEC));
+    std::string text = std::to_string(spec.security.oom_score_adj);
+    if (!fd || ::write(fd.get(), text.data(), text.size()) != static_cast<ssize_t>(text.size()))
+      return fail(Error::system(fmt::format("--oom-score-adj {}", text)));
+  }
+  std::vector<int> fds;
+  for (const auto& t : trees) fds.push_back(t.get());
+  return kernel::send_with_fds(sync_fd, kMapsReady, fds);
+}
+
+bool has_userns(const json& record) {
+  return record.contains("userns") && record["userns"].is_object();
+}
+
+bool is_rootless(const json& record) {
+  return has_userns(record) && record["userns"].value("mode", "") == "rootless";
+}
+
+}  // namespace contain::engine::detail
