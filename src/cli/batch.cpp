@@ -14,6 +14,7 @@
 #include "cli/command_line.hpp"
 #include "cli/topo.hpp"
 #include "core/names.hpp"
+#include "engine/batch_session.hpp"
 #include "model/batch_script.hpp"
 
 namespace contain::cli {
@@ -42,6 +43,21 @@ std::optional<std::string> refused_in_batch(const std::vector<std::string>& word
   if (first == "--help" || first == "-h" || first == "--version")
     return fmt::format("{} is not a command", quote(first));
   return std::nullopt;
+}
+
+// Lines that only make or remove namespaces, links and bridges, and their
+// records, run in a session (engine/batch_session): the store's lock held and
+// its records in memory from one such line to the next, one netlink socket per
+// namespace kept open. Any other line runs with both released: it may start
+// processes that take the lock themselves (run, exec, topo) or remove
+// namespaces the kept sockets would hold.
+bool runs_in_session(const std::vector<std::string>& words) {
+  if (words.size() < 2) return false;
+  const std::string& group = words[0];
+  const std::string& command = words[1];
+  if (group == "net") return command == "create" || command == "delete" || command == "veth";
+  if (group == "bridge") return command == "create" || command == "attach" || command == "delete";
+  return false;
 }
 
 Result<int> run_batch(const std::string& path, bool force) {
@@ -83,11 +99,23 @@ Result<int> run_batch(const std::string& path, bool force) {
   // parser per line would hold megabytes for a script of thousands of lines,
   // and parsing the same words again gives the same command.
   std::vector<int> failed_lines;
+  std::optional<engine::BatchSession> session;
   for (std::size_t i = 0; i < script.commands.size(); ++i) {
     const auto& command = script.commands[i];
-    auto parsed = parse_command_line(command.words);
     std::optional<Error> error;
-    if (!parsed) {
+    if (!runs_in_session(command.words)) {
+      session.reset();
+    } else if (!session) {
+      auto begun = engine::BatchSession::begin();
+      if (begun)
+        session.emplace(std::move(*begun));
+      else
+        error = std::move(begun).error();
+    }
+    auto parsed = parse_command_line(command.words);
+    if (error) {
+      // The session could not begin: the line is not run.
+    } else if (!parsed) {
       error = std::move(parsed).error();
     } else {
       auto result = parsed->cli->commands.run();

@@ -80,18 +80,30 @@ Result<std::optional<std::string>> address_holder(const StateStore& store,
                                                   const kernel::NetlinkSocket& host,
                                                   const kernel::LinkInfo& bridge,
                                                   const IpAddress& address) {
-  for (const auto& a : TRY(kernel::list_addresses(host)))
-    if (a.ifindex == bridge.ifindex && a.cidr.address() == address)
+  for (const auto& a : TRY(kernel::list_addresses_of(host, bridge.ifindex)))
+    if (a.cidr.address() == address)
       return std::optional<std::string>(fmt::format("bridge {} itself", bridge.name));
-  for (const auto& [ns, record] : TRY(store.read_all(kNetnsKind)))
-    for (const auto& l : record.value("links", json::array())) {
-      if (l.value("bridge", "") != bridge.name) continue;
+  // Every namespace record is looked at for every attach: visited in place, not
+  // copied (a batch of a thousand attaches keeps them in memory).
+  std::optional<std::string> holder;
+  TRY(store.for_each(kNetnsKind, [&](const std::string& ns, const json& record) -> Status {
+    auto links = record.find("links");
+    if (holder || links == record.end() || !links->is_array()) return {};
+    for (const auto& l : *links) {
+      if (!l.is_object()) continue;
+      auto on = l.find("bridge");
+      if (on == l.end() || !on->is_string() || on->get_ref<const std::string&>() != bridge.name)
+        continue;
       auto cidr = Cidr::parse(l.value("address", ""));
-      if (cidr && cidr->address() == address)
-        return std::optional<std::string>(fmt::format("namespace {} ({}, host end {})", quote(ns),
-                                                      l.value("peer", ""), l.value("name", "")));
+      if (cidr && cidr->address() == address) {
+        holder = fmt::format("namespace {} ({}, host end {})", quote(ns), l.value("peer", ""),
+                             l.value("name", ""));
+        return {};
+      }
     }
-  return std::optional<std::string>();
+    return {};
+  }));
+  return holder;
 }
 
 }  // namespace
@@ -99,7 +111,7 @@ Result<std::optional<std::string>> address_holder(const StateStore& store,
 Status create_bridge(const IfName& name, const std::optional<Cidr>& address) {
   std::string what = fmt::format("create bridge {}", name.str());
   auto store = TRY(StateStore::lock());
-  auto host = TRY_WRAP(kernel::NetlinkSocket::open(), what);
+  auto host = TRY_WRAP(kernel::NetlinkSocket::shared(), what);
   if (kernel::get_link(host, name.str()))
     return fail(Error::failed(
         fmt::format("{}: a link named {} already exists (choose another name)", what, name.str()),
@@ -116,7 +128,7 @@ Status create_bridge(const IfName& name, const std::optional<Cidr>& address) {
 Status delete_bridge(const IfName& name, bool force) {
   std::string what = fmt::format("delete bridge {}", name.str());
   auto store = TRY(StateStore::lock());
-  auto host = TRY_WRAP(kernel::NetlinkSocket::open(), what);
+  auto host = TRY_WRAP(kernel::NetlinkSocket::shared(), what);
   auto link = TRY_WRAP(find_bridge(host, name), what);
   auto record = TRY(store.read(kBridgeKind, name.str()));
   if (link.alias.starts_with(kNetworkOwnerPrefix) && !force)
@@ -206,7 +218,7 @@ Result<BridgeAttachment> attach_to_bridge(const BridgeAttachSpec& spec) {
                     "reach it",
                     what, spec.gateway->str(), spec.address.str())));
   auto store = TRY(StateStore::lock());
-  auto host = TRY_WRAP(kernel::NetlinkSocket::open(), what);
+  auto host = TRY_WRAP(kernel::NetlinkSocket::shared(), what);
   auto bridge = TRY_WRAP(find_bridge(host, spec.bridge), what);
   // Its addresses are managed: an address set by hand could collide with the pool.
   if (bridge.alias.starts_with(kNetworkOwnerPrefix)) {
@@ -227,7 +239,7 @@ Result<BridgeAttachment> attach_to_bridge(const BridgeAttachSpec& spec) {
                     spec.host->str()),
         EEXIST));
   auto netns = TRY_WRAP(spec.netns.open(), what);
-  auto inside = TRY_WRAP(kernel::NetlinkSocket::open_in(netns.get()), what);
+  auto inside = TRY_WRAP(kernel::NetlinkSocket::shared_in(netns.get()), what);
   IfName peer = spec.ifname ? *spec.ifname : TRY_WRAP(next_free_ifname(inside), what);
   if (spec.ifname) TRY_WRAP(check_ifname_free(inside, peer, spec.netns.describe()), what);
   if (spec.gateway)

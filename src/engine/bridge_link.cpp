@@ -210,11 +210,15 @@ Result<std::vector<BridgeLinkResult>> create_bridge_links(
   } rollback{host, host_names, done};
 
   // 1. On the host: every veth, born with its peer in the namespace, the host
-  //    end enslaved and up in the creating request; then its alias, by name.
+  //    end enslaved in the creating request; then its alias, by name. The host
+  //    end comes up last, once its peer is up (4.): a link up without carrier
+  //    makes the kernel deactivate its queues as soon as anyone asks about it
+  //    (the look-up in 2. does), which waits for an expedited RCU grace
+  //    period under the RTNL lock — milliseconds per link here.
   kernel::NetlinkBatch on_host(host);
   for (const auto& r : requests) {
     auto veth = TRY(
-        kernel::build_veth_request({r.host, r.peer, r.netns_fd, true, r.bridge_ifindex, r.mtu}));
+        kernel::build_veth_request({r.host, r.peer, r.netns_fd, false, r.bridge_ifindex, r.mtu}));
     on_host.add(std::move(veth),
                 fmt::format("create veth {} <-> {} ({})", r.host.str(), r.peer.str(), r.owner));
     auto alias = TRY(kernel::build_link_change_request(
@@ -227,10 +231,22 @@ Result<std::vector<BridgeLinkResult>> create_bridge_links(
   //    namespace. For many links one dump tells all; for a few, a lookup by
   //    name each (a dump costs as much as the host has links: with hundreds of
   //    namespaces attached, more than the rest of a single attach).
+  //    A few are asked inside their namespaces: the new peer's IFLA_LINK is
+  //    its host end. Asked about a new link, the kernel first handles the
+  //    link's pending event, which walks the IPv6 routes of the link's
+  //    namespace; the host's, with a thousand links attached, are thousands.
   std::map<std::string, kernel::LinkInfo> by_name;
   if (requests.size() <= kLookupByNameMax) {
-    for (const auto& r : requests)
-      if (auto l = kernel::get_link(host, r.host.str())) by_name.emplace(r.host.str(), *l);
+    for (const auto& r : requests) {
+      if (!r.inside) {
+        if (auto l = kernel::get_link(host, r.host.str())) by_name.emplace(r.host.str(), *l);
+      } else if (auto l = kernel::get_link(*r.inside, r.peer.str()); l && l->peer_ifindex > 0) {
+        kernel::LinkInfo host_end;
+        host_end.ifindex = l->peer_ifindex;
+        host_end.peer_ifindex = l->ifindex;
+        by_name.emplace(r.host.str(), host_end);
+      }
+    }
   } else {
     for (auto& l : TRY(kernel::list_links(host)))
       if (host_names.contains(l.name)) by_name.emplace(l.name, std::move(l));
@@ -282,6 +298,14 @@ Result<std::vector<BridgeLinkResult>> create_bridge_links(
           EEXIST));
     }
   }
+
+  // 4. The host ends up, their peers being up: with carrier at once.
+  kernel::NetlinkBatch up_on_host(host);
+  for (std::size_t i = 0; i < requests.size(); ++i)
+    up_on_host.add(TRY(kernel::build_link_change_request(
+                       {.ifindex = results[i].host_ifindex, .name = {}, .up = true, .alias = {}})),
+                   fmt::format("bring {} up", requests[i].host.str()));
+  TRY(up_on_host.commit());
   done = true;
   return results;
 }

@@ -106,9 +106,10 @@ struct BridgeLinkResult {
 };
 
 // Creates the links with pipelined requests: one batch on the host socket (each
-// veth born with its peer inside the namespace, the host end enslaved and up in
-// the same request, then its alias), one link dump, then one batch per
-// namespace (up, address, default route). All or nothing: on failure every host
+// veth born with its peer inside the namespace, the host end enslaved in the
+// same request, then its alias), one link dump (a few: a look-up of each peer),
+// then one batch per namespace (up, address, default route), then one on the
+// host bringing the host ends up. All or nothing: on failure every host
 // end created here is deleted again, which takes its peer with it. A request
 // the kernel refuses because the address or default route already exists
 // says so, and how to look.

@@ -95,7 +95,7 @@ Status create_netns(const NetnsName& name) {
   undo.add([&] { (void)store.remove(kNetnsKind, name.str()); });
   auto netns = TRY(kernel::create_netns(name));
   undo.add([&] { (void)kernel::remove_netns(name); });
-  auto sock = TRY_WRAP(kernel::NetlinkSocket::open_in(netns.get()), what);
+  auto sock = TRY_WRAP(kernel::NetlinkSocket::shared_in(netns.get()), what);
   TRY_WRAP(kernel::set_link_up(sock, kLoopbackIfindex), what + ": bring loopback up");
   TRY_WRAP(store.write(kNetnsKind, name.str(), new_netns_record(name, true)), what);
   undo.commit();
@@ -211,8 +211,8 @@ Status create_veth_to_netns(const VethSpec& spec) {
   auto key = netns_key(spec.netns);
   if (!key) return fail(Error::usage(what + ": the namespace has no record of its own"));
   auto netns = TRY_WRAP(spec.netns.open(), what);
-  auto host = TRY_WRAP(kernel::NetlinkSocket::open(), what);
-  auto inside = TRY_WRAP(kernel::NetlinkSocket::open_in(netns.get()), what);
+  auto host = TRY_WRAP(kernel::NetlinkSocket::shared(), what);
+  auto inside = TRY_WRAP(kernel::NetlinkSocket::shared_in(netns.get()), what);
 
   // Refuse names in use before changing anything, with a message that says where.
   if (kernel::get_link(host, spec.host.str()))

@@ -3,14 +3,19 @@
 #include <dirent.h>
 #include <fcntl.h>
 #include <fmt/format.h>
+#include <pthread.h>
 #include <signal.h>
 #include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cstdio>
 #include <cstdlib>
+#include <map>
+#include <mutex>
+#include <set>
 
 #include "engine/record_schema.hpp"
 #include "model/json_text.hpp"
@@ -47,6 +52,51 @@ Status make_private_dir(const std::string& path) {
 
 }  // namespace
 
+struct StateStore::Shared : std::enable_shared_from_this<Shared> {
+  UniqueFd lock;
+  std::string root;  // the folder locked
+  // Under a Hold: what was read or written, by kind. Nobody else writes while
+  // the lock is held, so memory and disk agree.
+  bool cached = false;
+  std::recursive_mutex mutex;  // namespaces are removed (with their records) from a few threads
+  struct Folder {
+    std::optional<std::set<std::string, std::less<>>> names;  // once listed, kept up to date
+    std::map<std::string, nlohmann::json, std::less<>> records;
+  };
+  std::map<std::string, Folder, std::less<>> folders;
+
+  Folder& folder(std::string_view kind) {
+    auto it = folders.find(kind);
+    if (it == folders.end()) it = folders.emplace(std::string(kind), Folder{}).first;
+    return it->second;
+  }
+};
+
+namespace {
+
+// The Hold of this process, if any (a raw pointer: the Hold owns it, and a
+// forked child forgets it without touching a mutex another thread may hold).
+std::atomic<StateStore::Shared*> held{nullptr};
+
+}  // namespace
+
+Result<StateStore::Hold> StateStore::hold() {
+  if (held.load()) return fail(Error::failed("the state store is already held by this process"));
+  auto store = TRY(lock());
+  store.shared_->cached = true;
+  static std::once_flag forget_in_children;
+  std::call_once(forget_in_children, [] {
+    // A forked child would otherwise believe it holds the lock its parent holds.
+    ::pthread_atfork(nullptr, nullptr, [] { held.store(nullptr); });
+  });
+  held.store(store.shared_.get());
+  return Hold(std::move(store.shared_));
+}
+
+StateStore::Hold::~Hold() {
+  if (shared_ && held.load() == shared_.get()) held.store(nullptr);
+}
+
 std::string container_state_root() {
   uid_t uid = ::geteuid();
   if (uid == 0) return StateStore::kRoot;
@@ -56,6 +106,8 @@ std::string container_state_root() {
 }
 
 Result<StateStore> StateStore::lock_at(std::string root) {
+  // Held by this process (a batch): shared, rather than waiting for ourselves.
+  if (Shared* h = held.load(); h && h->root == root) return StateStore(h->shared_from_this(), root);
   if (root == kRoot)
     TRY(make_dir(root));
   else
@@ -66,18 +118,19 @@ Result<StateStore> StateStore::lock_at(std::string root) {
   while (::flock(fd.get(), LOCK_EX) < 0) {
     if (errno != EINTR) return fail(Error::system(fmt::format("lock {}", root)));
   }
-  return StateStore(std::move(fd), std::move(root));
+  auto shared = std::make_shared<Shared>();
+  shared->lock = std::move(fd);
+  shared->root = root;
+  return StateStore(std::move(shared), std::move(root));
 }
 
 Result<StateStore> StateStore::lock() { return lock_at(kRoot); }
 
-StateStore StateStore::reader() { return StateStore(UniqueFd(), kRoot); }
+StateStore StateStore::reader() { return StateStore(nullptr, kRoot); }
 
 Result<StateStore> StateStore::lock_containers() { return lock_at(container_state_root()); }
 
-StateStore StateStore::containers_reader() {
-  return StateStore(UniqueFd(), container_state_root());
-}
+StateStore StateStore::containers_reader() { return StateStore(nullptr, container_state_root()); }
 
 std::vector<std::pair<std::string, uid_t>> StateStore::user_container_roots() {
   std::vector<std::pair<std::string, uid_t>> roots;
@@ -104,6 +157,19 @@ std::vector<std::pair<std::string, uid_t>> StateStore::user_container_roots() {
 
 Result<std::optional<nlohmann::json>> StateStore::read(std::string_view kind,
                                                        std::string_view name) const {
+  if (!shared_ || !shared_->cached) return read_file(kind, name);
+  std::lock_guard guard(shared_->mutex);
+  auto& folder = shared_->folder(kind);
+  if (auto it = folder.records.find(name); it != folder.records.end())
+    return std::optional<nlohmann::json>(it->second);
+  if (folder.names && !folder.names->contains(name)) return std::optional<nlohmann::json>();
+  auto record = TRY(read_file(kind, name));
+  if (record) folder.records.emplace(std::string(name), *record);
+  return record;
+}
+
+Result<std::optional<nlohmann::json>> StateStore::read_file(std::string_view kind,
+                                                            std::string_view name) const {
   std::string path = path_of(root_, kind, name);
   UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
   if (!fd) {
@@ -161,6 +227,20 @@ Status StateStore::write(std::string_view kind, std::string_view name,
     ::unlink(tmp.c_str());
     return fail(std::move(e));
   }
+  if (shared_ && shared_->cached) {
+    // Kept as a reader of the file would see it: the text parsed back,
+    // checked, without its version.
+    std::lock_guard guard(shared_->mutex);
+    auto& folder = shared_->folder(kind);
+    if (folder.names) folder.names->emplace(name);
+    auto again = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
+    if (!again.is_discarded() && validate_record(kind, again)) {
+      again.erase("schema");
+      folder.records.insert_or_assign(std::string(name), std::move(again));
+    } else {
+      folder.records.erase(std::string(name));  // read from the file: says why
+    }
+  }
   return {};
 }
 
@@ -168,6 +248,14 @@ Status StateStore::remove(std::string_view kind, std::string_view name) const {
   std::string path = path_of(root_, kind, name);
   if (::unlink(path.c_str()) < 0 && errno != ENOENT)
     return fail(Error::system(fmt::format("remove {}", path)));
+  if (shared_ && shared_->cached) {
+    std::lock_guard guard(shared_->mutex);
+    auto& folder = shared_->folder(kind);
+    if (folder.names) {
+      if (auto it = folder.names->find(name); it != folder.names->end()) folder.names->erase(it);
+    }
+    if (auto it = folder.records.find(name); it != folder.records.end()) folder.records.erase(it);
+  }
   // An empty folder is removed too, so a host with nothing of ours has an
   // empty /run/contain.
   ::rmdir(fmt::format("{}/{}", root_, kind).c_str());
@@ -175,6 +263,18 @@ Status StateStore::remove(std::string_view kind, std::string_view name) const {
 }
 
 Result<std::vector<std::string>> StateStore::list(std::string_view kind) const {
+  if (!shared_ || !shared_->cached) return list_folder(kind);
+  std::lock_guard guard(shared_->mutex);
+  auto& folder = shared_->folder(kind);
+  if (!folder.names) {
+    auto names = TRY(list_folder(kind));
+    folder.names.emplace(names.begin(), names.end());
+    return names;
+  }
+  return std::vector<std::string>(folder.names->begin(), folder.names->end());
+}
+
+Result<std::vector<std::string>> StateStore::list_folder(std::string_view kind) const {
   std::vector<std::string> names;
   std::string dir = fmt::format("{}/{}", root_, kind);
   DIR* d = ::opendir(dir.c_str());
@@ -198,6 +298,28 @@ Result<std::vector<std::pair<std::string, nlohmann::json>>> StateStore::read_all
   for (auto& name : TRY(list(kind)))
     if (auto record = TRY(read(kind, name))) out.emplace_back(std::move(name), std::move(*record));
   return out;
+}
+
+Status StateStore::for_each(
+    std::string_view kind,
+    const std::function<Status(const std::string&, const nlohmann::json&)>& visit) const {
+  if (!shared_ || !shared_->cached) {
+    for (const auto& [name, record] : TRY(read_all(kind))) TRY(visit(name, record));
+    return {};
+  }
+  std::lock_guard guard(shared_->mutex);
+  auto& folder = shared_->folder(kind);
+  if (!folder.names) TRY(list(kind));
+  // Once listed, the records in memory are among the names; when there are as
+  // many, they are all there and are visited in place (a batch of a thousand
+  // attaches visits every namespace record a thousand times).
+  if (folder.records.size() != folder.names->size())
+    for (const auto& name : *folder.names)
+      if (!folder.records.contains(name))
+        if (auto record = TRY(read_file(kind, name)))
+          folder.records.emplace(name, std::move(*record));
+  for (const auto& [name, record] : folder.records) TRY(visit(name, record));
+  return {};
 }
 
 Result<std::vector<std::string>> StateStore::remove_unfinished_writes() const {
@@ -248,6 +370,12 @@ Result<std::optional<std::string>> StateStore::set_aside_if_corrupt(std::string_
   std::string to = fmt::format("{}/{}.{}", dir, kind, name);
   if (::rename(from.c_str(), to.c_str()) < 0)
     return fail(Error::system(fmt::format("set aside {} as {}", from, to)));
+  if (shared_ && shared_->cached) {
+    std::lock_guard guard(shared_->mutex);
+    auto& folder = shared_->folder(kind);
+    if (folder.names) folder.names->erase(std::string(name));
+    folder.records.erase(std::string(name));
+  }
   ::rmdir(fmt::format("{}/{}", root_, kind).c_str());
   std::string why = record.error().message();
   // "state file PATH is corrupt: WHY; run 'contain gc'" -> WHY

@@ -4,6 +4,8 @@
 // after a crash `contain gc` can find everything that might exist.
 #pragma once
 
+#include <functional>
+#include <memory>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
@@ -31,11 +33,35 @@ class StateStore {
   static Result<StateStore> lock_containers();
   static StateStore containers_reader();
   // For root's `ps --all-users`: reads the store at another root (a user's).
-  static StateStore reader_at(std::string root) { return StateStore(UniqueFd(), std::move(root)); }
+  static StateStore reader_at(std::string root) { return StateStore(nullptr, std::move(root)); }
   // The folders where users' rootless containers are recorded by default:
   // /run/user/*/contain and /tmp/contain-*, each that is a directory, with its owner.
   static std::vector<std::pair<std::string, uid_t>> user_container_roots();
   const std::string& root() const { return root_; }
+
+  struct Shared;  // the lock's descriptor and, under a Hold, the records in memory
+
+  // For a run of many commands in one process (`contain batch`): the lock is
+  // taken once and held, and the records read or written are kept in memory,
+  // until the Hold is destroyed. Meanwhile lock() in this process returns a
+  // store sharing both, instead of waiting for a lock the process already
+  // holds. Writes and removals still reach the disk before they return (a
+  // record is still on disk before the object it describes is made); what is
+  // saved is reading again, for every command, records this process has
+  // already read or written. Nobody else can change them meanwhile: they wait
+  // for the lock. A child made by fork() does not inherit the hold.
+  class Hold {
+   public:
+    Hold(Hold&&) noexcept = default;
+    Hold& operator=(Hold&&) noexcept = default;
+    ~Hold();
+
+   private:
+    friend class StateStore;
+    explicit Hold(std::shared_ptr<Shared> shared) : shared_(std::move(shared)) {}
+    std::shared_ptr<Shared> shared_;
+  };
+  static Result<Hold> hold();
 
   // Where `contain gc` moves records it cannot read, as "<kind>.<name>".
   static constexpr const char* kCorruptFolder = "corrupt";
@@ -49,6 +75,11 @@ class StateStore {
   Result<std::vector<std::string>> list(std::string_view kind) const;
   // Every record of `kind` with its name, in name order (ones removed meanwhile skipped).
   Result<std::vector<std::pair<std::string, nlohmann::json>>> read_all(std::string_view kind) const;
+  // The same records as read_all, handed to `visit` one by one without a copy
+  // each (under a Hold they are in memory). Stops at the first error of `visit`.
+  Status for_each(std::string_view kind,
+                  const std::function<Status(const std::string& name,
+                                             const nlohmann::json& record)>& visit) const;
   // What writers killed mid-write left (for gc, under the lock): the temporary
   // file of a writer that no longer runs, and kind folders left empty. One line
   // per thing removed.
@@ -59,9 +90,13 @@ class StateStore {
                                                           std::string_view name) const;
 
  private:
-  StateStore(UniqueFd lock, std::string root) : lock_(std::move(lock)), root_(std::move(root)) {}
+  StateStore(std::shared_ptr<Shared> shared, std::string root)
+      : shared_(std::move(shared)), root_(std::move(root)) {}
   static Result<StateStore> lock_at(std::string root);
-  UniqueFd lock_;
+  Result<std::optional<nlohmann::json>> read_file(std::string_view kind,
+                                                  std::string_view name) const;
+  Result<std::vector<std::string>> list_folder(std::string_view kind) const;
+  std::shared_ptr<Shared> shared_;
   std::string root_;
 };
 

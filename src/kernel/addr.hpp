@@ -17,6 +17,11 @@ struct AddressInfo {
 };
 
 Result<std::vector<AddressInfo>> list_addresses(const NetlinkSocket& sock);
+// The addresses of one link. The kernel is asked to filter the dump itself
+// (strict checking, Linux 4.20): in a namespace with thousands of links, each
+// with its IPv6 link-local address, the answer is a few messages instead of
+// thousands. Filtered here as well, for a kernel that ignores the filter.
+Result<std::vector<AddressInfo>> list_addresses_of(const NetlinkSocket& sock, int ifindex);
 
 // IPv6 addresses are added with IFA_F_NODAD: our links are point-to-point or
 // bridges of our own making, and duplicate detection would keep the address

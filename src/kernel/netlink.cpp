@@ -6,14 +6,37 @@
 #include <netlink/netlink.h>
 #include <netlink/socket.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
+
+#include <functional>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <utility>
 
 #include "kernel/netns.hpp"
 
 namespace contain::kernel {
 
-void NetlinkSocket::Deleter::operator()(nl_sock* s) const { nl_socket_free(s); }
-
 namespace {
+
+struct Cache {
+  std::map<std::pair<dev_t, ino_t>, NetlinkSocket> sockets;  // by namespace (nsfs inode)
+};
+// The live cache, if any; a process has at most one (the batch run's).
+std::mutex cache_mutex;
+std::optional<Cache> cache;
+
+Result<NetlinkSocket> cached(const struct stat& ns,
+                             const std::function<Result<NetlinkSocket>()>& open) {
+  std::lock_guard lock(cache_mutex);
+  if (!cache) return open();
+  auto key = std::pair{ns.st_dev, ns.st_ino};
+  if (auto it = cache->sockets.find(key); it != cache->sockets.end()) return it->second;
+  auto sock = TRY(open());
+  cache->sockets.emplace(key, sock);
+  return sock;
+}
 
 // libnl reports the kernel's errno folded into its own codes; keep the exact one
 // and the extended-ack text ("Permission denied" alone rarely says enough).
@@ -76,9 +99,11 @@ std::string extended_ack_text(const nlmsghdr* header) {
 
 Result<NetlinkSocket> NetlinkSocket::open() {
   NetlinkSocket s;
-  s.sock_.reset(nl_socket_alloc());
+  s.sock_ = std::shared_ptr<nl_sock>(nl_socket_alloc(), [](nl_sock* p) {
+    if (p) nl_socket_free(p);
+  });
   if (!s.sock_) return fail(Error::system("allocate a netlink socket", ENOMEM));
-  s.last_ = std::make_unique<NetlinkLastError>();
+  s.last_ = std::make_shared<NetlinkLastError>();
   if (int rc = nl_connect(s.sock_.get(), NETLINK_ROUTE); rc < 0)
     return fail(
         Error::failed(fmt::format("open a netlink socket: {}", nl_geterror(rc)), errno_of(rc)));
@@ -93,6 +118,43 @@ Result<NetlinkSocket> NetlinkSocket::open() {
 Result<NetlinkSocket> NetlinkSocket::open_in(int netns_fd) {
   auto guard = TRY_WRAP(NetnsGuard::enter(netns_fd), "open a netlink socket in a namespace");
   return open();
+}
+
+Result<NetlinkSocket> NetlinkSocket::shared() {
+  {
+    std::lock_guard lock(cache_mutex);
+    if (!cache) return open();
+  }
+  // Keyed by the namespace the calling thread is in now.
+  struct stat ns {};
+  if (::stat("/proc/thread-self/ns/net", &ns) < 0)
+    return fail(Error::system("find the current network namespace"));
+  return cached(ns, [] { return open(); });
+}
+
+Result<NetlinkSocket> NetlinkSocket::shared_in(int netns_fd) {
+  {
+    std::lock_guard lock(cache_mutex);
+    if (!cache) return open_in(netns_fd);
+  }
+  struct stat ns {};
+  if (::fstat(netns_fd, &ns) < 0) return fail(Error::system("find a network namespace"));
+  return cached(ns, [netns_fd] { return open_in(netns_fd); });
+}
+
+NetlinkSocketCache::NetlinkSocketCache() {
+  std::lock_guard lock(cache_mutex);
+  cache.emplace();
+}
+
+NetlinkSocketCache::~NetlinkSocketCache() {
+  std::lock_guard lock(cache_mutex);
+  cache.reset();
+}
+
+void forget_cached_sockets(dev_t dev, ino_t ino) {
+  std::lock_guard lock(cache_mutex);
+  if (cache) cache->sockets.erase({dev, ino});
 }
 
 Status NetlinkSocket::check(int nl_code, std::string_view what) const {

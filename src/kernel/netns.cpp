@@ -17,6 +17,8 @@
 #include <cstdlib>
 #include <fstream>
 
+#include "kernel/netlink.hpp"
+
 namespace contain::kernel {
 
 namespace {
@@ -121,6 +123,8 @@ Result<UniqueFd> create_netns(const NetnsName& name) {
 
 Status remove_netns(const NetnsName& name) {
   std::string path = netns_path(name);
+  // A socket kept open in it would keep it, and its links, alive.
+  if (struct stat ns{}; ::stat(path.c_str(), &ns) == 0) forget_cached_sockets(ns.st_dev, ns.st_ino);
   if (::umount2(path.c_str(), MNT_DETACH) < 0 && errno != EINVAL && errno != ENOENT)
     return fail(Error::system(fmt::format("unmount {}", path)));
   if (::unlink(path.c_str()) < 0) {

@@ -1,7 +1,8 @@
 # contain batch: a script of contain commands in one process. A star from a
 # file (checked with ip and ping), a script with three mistakes changing
 # nothing, a failure stopping the script at its line, --force going on, stdin,
-# no helper processes, and the teardown as a script leaving nothing.
+# no helper processes, a namespace deleted and made again within one script,
+# and the teardown as a script leaving nothing.
 . "$TESTS_SUPPORT/lib.sh"
 
 step "a star from a script: comments, blank lines, quotes, a continued line"
@@ -79,6 +80,25 @@ strace -f -qq -e trace=execve,fork,vfork -o trace.txt "$CONTAIN" batch one.conta
 cat trace.txt
 assert_eq 1 "$(grep -c 'execve(' trace.txt)" "execve calls (contain itself only)"
 grep -q "execve(\"$CONTAIN\"" trace.txt || die "the observer did not see contain start"
+
+step "a namespace deleted in the script is gone at once, its name and address free again"
+# The batch keeps one netlink socket per namespace across lines; one kept for
+# k1 would keep the deleted namespace, and its veth vk1, alive.
+cat > again.contain <<'EOF'
+net create k1
+bridge attach br0 k1 --addr 192.0.2.30/24 --host vk1
+net exec k1 -- ip -o link show dev eth0
+net delete k1
+net create k1
+bridge attach br0 k1 --addr 192.0.2.30/24 --host vk1
+EOF
+out=$(contain batch again.contain)
+assert_contains "$out" "eth0@" "the output of line 3 (net exec, between lines kept in one session)"
+assert_eq 1 "$(ip -o link show | grep -c ': vk1@')" "host links named vk1"
+assert_contains "$(ip -n k1 -o addr show dev eth0)" "192.0.2.30/24"
+ip netns exec k1 ping -c1 -w10 192.0.2.1
+printf 'net delete k1\n' | contain batch -
+[[ -z $(ip -o link show vk1 2>/dev/null) ]] || die "vk1 left after k1 was deleted"
 
 step "the teardown as a script leaves nothing"
 printf 'net delete a b c d e f g h\nbridge delete br0\n' | contain batch -
