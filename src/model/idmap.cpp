@@ -3,8 +3,9 @@
 #include <fmt/format.h>
 
 #include <algorithm>
-#include <charconv>
 #include <limits>
+
+#include "core/text.hpp"
 
 namespace contain::model {
 
@@ -12,22 +13,10 @@ namespace {
 
 constexpr std::uint64_t kIdLimit = std::uint64_t{1} << 32;  // ids are 32 bits; 2^32-1 is invalid
 
-std::vector<std::string_view> split(std::string_view text, char separator) {
-  std::vector<std::string_view> parts;
-  for (;;) {
-    auto at = text.find(separator);
-    parts.push_back(text.substr(0, at));
-    if (at == std::string_view::npos) return parts;
-    text.remove_prefix(at + 1);
-  }
-}
-
+// A decimal id, 32 bits, of at most 10 digits (no padding with zeros).
 std::optional<std::uint32_t> number(std::string_view text) {
-  std::uint32_t value = 0;
-  if (text.empty() || text.size() > 10) return std::nullopt;
-  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
-  if (ec != std::errc() || end != text.data() + text.size()) return std::nullopt;
-  return value;
+  if (text.size() > 10) return std::nullopt;
+  return parse_number<std::uint32_t>(text);
 }
 
 bool overlap(std::uint64_t a, std::uint64_t a_count, std::uint64_t b, std::uint64_t b_count) {
