@@ -10,6 +10,7 @@
 #include "engine/records.hpp"
 #include "engine/state.hpp"
 #include "kernel/addr.hpp"
+#include "kernel/arp.hpp"
 #include "kernel/batch.hpp"
 #include "kernel/link.hpp"
 #include "kernel/netns.hpp"
@@ -215,10 +216,15 @@ Result<std::vector<BridgeLinkResult>> create_bridge_links(
   //    makes the kernel deactivate its queues as soon as anyone asks about it
   //    (the look-up in 2. does), which waits for an expedited RCU grace
   //    period under the RTNL lock — milliseconds per link here.
+  //    A peer with IPv6 addresses gets its MAC from us, for 4.
   kernel::NetlinkBatch on_host(host);
+  std::vector<std::string> peer_macs;
   for (const auto& r : requests) {
-    auto veth = TRY(
-        kernel::build_veth_request({r.host, r.peer, r.netns_fd, false, r.bridge_ifindex, r.mtu}));
+    bool v6 = r.address && !r.address->address().is_v4();
+    for (const auto& a : r.more_addresses) v6 |= !a.address().is_v4();
+    peer_macs.push_back(v6 ? kernel::random_mac() : std::string());
+    auto veth = TRY(kernel::build_veth_request(
+        {r.host, r.peer, r.netns_fd, false, r.bridge_ifindex, r.mtu, peer_macs.back()}));
     on_host.add(std::move(veth),
                 fmt::format("create veth {} <-> {} ({})", r.host.str(), r.peer.str(), r.owner));
     auto alias = TRY(kernel::build_link_change_request(
@@ -299,12 +305,23 @@ Result<std::vector<BridgeLinkResult>> create_bridge_links(
     }
   }
 
-  // 4. The host ends up, their peers being up: with carrier at once.
+  // 4. The host ends up, their peers being up: with carrier at once. The
+  //    bridge learns each peer's IPv6 addresses (see learn_neighbour).
   kernel::NetlinkBatch up_on_host(host);
-  for (std::size_t i = 0; i < requests.size(); ++i)
+  for (std::size_t i = 0; i < requests.size(); ++i) {
+    const auto& r = requests[i];
     up_on_host.add(TRY(kernel::build_link_change_request(
                        {.ifindex = results[i].host_ifindex, .name = {}, .up = true, .alias = {}})),
-                   fmt::format("bring {} up", requests[i].host.str()));
+                   fmt::format("bring {} up", r.host.str()));
+    if (peer_macs[i].empty()) continue;
+    std::vector<Cidr> addresses = r.more_addresses;
+    if (r.address) addresses.push_back(*r.address);
+    for (const auto& a : addresses)
+      if (!a.address().is_v4())
+        up_on_host.add(
+            TRY(kernel::build_learn_neighbour_request(r.bridge_ifindex, a.address(), peer_macs[i])),
+            fmt::format("tell the bridge that {} is at {}", a.address().str(), peer_macs[i]));
+  }
   TRY(up_on_host.commit());
   done = true;
   return results;

@@ -218,10 +218,16 @@ Result<CniAttachment> cni_attach(const CniAttachRequest& request) {
   // The address may have been another container's a moment ago: neighbours
   // still holding its old MAC would send there (the bridge plugin does the same).
   TRY_WRAP(kernel::announce_address(netns.get(), peer.ifindex, attachment.ip), what);
+  // The host's own entry: an IPv4 one is forgotten (resolved again on use);
+  // an IPv6 one says the MAC the interface has now (see learn_neighbour).
   auto bridge = TRY_WRAP(kernel::get_link(host, attachment.bridge), what);
-  TRY_WRAP(kernel::forget_neighbour(host, bridge.ifindex, attachment.ip), what);
-  for (const auto& m : attachment.more)
-    TRY_WRAP(kernel::forget_neighbour(host, bridge.ifindex, m.ip), what);
+  const std::string& mac = request.mac.empty() ? peer.mac : request.mac;
+  std::vector<IpAddress> addresses{attachment.ip};
+  for (const auto& m : attachment.more) addresses.push_back(m.ip);
+  for (const auto& ip : addresses)
+    TRY_WRAP(ip.is_v4() ? kernel::forget_neighbour(host, bridge.ifindex, ip)
+                        : kernel::learn_neighbour(host, bridge.ifindex, ip, mac),
+             what);
 
   CniAttachment out;
   out.address = Cidr(attachment.ip, attachment.prefix);

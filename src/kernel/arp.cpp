@@ -3,6 +3,7 @@
 #include <arpa/inet.h>
 #include <fmt/format.h>
 #include <linux/if_packet.h>
+#include <linux/neighbour.h>
 #include <net/ethernet.h>
 #include <net/if.h>
 #include <net/if_arp.h>
@@ -77,6 +78,36 @@ Status forget_neighbour(const NetlinkSocket& sock, int ifindex, const IpAddress&
                          fmt::format("forget the neighbour {}", ip.str()));
   if (!done && done.error().code() != ENOENT) return done;
   return {};
+}
+
+Result<NlMsgPtr> build_learn_neighbour_request(int ifindex, const IpAddress& ip,
+                                               std::string_view mac) {
+  std::unique_ptr<rtnl_neigh, decltype(&rtnl_neigh_put)> neigh(rtnl_neigh_alloc(), &rtnl_neigh_put);
+  NlAddrPtr dst(nl_addr_build(ip.family(), ip.bytes(), ip.size()));
+  if (!neigh || !dst) return fail(Error::system("allocate a neighbour", ENOMEM));
+  std::string text(mac);
+  nl_addr* parsed = nullptr;
+  if (nl_addr_parse(text.c_str(), AF_LLC, &parsed) < 0 || !parsed)
+    return fail(Error::usage(fmt::format("{} is not a MAC address", text)));
+  NlAddrPtr lladdr(parsed);
+  rtnl_neigh_set_ifindex(neigh.get(), ifindex);
+  rtnl_neigh_set_family(neigh.get(), ip.family());
+  rtnl_neigh_set_state(neigh.get(), NUD_STALE);
+  rtnl_neigh_set_lladdr(neigh.get(), lladdr.get());
+  if (rtnl_neigh_set_dst(neigh.get(), dst.get()) < 0)
+    return fail(Error::failed("set a neighbour's address"));
+  nl_msg* msg = nullptr;
+  if (int rc = rtnl_neigh_build_add_request(neigh.get(), NLM_F_CREATE | NLM_F_REPLACE, &msg);
+      rc < 0)
+    return fail(Error::failed(fmt::format("build a neighbour request: {}", nl_geterror(rc))));
+  return NlMsgPtr(msg);
+}
+
+Status learn_neighbour(const NetlinkSocket& sock, int ifindex, const IpAddress& ip,
+                       std::string_view mac) {
+  auto msg = TRY(build_learn_neighbour_request(ifindex, ip, mac));
+  return sock.check(nl_send_sync(sock.get(), msg.release()),
+                    fmt::format("tell link {} that {} is at {}", ifindex, ip.str(), mac));
 }
 
 }  // namespace contain::kernel

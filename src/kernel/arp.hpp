@@ -7,6 +7,7 @@
 
 #include "core/error.hpp"
 #include "core/ip.hpp"
+#include "kernel/libnl.hpp"
 #include "kernel/netlink.hpp"
 
 namespace contain::kernel {
@@ -20,5 +21,18 @@ Status announce_address(int netns_fd, int ifindex, const IpAddress& ip);
 // updated within the last second (the kernel's locktime), so the host's own
 // entry for a reused address is removed instead.
 Status forget_neighbour(const NetlinkSocket& sock, int ifindex, const IpAddress& ip);
+
+// The neighbour entry "ip is at mac" on link `ifindex` (of the socket's
+// namespace), made or replaced in state STALE: the kernel sends to it at once
+// and confirms it with its own probe later, as for an entry it learnt from a
+// packet. Told of a new container's IPv6 addresses, the host never has to
+// resolve them while a packet waits: with br_netfilter loaded (Docker and
+// Kubernetes load it), a port forward from one container to another on the
+// same bridge lost its first IPv6 packet during that resolution, so the
+// first connection took a second or failed.
+Result<NlMsgPtr> build_learn_neighbour_request(int ifindex, const IpAddress& ip,
+                                               std::string_view mac);
+Status learn_neighbour(const NetlinkSocket& sock, int ifindex, const IpAddress& ip,
+                       std::string_view mac);
 
 }  // namespace contain::kernel

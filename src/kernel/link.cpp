@@ -78,6 +78,14 @@ Result<NlMsgPtr> build_veth_request(const VethRequest& request) {
   if (request.peer_netns_fd >= 0) rtnl_link_set_ns_fd(peer.get(), request.peer_netns_fd);
   if (request.up) rtnl_link_set_flags(link.get(), IFF_UP);
   if (request.master > 0) rtnl_link_set_master(link.get(), request.master);
+  NlAddrPtr peer_mac;
+  if (!request.peer_mac.empty()) {
+    nl_addr* parsed = nullptr;
+    if (nl_addr_parse(request.peer_mac.c_str(), AF_LLC, &parsed) < 0 || !parsed)
+      return fail(Error::usage(fmt::format("{} is not a MAC address", request.peer_mac)));
+    peer_mac.reset(parsed);
+    rtnl_link_set_addr(peer.get(), peer_mac.get());
+  }
   if (request.mtu > 0) {
     rtnl_link_set_mtu(link.get(), request.mtu);
     rtnl_link_set_mtu(peer.get(), request.mtu);
@@ -106,6 +114,14 @@ Status create_veth(const NetlinkSocket& sock, const VethRequest& request) {
       fmt::format("create veth pair {} <-> {}", request.name.str(), request.peer.str()));
 }
 
+std::string random_mac() {
+  unsigned char mac[6];
+  random_bytes(mac);
+  mac[0] = static_cast<unsigned char>((mac[0] & 0xfe) | 0x02);  // unicast, local
+  return fmt::format("{:02x}:{:02x}:{:02x}:{:02x}:{:02x}:{:02x}", mac[0], mac[1], mac[2], mac[3],
+                     mac[4], mac[5]);
+}
+
 Status create_bridge(const NetlinkSocket& sock, const IfName& name) {
   LinkPtr link(rtnl_link_alloc());
   if (!link) return fail(Error::system("allocate a bridge", ENOMEM));
@@ -117,11 +133,11 @@ Status create_bridge(const NetlinkSocket& sock, const IfName& name) {
   // changes it as ports come and go (its neighbours' ARP caches go stale; with
   // no ports left it is all zeros). A random, locally administered one, set at
   // creation, stays.
-  unsigned char mac[6];
-  random_bytes(mac);
-  mac[0] = static_cast<unsigned char>((mac[0] & 0xfe) | 0x02);
-  NlAddrPtr address(nl_addr_build(AF_LLC, mac, sizeof mac));
-  if (!address) return fail(Error::system("allocate a bridge address", ENOMEM));
+  std::string mac = random_mac();
+  nl_addr* parsed = nullptr;
+  if (nl_addr_parse(mac.c_str(), AF_LLC, &parsed) < 0 || !parsed)
+    return fail(Error::system("allocate a bridge address", ENOMEM));
+  NlAddrPtr address(parsed);
   rtnl_link_set_addr(link.get(), address.get());
   return sock.check(rtnl_link_add(sock.get(), link.get(), NLM_F_CREATE | NLM_F_EXCL),
                     fmt::format("create bridge {}", name.str()));

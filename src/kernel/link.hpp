@@ -45,11 +45,16 @@ struct VethRequest {
   // The kernel accepts IFLA_MASTER in a creating RTM_NEWLINK; it does not
   // accept IFLA_IFALIAS there, so the alias is a separate request.
   int master = 0;
-  unsigned mtu = 0;  // both ends (0: the kernel's default)
+  unsigned mtu = 0;           // both ends (0: the kernel's default)
+  std::string peer_mac = {};  // "02:..." (empty: the kernel's random one)
 };
 Status create_veth(const NetlinkSocket& sock, const VethRequest& request);
 // The RTM_NEWLINK message create_veth sends (exposed for round-trip tests).
 Result<NlMsgPtr> build_veth_request(const VethRequest& request);
+
+// A random, locally administered unicast MAC ("0a:1b:..."), as the kernel gives
+// a new link: known before the link exists, so neighbours can be told of it.
+std::string random_mac();
 
 // A Linux bridge, created up (no STP, default forward delay).
 Status create_bridge(const NetlinkSocket& sock, const IfName& name);

@@ -256,8 +256,12 @@ assert_eq '["2001:db8:1::2/64"]' "$(contain network inspect dual --json | jq -c 
 
 step "dual stack: static addresses of both families, ports to both, one container reaches the other"
 cni_ok ADD dual2 /run/netns/h eth0 \
-  "$(jq -c '.runtimeConfig = {ips: ["2001:db8:1::50/64", "192.0.2.50/24"], portMappings: [{hostPort: 8081, containerPort: 80, protocol: "tcp"}]}' <<<"$dual")"
+  "$(jq -c '.runtimeConfig = {ips: ["2001:db8:1::50/64", "192.0.2.50/24"], mac: "0a:58:c0:00:02:32", portMappings: [{hostPort: 8081, containerPort: 80, protocol: "tcp"}]}' <<<"$dual")"
 assert_eq "192.0.2.50/24 2001:db8:1::50/64" "$(jq -r '[.ips[].address] | join(" ")' <<<"$OUT")"
+# The host's bridge knows the IPv6 address at the MAC asked for: the first
+# connection through a published port does not wait for (or, with
+# br_netfilter, lose its first packet in) neighbour resolution.
+assert_contains "$(ip -6 neigh show 2001:db8:1::50 dev cn-dual)" "lladdr 0a:58:c0:00:02:32" "the bridge's entry for 2001:db8:1::50"
 ip netns exec g ping -6 -c1 -w10 2001:db8:1::50
 ip netns exec h ping -c1 -w10 192.0.2.2
 ruleset=$(nft list ruleset)

@@ -36,9 +36,9 @@ engine isolate 10.2.0.0/24 br2 network/n2
 assert_contains "$(nft list set inet contain isolated)" '"br1"'
 
 step "the networks cannot reach each other, in either direction"
-rc=0; ask_from a1 tcp 10.2.0.2 80 || rc=$?
+rc=0; WHOAMI_TIMEOUT=2 ask_from a1 tcp 10.2.0.2 80 || rc=$?
 assert_eq 1 "$rc" "a1 -> b1"
-rc=0; ask_from b1 tcp 10.1.0.3 80 || rc=$?
+rc=0; WHOAMI_TIMEOUT=2 ask_from b1 tcp 10.1.0.3 80 || rc=$?
 assert_eq 1 "$rc" "b1 -> a2"
 
 step "within a network and to the internet, everything passes"

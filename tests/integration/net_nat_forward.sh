@@ -40,7 +40,7 @@ done
 
 step "without NAT the internet cannot answer 10.0.0.2 (even with forwarding on)"
 echo 1 >/proc/sys/net/ipv4/ip_forward
-rc=0; ip netns exec app python3 "$TESTS_SUPPORT/whoami.py" ask tcp 203.0.113.2 80 || rc=$?
+rc=0; WHOAMI_TIMEOUT=2 ip netns exec app python3 "$TESTS_SUPPORT/whoami.py" ask tcp 203.0.113.2 80 || rc=$?
 assert_eq 1 "$rc" "reaching the internet without NAT"
 echo 0 >/proc/sys/net/ipv4/ip_forward   # so that nat enable must turn it on
 
@@ -50,7 +50,7 @@ assert_eq 203.0.113.1 "$(ip netns exec app python3 "$TESTS_SUPPORT/whoami.py" as
 assert_eq 1 "$(cat /proc/sys/net/ipv4/ip_forward)" "net.ipv4.ip_forward"
 assert_contains "$(contain nat list --json | jq -r '.[].subnet')" "10.0.0.0/24"
 echo 1 >/proc/sys/net/ipv6/conf/all/forwarding
-rc=0; ip netns exec app python3 "$TESTS_SUPPORT/whoami.py" ask tcp 2001:db8:ff::2 80 || rc=$?
+rc=0; WHOAMI_TIMEOUT=2 ip netns exec app python3 "$TESTS_SUPPORT/whoami.py" ask tcp 2001:db8:ff::2 80 || rc=$?
 assert_eq 1 "$rc" "reaching the internet over IPv6 without NAT"
 echo 0 >/proc/sys/net/ipv6/conf/all/forwarding
 contain nat enable --subnet 2001:db8:1::/64
@@ -91,7 +91,7 @@ assert_eq 2001:db8:1::1 "$(ip netns exec peer python3 "$TESTS_SUPPORT/whoami.py"
 step "a forward bound to one host address, to IP:PORT"
 contain forward add --host-port 8081 --host-addr 203.0.113.1 --to 10.0.0.2:80
 assert_eq 203.0.113.2 "$(ip netns exec internet python3 "$TESTS_SUPPORT/whoami.py" ask tcp 203.0.113.1 8081)"
-rc=0; ask tcp 10.0.0.1 8081 || rc=$?
+rc=0; WHOAMI_TIMEOUT=2 ask tcp 10.0.0.1 8081 || rc=$?
 assert_eq 1 "$rc" "8081 on another host address"
 
 step "bad input and duplicates are refused before any change"
@@ -113,7 +113,7 @@ assert_eq "$before" "$(kernel_state)" "kernel state after refusals"
 
 step "removal stops the forward"
 contain forward remove --host-port 8080
-rc=0; ip netns exec internet python3 "$TESTS_SUPPORT/whoami.py" ask tcp 203.0.113.1 8080 || rc=$?
+rc=0; WHOAMI_TIMEOUT=2 ip netns exec internet python3 "$TESTS_SUPPORT/whoami.py" ask tcp 203.0.113.1 8080 || rc=$?
 assert_eq 1 "$rc" "8080 after its removal"
 assert_eq 203.0.113.2 "$(ip netns exec internet python3 "$TESTS_SUPPORT/whoami.py" ask udp 203.0.113.1 5353)"
 contain forward remove --host-port 8081 --host-addr 203.0.113.1

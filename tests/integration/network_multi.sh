@@ -34,7 +34,12 @@ assert_eq "eth0" "$(ip -n app -4 -j route show 198.51.100.0/24 | jq -r '.[].dev'
 
 step "each family has its own first network"
 contain network create v6 --subnet 2001:db8:6::/64
-contain network attach v6 app >/dev/null
+addr6=$(contain network attach v6 app)
+# The bridge is told the new address's MAC: no packet has to wait for (or, with
+# br_netfilter, be lost in) its resolution.
+mac6=$(ip -n app -j link show eth3 | jq -r '.[0].address')
+br6=$(contain network inspect v6 --json | jq -r .bridge)
+assert_contains "$(ip -6 neigh show "${addr6%/*}" dev "$br6")" "lladdr $mac6" "the bridge's entry for ${addr6%/*}"
 assert_eq "2001:db8:6::1 eth3" "$(default_of app -6)" "IPv6 default route"
 assert_eq "192.0.2.1 eth2" "$(default_of app -4)" "IPv4 default route unchanged"
 

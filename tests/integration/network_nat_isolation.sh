@@ -24,9 +24,9 @@ assert_eq 203.0.113.1 "$(ask_from a tcp 203.0.113.2 80)"
 assert_eq 203.0.113.1 "$(ask_from b tcp 203.0.113.2 80)"
 
 step "neither reaches the other"
-rc=0; ask_from a tcp "$b_ip" 80 || rc=$?
+rc=0; WHOAMI_TIMEOUT=2 ask_from a tcp "$b_ip" 80 || rc=$?
 assert_eq 1 "$rc" "blue -> red"
-rc=0; ask_from b tcp "$a_ip" 80 || rc=$?
+rc=0; WHOAMI_TIMEOUT=2 ask_from b tcp "$a_ip" 80 || rc=$?
 assert_eq 1 "$rc" "red -> blue"
 
 step "a published port of a managed network: from the internet, localhost and the other network"
@@ -56,7 +56,7 @@ step "no NAT with --no-nat: the internet cannot answer"
 contain network create green --subnet 10.3.0.0/24 --no-nat
 contain net create g
 contain network attach green g
-rc=0; ask_from g tcp 203.0.113.2 80 || rc=$?
+rc=0; WHOAMI_TIMEOUT=2 ask_from g tcp 203.0.113.2 80 || rc=$?
 assert_eq 1 "$rc" "--no-nat network to the internet"
 assert_not_contains "$(nft list set inet contain nat4)" "10.3.0.0/24"
 contain net delete g

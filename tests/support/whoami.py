@@ -5,10 +5,17 @@ source address it sees, and its client.
   whoami.py serve tcp|udp PORT    listens on every address (IPv4 and IPv6),
                                   prints READY once it listens
   whoami.py ask tcp|udp HOST PORT prints the server's answer; exit 1 if none
-                                  within 2 seconds
+                                  within WHOAMI_TIMEOUT seconds (10 by
+                                  default: TCP resends its SYN at 1, 3 and 7 s,
+                                  UDP is resent every second, so a packet
+                                  lost while neighbours are being resolved
+                                  does not fail a positive check; checks that
+                                  expect no answer set WHOAMI_TIMEOUT=2)
 """
+import os
 import socket
 import sys
+import time
 
 
 def plain(address):
@@ -38,14 +45,24 @@ def ask(proto, host, port):
     kind = socket.SOCK_STREAM if proto == "tcp" else socket.SOCK_DGRAM
     info = socket.getaddrinfo(host, port, type=kind)[0]
     s = socket.socket(info[0], kind)
-    s.settimeout(2)
+    deadline = time.monotonic() + float(os.environ.get("WHOAMI_TIMEOUT", "10"))
     try:
         if proto == "tcp":
+            s.settimeout(deadline - time.monotonic())
             s.connect(info[4])
             data = s.recv(200)
         else:
-            s.sendto(b"?", info[4])
-            data, _ = s.recvfrom(200)
+            while True:
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    raise TimeoutError("timed out")
+                s.sendto(b"?", info[4])
+                s.settimeout(min(1.0, left))
+                try:
+                    data, _ = s.recvfrom(200)
+                    break
+                except TimeoutError:
+                    continue
     except OSError as e:
         print(f"no answer from {host}:{port}/{proto}: {e}", file=sys.stderr)
         sys.exit(1)

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 #include <linux/if_addr.h>
 #include <linux/if_link.h>
+#include <linux/neighbour.h>
 #include <linux/rtnetlink.h>
 #include <linux/veth.h>
 #include <net/if.h>
@@ -10,6 +11,7 @@
 #include <netlink/msg.h>
 
 #include "kernel/addr.hpp"
+#include "kernel/arp.hpp"
 #include "kernel/link.hpp"
 #include "kernel/route.hpp"
 
@@ -93,6 +95,54 @@ TEST(LinkChange, ByNameWithAliasOrByIndexUp) {
   ASSERT_EQ(nlmsg_parse(header, sizeof(ifinfomsg), tb, IFLA_MAX, nullptr), 0);
   EXPECT_FALSE(tb[IFLA_IFNAME]);
   EXPECT_FALSE(tb[IFLA_IFALIAS]);
+}
+
+TEST(VethRequest, PeerMacIsSetWhenGiven) {
+  VethRequest request{*IfName::parse("host0"), *IfName::parse("eth0"), 42, true, 0, 0,
+                      "0a:58:c0:00:02:32"};
+  auto msg = build_veth_request(request);
+  ASSERT_TRUE(msg);
+  // The peer's attributes sit in IFLA_LINKINFO / IFLA_INFO_DATA / VETH_INFO_PEER,
+  // after an ifinfomsg: the MAC's six bytes follow an IFLA_ADDRESS header there.
+  nlmsghdr* header = nlmsg_hdr(msg->get());
+  std::string bytes(static_cast<const char*>(nlmsg_data(header)),
+                    static_cast<std::size_t>(nlmsg_datalen(header)));
+  EXPECT_NE(bytes.find(std::string("\x0a\x58\xc0\x00\x02\x32", 6)), std::string::npos);
+  request.peer_mac = "not-a-mac";
+  EXPECT_FALSE(build_veth_request(request));
+}
+
+TEST(NeighbourRequest, StaleEntryMadeOrReplaced) {
+  auto msg =
+      build_learn_neighbour_request(5, *IpAddress::parse("2001:db8::50"), "0a:58:c0:00:02:32");
+  ASSERT_TRUE(msg);
+  nlmsghdr* header = nlmsg_hdr(msg->get());
+  EXPECT_EQ(header->nlmsg_type, RTM_NEWNEIGH);
+  EXPECT_TRUE(header->nlmsg_flags & NLM_F_CREATE);
+  EXPECT_TRUE(header->nlmsg_flags & NLM_F_REPLACE);
+  auto* nd = static_cast<ndmsg*>(nlmsg_data(header));
+  EXPECT_EQ(nd->ndm_ifindex, 5);
+  EXPECT_EQ(nd->ndm_family, AF_INET6);
+  EXPECT_EQ(nd->ndm_state, NUD_STALE);
+  nlattr* tb[NDA_MAX + 1];
+  ASSERT_EQ(nlmsg_parse(header, sizeof(ndmsg), tb, NDA_MAX, nullptr), 0);
+  ASSERT_TRUE(tb[NDA_LLADDR]);
+  ASSERT_EQ(nla_len(tb[NDA_LLADDR]), 6);
+  EXPECT_EQ(std::string(static_cast<const char*>(nla_data(tb[NDA_LLADDR])), 6),
+            std::string("\x0a\x58\xc0\x00\x02\x32", 6));
+  ASSERT_TRUE(tb[NDA_DST]);
+  EXPECT_EQ(nla_len(tb[NDA_DST]), 16);
+  EXPECT_FALSE(build_learn_neighbour_request(5, *IpAddress::parse("2001:db8::50"), "zz"));
+}
+
+TEST(RandomMac, UnicastAndLocallyAdministered) {
+  for (int i = 0; i < 64; ++i) {
+    std::string mac = random_mac();
+    ASSERT_EQ(mac.size(), 17u) << mac;
+    unsigned first = std::stoul(mac.substr(0, 2), nullptr, 16);
+    EXPECT_EQ(first & 0x01u, 0u) << mac;
+    EXPECT_EQ(first & 0x02u, 0x02u) << mac;
+  }
 }
 
 TEST(AddressRequest, Ipv6SkipsDuplicateDetection) {
