@@ -308,7 +308,9 @@ void add_ps(Commands& commands) {
   commands.on(
       sub, "ps",
       [all, as_json, all_users]() -> Result<int> {
-        auto list = TRY(engine::list_containers(*all, *all_users));
+        std::vector<Error> skipped;
+        auto list = TRY(engine::list_containers(*all, *all_users, &skipped));
+        for (const auto& e : skipped) fmt::print(stderr, "contain: warning: {}\n", e.message());
         if (*as_json) {
           json out = json::array();
           for (const auto& c : list)

@@ -586,7 +586,8 @@ Result<std::string> run_container_detached(ContainerSpec spec) {
   return spec.id;
 }
 
-Result<std::vector<ContainerInfo>> list_containers(bool all, bool all_users) {
+Result<std::vector<ContainerInfo>> list_containers(bool all, bool all_users,
+                                                   std::vector<Error>* skipped) {
   if (all_users && ::geteuid() != 0)
     return fail(Error::usage(
         "ps --all-users: only root may list other users' containers; run it with sudo, or "
@@ -600,8 +601,18 @@ Result<std::vector<ContainerInfo>> list_containers(bool all, bool all_users) {
   std::map<std::string, std::vector<ContainerInfo::OnNetwork>> on_networks;  // by owner
   for (const auto& net : TRY(list_networks()))
     for (const auto& a : net.attachments) on_networks[a.owner].push_back({net.name, a.ip.str()});
-  for (const auto& [store, user] : stores)
-    for (const auto& [name, r] : TRY(store.read_all(kContainerKind))) {
+  for (const auto& [store, user] : stores) {
+    auto records = store.read_all(kContainerKind);
+    if (!records && user != ::geteuid()) {
+      // A user's own folder: theirs to mend, not a reason to hide everyone else's.
+      if (skipped)
+        skipped->push_back(
+            Error::failed(fmt::format("the containers of user {} in {} are left out: {}", user,
+                                      store.root(), records.error().message()),
+                          records.error().code()));
+      continue;
+    }
+    for (const auto& [name, r] : TRY(std::move(records))) {
       ContainerInfo info;
       info.name = r.value("name", name);
       info.id = r.value("id", "");
@@ -625,6 +636,7 @@ Result<std::vector<ContainerInfo>> list_containers(bool all, bool all_users) {
       info.user = user;
       out.push_back(std::move(info));
     }
+  }
   return out;
 }
 

@@ -57,8 +57,11 @@ struct ContainerInfo {
 // Running containers, or all of them: the caller's own, or, for root with
 // `all_users`, also every user's rootless containers recorded where
 // container_state_root() puts them by default (/run/user/UID/contain,
-// /tmp/contain-UID); a user's folder elsewhere cannot be found.
-Result<std::vector<ContainerInfo>> list_containers(bool all, bool all_users = false);
+// /tmp/contain-UID); a user's folder elsewhere cannot be found. A user's folder
+// that cannot be read (a corrupt record, a file in the way) does not hide the
+// others: it is left out and, if `skipped` is given, named there with the reason.
+Result<std::vector<ContainerInfo>> list_containers(bool all, bool all_users = false,
+                                                   std::vector<Error>* skipped = nullptr);
 
 // exec's own options (Docker's): the rest comes from the container's record.
 struct ExecOptions {

@@ -122,6 +122,17 @@ assert_eq "api:$user mine:0" "$(contain ps --all-users --json | jq -r '.[] | "\(
   "root's ps --all-users"
 assert_contains "$(contain ps --all-users | grep ' api ')" "nobody" "USER column"
 expect_fail 2 "only root may list other users' containers" -- as_logged_in "$CONTAIN" ps --all-users
+# A user's corrupt record (theirs to write) leaves out that user's folder, with
+# a warning naming it; root's own containers and the other folders are listed.
+mkdir -p /run/user/12345/contain/containers
+echo '{not json' >/run/user/12345/contain/containers/bad
+chown -R 12345 /run/user/12345
+listed=$(contain ps --all-users --json 2>warned)
+assert_eq "api:$user mine:0" "$(jq -r '.[] | "\(.name):\(.user)"' <<<"$listed" | sort | xargs)" \
+  "ps --all-users beside a corrupt folder"
+assert_contains "$(cat warned)" "warning: the containers of user 12345 in /run/user/12345/contain are left out" \
+  "the warning"
+rm -rf /run/user/12345 warned
 as_logged_in "$CONTAIN" rm -f api
 contain rm -f mine
 assert_eq "" "$(contain ps -a --all-users --json | jq -r '.[].name' | xargs)" "after rm"
