@@ -5,6 +5,7 @@
 #include <linux/seccomp.h>
 #include <seccomp.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cstddef>
@@ -131,6 +132,21 @@ Program enosys_prefix(const ms::Profile& profile, bool x86, bool x32) {
 }
 
 }  // namespace
+
+namespace {
+constexpr int kCompileRevision = 1;
+}  // namespace
+
+std::string compiler_identity() {
+  const scmp_version* v = seccomp_version();
+  std::string id = fmt::format("libseccomp {}.{}.{}; compile {}", v ? v->major : 0,
+                               v ? v->minor : 0, v ? v->micro : 0, kCompileRevision);
+  struct stat exe {};
+  if (::stat("/proc/self/exe", &exe) == 0)
+    id += fmt::format("; exe {}:{}:{}:{}.{}", exe.st_dev, exe.st_ino, exe.st_size,
+                      exe.st_mtim.tv_sec, exe.st_mtim.tv_nsec);
+  return id;
+}
 
 const char* native_arch() {
 #if defined(__x86_64__)

@@ -8,6 +8,7 @@
 
 #include <linux/filter.h>
 
+#include <string>
 #include <vector>
 
 #include "core/error.hpp"
@@ -22,6 +23,13 @@ using Program = std::vector<sock_filter>;
 // (per architecture, x86-64, x86 and x32 apart) answer ENOSYS instead, so that
 // programs probing for calls newer than the profile fall back, as with runc.
 Result<Program> compile(const contain::seccomp::Profile& resolved);
+
+// What compile() is, for the cache of compiled programs (model/seccomp_cache):
+// libseccomp's version, the revision of compile() below (bump kCompileRevision
+// when its output changes for the same input) and the running binary's
+// identity (device, inode, size, modification time), so a rebuilt contain
+// never takes a program an older one compiled.
+std::string compiler_identity();
 
 // The architecture name Docker's profiles use for this build ("amd64").
 const char* native_arch();

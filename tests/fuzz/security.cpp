@@ -1,9 +1,13 @@
 // Container confinement options (model/security) and seccomp profiles in
 // Docker's JSON format (model/seccomp_profile): --cap-add/--cap-drop, --user,
-// --ulimit, -v, --tmpfs, --shm-size, --security-opt and seccomp=FILE.
+// --ulimit, -v, --tmpfs, --shm-size, --security-opt and seccomp=FILE; and the
+// files of the cache of compiled seccomp programs (model/seccomp_cache).
 #include "model/security.hpp"
 
+#include <algorithm>
+
 #include "fuzz.hpp"
+#include "model/seccomp_cache.hpp"
 #include "model/seccomp_profile.hpp"
 
 using namespace contain;
@@ -38,6 +42,16 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     FUZZ_CHECK(resolved.rules.size() <= profile->rules.size());
     for (const auto& rule : profile->rules)
       for (const auto& arg : rule.args) FUZZ_CHECK(arg.index <= 5);
+  }
+  // A cache file, read with a key taken from its own text (so that some inputs
+  // carry their key): whatever it gives back is whole instructions, and is
+  // exactly what encoding it again would store.
+  for (std::string_view key :
+       {text.substr(0, std::min<std::size_t>(text.size(), 40)), std::string_view("k")}) {
+    if (auto program = model::seccomp::decode_cache_entry(text, key)) {
+      FUZZ_CHECK(!program->empty() && program->size() % 8 == 0);
+      FUZZ_CHECK(model::seccomp::encode_cache_entry(key, *program) == text);
+    }
   }
   return 0;
 }

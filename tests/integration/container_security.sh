@@ -93,6 +93,36 @@ expect "$out" unshare-mnt ok
 expect "$out" clone3 ok
 expect "$out" kexec_load EPERM
 
+step "a filter compiled at run time is cached, and a damaged cache entry is compiled again"
+[[ -n $(find /run/contain/cache/seccomp -type f) ]] || die "no cached program after --cap-drop ALL and --cap-add"
+rm -r /run/contain/cache
+contain run --cap-add sys_admin --rootfs rootfs -- busybox true
+cached=$(find /run/contain/cache/seccomp -type f)
+assert_eq 1 "$(wc -l <<<"$cached")" "one cached program after --cap-add sys_admin: [$cached]"
+assert_eq "contain seccomp program 1" "$(head -n1 "$cached")" "its header"
+assert_eq "700" "$(stat -c %a /run/contain/cache/seccomp)" "the cache folder's mode"
+for round in cached damaged; do
+  inode=$(stat -c %i "$cached")
+  out=$(contain run --cap-add sys_admin --rootfs rootfs -- probe)
+  # A hit leaves the file alone; a miss writes a new one in its place.
+  if [[ $round == cached ]]; then
+    assert_eq "$inode" "$(stat -c %i "$cached")" "the entry, read and not written again"
+  else
+    [[ $inode != $(stat -c %i "$cached") ]] || die "the damaged entry was not replaced"
+  fi
+  expect "$out" Seccomp 2 "$round: "
+  expect "$out" mount ok "$round: "
+  expect "$out" kexec_load EPERM "$round: "
+  expect "$out" personality EPERM "$round: "
+  # The next round finds a cache entry of the right name but garbage inside:
+  # the answers must stay the same, and the entry is written again.
+  printf 'contain seccomp program 1\n5\nnope!xxxxxxxx' >"$cached"
+done
+out=$(contain run --cap-add sys_admin --rootfs rootfs -- probe)
+expect "$out" kexec_load EPERM "after the damaged entry: "
+assert_eq "$(find /run/contain/cache/seccomp -type f)" "$cached" "the same entry"
+[[ $(stat -c %s "$cached") -gt 8000 ]] || die "the damaged entry was not written again: $(stat -c %s "$cached") bytes"
+
 step "--security-opt seccomp=unconfined and no-new-privileges"
 out=$(contain run --security-opt seccomp=unconfined --security-opt no-new-privileges --rootfs rootfs -- probe)
 expect "$out" Seccomp 0
