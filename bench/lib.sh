@@ -22,19 +22,26 @@ wait_links_gone() {
 }
 # interleave RUNS FN...: RUNS rounds, each calling every FN once in turn, each
 # call timed on its own with bash's clock, its output dropped: load from other
-# work on the machine falls on all alike. Each round starts one FN further on,
-# so that no FN always follows the same one (a runc call leaves cgroups that
-# the kernel tears down after it returns; whoever comes next pays for that).
-# The microseconds of FN's calls go to the array t_FN; median_us FN is their
+# work on the machine falls on all alike. Each round draws a new order, so that
+# no FN always follows the same one (a runc call leaves cgroups and namespaces
+# that the kernel tears down after it returns; whoever comes next pays for
+# that). Rotating one order, as this did before, kept its cycle: each FN always
+# came right after the same other one. The microseconds of FN's calls go to the array t_FN; median_us FN is their
 # median.
 interleave() {
-  local runs=$1 fn i j a b
+  local runs=$1 fn i j k a b
   shift
-  local fns=("$@")
+  local fns=("$@") order
   for fn; do declare -ga "t_$fn=()"; done
+  RANDOM=42  # the same orders in every run of a benchmark
   for ((i = 0; i < runs; i++)); do
-    for ((j = 0; j < ${#fns[@]}; j++)); do
-      fn=${fns[(i + j) % ${#fns[@]}]}
+    order=("${fns[@]}")  # shuffled (Fisher-Yates)
+    for ((j = ${#order[@]} - 1; j > 0; j--)); do
+      k=$((RANDOM % (j + 1)))
+      fn=${order[j]} order[j]=${order[k]} order[k]=$fn
+    done
+    for ((j = 0; j < ${#order[@]}; j++)); do
+      fn=${order[j]}
       a=${EPOCHREALTIME/./}
       "$fn" >/dev/null
       b=${EPOCHREALTIME/./}
