@@ -750,6 +750,12 @@ Result<int> exec_in_container(const ContainerName& name, const std::vector<std::
     wait_for(cloned.pid);
     return fail(std::move(joined).error().wrap(what));
   }
+  // And the container's rlimits and OOM score, not contain's: exec is no way out.
+  if (auto limited = detail::apply_recorded_limits(cloned.pid, r); !limited) {
+    (void)kernel::signal_pidfd(cloned.pidfd.get(), SIGKILL);
+    wait_for(cloned.pid);
+    return fail(std::move(limited).error().wrap(what));
+  }
   forwarding.forward_to(cloned.pidfd.get());
   terminal.give_to(cloned.pid);
   [[maybe_unused]] auto sent = ::send(parent_end.get(), &detail::kNetworkReady, 1, MSG_NOSIGNAL);

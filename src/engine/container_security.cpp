@@ -1,11 +1,15 @@
 #include "engine/container_security.hpp"
 
+#include <fcntl.h>
 #include <fmt/format.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <fstream>
 #include <sstream>
 
+#include "core/unique_fd.hpp"
 #include "engine/security.hpp"
 
 namespace contain::engine::detail {
@@ -168,6 +172,33 @@ Result<PreparedSecurity> exec_security(const json& record, const ExecOverrides& 
     set_user(p, std::move(user), !security["user_spec"].is_null());
   }
   return p;
+}
+
+Status apply_limits(pid_t pid, const std::vector<model::Ulimit>& ulimits,
+                    std::optional<int> oom_score_adj) {
+  for (const auto& limit : ulimits) {
+    rlimit value{limit.soft, limit.hard};
+    if (::prlimit(pid, static_cast<__rlimit_resource>(limit.resource), &value, nullptr) < 0)
+      return fail(Error::system(fmt::format("--ulimit {}", limit.str())));
+  }
+  if (oom_score_adj) {
+    std::string path = fmt::format("/proc/{}/oom_score_adj", pid);
+    UniqueFd fd(::open(path.c_str(), O_WRONLY | O_CLOEXEC));
+    std::string text = std::to_string(*oom_score_adj);
+    if (!fd || ::write(fd.get(), text.data(), text.size()) != static_cast<ssize_t>(text.size()))
+      return fail(Error::system(fmt::format("--oom-score-adj {}", text)));
+  }
+  return {};
+}
+
+Status apply_recorded_limits(pid_t pid, const json& record) {
+  const json security = record.value("security", json::object());
+  std::vector<model::Ulimit> ulimits;
+  for (const auto& text : security.value("ulimits", std::vector<std::string>{}))
+    ulimits.push_back(TRY(model::Ulimit::parse(text)));
+  int oom = security.value("oom_score_adj", 0);
+  return apply_limits(pid, ulimits,
+                      is_rootless(record) && oom == 0 ? std::nullopt : std::optional<int>(oom));
 }
 
 }  // namespace contain::engine::detail

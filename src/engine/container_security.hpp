@@ -57,4 +57,14 @@ struct ExecOverrides {
 Result<PreparedSecurity> exec_security(const nlohmann::json& record, const ExecOverrides& overrides,
                                        int container_pid);
 
+// Gives process `pid` the container's --ulimit limits and, if set, its OOM
+// score adjustment, from the host side (prlimit, /proc/PID/oom_score_adj): a
+// child in a user namespace could only lower them, and a process exec starts
+// has contain's own until then.
+Status apply_limits(pid_t pid, const std::vector<model::Ulimit>& ulimits,
+                    std::optional<int> oom_score_adj);
+// The same from a container's record, for a process exec starts in it (its
+// score only where run set it: not rootless without --oom-score-adj).
+Status apply_recorded_limits(pid_t pid, const nlohmann::json& record);
+
 }  // namespace contain::engine::detail

@@ -20,6 +20,7 @@
 #include "core/unique_fd.hpp"
 #include "engine/bridge_link.hpp"
 #include "engine/container_child.hpp"
+#include "engine/container_security.hpp"
 #include "engine/records.hpp"
 #include "kernel/userns.hpp"
 
@@ -333,20 +334,11 @@ Status configure_userns(const model::ContainerSpec& spec, const PreparedUserns& 
                                       fmt::format("-v {}", volumes[i].str()))));
   }
   // Limits of the host's user namespace: the child, root only inside its own,
-  // could lower them but not set them to any value it was given.
-  for (const auto& limit : spec.security.ulimits) {
-    rlimit value{limit.soft, limit.hard};
-    if (::prlimit(pid, static_cast<__rlimit_resource>(limit.resource), &value, nullptr) < 0)
-      return fail(Error::system(fmt::format("--ulimit {}", limit.str())));
-  }
-  // Rootless, only when asked: lowering one's own score needs a privilege.
-  if (!userns.rootless || spec.security.oom_score_adj != 0) {
-    std::string path = fmt::format("/proc/{}/oom_score_adj", pid);
-    UniqueFd fd(::open(path.c_str(), O_WRONLY | O_CLOEXEC));
-    std::string text = std::to_string(spec.security.oom_score_adj);
-    if (!fd || ::write(fd.get(), text.data(), text.size()) != static_cast<ssize_t>(text.size()))
-      return fail(Error::system(fmt::format("--oom-score-adj {}", text)));
-  }
+  // could lower them but not set them to any value it was given. Rootless,
+  // the score only when asked: lowering one's own needs a privilege.
+  int oom = spec.security.oom_score_adj;
+  TRY(apply_limits(pid, spec.security.ulimits,
+                   userns.rootless && oom == 0 ? std::nullopt : std::optional<int>(oom)));
   std::vector<int> fds;
   for (const auto& t : trees) fds.push_back(t.get());
   return kernel::send_with_fds(sync_fd, kMapsReady, fds);

@@ -169,6 +169,26 @@ contain inspect hard | grep -q CAP_NET_RAW || die "inspect shows no capabilities
 assert_eq default "$(contain inspect --json hard | python3 -c 'import json,sys; print(json.load(sys.stdin)["security"]["seccomp"])')" "inspect seccomp"
 contain rm -f hard
 
+step "--ulimit and --oom-score-adj: the container's, and exec's too"
+# contain's own differ (a score of 300, 1024 open files), so that inheriting
+# them instead would show.
+echo 300 >/proc/self/oom_score_adj
+limits() { awk '/^Max processes/ {print $3, $4} /^Max open files/ {print $4, $5}' <<<"$1" | xargs; }  # nproc, then nofile
+prlimit --pid $$ --nofile=1024:4096
+contain run -d --name lim --ulimit nofile=256:512 --ulimit nproc=100:200 --oom-score-adj 500 \
+  --rootfs rootfs -- sleep 1000 >/dev/null
+pid=$(contain ps --json | jq -r '.[] | select(.name == "lim") | .pid')
+assert_eq "100 200 256 512" "$(limits "$(cat /proc/$pid/limits)")" "run's limits"
+assert_eq 500 "$(cat /proc/$pid/oom_score_adj)" "run's score"
+out=$(contain exec lim -- cat /proc/self/limits /proc/self/oom_score_adj)
+assert_eq "100 200 256 512" "$(limits "$out")" "exec's limits"
+assert_eq 500 "$(tail -n1 <<<"$out")" "exec's score"
+contain rm -f lim
+contain run -d --name lim --rootfs rootfs -- sleep 1000 >/dev/null
+assert_eq 0 "$(contain exec lim -- cat /proc/self/oom_score_adj)" "exec's score without --oom-score-adj"
+contain rm -f lim
+echo 0 >/proc/self/oom_score_adj
+
 step "--read-only with --tmpfs /tmp; a volume's writes reach the host"
 expect_fail 1 "Read-only file system" -- contain run --read-only --rootfs rootfs -- touch /x
 contain run --read-only --tmpfs /tmp --rootfs rootfs -- touch /tmp/x
