@@ -166,16 +166,18 @@ void add_network_commands(Commands& commands) {
       }
       auto info = TRY(engine::create_network(spec));
       if (!conflist.empty()) {
+        auto range_of = [](const std::optional<model::AddressRange>& r) {
+          return r ? std::optional(std::pair{r->first, r->last}) : std::nullopt;
+        };
+        std::vector<model::cni::ConflistSubnet> more;
+        for (const auto& m : info.more_subnets)
+          more.push_back({m.subnet, m.gateway, range_of(m.ip_range)});
         auto written = write_file_atomically(
-            conflist,
-            model::json_text(model::cni::network_conflist(
-                                 info.name, info.subnet, info.gateway, info.nat,
-                                 info.ip_range ? std::optional(std::pair{info.ip_range->first,
-                                                                         info.ip_range->last})
-                                               : std::nullopt,
-                                 info.mtu),
-                             2) +
-                "\n");
+            conflist, model::json_text(model::cni::network_conflist(
+                                           info.name, info.subnet, info.gateway, info.nat,
+                                           range_of(info.ip_range), info.mtu, more),
+                                       2) +
+                          "\n");
         if (!written) {
           (void)engine::delete_network(spec.name, false);
           return fail(std::move(written).error());

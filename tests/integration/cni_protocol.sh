@@ -173,6 +173,14 @@ cni_ok ADD conf1 /run/netns/f eth0 "$plugin"
 assert_eq "192.0.2.2/24" "$(jq -r '.ips[0].address' <<<"$OUT")"
 cni_ok DEL conf1 /run/netns/f eth0 "$plugin"
 contain network delete made
+# Dual stack: both ranges in the conflist, an address of each from its ADD.
+contain network create made --subnet 192.0.2.0/24 --subnet 2001:db8:4::/64 --cni-conflist "$PWD/confdir"
+list=$(cat confdir/made.conflist)
+plugin=$(jq -c '.plugins[0] + {name: .name, cniVersion: .cniVersion}' <<<"$list")
+cni_ok ADD conf2 /run/netns/f eth0 "$plugin"
+assert_eq "192.0.2.2/24 2001:db8:4::2/64" "$(jq -r '[.ips[].address] | join(" ")' <<<"$OUT")" "dual-stack conflist"
+cni_ok DEL conf2 /run/netns/f eth0 "$plugin"
+contain network delete made
 contain net delete f
 rm -r confdir
 
