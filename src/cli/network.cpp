@@ -124,6 +124,7 @@ void add_network_commands(Commands& commands) {
         subnets.push_back({TRY_WRAP(Cidr::parse(text), "--subnet"), {}, {}});
       auto holder = [&](const IpAddress& ip, std::string_view option,
                         const std::string& text) -> Result<engine::SubnetSpec*> {
+        if (subnets.size() == 1) return &subnets[0];  // the engine says what is wrong with it
         for (auto& s : subnets)
           if (s.subnet.contains(ip)) return &s;
         return fail(

@@ -68,7 +68,7 @@ serve_whoami inet6 tcp 80
 assert_eq "2001:db8:ff::1" "$(ask_from dsa tcp 2001:db8:ff::2 80)" "IPv6 source seen outside"
 stop_whoami
 for bad in "--subnet 198.51.100.0/24 --subnet 203.0.113.0/24|one address family" \
-           "--subnet 198.51.100.0/24 --gateway 10.0.0.1|in none of the subnets" \
+           "--subnet 198.51.100.0/24 --subnet 2001:db8:8::/64 --gateway 10.0.0.1|in none of the subnets" \
            "--subnet 198.51.100.0/24 --subnet 2001:db8:8::/64 --subnet 2001:db8:9::/64|at most two --subnet" \
            "--subnet 198.51.100.0/24 --ip-range 198.51.100.0/25 --ip-range 198.51.100.128/25|one range per subnet"; do
   # shellcheck disable=SC2086
