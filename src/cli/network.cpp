@@ -82,18 +82,29 @@ void add_network_commands(Commands& commands) {
   {
     auto* sub = network->add_subcommand("create", "Create a managed network");
     struct Options {
-      std::string name, subnet, gateway, ip_range, cni_conflist;
+      std::string name, cni_conflist;
+      std::vector<std::string> subnets, gateways, ip_ranges;
       unsigned mtu = 0;
       bool no_nat = false;
     };
     auto o = std::make_shared<Options>();
     sub->add_option("NAME", o->name, "Network name (at most 12 bytes; its bridge is cn-NAME)")
         ->required();
-    sub->add_option("--subnet", o->subnet, "Subnet (CIDR), IPv4 or IPv6")->required();
-    sub->add_option("--gateway", o->gateway, "Gateway address (default: the first usable one)");
-    sub->add_option("--ip-range", o->ip_range,
-                    "Hand out addresses only from this CIDR inside the subnet (static --ip "
-                    "addresses may lie anywhere in the subnet)");
+    sub->add_option("--subnet", o->subnets,
+                    "Subnet (CIDR), IPv4 or IPv6; twice for dual stack (one of each family)")
+        ->required()
+        ->take_last()
+        ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
+    sub->add_option("--gateway", o->gateways,
+                    "Gateway address (default: the first usable one); one per subnet, matched by "
+                    "the subnet that holds it")
+        ->take_last()
+        ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
+    sub->add_option("--ip-range", o->ip_ranges,
+                    "Hand out addresses only from this CIDR inside its subnet (static --ip "
+                    "addresses may lie anywhere in the subnet); one per subnet")
+        ->take_last()
+        ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
     sub->add_option("--mtu", o->mtu,
                     "MTU of the bridge and of every interface attached (68-65535; default: the "
                     "kernel's, 1500)")
@@ -103,20 +114,49 @@ void add_network_commands(Commands& commands) {
                     "Also write DIR/NAME.conflist, a CNI configuration using contain as the plugin "
                     "(for podman's network_config_dir)");
     commands.on(sub, "network create", [o]() -> Result<int> {
-      engine::NetworkSpec spec{TRY(NetworkName::parse(o->name)),
-                               TRY(Cidr::parse(o->subnet)),
-                               {},
-                               !o->no_nat,
-                               {},
-                               o->mtu};
-      spec.gateway = TRY(parse_optional<IpAddress>(o->gateway, IpAddress::parse));
-      if (!o->ip_range.empty()) {
-        auto range = TRY_WRAP(Cidr::parse(o->ip_range), "--ip-range");
+      // Docker's way: --subnet, --gateway and --ip-range given once per
+      // subnet; a gateway or range belongs to the subnet that holds it.
+      if (o->subnets.size() > 2)
+        return fail(
+            Error::usage("network create: at most two --subnet (dual stack: one IPv4, one IPv6)"));
+      std::vector<engine::SubnetSpec> subnets;
+      for (const auto& text : o->subnets)
+        subnets.push_back({TRY_WRAP(Cidr::parse(text), "--subnet"), {}, {}});
+      auto holder = [&](const IpAddress& ip, std::string_view option,
+                        const std::string& text) -> Result<engine::SubnetSpec*> {
+        if (subnets.size() == 1) return &subnets[0];  // the engine says what is wrong with it
+        for (auto& s : subnets)
+          if (s.subnet.contains(ip)) return &s;
+        return fail(
+            Error::usage(fmt::format("{} {} is in none of the subnets ({}); give it "
+                                     "inside one, or another --subnet",
+                                     option, text, fmt::join(o->subnets, ", "))));
+      };
+      for (const auto& text : o->gateways) {
+        auto ip = TRY_WRAP(IpAddress::parse(text), "--gateway");
+        auto* s = TRY(holder(ip, "--gateway", text));
+        if (s->gateway)
+          return fail(Error::usage(
+              fmt::format("--gateway {} and {}: one gateway per subnet", s->gateway->str(), text)));
+        s->gateway = ip;
+      }
+      for (const auto& text : o->ip_ranges) {
+        auto range = TRY_WRAP(Cidr::parse(text), "--ip-range");
         if (range.address() != range.network())
           return fail(Error::usage(fmt::format("--ip-range {} has host bits set: did you mean {}?",
                                                range.str(), range.subnet().str())));
-        spec.ip_range = model::AddressRange::of(range);
+        auto* s = TRY(holder(range.address(), "--ip-range", text));
+        if (s->ip_range)
+          return fail(Error::usage(fmt::format("--ip-range {}: one range per subnet", text)));
+        s->ip_range = model::AddressRange::of(range);
       }
+      engine::NetworkSpec spec{TRY(NetworkName::parse(o->name)),
+                               subnets[0].subnet,
+                               subnets[0].gateway,
+                               !o->no_nat,
+                               subnets[0].ip_range,
+                               o->mtu};
+      spec.more_subnets.assign(subnets.begin() + 1, subnets.end());
       std::string conflist;
       if (!o->cni_conflist.empty()) {
         struct stat st {};
@@ -127,16 +167,18 @@ void add_network_commands(Commands& commands) {
       }
       auto info = TRY(engine::create_network(spec));
       if (!conflist.empty()) {
+        auto range_of = [](const std::optional<model::AddressRange>& r) {
+          return r ? std::optional(std::pair{r->first, r->last}) : std::nullopt;
+        };
+        std::vector<model::cni::ConflistSubnet> more;
+        for (const auto& m : info.more_subnets)
+          more.push_back({m.subnet, m.gateway, range_of(m.ip_range)});
         auto written = write_file_atomically(
-            conflist,
-            model::json_text(model::cni::network_conflist(
-                                 info.name, info.subnet, info.gateway, info.nat,
-                                 info.ip_range ? std::optional(std::pair{info.ip_range->first,
-                                                                         info.ip_range->last})
-                                               : std::nullopt,
-                                 info.mtu),
-                             2) +
-                "\n");
+            conflist, model::json_text(model::cni::network_conflist(
+                                           info.name, info.subnet, info.gateway, info.nat,
+                                           range_of(info.ip_range), info.mtu, more),
+                                       2) +
+                          "\n");
         if (!written) {
           (void)engine::delete_network(spec.name, false);
           return fail(std::move(written).error());
@@ -172,7 +214,8 @@ void add_network_commands(Commands& commands) {
     sub->add_flag("--default-route", o->default_route,
                   "Make this network's gateway the default route even if the namespace has one "
                   "(by default only its first network gives the default route)");
-    sub->footer("Prints the address given, as CIDR.");
+    sub->footer(
+        "Prints the address given, as CIDR (on a dual-stack network both, comma-separated).");
     commands.on(sub, "network attach", [o]() -> Result<int> {
       auto name = TRY(NetworkName::parse(o->name));
       auto netns = TRY(model::NetnsSpec::parse(o->netns));
@@ -180,7 +223,7 @@ void add_network_commands(Commands& commands) {
       auto ifname = TRY(parse_optional<IfName>(o->ifname, IfName::parse));
       auto a = TRY(engine::attach_to_network(name, TRY(engine::resolve_netns(netns)), ip, ifname,
                                              o->default_route));
-      fmt::print("{}\n", Cidr(a.ip, a.prefix).str());
+      fmt::print("{}\n", addresses_text(a));
       return 0;
     });
   }

@@ -17,6 +17,7 @@
 #include <thread>
 
 #include "core/names.hpp"
+#include "core/text.hpp"
 #include "core/undo.hpp"
 #include "engine/container.hpp"
 #include "engine/firewall.hpp"
@@ -107,14 +108,7 @@ namespace {
 
 // FNV-1a: a stable digest of the canonical topology (std::hash may change
 // between builds, and the record outlives the binary).
-std::string digest_of(std::string_view text) {
-  std::uint64_t h = 0xcbf29ce484222325ull;
-  for (unsigned char c : text) {
-    h ^= c;
-    h *= 0x100000001b3ull;
-  }
-  return fmt::format("{:016x}", h);
-}
+std::string digest_of(std::string_view text) { return fmt::format("{:016x}", fnv1a64(text)); }
 
 // Runs work(i) for i in [0, count) on a few threads; the first error wins and
 // stops the others from taking more work.

@@ -367,19 +367,23 @@ json encode_error(const CniError& error, std::string_view version) {
 }
 
 json network_conflist(std::string_view name, const Cidr& subnet, const IpAddress& gateway, bool nat,
-                      std::optional<std::pair<IpAddress, IpAddress>> ip_range, unsigned mtu) {
-  std::string any = subnet.address().is_v4() ? "0.0.0.0/0" : "::/0";
-  json range{{"subnet", subnet.str()}, {"gateway", gateway.str()}};
-  if (ip_range) {
-    range["rangeStart"] = ip_range->first.str();
-    range["rangeEnd"] = ip_range->second.str();
+                      std::optional<std::pair<IpAddress, IpAddress>> ip_range, unsigned mtu,
+                      const std::vector<ConflistSubnet>& more) {
+  json ranges = json::array(), routes = json::array();
+  std::vector<ConflistSubnet> all{{subnet, gateway, ip_range}};
+  all.insert(all.end(), more.begin(), more.end());
+  for (const auto& s : all) {
+    json range{{"subnet", s.subnet.str()}, {"gateway", s.gateway.str()}};
+    if (s.range) {
+      range["rangeStart"] = s.range->first.str();
+      range["rangeEnd"] = s.range->second.str();
+    }
+    ranges.push_back(json::array({range}));
+    routes.push_back({{"dst", s.subnet.address().is_v4() ? "0.0.0.0/0" : "::/0"}});
   }
   json plugin{{"type", "contain"},
               {"ipMasq", nat},
-              {"ipam",
-               {{"type", "host-local"},
-                {"ranges", json::array({json::array({range})})},
-                {"routes", json::array({{{"dst", any}}})}}},
+              {"ipam", {{"type", "host-local"}, {"ranges", ranges}, {"routes", routes}}},
               {"capabilities",
                {{"portMappings", true}, {"ips", true}, {"mac", true}, {"bandwidth", true}}}};
   if (mtu > 0) plugin["mtu"] = mtu;

@@ -188,9 +188,16 @@ nlohmann::json encode_result(const AddResult& result, std::string_view version);
 // The conflist `contain network create --cni-conflist DIR` writes for a
 // network: one plugin of type "contain" with host-local's ipam syntax and
 // every capability contain handles; the range as rangeStart and rangeEnd.
+// A dual-stack network's further subnets follow as further ranges, each with
+// a default route of its family.
+struct ConflistSubnet {
+  Cidr subnet;
+  IpAddress gateway;
+  std::optional<std::pair<IpAddress, IpAddress>> range = {};
+};
 nlohmann::json network_conflist(std::string_view name, const Cidr& subnet, const IpAddress& gateway,
                                 bool nat, std::optional<std::pair<IpAddress, IpAddress>> range = {},
-                                unsigned mtu = 0);
+                                unsigned mtu = 0, const std::vector<ConflistSubnet>& more = {});
 
 // VERSION's answer.
 nlohmann::json encode_version_info();

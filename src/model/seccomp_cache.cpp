@@ -5,6 +5,8 @@
 #include <charconv>
 #include <cstdint>
 
+#include "core/text.hpp"
+
 namespace contain::model::seccomp {
 
 namespace {
@@ -43,14 +45,7 @@ std::string cache_key(const contain::seccomp::Profile& resolved, std::string_vie
   return key;
 }
 
-std::string cache_file_name(std::string_view key) {
-  std::uint64_t hash = 14695981039346656037ull;
-  for (unsigned char c : key) {
-    hash ^= c;
-    hash *= 1099511628211ull;
-  }
-  return fmt::format("{:016x}", hash);
-}
+std::string cache_file_name(std::string_view key) { return fmt::format("{:016x}", fnv1a64(key)); }
 
 std::string encode_cache_entry(std::string_view key, std::string_view program) {
   std::string out(kHeader);

@@ -173,6 +173,14 @@ cni_ok ADD conf1 /run/netns/f eth0 "$plugin"
 assert_eq "192.0.2.2/24" "$(jq -r '.ips[0].address' <<<"$OUT")"
 cni_ok DEL conf1 /run/netns/f eth0 "$plugin"
 contain network delete made
+# Dual stack: both ranges in the conflist, an address of each from its ADD.
+contain network create made --subnet 192.0.2.0/24 --subnet 2001:db8:4::/64 --cni-conflist "$PWD/confdir"
+list=$(cat confdir/made.conflist)
+plugin=$(jq -c '.plugins[0] + {name: .name, cniVersion: .cniVersion}' <<<"$list")
+cni_ok ADD conf2 /run/netns/f eth0 "$plugin"
+assert_eq "192.0.2.2/24 2001:db8:4::2/64" "$(jq -r '[.ips[].address] | join(" ")' <<<"$OUT")" "dual-stack conflist"
+cni_ok DEL conf2 /run/netns/f eth0 "$plugin"
+contain network delete made
 contain net delete f
 rm -r confdir
 
@@ -250,6 +258,13 @@ assert_contains "$(ip -o addr show dev cn-dual)" "192.0.2.1/24"
 assert_contains "$(ip -o addr show dev cn-dual)" "2001:db8:1::1/64"
 ip netns exec g ping -c1 -w10 192.0.2.1
 ip netns exec g ping -6 -c1 -w10 2001:db8:1::1
+# ipMasq covers both families: an IPv6 "internet" behind the host sees the host.
+contain net create inet6
+contain net veth --host up6 --ns inet6 --host-addr 2001:db8:ff::1/64 --ns-addr 2001:db8:ff::2/64
+serve_whoami inet6 tcp 80
+assert_eq "2001:db8:ff::1" "$(ask_from g tcp 2001:db8:ff::2 80)" "IPv6 source seen outside (ipMasq)"
+stop_whoami
+contain net delete inet6
 assert_eq "2001:db8:1::/64 2001:db8:1::1" \
   "$(contain network inspect dual --json | jq -r '.more_subnets[0] | "\(.subnet) \(.gateway)"')"
 assert_eq '["2001:db8:1::2/64"]' "$(contain network inspect dual --json | jq -c '.attachments[0].more_addresses')"

@@ -52,3 +52,29 @@ contain network delete --force netb
 contain network delete netc
 contain network delete --force v6
 contain net delete app other
+
+step "dual stack from the command line: an address of each family, NAT for both"
+contain network create ds --subnet 192.0.2.0/24 --subnet 2001:db8:d::/64 --gateway 2001:db8:d::fe \
+  --ip-range 192.0.2.128/25
+assert_eq "192.0.2.0/24 2001:db8:d::/64 2001:db8:d::fe 192.0.2.128-192.0.2.255" \
+  "$(contain network inspect ds --json | jq -r '"\(.subnet) \(.more_subnets[0].subnet) \(.more_subnets[0].gateway) \(.ip_range)"')"
+contain net create dsa
+assert_eq "192.0.2.128/24,2001:db8:d::1/64" "$(contain network attach ds dsa)" "both addresses"
+assert_eq "2001:db8:d::fe eth0" "$(default_of dsa -6)" "the IPv6 default route"
+# An IPv6 "internet" behind the host: what it sees is the host's address (NAT).
+contain net create inet6
+contain net veth --host up6 --ns inet6 --host-addr 2001:db8:ff::1/64 --ns-addr 2001:db8:ff::2/64
+serve_whoami inet6 tcp 80
+assert_eq "2001:db8:ff::1" "$(ask_from dsa tcp 2001:db8:ff::2 80)" "IPv6 source seen outside"
+stop_whoami
+for bad in "--subnet 198.51.100.0/24 --subnet 203.0.113.0/24|one address family" \
+           "--subnet 198.51.100.0/24 --subnet 2001:db8:8::/64 --gateway 10.0.0.1|in none of the subnets" \
+           "--subnet 198.51.100.0/24 --subnet 2001:db8:8::/64 --subnet 2001:db8:9::/64|at most two --subnet" \
+           "--subnet 198.51.100.0/24 --ip-range 198.51.100.0/25 --ip-range 198.51.100.128/25|one range per subnet"; do
+  # shellcheck disable=SC2086
+  expect_fail 2 "${bad#*|}" -- contain network create bad ${bad%%|*}
+done
+assert_eq "" "$(ip -o link show cn-bad 2>/dev/null)" "nothing made by the refused creates"
+contain network detach ds dsa
+contain network delete ds
+contain net delete dsa inet6

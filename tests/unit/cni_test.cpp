@@ -487,6 +487,24 @@ TEST(CniModel, ConflistParsesBack) {
   ASSERT_TRUE(c) << c.error().msg;
   EXPECT_EQ(c->ranges.at(0).range_start->str(), "10.9.0.100");
   EXPECT_EQ(c->ranges.at(0).range_end->str(), "10.9.0.199");
+  // Dual stack: the second subnet as a second range, a default route of each family.
+  list = mc::network_conflist("web", contain::Cidr::parse("10.9.0.0/24").value(),
+                              contain::IpAddress::parse("10.9.0.1").value(), true, std::nullopt, 0,
+                              {{contain::Cidr::parse("2001:db8:9::/64").value(),
+                                contain::IpAddress::parse("2001:db8:9::fe").value(),
+                                std::pair{contain::IpAddress::parse("2001:db8:9::100").value(),
+                                          contain::IpAddress::parse("2001:db8:9::1ff").value()}}});
+  plugin = list["plugins"][0];
+  plugin["cniVersion"] = list["cniVersion"];
+  plugin["name"] = list["name"];
+  c = mc::parse_config(plugin.dump(), env_of(add_env()));
+  ASSERT_TRUE(c) << c.error().msg;
+  ASSERT_EQ(c->ranges.size(), 2u);
+  EXPECT_EQ(c->ranges.at(1).subnet.str(), "2001:db8:9::/64");
+  EXPECT_EQ(c->ranges.at(1).gateway->str(), "2001:db8:9::fe");
+  EXPECT_EQ(c->ranges.at(1).range_start->str(), "2001:db8:9::100");
+  ASSERT_EQ(c->routes.size(), 2u);
+  EXPECT_EQ(c->routes.at(1).dst.str(), "::/0");
 }
 
 // A long value shown in an error is cut before a character, never inside one,
