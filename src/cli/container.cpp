@@ -193,11 +193,6 @@ void add_run(Commands& commands) {
         for (const auto& p : o->ports) spec.ports.push_back(TRY(model::PortMapping::parse(p)));
         spec.init = o->init;
         spec.detach = o->detach;
-        if (spec.detach && o->tty)
-          return fail(Error::usage(
-              "-t cannot be used with -d: a detached container's output goes to its log, and "
-              "there is no terminal to relay; run it in the foreground with -t, or without -t "
-              "with -d"));
         spec.tty = o->tty;
         auto& sec = spec.security;
         sec.capabilities = {o->cap_add, o->cap_drop, o->privileged};

@@ -56,6 +56,11 @@ assert_eq "rc=143" "${got[1]}" "status of a command killed by SIGTERM"
 assert_eq "${got[0]}" "${got[2]}" "the outer terminal's modes after contain"
 assert_eq 3 "${#got[@]}" "lines of $out"
 
+step "-t in a user namespace: the same terminal and console"
+out=$(pty --size 45x123 -- "$CONTAIN" run --userns -t --rootfs rootfs -- sh -c \
+  'tty; [ /dev/console -ef /dev/pts/0 ] && echo console; stty size')
+assert_eq $'/dev/pts/0\nconsole\n45 123' "$(lines "$out")" "run --userns -t"
+
 step "-t without --rootfs: a terminal of the host's devpts, no /dev/console of ours"
 out=$(pty -- "$CONTAIN" run -t -- sh -c 'tty; [ /proc/self/fd/1 -ef "$(tty)" ] && echo stdio')
 mapfile -t got < <(lines "$out")
