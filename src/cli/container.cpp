@@ -75,11 +75,21 @@ Result<model::ResourceLimits> parse_limits(const LimitOptions& o) {
   return l;
 }
 
+// Docker's -t and -i (so that `-it` works as people type it). stdin always
+// reaches the command, so -i changes nothing.
+void add_terminal_flags(CLI::App* sub, bool& tty, bool& interactive) {
+  sub->add_flag("-t,--tty", tty,
+                "Run the command on a pseudo-terminal of its own (the container's devpts), "
+                "relayed to ours (in raw mode while it runs)");
+  sub->add_flag("-i,--interactive", interactive,
+                "Accepted as Docker's: stdin always reaches the command, with or without it");
+}
+
 void add_run(Commands& commands) {
   auto* sub = commands.app().add_subcommand(
       "run", "Run a command in a new container (PID, UTS, IPC, mount, cgroup, network namespaces)");
   struct Options {
-    bool detach = false, init = false;
+    bool detach = false, init = false, tty = false, interactive = false;
     std::string name, hostname, network = "none", ip, workdir = "/", rootfs;
     std::vector<std::string> ports, env;
     // Confinement (Docker's names).
@@ -96,6 +106,7 @@ void add_run(Commands& commands) {
   sub->add_flag("-d,--detach", o->detach,
                 "Run in the background: print the id once the command started; output goes to "
                 "'contain logs'");
+  add_terminal_flags(sub, o->tty, o->interactive);
   sub->add_option("--name", o->name, "Container name (unique; generated if absent)");
   sub->add_option("--hostname", o->hostname, "Hostname inside (default: the container name)");
   sub->add_option("--network", o->network, "none (loopback only), netns:NS or a network NAME")
@@ -182,6 +193,7 @@ void add_run(Commands& commands) {
         for (const auto& p : o->ports) spec.ports.push_back(TRY(model::PortMapping::parse(p)));
         spec.init = o->init;
         spec.detach = o->detach;
+        spec.tty = o->tty;
         auto& sec = spec.security;
         sec.capabilities = {o->cap_add, o->cap_drop, o->privileged};
         for (const auto& opt : o->security_opt) TRY(model::apply_security_opt(opt, sec.options));
@@ -224,10 +236,11 @@ void add_exec(Commands& commands) {
   auto name = std::make_shared<std::string>();
   struct ExecFlags {
     std::string user, workdir;
-    bool privileged = false;
+    bool privileged = false, tty = false, interactive = false;
     std::vector<std::string> env;
   };
   auto f = std::make_shared<ExecFlags>();
+  add_terminal_flags(sub, f->tty, f->interactive);
   sub->add_option("-u,--user", f->user,
                   "Run as NAME|UID[:GROUP|GID] instead of the container's user");
   sub->add_flag("--privileged", f->privileged,
@@ -250,6 +263,7 @@ void add_exec(Commands& commands) {
                 engine::ExecOptions options;
                 if (!f->user.empty()) options.user = TRY(model::UserRequest::parse(f->user));
                 options.privileged = f->privileged;
+                options.tty = f->tty;
                 for (const auto& e : f->env)
                   options.environment.push_back(TRY(model::parse_environment_entry(e)));
                 if (!f->workdir.empty() && f->workdir.front() != '/')

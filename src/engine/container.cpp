@@ -42,6 +42,7 @@
 #include "kernel/netns.hpp"
 #include "kernel/nft.hpp"
 #include "kernel/process.hpp"
+#include "kernel/terminal.hpp"
 
 namespace contain::engine {
 
@@ -103,6 +104,7 @@ json new_record(const ContainerSpec& spec, const detail::PreparedSecurity& secur
           {"ports", ports},
           {"init", spec.init},
           {"detached", spec.detach},
+          {"tty", spec.tty},
           {"security", security.to_json(spec)},
           // Recorded before they are made: gc removes them after a crash.
           {"cgroups", security.cgroups.to_json()},
@@ -319,6 +321,7 @@ struct Started {
   UniqueFd sync;  // the parent's end of the sync socket, if the report is read later
   NetworkAttachment network;
   detail::PastaProcess pasta;  // --network pasta (rootless)
+  UniqueFd terminal;           // -t: the master of the command's pseudo-terminal
 };
 
 Status record_started(const ContainerName& name, const Started& started) {
@@ -350,6 +353,13 @@ std::vector<char*> c_strings(const std::vector<std::string>& strings) {
   for (const auto& s : strings) out.push_back(const_cast<char*>(s.c_str()));
   out.push_back(nullptr);
   return out;
+}
+
+// Parent, -t: the child sent no terminal; its report says why, or it died without one.
+Error terminal_error(const std::string& what, const kernel::ChildError& report) {
+  if (report.what[0] == '\0')
+    return Error::failed(what + ": it ended before its terminal was ready");
+  return kernel::child_error(fmt::format("{}: {}", what, report.what), report);
 }
 
 // Parent side of starting a container, in the host's namespaces, as root:
@@ -400,6 +410,11 @@ Result<Started> start_process(const ContainerSpec& spec, const detail::PreparedS
   plan.stdin_fd = stdio.in;
   plan.stdout_fd = stdio.out;
   plan.stderr_fd = stdio.err;
+  plan.tty = spec.tty;
+  if (auto size = spec.tty ? kernel::window_size(STDIN_FILENO) : std::nullopt) {
+    plan.has_window = true;
+    plan.window = *size;
+  }
 
   // The cgroups exist before the child does; it joins them before the go.
   // (The cgroup namespace is the child's to make, once it is in them.)
@@ -440,6 +455,11 @@ Result<Started> start_process(const ContainerSpec& spec, const detail::PreparedS
   // If the child already failed, the send fails with EPIPE; its report says why.
   [[maybe_unused]] auto sent = ::send(parent_end.get(), &detail::kNetworkReady, 1, MSG_NOSIGNAL);
   kernel::ChildError report;
+  // -t: the child's terminal comes first (or its report of why not).
+  if (spec.tty) {
+    started.terminal = kernel::receive_terminal(parent_end.get(), report);
+    if (!started.terminal) return fail(terminal_error(what, report));
+  }
   if (report_later)
     started.sync = std::move(parent_end);
   else if (kernel::read_child_error(parent_end.get(), report))
@@ -524,9 +544,15 @@ Result<int> run_container(ContainerSpec spec, RunOutcome* outcome) {
   Undo undo;
   undo.add([&] { remove_record(spec.name); });
   SignalForwarding forwarding;
-  TerminalHandoff terminal;
+  // With -t the command's terminal is its own; ours stays with us, relaying.
+  TerminalHandoff terminal(!spec.tty);
   auto started =
       TRY(start_process(spec, security, {}, &forwarding, &terminal, /*report_later=*/true));
+  Status relayed;
+  if (started.terminal) {
+    relayed = kernel::relay_terminal(started.terminal.get(), started.pidfd.get());
+    if (!relayed) (void)kernel::signal_pidfd(started.pidfd.get(), SIGKILL);
+  }
   int status = wait_for(started.pid);
   if (outcome) outcome->oom_killed = detail::oom_killed(security.cgroups);
   (void)detail::remove_cgroups(security.cgroups);
@@ -537,6 +563,7 @@ Result<int> run_container(ContainerSpec spec, RunOutcome* outcome) {
   if (kernel::read_child_error(started.sync.get(), report))
     return fail(kernel::child_error(
         fmt::format("start container {}: {}", quote(spec.name.str()), report.what), report));
+  if (!relayed) return fail(std::move(relayed).error());
   return status;
 }
 
@@ -666,7 +693,9 @@ Result<int> exec_in_container(const ContainerName& name, const std::vector<std::
   // The pidfd pins the process: checked after opening, the pid cannot have been reused.
   if (!pidfd || !is_running(r)) return not_running();
   SignalForwarding forwarding;
-  TerminalHandoff terminal;
+  TerminalHandoff terminal(!options.tty);
+  std::optional<winsize> window =
+      options.tty ? kernel::window_size(STDIN_FILENO) : std::optional<winsize>();
   std::string root_path = fmt::format("/proc/{}/root", pid);
   UniqueFd root(::open(root_path.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
   if (!root) return fail(Error::system(fmt::format("{}: open {}", what, root_path)));
@@ -710,6 +739,7 @@ Result<int> exec_in_container(const ContainerName& name, const std::vector<std::
     // join the rest at once, then the container's root, working directory and
     // environment.
     kernel::ChildError e;
+    int pts_number = -1;
     parent_end.reset();
     kernel::reset_signals(signals_to_reset);
     ::sigprocmask(SIG_SETMASK, &forwarding.caller_mask(), nullptr);
@@ -730,7 +760,14 @@ Result<int> exec_in_container(const ContainerName& name, const std::vector<std::
       e.fail("enter the container's root");
     else if (::chdir(workdir.c_str()) < 0)
       e.fail("enter the working directory %s", workdir.c_str());
-    else if (kernel::close_inherited_descriptors(e) && kernel::confine(confinement, e))
+    // -t: made here, after chroot, rather than by opening /proc/PID/root/dev/ptmx
+    // from the host: there an absolute link the container put in /dev would be
+    // resolved against the host's root, and could hand us a host device. Here
+    // every link resolves inside the container's root, to its own devpts.
+    else if (options.tty &&
+             !kernel::make_controlling_terminal("/dev/ptmx", window ? &*window : nullptr,
+                                                child_end.get(), pts_number, e)) {
+    } else if (kernel::close_inherited_descriptors(e) && kernel::confine(confinement, e))
       kernel::exec_or_report(args.data(), envp.data(), child_end.get());
     kernel::child_exit_with(child_end.get(), e);
   }
@@ -760,9 +797,24 @@ Result<int> exec_in_container(const ContainerName& name, const std::vector<std::
   terminal.give_to(cloned.pid);
   [[maybe_unused]] auto sent = ::send(parent_end.get(), &detail::kNetworkReady, 1, MSG_NOSIGNAL);
   kernel::ChildError report;
+  UniqueFd master;
+  if (options.tty) {
+    master = kernel::receive_terminal(parent_end.get(), report);
+    if (!master) {
+      wait_for(cloned.pid);
+      return fail(terminal_error(what, report));
+    }
+  }
   if (kernel::read_child_error(parent_end.get(), report)) {
     wait_for(cloned.pid);
     return fail(kernel::child_error(fmt::format("{}: {}", what, report.what), report));
+  }
+  if (master) {
+    if (auto relayed = kernel::relay_terminal(master.get(), cloned.pidfd.get()); !relayed) {
+      (void)kernel::signal_pidfd(cloned.pidfd.get(), SIGKILL);
+      wait_for(cloned.pid);
+      return fail(std::move(relayed).error().wrap(what));
+    }
   }
   return wait_for(cloned.pid);
 }

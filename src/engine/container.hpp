@@ -23,8 +23,9 @@ class StateStore;
 // A new container id: 64 random hex digits, as Docker's.
 Result<std::string> new_container_id();
 
-// Foreground: stdio passes through, SIGINT/SIGTERM/SIGHUP sent to us reach the
-// command, and the result is the command's status (128+N for signal N). The
+// Foreground: stdio passes through (with spec.tty, relayed through a
+// pseudo-terminal of the container's, our terminal in raw mode meanwhile), SIGINT/SIGTERM/SIGHUP
+// sent to us reach the command, and the result is the command's status (128+N for signal N). The
 // container's record is removed when it exits.
 // How a foreground container ended, beyond its status.
 struct RunOutcome {
@@ -69,6 +70,7 @@ struct ExecOptions {
   bool privileged = false;  // the caller's capabilities, no filter (as docker exec)
   std::vector<std::string> environment = {};  // -e KEY=VAL, added to the container's
   std::string workdir = {};                   // -w; empty: the container's
+  bool tty = false;  // -t: a pseudo-terminal of the container's devpts, relayed to our stdio
 };
 
 // Runs argv inside a running container: its namespaces, root, working

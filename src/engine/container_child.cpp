@@ -224,6 +224,20 @@ bool cgroup_namespace(const ChildPlan&, ChildError& e) {
   return true;
 }
 
+// -t, after pivot_root and the go: the terminal comes from whatever devpts
+// /dev/ptmx resolves to now, which is the container's own instance (or, without
+// --rootfs, the host's): resolved inside the new root, no link the rootfs holds
+// can lead it elsewhere. With --rootfs, /dev/console is that terminal too. The
+// master goes to the parent, which has already sent the go and waits for it.
+bool terminal(const ChildPlan& plan, ChildError& e) {
+  if (!plan.tty) return true;
+  int pts_number = -1;
+  if (!kernel::make_controlling_terminal("/dev/ptmx", plan.has_window ? &plan.window : nullptr,
+                                         plan.sync_fd, pts_number, e))
+    return false;
+  return !plan.rootfs || kernel::bind_console(pts_number, e);
+}
+
 // The container's root (after pivot_root) or the host's.
 bool working_directory(const ChildPlan& plan, ChildError& e) {
   if (::chdir(plan.workdir) < 0) return e.fail("enter the working directory %s", plan.workdir);
@@ -283,6 +297,7 @@ constexpr Stage kStages[] = {reset_signals,
                              hostname,
                              loopback,
                              wait_for_network,
+                             terminal,
                              cgroup_namespace,
                              working_directory,
                              bounding_set,

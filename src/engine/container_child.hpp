@@ -6,6 +6,7 @@
 #include "engine/container_security.hpp"
 #include "kernel/child.hpp"
 #include "kernel/confine.hpp"
+#include "kernel/terminal.hpp"
 
 namespace contain::engine::detail {
 
@@ -52,6 +53,11 @@ struct ChildPlan {
   // Cloned inside the --network netns:NS namespace already (with a user
   // namespace): nothing to join, and its loopback is not ours to set.
   bool netns_from_clone = false;
+  // -t: the command runs on a new pseudo-terminal of the container's devpts
+  // (the host's without --rootfs), sized as the caller's if it has one.
+  bool tty = false;
+  bool has_window = false;
+  winsize window = {};
 };
 
 // The child's ordered stages, then exec. Never returns: the command replaces

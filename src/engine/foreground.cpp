@@ -57,8 +57,9 @@ void SignalForwarding::restore_in_child() const {
   ::sigprocmask(SIG_SETMASK, &old_mask_, nullptr);
 }
 
-TerminalHandoff::TerminalHandoff() {
-  if (::isatty(STDIN_FILENO) && ::tcgetpgrp(STDIN_FILENO) == ::getpgrp()) fd_ = STDIN_FILENO;
+TerminalHandoff::TerminalHandoff(bool take) {
+  if (take && ::isatty(STDIN_FILENO) && ::tcgetpgrp(STDIN_FILENO) == ::getpgrp())
+    fd_ = STDIN_FILENO;
 }
 
 TerminalHandoff::~TerminalHandoff() {

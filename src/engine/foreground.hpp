@@ -45,7 +45,8 @@ class SignalForwarding {
 // not yet its.
 class TerminalHandoff {
  public:
-  TerminalHandoff();
+  // `take` false: never (the command gets a terminal of its own, -t).
+  explicit TerminalHandoff(bool take = true);
   TerminalHandoff(const TerminalHandoff&) = delete;
   TerminalHandoff& operator=(const TerminalHandoff&) = delete;
   ~TerminalHandoff();

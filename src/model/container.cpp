@@ -158,6 +158,11 @@ std::vector<std::string> container_environment(const std::string& hostname,
 }
 
 Status validate(const ContainerSpec& spec) {
+  // A detached container writes to its log: nothing would relay a terminal.
+  if (spec.tty && spec.detach)
+    return fail(Error::usage(
+        "-t cannot be used with -d: a detached container's output goes to its log, and there is "
+        "no terminal to relay; run it in the foreground with -t, or without -t with -d"));
   if (spec.ip && spec.network.kind != NetworkChoice::Kind::managed)
     return fail(Error::usage("--ip needs a managed network: add --network NAME"));
   if (auto limits = validate_limits(spec.limits); !limits) return limits;

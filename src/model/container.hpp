@@ -76,6 +76,7 @@ struct ContainerSpec {
   std::vector<PortMapping> ports = {};
   bool init = false;    // our own minimal init as PID 1
   bool detach = false;  // -d
+  bool tty = false;     // -t: the command on a pseudo-terminal of its own (not with -d)
   ContainerSecurity security = {};
   ResourceLimits limits = {};               // --memory, --pids-limit, --cpus, ... (cgroups)
   std::vector<DeviceRequest> devices = {};  // --device

@@ -112,6 +112,13 @@ TEST(ContainerSpec, ValidateCrossOptionRules) {
   auto long_host = spec;
   long_host.hostname = std::string(65, 'h');
   EXPECT_FALSE(validate(long_host));
+  auto terminal = spec;
+  terminal.tty = true;
+  EXPECT_TRUE(validate(terminal));
+  terminal.detach = true;
+  auto refused = validate(terminal);
+  ASSERT_FALSE(refused);
+  EXPECT_EQ(refused.error().exit_code(), 2);
 }
 
 }  // namespace

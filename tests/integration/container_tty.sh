@@ -1,0 +1,95 @@
+# contain run -t and exec -t: the command on a pseudo-terminal of the
+# container's own devpts, relayed to contain's terminal. CI has no terminal:
+# tests/support/pty_run.py gives contain one (a pty it leads a session on),
+# types into it and collects what comes out.
+. "$TESTS_SUPPORT/lib.sh"
+
+pty() { python3 "$TESTS_SUPPORT/pty_run.py" "$@"; }
+# The lines of the output, without the blank ones.
+lines() { grep -v '^$' <<<"$1" || true; }
+
+step "a rootfs with busybox"
+mkdir -p rootfs/bin rootfs/etc rootfs/tmp shared
+cp "$(command -v busybox)" rootfs/bin/busybox
+for applet in sh tty stty cat echo ls sleep test stat; do ln -s busybox rootfs/bin/$applet; done
+
+step "without -t the command has no terminal (the observer can tell)"
+rc=0
+out=$(contain run --rootfs rootfs -- tty </dev/null) || rc=$?
+assert_eq "not a tty" "$out" "tty without -t"
+assert_eq 1 "$rc" "tty's status without a terminal"
+
+step "-t: /dev/pts/0 of the container's own devpts, also /dev/console; the caller's window size"
+out=$(pty --size 45x123 -- "$CONTAIN" run -t --rootfs rootfs -- sh -c \
+  'tty; [ -c /dev/console ] && echo console; [ /dev/console -ef /dev/pts/0 ] && echo same;
+   [ /proc/self/fd/0 -ef /dev/pts/0 ] && [ /proc/self/fd/2 -ef /dev/pts/0 ] && echo stdio;
+   ls /dev/pts | tr "\n" " "; echo; stty size')
+assert_eq $'/dev/pts/0\nconsole\nsame\nstdio\n0 ptmx \n45 123' "$(lines "$out")" "run -t"
+
+step "-it (Docker's combined flags): typed input reaches the command, its status comes back"
+# The outer terminal is raw while contain relays: what is typed is echoed once,
+# by the container's terminal (a cooked outer one would echo it a second time).
+rc=0
+out=$(pty --wait ready --input $'hello\n' -- "$CONTAIN" run -it --rootfs rootfs -- sh -c \
+  'echo ready; read line; echo got:$line; exit 7') || rc=$?
+assert_eq 7 "$rc" "the command's status through the terminal"
+assert_eq $'ready\nhello\ngot:hello' "$(lines "$out")" "input and output"
+
+step "a window size change (SIGWINCH to contain) reaches the container's terminal"
+out=$(pty --size 45x123 --wait ready --resize 30x90 --input $'\n' -- "$CONTAIN" run -t \
+  --rootfs rootfs -- sh -c 'stty size; echo ready; read line; stty size')
+assert_eq $'45 123\nready\n30 90' "$(lines "$out")" "sizes before and after the resize"
+
+step "Ctrl-C goes through the terminal to the command's foreground group, not to contain"
+# sleep dies of SIGINT, and the shell, seeing that, ends as if interrupted (130).
+rc=0
+out=$(pty --wait ready --input $'\x03' -- "$CONTAIN" run -t --rootfs rootfs -- sh -c \
+  'echo ready; sleep 100; echo after') || rc=$?
+assert_eq 130 "$rc" "the command's status after Ctrl-C"
+assert_eq $'ready\n^C' "$(lines "$out")" "output around Ctrl-C"
+
+step "a command killed by a signal: 128+N; the outer terminal's modes come back"
+rc=0
+out=$(pty -- bash -c 'stty -g; "$CONTAIN" run -t --init -- sh -c "kill -TERM \$\$"; echo rc=$?; stty -g')
+mapfile -t got < <(lines "$out")
+assert_eq "rc=143" "${got[1]}" "status of a command killed by SIGTERM"
+assert_eq "${got[0]}" "${got[2]}" "the outer terminal's modes after contain"
+assert_eq 3 "${#got[@]}" "lines of $out"
+
+step "-t in a user namespace: the same terminal and console"
+out=$(pty --size 45x123 -- "$CONTAIN" run --userns -t --rootfs rootfs -- sh -c \
+  'tty; [ /dev/console -ef /dev/pts/0 ] && echo console; stty size')
+assert_eq $'/dev/pts/0\nconsole\n45 123' "$(lines "$out")" "run --userns -t"
+
+step "-t without --rootfs: a terminal of the host's devpts, no /dev/console of ours"
+out=$(pty -- "$CONTAIN" run -t -- sh -c 'tty; [ /proc/self/fd/1 -ef "$(tty)" ] && echo stdio')
+mapfile -t got < <(lines "$out")
+[[ ${got[0]} == /dev/pts/* ]] || die "tty without --rootfs said [${got[0]}]"
+assert_eq stdio "${got[1]}" "stdout is the terminal"
+
+step "exec -t into a running -t container: the container's devpts, recorded tty: true"
+mkfifo shared/up shared/go
+pty --timeout 30 -- "$CONTAIN" run -t --name term --rootfs rootfs -v "$PWD/shared:/shared" -- \
+  sh -c 'echo up > /shared/up; read word < /shared/go; echo released:$word' > run.out &
+run_pid=$!
+read -r -t 10 up < shared/up || die "the container did not start within 10 s"
+assert_eq up "$up" "the container's word"
+assert_eq true "$(contain inspect term --json | jq -r .tty)" "inspect: tty"
+rc=0
+out=$(pty --size 20x60 -- "$CONTAIN" exec -it term -- sh -c \
+  'tty; [ /proc/self/fd/0 -ef /dev/pts/1 ] && echo stdio; ls /dev/pts | tr "\n" " "; echo;
+   stty size; exit 4') || rc=$?
+assert_eq 4 "$rc" "exec -t's status"
+assert_eq $'/dev/pts/1\nstdio\n0 1 ptmx \n20 60' "$(lines "$out")" "exec -t"
+rc=0
+out=$(contain exec term -- tty </dev/null) || rc=$?
+assert_eq "not a tty:1" "$out:$rc" "exec without -t"
+echo go > shared/go
+wait "$run_pid" || die "run -t of the held container failed: $(cat run.out)"
+assert_contains "$(cat run.out)" "released:go" "the held container's output"
+
+step "-d -t is refused before anything is made"
+expect_fail 2 "-t cannot be used with -d" -- contain run -d -t --name nope --rootfs rootfs -- sh
+expect_fail 2 "-t cannot be used with -d" -- contain run -dit --rootfs rootfs -- sh
+assert_eq "[]" "$(contain ps -a --json | jq -c .)" "containers after the refusals"
+[[ ! -e /run/contain/logs ]] || die "a log folder was made: $(ls -A /run/contain/logs)"
