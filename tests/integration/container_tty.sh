@@ -61,6 +61,21 @@ out=$(pty --size 45x123 -- "$CONTAIN" run --userns -t --rootfs rootfs -- sh -c \
   'tty; [ /dev/console -ef /dev/pts/0 ] && echo console; stty size')
 assert_eq $'/dev/pts/0\nconsole\n45 123' "$(lines "$out")" "run --userns -t"
 
+step "-t for a user who is not root (rootless): the same terminal and console"
+user=65534
+mkdir -p home/run
+cp -a rootfs home/rootfs
+chown -R $user:$user home
+as_user() {
+  setpriv --reuid=$user --regid=$user --clear-groups --inh-caps=-all \
+    env XDG_RUNTIME_DIR="$PWD/home/run" "$@"
+}
+out=$(as_user python3 "$TESTS_SUPPORT/pty_run.py" --size 45x123 -- "$CONTAIN" run -t \
+  --rootfs home/rootfs -- sh -c 'tty; [ /dev/console -ef /dev/pts/0 ] && echo console; stty size')
+assert_eq $'/dev/pts/0\nconsole\n45 123' "$(lines "$out")" "rootless run -t"
+[[ -z $(ls -A home/run/contain 2>/dev/null) ]] || die "rootless state left: $(ls -A home/run/contain)"
+rm -rf home
+
 step "-t without --rootfs: a terminal of the host's devpts, no /dev/console of ours"
 out=$(pty -- "$CONTAIN" run -t -- sh -c 'tty; [ /proc/self/fd/1 -ef "$(tty)" ] && echo stdio')
 mapfile -t got < <(lines "$out")
