@@ -11,6 +11,7 @@
 
 #include "core/unique_fd.hpp"
 #include "engine/security.hpp"
+#include "engine/state.hpp"
 
 namespace contain::engine::detail {
 
@@ -123,7 +124,7 @@ Result<PreparedSecurity> prepare_security(const model::ContainerSpec& spec) {
   if (p.privileged || s.options.seccomp == Seccomp::unconfined) {
     p.seccomp = "unconfined";
   } else {
-    p.program = TRY(seccomp_program(s.options, p.capabilities));
+    p.program = TRY(seccomp_program(s.options, p.capabilities, container_state_root()));
     if (s.options.seccomp == Seccomp::file) p.seccomp = s.options.seccomp_file;
   }
   const std::string root = spec.rootfs.value_or("");
@@ -156,7 +157,7 @@ Result<PreparedSecurity> exec_security(const json& record, const ExecOverrides& 
     p.no_new_privs = security.value("no_new_privileges", false);
     p.seccomp = security.value("seccomp", "default");
     if (p.seccomp == "default")
-      p.program = TRY(seccomp_program({}, p.capabilities));
+      p.program = TRY(seccomp_program({}, p.capabilities, container_state_root()));
     else if (p.seccomp != "unconfined")
       p.program = TRY(program_from_hex(security.value("seccomp_program", "")));
   }

@@ -13,7 +13,6 @@
 #include <vector>
 
 #include "core/unique_fd.hpp"
-#include "engine/state.hpp"
 #include "kernel/seccomp_prebuilt.hpp"
 #include "model/seccomp_cache.hpp"
 #include "model/seccomp_profile.hpp"
@@ -35,10 +34,10 @@ namespace {
 // At most this many compiled programs are kept; the oldest go first.
 constexpr std::size_t kCachedPrograms = 16;
 
-// <state root>/cache/seccomp, made if missing: only if it is a folder of the
-// caller's that nobody else can write (else nothing is cached).
-std::optional<std::string> cache_dir() {
-  std::string dir = container_state_root();
+// ROOT/cache/seccomp, made if missing: only if it is a folder of the caller's
+// that nobody else can write (else nothing is cached).
+std::optional<std::string> cache_dir(std::string dir) {
+  if (dir.empty()) return std::nullopt;
   struct stat st {};
   if (::stat(dir.c_str(), &st) != 0) return std::nullopt;  // made by the first lock
   for (const char* part : {"/cache", "/seccomp"}) {
@@ -104,8 +103,9 @@ void store_program(const std::string& dir, const std::string& name, std::string_
 }
 
 // compile(), through the cache of compiled programs (model/seccomp_cache).
-Result<kernel::seccomp::Program> compile_cached(const ms::Profile& resolved) {
-  auto dir = cache_dir();
+Result<kernel::seccomp::Program> compile_cached(const ms::Profile& resolved,
+                                                const std::string& cache_root) {
+  auto dir = cache_dir(cache_root);
   if (!dir) return kernel::seccomp::compile(resolved);
   std::string key = ms::cache_key(resolved, kernel::seccomp::compiler_identity());
   std::string name = ms::cache_file_name(key);
@@ -126,7 +126,8 @@ Result<kernel::seccomp::Program> compile_cached(const ms::Profile& resolved) {
 }  // namespace
 
 Result<kernel::seccomp::Program> seccomp_program(const model::SecurityOptions& options,
-                                                 model::CapabilitySet capabilities) {
+                                                 model::CapabilitySet capabilities,
+                                                 const std::string& cache_root) {
   using Seccomp = model::SecurityOptions::Seccomp;
   if (options.seccomp == Seccomp::unconfined) return kernel::seccomp::Program{};
   if (options.seccomp == Seccomp::default_profile) {
@@ -135,7 +136,8 @@ Result<kernel::seccomp::Program> seccomp_program(const model::SecurityOptions& o
       return kernel::seccomp::Program(prebuilt.program.begin(), prebuilt.program.end());
     auto profile =
         TRY(ms::parse_profile(ms::default_profile_json(), "the default seccomp profile"));
-    return compile_cached(ms::resolve(profile, capabilities, kernel::seccomp::native_arch()));
+    return compile_cached(ms::resolve(profile, capabilities, kernel::seccomp::native_arch()),
+                          cache_root);
   }
   std::string source = fmt::format("--security-opt seccomp={}", options.seccomp_file);
   std::ifstream file(options.seccomp_file);
@@ -145,8 +147,9 @@ Result<kernel::seccomp::Program> seccomp_program(const model::SecurityOptions& o
   std::stringstream text;
   text << file.rdbuf();
   auto profile = TRY(ms::parse_profile(text.str(), source));
-  return TRY_WRAP(
-      compile_cached(ms::resolve(profile, capabilities, kernel::seccomp::native_arch())), source);
+  return TRY_WRAP(compile_cached(ms::resolve(profile, capabilities, kernel::seccomp::native_arch()),
+                                 cache_root),
+                  source);
 }
 
 }  // namespace contain::engine

@@ -18,8 +18,11 @@ Result<model::CapabilitySet> caller_bounding_set();
 // for seccomp=unconfined; the build-time program for the default profile when
 // the capabilities its rules depend on agree with Docker's defaults; compiled
 // now otherwise (a profile file: read, parsed and resolved here, bad files
-// refused with exit 2).
+// refused with exit 2). With `cache_root` (a state root: the containers' own),
+// a program compiled now is kept in CACHE_ROOT/cache/seccomp and taken from
+// there next time (model/seccomp_cache); without it nothing is written.
 Result<kernel::seccomp::Program> seccomp_program(const model::SecurityOptions& options,
-                                                 model::CapabilitySet capabilities);
+                                                 model::CapabilitySet capabilities,
+                                                 const std::string& cache_root = {});
 
 }  // namespace contain::engine
