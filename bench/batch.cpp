@@ -13,7 +13,7 @@
 
 #include "engine/bridge.hpp"
 #include "engine/net.hpp"
-#include "kernel/link.hpp"
+#include "kernel/netlink/link.hpp"
 
 using namespace contain;
 using clock_type = std::chrono::steady_clock;

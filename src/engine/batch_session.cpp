@@ -1,6 +1,6 @@
 #include "engine/batch_session.hpp"
 
-#include "kernel/netlink.hpp"
+#include "kernel/netlink/socket.hpp"
 
 namespace contain::engine {
 

@@ -14,10 +14,10 @@
 #include "engine/firewall.hpp"
 #include "engine/records.hpp"
 #include "engine/state.hpp"
-#include "kernel/addr.hpp"
-#include "kernel/link.hpp"
+#include "kernel/netlink/addr.hpp"
+#include "kernel/netlink/link.hpp"
+#include "kernel/netlink/route.hpp"
 #include "kernel/netns.hpp"
-#include "kernel/route.hpp"
 
 namespace contain::engine {
 

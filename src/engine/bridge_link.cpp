@@ -9,13 +9,13 @@
 #include "core/random.hpp"
 #include "engine/records.hpp"
 #include "engine/state.hpp"
-#include "kernel/addr.hpp"
-#include "kernel/arp.hpp"
-#include "kernel/batch.hpp"
-#include "kernel/link.hpp"
+#include "kernel/netlink/addr.hpp"
+#include "kernel/netlink/batch.hpp"
+#include "kernel/netlink/link.hpp"
+#include "kernel/netlink/neighbour.hpp"
+#include "kernel/netlink/route.hpp"
 #include "kernel/netns.hpp"
 #include "kernel/process.hpp"
-#include "kernel/route.hpp"
 
 namespace contain::engine {
 

@@ -15,7 +15,7 @@
 #include "core/undo.hpp"
 #include "core/unique_fd.hpp"
 #include "engine/records.hpp"
-#include "kernel/netlink.hpp"
+#include "kernel/netlink/socket.hpp"
 #include "model/netns_spec.hpp"
 
 namespace contain::engine {

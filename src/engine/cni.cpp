@@ -14,12 +14,12 @@
 #include "engine/records.hpp"
 #include "engine/shape.hpp"
 #include "engine/state.hpp"
-#include "kernel/addr.hpp"
-#include "kernel/arp.hpp"
-#include "kernel/batch.hpp"
-#include "kernel/link.hpp"
-#include "kernel/netlink.hpp"
-#include "kernel/route.hpp"
+#include "kernel/netlink/addr.hpp"
+#include "kernel/netlink/batch.hpp"
+#include "kernel/netlink/link.hpp"
+#include "kernel/netlink/neighbour.hpp"
+#include "kernel/netlink/route.hpp"
+#include "kernel/netlink/socket.hpp"
 #include "model/ipam.hpp"
 
 namespace contain::engine {

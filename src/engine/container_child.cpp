@@ -15,8 +15,8 @@
 #include <cstring>
 
 #include "kernel/confine.hpp"
-#include "kernel/link.hpp"
 #include "kernel/mount.hpp"
+#include "kernel/netlink/link.hpp"
 #include "kernel/process.hpp"
 #include "kernel/userns.hpp"
 

@@ -14,7 +14,7 @@
 #include "engine/shape.hpp"
 #include "engine/state.hpp"
 #include "engine/topo.hpp"
-#include "kernel/link.hpp"
+#include "kernel/netlink/link.hpp"
 #include "kernel/netns.hpp"
 
 namespace contain::engine {

@@ -11,9 +11,9 @@
 #include "core/ip.hpp"
 #include "core/names.hpp"
 #include "engine/bridge_link.hpp"
-#include "kernel/addr.hpp"
-#include "kernel/link.hpp"
-#include "kernel/route.hpp"
+#include "kernel/netlink/addr.hpp"
+#include "kernel/netlink/link.hpp"
+#include "kernel/netlink/route.hpp"
 
 namespace contain::engine {
 
@@ -54,7 +54,7 @@ struct VethSpec {
 };
 Status create_veth_to_netns(const VethSpec& spec);
 
-// Now in kernel/link.hpp; the name stays reachable here for code in flight.
+// Now in kernel/netlink/link.hpp; the name stays reachable here for code in flight.
 using kernel::wait_for_links_gone;
 
 // Runs argv inside a network namespace the way `ip netns exec` does: a

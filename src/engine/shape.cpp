@@ -7,9 +7,9 @@
 
 #include "core/undo.hpp"
 #include "engine/records.hpp"
-#include "kernel/link.hpp"
+#include "kernel/netlink/link.hpp"
+#include "kernel/netlink/tc.hpp"
 #include "kernel/netns.hpp"
-#include "kernel/tc.hpp"
 #include "model/shaping.hpp"
 
 namespace contain::engine {

@@ -11,7 +11,7 @@
 #include "core/units.hpp"
 #include "engine/bridge_link.hpp"
 #include "engine/state.hpp"
-#include "kernel/netlink.hpp"
+#include "kernel/netlink/socket.hpp"
 
 namespace contain::engine {
 

@@ -17,7 +17,7 @@
 #include <cstdlib>
 #include <fstream>
 
-#include "kernel/netlink.hpp"
+#include "kernel/netlink/socket.hpp"
 
 namespace contain::kernel {
 

@@ -2,7 +2,7 @@
 
 #include <gtest/gtest.h>
 
-#include "kernel/nft.hpp"
+#include "kernel/nft/context.hpp"
 
 namespace contain::model {
 namespace {

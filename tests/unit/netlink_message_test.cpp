@@ -10,10 +10,10 @@
 #include <netlink/attr.h>
 #include <netlink/msg.h>
 
-#include "kernel/addr.hpp"
-#include "kernel/arp.hpp"
-#include "kernel/link.hpp"
-#include "kernel/route.hpp"
+#include "kernel/netlink/addr.hpp"
+#include "kernel/netlink/link.hpp"
+#include "kernel/netlink/neighbour.hpp"
+#include "kernel/netlink/route.hpp"
 
 namespace contain::kernel {
 namespace {

@@ -9,7 +9,7 @@
 
 #include <cstring>
 
-#include "kernel/tc.hpp"
+#include "kernel/netlink/tc.hpp"
 
 namespace contain::kernel {
 namespace {

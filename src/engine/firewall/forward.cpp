@@ -10,8 +10,8 @@
 #include "core/undo.hpp"
 #include "engine/firewall/table.hpp"
 #include "engine/records.hpp"
-#include "kernel/addr.hpp"
-#include "kernel/link.hpp"
+#include "kernel/netlink/addr.hpp"
+#include "kernel/netlink/link.hpp"
 #include "kernel/netns.hpp"
 #include "kernel/sysctl.hpp"
 

@@ -9,8 +9,8 @@
 #include "engine/firewall/forward.hpp"
 #include "engine/firewall/nat.hpp"
 #include "engine/records.hpp"
-#include "kernel/link.hpp"
-#include "kernel/nft.hpp"
+#include "kernel/netlink/link.hpp"
+#include "kernel/nft/context.hpp"
 #include "kernel/sysctl.hpp"
 
 namespace contain::engine {

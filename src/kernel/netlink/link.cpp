@@ -1,4 +1,4 @@
-#include "kernel/link.hpp"
+#include "kernel/netlink/link.hpp"
 
 #include <fmt/format.h>
 #include <linux/netlink.h>
@@ -14,7 +14,7 @@
 #include <set>
 
 #include "core/random.hpp"
-#include "kernel/libnl.hpp"
+#include "kernel/netlink/libnl.hpp"
 
 namespace contain::kernel {
 

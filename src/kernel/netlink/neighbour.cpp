@@ -1,4 +1,4 @@
-#include "kernel/arp.hpp"
+#include "kernel/netlink/neighbour.hpp"
 
 #include <arpa/inet.h>
 #include <fmt/format.h>
@@ -15,7 +15,7 @@
 #include <cstring>
 
 #include "core/unique_fd.hpp"
-#include "kernel/libnl.hpp"
+#include "kernel/netlink/libnl.hpp"
 #include "kernel/netns.hpp"
 
 namespace contain::kernel {

@@ -1,4 +1,4 @@
-#include "kernel/addr.hpp"
+#include "kernel/netlink/addr.hpp"
 
 #include <fmt/format.h>
 #include <linux/if_addr.h>
@@ -9,7 +9,7 @@
 
 #include <atomic>
 
-#include "kernel/libnl.hpp"
+#include "kernel/netlink/libnl.hpp"
 
 namespace contain::kernel {
 

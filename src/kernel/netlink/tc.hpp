@@ -8,8 +8,8 @@
 
 #include "core/error.hpp"
 #include "core/names.hpp"
-#include "kernel/libnl.hpp"
-#include "kernel/netlink.hpp"
+#include "kernel/netlink/libnl.hpp"
+#include "kernel/netlink/socket.hpp"
 
 namespace contain::kernel {
 

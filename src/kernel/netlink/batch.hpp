@@ -8,8 +8,8 @@
 #include <vector>
 
 #include "core/error.hpp"
-#include "kernel/libnl.hpp"
-#include "kernel/netlink.hpp"
+#include "kernel/netlink/libnl.hpp"
+#include "kernel/netlink/socket.hpp"
 
 namespace contain::kernel {
 

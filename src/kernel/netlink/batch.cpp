@@ -1,4 +1,4 @@
-#include "kernel/batch.hpp"
+#include "kernel/netlink/batch.hpp"
 
 #include <fmt/format.h>
 #include <linux/netlink.h>

@@ -1,4 +1,4 @@
-#include "kernel/tc.hpp"
+#include "kernel/netlink/tc.hpp"
 
 #include <fmt/format.h>
 #include <linux/if_ether.h>

@@ -1,9 +1,9 @@
-#include "kernel/route.hpp"
+#include "kernel/netlink/route.hpp"
 
 #include <fmt/format.h>
 #include <linux/rtnetlink.h>
 
-#include "kernel/libnl.hpp"
+#include "kernel/netlink/libnl.hpp"
 
 namespace contain::kernel {
 

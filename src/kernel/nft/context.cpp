@@ -1,4 +1,4 @@
-#include "kernel/nft.hpp"
+#include "kernel/nft/context.hpp"
 
 #include <fmt/format.h>
 #include <nftables/libnftables.h>

@@ -1,4 +1,4 @@
-#include "kernel/netlink.hpp"
+#include "kernel/netlink/socket.hpp"
 
 #include <fmt/format.h>
 #include <linux/netlink.h>

@@ -10,8 +10,8 @@
 #include "core/error.hpp"
 #include "core/names.hpp"
 #include "kernel/child.hpp"
-#include "kernel/libnl.hpp"
-#include "kernel/netlink.hpp"
+#include "kernel/netlink/libnl.hpp"
+#include "kernel/netlink/socket.hpp"
 
 namespace contain::kernel {
 
