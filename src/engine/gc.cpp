@@ -416,7 +416,19 @@ struct Collector {
     auto links = TRY(HostLinks::read(host));
     Owners owners(store, live);
     std::vector<std::pair<std::string, std::string>> refs;
-    for (std::string_view kind : {kNatKind, kForwardKind, kIsolationKind}) {
+    // Why a record of an owner that is gone goes ("" while it lives).
+    auto owner_gone = [&](const std::string& owner) -> Result<std::string> {
+      if (TRY(owners.alive(owner))) return std::string();
+      return fmt::format("{} no longer exists", owner_words(owner));
+    };
+    TRY(store.visit<NatRecord>([&](const std::string& name, const NatRecord& n) -> Status {
+      std::string why = TRY(owner_gone(n.owner));
+      if (why.empty()) return {};
+      refs.emplace_back(std::string(NatRecord::kKind), name);
+      done.push_back(fmt::format("removed NAT for {} ({})", n.subnet.str(), why));
+      return {};
+    }));
+    for (std::string_view kind : {kForwardKind, kIsolationKind}) {
       for (const auto& [name, r] : TRY(store.read_all(kind))) {
         std::string owner = text(r, "owner");
         std::string why;
@@ -440,9 +452,7 @@ struct Collector {
         }
         if (why.empty()) continue;
         refs.emplace_back(std::string(kind), name);
-        if (kind == kNatKind)
-          done.push_back(fmt::format("removed NAT for {} ({})", text(r, "subnet"), why));
-        else if (kind == kIsolationKind)
+        if (kind == kIsolationKind)
           done.push_back(fmt::format("removed the isolation of {} ({})", text(r, "bridge"), why));
         else
           done.push_back(fmt::format(

@@ -5,6 +5,7 @@
 #include <initializer_list>
 #include <span>
 
+#include "engine/record/nat.hpp"
 #include "engine/records.hpp"
 
 namespace contain::engine {
@@ -98,8 +99,6 @@ constexpr Field kContainer[] = {req("name", Type::string),
                                 opt_or_null("userns", Type::object, kContainerUserns),
                                 opt("pasta_pid", Type::integer),
                                 opt("pasta_start", Type::unsigned_integer)};
-constexpr Field kNat[] = {req("subnet", Type::string), opt_or_null("out", Type::string),
-                          opt("owner", Type::string)};
 constexpr Field kForwardTarget[] = {req("address", Type::string), req("port", Type::integer),
                                     opt_or_null("subnet", Type::string),
                                     opt_or_null("localnet", Type::string)};
@@ -212,13 +211,22 @@ std::span<const Field> schema_of(std::string_view kind) {
   if (kind == kBridgeKind) return kBridge;
   if (kind == kNetworkKind) return kNetwork;
   if (kind == kContainerKind) return kContainer;
-  if (kind == kNatKind) return kNat;
   if (kind == kForwardKind) return kForward;
   if (kind == kIsolationKind) return kIsolation;
   if (kind == kLocalnetKind) return kLocalnet;
   if (kind == kShapeKind) return kShape;
   return {};
 }
+
+// A kind typed in engine/record/: its from_json says what is wrong.
+template <record::Record R>
+Status checked(const json& record) {
+  auto typed = R::from_json(record);
+  if (!typed) return fail(std::move(typed).error());
+  return {};
+}
+
+static_assert(NatRecord::kKind == kNatKind);
 
 }  // namespace
 
@@ -235,6 +243,7 @@ Status validate_record(std::string_view kind, const json& record) {
   // Kinds typed in engine/record/ are checked by their own from_json, so the
   // store refuses exactly what the code reading them would refuse:
   //   if (kind == NetnsRecord::kKind) return checked<NetnsRecord>(record);
+  if (kind == NatRecord::kKind) return checked<NatRecord>(record);
   return check(record, schema_of(kind), "");
 }
 

@@ -28,17 +28,16 @@ constexpr const char* kIpv6Forward = "net/ipv6/conf/all/forwarding";
 
 namespace firewall_detail {
 
-Result<Everything> load_all(const StateStore& store, const std::vector<RecordRef>& except) {
+Result<Everything> load_all(const StoreReader& store, const std::vector<RecordRef>& except) {
   auto left_out = [&](std::string_view kind, const std::string& name) {
     return std::any_of(except.begin(), except.end(),
                        [&](const RecordRef& r) { return r.kind == kind && r.name == name; });
   };
   Everything all;
-  for (const auto& [name, r] : TRY(store.read_all(kNatKind))) {
-    if (left_out(kNatKind, name)) continue;
-    auto n = TRY(nat_of(r));
-    all.elements.nat.push_back({n.subnet, n.out});
-  }
+  TRY(store.visit<NatRecord>([&](const std::string& name, const NatRecord& n) -> Status {
+    if (!left_out(NatRecord::kKind, name)) all.elements.nat.push_back(nat_element(n));
+    return {};
+  }));
   for (const auto& [name, r] : TRY(store.read_all(kForwardKind))) {
     if (left_out(kForwardKind, name)) continue;
     auto f = TRY(forward_of(r));
@@ -106,9 +105,8 @@ Status remove_records(const StateStore& store, const std::vector<RecordRef>& ref
   for (const auto& ref : refs) {
     auto r = TRY(store.read(ref.kind, ref.name));
     if (!r) continue;
-    if (ref.kind == kNatKind) {
-      auto n = TRY(nat_of(*r));
-      removed.nat.push_back({n.subnet, n.out});
+    if (ref.kind == NatRecord::kKind) {
+      if (auto n = TRY(store.get<NatRecord>(ref.name))) removed.nat.push_back(nat_element(*n));
     } else if (ref.kind == kForwardKind) {
       auto f = TRY(forward_of(*r));
       add_forward_elements(removed, f);
@@ -136,6 +134,20 @@ Status remove_records(const StateStore& store, const std::vector<RecordRef>& ref
 
 using namespace firewall_detail;
 
+namespace {
+
+// Adds the records of kind R whose owner is one of `owners`.
+template <record::Record R>
+Status add_owned(const StoreReader& store, const std::set<std::string>& owners,
+                 std::vector<RecordRef>& refs) {
+  return store.visit<R>([&](const std::string& name, const R& r) -> Status {
+    if (owners.contains(r.owner)) refs.push_back({R::kKind, name});
+    return {};
+  });
+}
+
+}  // namespace
+
 Status remove_firewall_owned_by(const StateStore& store, std::string_view owner) {
   return remove_firewall_owned_by(store, std::set<std::string>{std::string(owner)});
 }
@@ -143,7 +155,8 @@ Status remove_firewall_owned_by(const StateStore& store, std::string_view owner)
 Status remove_firewall_owned_by(const StateStore& store, const std::set<std::string>& owners) {
   if (owners.empty()) return {};
   std::vector<RecordRef> refs;
-  for (std::string_view kind : {kNatKind, kForwardKind, kIsolationKind})
+  TRY(add_owned<NatRecord>(store, owners, refs));
+  for (std::string_view kind : {kForwardKind, kIsolationKind})
     for (const auto& [name, r] : TRY(store.read_all(kind)))
       if (owners.contains(r.value("owner", ""))) refs.push_back({kind, name});
   return remove_records(
