@@ -428,7 +428,7 @@ struct Collector {
       done.push_back(fmt::format("removed NAT for {} ({})", n.subnet.str(), why));
       return {};
     }));
-    for (std::string_view kind : {kForwardKind, kIsolationKind}) {
+    for (std::string_view kind : {kForwardKind}) {
       for (const auto& [name, r] : TRY(store.read_all(kind))) {
         std::string owner = text(r, "owner");
         std::string why;
@@ -438,8 +438,6 @@ struct Collector {
         }
         if (why.empty() && !TRY(owners.alive(owner)))
           why = fmt::format("{} no longer exists", owner_words(owner));
-        if (why.empty() && kind == kIsolationKind && !links.named(text(r, "bridge")))
-          why = fmt::format("bridge {} no longer exists", text(r, "bridge"));
         if (why.empty() && kind == kForwardKind) {
           for (const auto& t : r.value("targets", json::array())) {
             auto address = IpAddress::parse(text(t, "address"));
@@ -452,15 +450,23 @@ struct Collector {
         }
         if (why.empty()) continue;
         refs.emplace_back(std::string(kind), name);
-        if (kind == kIsolationKind)
-          done.push_back(fmt::format("removed the isolation of {} ({})", text(r, "bridge"), why));
-        else
-          done.push_back(fmt::format(
-              "removed forward {}/{}{} to {} ({})", r.value("host_port", 0), text(r, "protocol"),
-              text(r, "host_address").empty() ? std::string() : " on " + text(r, "host_address"),
-              text(r, "to"), why));
+        done.push_back(fmt::format(
+            "removed forward {}/{}{} to {} ({})", r.value("host_port", 0), text(r, "protocol"),
+            text(r, "host_address").empty() ? std::string() : " on " + text(r, "host_address"),
+            text(r, "to"), why));
       }
     }
+    TRY(store.visit<IsolationRecord>(
+        [&](const std::string& name, const IsolationRecord& i) -> Status {
+          const std::string& bridge = i.bridge_or(name);
+          std::string why = TRY(owner_gone(i.owner));
+          if (why.empty() && !links.named(bridge))
+            why = fmt::format("bridge {} no longer exists", bridge);
+          if (why.empty()) return {};
+          refs.emplace_back(std::string(IsolationRecord::kKind), name);
+          done.push_back(fmt::format("removed the isolation of {} ({})", bridge, why));
+          return {};
+        }));
     for (auto& line : TRY(collect_firewall_garbage(store, refs, firewall_stale)))
       done.push_back(std::move(line));
     return {};

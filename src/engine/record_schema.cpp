@@ -5,6 +5,7 @@
 #include <initializer_list>
 #include <span>
 
+#include "engine/record/isolation.hpp"
 #include "engine/record/nat.hpp"
 #include "engine/records.hpp"
 
@@ -109,8 +110,6 @@ constexpr Field kForward[] = {req("protocol", Type::string),
                               opt("owner", Type::string),
                               opt("targets", Type::objects, kForwardTarget),
                               opt("phase", Type::phase)};
-constexpr Field kIsolation[] = {opt("bridge", Type::string), opt("subnet", Type::string),
-                                opt("owner", Type::string)};
 constexpr Field kLocalnet[] = {opt("previous", Type::string)};
 constexpr Field kShapeTarget[] = {opt("netns", Type::string), opt("ifname", Type::string),
                                   opt("dev", Type::string)};
@@ -212,7 +211,6 @@ std::span<const Field> schema_of(std::string_view kind) {
   if (kind == kNetworkKind) return kNetwork;
   if (kind == kContainerKind) return kContainer;
   if (kind == kForwardKind) return kForward;
-  if (kind == kIsolationKind) return kIsolation;
   if (kind == kLocalnetKind) return kLocalnet;
   if (kind == kShapeKind) return kShape;
   return {};
@@ -227,6 +225,7 @@ Status checked(const json& record) {
 }
 
 static_assert(NatRecord::kKind == kNatKind);
+static_assert(IsolationRecord::kKind == kIsolationKind);
 
 }  // namespace
 
@@ -244,6 +243,7 @@ Status validate_record(std::string_view kind, const json& record) {
   // store refuses exactly what the code reading them would refuse:
   //   if (kind == NetnsRecord::kKind) return checked<NetnsRecord>(record);
   if (kind == NatRecord::kKind) return checked<NatRecord>(record);
+  if (kind == IsolationRecord::kKind) return checked<IsolationRecord>(record);
   return check(record, schema_of(kind), "");
 }
 

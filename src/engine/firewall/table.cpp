@@ -7,6 +7,7 @@
 #include <set>
 
 #include "engine/firewall/forward.hpp"
+#include "engine/firewall/isolation.hpp"
 #include "engine/firewall/nat.hpp"
 #include "engine/records.hpp"
 #include "kernel/netlink/link.hpp"
@@ -45,10 +46,12 @@ Result<Everything> load_all(const StoreReader& store, const std::vector<RecordRe
     for (const auto& t : f.targets)
       if (t.localnet) all.localnet_links.insert(*t.localnet);
   }
-  for (const auto& [name, r] : TRY(store.read_all(kIsolationKind))) {
-    if (left_out(kIsolationKind, name)) continue;
-    all.elements.isolated_bridges.push_back(r.value("bridge", name));
-  }
+  TRY(store.visit<IsolationRecord>(
+      [&](const std::string& name, const IsolationRecord& i) -> Status {
+        if (!left_out(IsolationRecord::kKind, name))
+          all.elements.isolated_bridges.push_back(i.bridge_or(name));
+        return {};
+      }));
   return all;
 }
 
@@ -112,8 +115,9 @@ Status remove_records(const StateStore& store, const std::vector<RecordRef>& ref
       add_forward_elements(removed, f);
       for (const auto& t : f.targets)
         if (t.localnet) localnet_links.insert(*t.localnet);
-    } else if (ref.kind == kIsolationKind) {
-      removed.isolated_bridges.push_back(r->value("bridge", ref.name));
+    } else if (ref.kind == IsolationRecord::kKind) {
+      if (auto i = TRY(store.get<IsolationRecord>(ref.name)))
+        removed.isolated_bridges.push_back(i->bridge_or(ref.name));
     }
     saved.emplace_back(ref, std::move(*r));
   }
@@ -156,9 +160,10 @@ Status remove_firewall_owned_by(const StateStore& store, const std::set<std::str
   if (owners.empty()) return {};
   std::vector<RecordRef> refs;
   TRY(add_owned<NatRecord>(store, owners, refs));
-  for (std::string_view kind : {kForwardKind, kIsolationKind})
+  for (std::string_view kind : {kForwardKind})
     for (const auto& [name, r] : TRY(store.read_all(kind)))
       if (owners.contains(r.value("owner", ""))) refs.push_back({kind, name});
+  TRY(add_owned<IsolationRecord>(store, owners, refs));
   return remove_records(
       store, refs,
       owners.size() == 1 ? fmt::format("remove the firewall entries of {}", *owners.begin())
