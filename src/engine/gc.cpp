@@ -428,34 +428,28 @@ struct Collector {
       done.push_back(fmt::format("removed NAT for {} ({})", n.subnet.str(), why));
       return {};
     }));
-    for (std::string_view kind : {kForwardKind}) {
-      for (const auto& [name, r] : TRY(store.read_all(kind))) {
-        std::string owner = text(r, "owner");
-        std::string why;
-        if (in_phase(r, kPhaseCreating)) {
-          why = "the command adding it was interrupted";
-          firewall_stale = true;
-        }
-        if (why.empty() && !TRY(owners.alive(owner)))
-          why = fmt::format("{} no longer exists", owner_words(owner));
-        if (why.empty() && kind == kForwardKind) {
-          for (const auto& t : r.value("targets", json::array())) {
-            auto address = IpAddress::parse(text(t, "address"));
-            if (!address) continue;
-            bool into_removed = std::any_of(removed_subnets.begin(), removed_subnets.end(),
-                                            [&](const Cidr& c) { return c.contains(*address); });
-            if (released.contains(*address) || into_removed)
-              why = fmt::format("its target {} was released", address->str());
-          }
-        }
-        if (why.empty()) continue;
-        refs.emplace_back(std::string(kind), name);
-        done.push_back(fmt::format(
-            "removed forward {}/{}{} to {} ({})", r.value("host_port", 0), text(r, "protocol"),
-            text(r, "host_address").empty() ? std::string() : " on " + text(r, "host_address"),
-            text(r, "to"), why));
+    TRY(store.visit<ForwardRecord>([&](const std::string& name, const ForwardRecord& f) -> Status {
+      std::string why;
+      if (f.phase == record::Phase::creating) {
+        why = "the command adding it was interrupted";
+        firewall_stale = true;
       }
-    }
+      if (why.empty()) why = TRY(owner_gone(f.owner));
+      if (why.empty()) {
+        for (const auto& t : f.targets) {
+          bool into_removed = std::any_of(removed_subnets.begin(), removed_subnets.end(),
+                                          [&](const Cidr& c) { return c.contains(t.address); });
+          if (released.contains(t.address) || into_removed)
+            why = fmt::format("its target {} was released", t.address.str());
+        }
+      }
+      if (why.empty()) return {};
+      refs.emplace_back(std::string(ForwardRecord::kKind), name);
+      done.push_back(fmt::format(
+          "removed forward {}/{}{} to {} ({})", f.host_port.str(), protocol_name(f.protocol),
+          f.host_address ? " on " + f.host_address->str() : std::string(), f.to, why));
+      return {};
+    }));
     TRY(store.visit<IsolationRecord>(
         [&](const std::string& name, const IsolationRecord& i) -> Status {
           const std::string& bridge = i.bridge_or(name);

@@ -5,6 +5,7 @@
 #include <initializer_list>
 #include <span>
 
+#include "engine/record/forward.hpp"
 #include "engine/record/isolation.hpp"
 #include "engine/record/nat.hpp"
 #include "engine/records.hpp"
@@ -100,16 +101,6 @@ constexpr Field kContainer[] = {req("name", Type::string),
                                 opt_or_null("userns", Type::object, kContainerUserns),
                                 opt("pasta_pid", Type::integer),
                                 opt("pasta_start", Type::unsigned_integer)};
-constexpr Field kForwardTarget[] = {req("address", Type::string), req("port", Type::integer),
-                                    opt_or_null("subnet", Type::string),
-                                    opt_or_null("localnet", Type::string)};
-constexpr Field kForward[] = {req("protocol", Type::string),
-                              req("host_port", Type::integer),
-                              opt_or_null("host_address", Type::string),
-                              opt("to", Type::string),
-                              opt("owner", Type::string),
-                              opt("targets", Type::objects, kForwardTarget),
-                              opt("phase", Type::phase)};
 constexpr Field kLocalnet[] = {opt("previous", Type::string)};
 constexpr Field kShapeTarget[] = {opt("netns", Type::string), opt("ifname", Type::string),
                                   opt("dev", Type::string)};
@@ -210,7 +201,6 @@ std::span<const Field> schema_of(std::string_view kind) {
   if (kind == kBridgeKind) return kBridge;
   if (kind == kNetworkKind) return kNetwork;
   if (kind == kContainerKind) return kContainer;
-  if (kind == kForwardKind) return kForward;
   if (kind == kLocalnetKind) return kLocalnet;
   if (kind == kShapeKind) return kShape;
   return {};
@@ -226,6 +216,7 @@ Status checked(const json& record) {
 
 static_assert(NatRecord::kKind == kNatKind);
 static_assert(IsolationRecord::kKind == kIsolationKind);
+static_assert(ForwardRecord::kKind == kForwardKind);
 
 }  // namespace
 
@@ -244,6 +235,7 @@ Status validate_record(std::string_view kind, const json& record) {
   //   if (kind == NetnsRecord::kKind) return checked<NetnsRecord>(record);
   if (kind == NatRecord::kKind) return checked<NatRecord>(record);
   if (kind == IsolationRecord::kKind) return checked<IsolationRecord>(record);
+  if (kind == ForwardRecord::kKind) return checked<ForwardRecord>(record);
   return check(record, schema_of(kind), "");
 }
 

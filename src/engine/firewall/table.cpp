@@ -39,13 +39,13 @@ Result<Everything> load_all(const StoreReader& store, const std::vector<RecordRe
     if (!left_out(NatRecord::kKind, name)) all.elements.nat.push_back(nat_element(n));
     return {};
   }));
-  for (const auto& [name, r] : TRY(store.read_all(kForwardKind))) {
-    if (left_out(kForwardKind, name)) continue;
-    auto f = TRY(forward_of(r));
+  TRY(store.visit<ForwardRecord>([&](const std::string& name, const ForwardRecord& f) -> Status {
+    if (left_out(ForwardRecord::kKind, name)) return {};
     add_forward_elements(all.elements, f);
     for (const auto& t : f.targets)
       if (t.localnet) all.localnet_links.insert(*t.localnet);
-  }
+    return {};
+  }));
   TRY(store.visit<IsolationRecord>(
       [&](const std::string& name, const IsolationRecord& i) -> Status {
         if (!left_out(IsolationRecord::kKind, name))
@@ -104,22 +104,26 @@ Status remove_records(const StateStore& store, const std::vector<RecordRef>& ref
   if (refs.empty()) return {};
   model::FirewallElements removed;
   std::set<std::string> localnet_links;
-  std::vector<std::pair<RecordRef, json>> saved;
+  std::vector<RecordRef> present;
   for (const auto& ref : refs) {
-    auto r = TRY(store.read(ref.kind, ref.name));
-    if (!r) continue;
     if (ref.kind == NatRecord::kKind) {
-      if (auto n = TRY(store.get<NatRecord>(ref.name))) removed.nat.push_back(nat_element(*n));
-    } else if (ref.kind == kForwardKind) {
-      auto f = TRY(forward_of(*r));
-      add_forward_elements(removed, f);
-      for (const auto& t : f.targets)
+      auto n = TRY(store.get<NatRecord>(ref.name));
+      if (!n) continue;
+      removed.nat.push_back(nat_element(*n));
+    } else if (ref.kind == ForwardRecord::kKind) {
+      auto f = TRY(store.get<ForwardRecord>(ref.name));
+      if (!f) continue;
+      add_forward_elements(removed, *f);
+      for (const auto& t : f->targets)
         if (t.localnet) localnet_links.insert(*t.localnet);
     } else if (ref.kind == IsolationRecord::kKind) {
-      if (auto i = TRY(store.get<IsolationRecord>(ref.name)))
-        removed.isolated_bridges.push_back(i->bridge_or(ref.name));
+      auto i = TRY(store.get<IsolationRecord>(ref.name));
+      if (!i) continue;
+      removed.isolated_bridges.push_back(i->bridge_or(ref.name));
+    } else {
+      continue;
     }
-    saved.emplace_back(ref, std::move(*r));
+    present.push_back(ref);
   }
   // The elements go first, their records after: a kill in between leaves
   // records whose owner is gone (gc removes them again), never elements that
@@ -129,7 +133,7 @@ Status remove_records(const StateStore& store, const std::vector<RecordRef>& ref
   std::set<model::Hairpin> kept(left.elements.hairpins.begin(), left.elements.hairpins.end());
   std::erase_if(removed.hairpins, [&](const model::Hairpin& h) { return kept.contains(h); });
   TRY(apply(store, {}, removed, what, &left));
-  for (const auto& [ref, record] : saved) TRY_WRAP(store.remove(ref.kind, ref.name), what);
+  for (const auto& ref : present) TRY_WRAP(store.remove(ref.kind, ref.name), what);
   release_route_localnet(store, localnet_links, left.localnet_links);
   return {};
 }
@@ -160,9 +164,7 @@ Status remove_firewall_owned_by(const StateStore& store, const std::set<std::str
   if (owners.empty()) return {};
   std::vector<RecordRef> refs;
   TRY(add_owned<NatRecord>(store, owners, refs));
-  for (std::string_view kind : {kForwardKind})
-    for (const auto& [name, r] : TRY(store.read_all(kind)))
-      if (owners.contains(r.value("owner", ""))) refs.push_back({kind, name});
+  TRY(add_owned<ForwardRecord>(store, owners, refs));
   TRY(add_owned<IsolationRecord>(store, owners, refs));
   return remove_records(
       store, refs,
@@ -198,7 +200,7 @@ Result<std::vector<std::string>> collect_firewall_garbage(
   }
   std::vector<RecordRef> refs;
   for (const auto& [kind, name] : records) {
-    for (std::string_view k : {kNatKind, kForwardKind, kIsolationKind})
+    for (std::string_view k : {NatRecord::kKind, ForwardRecord::kKind, IsolationRecord::kKind})
       if (kind == k) refs.push_back({k, name});
   }
   auto host = TRY_WRAP(kernel::NetlinkSocket::open(), what);
