@@ -7,6 +7,7 @@
 
 #include "engine/record/forward.hpp"
 #include "engine/record/isolation.hpp"
+#include "engine/record/localnet.hpp"
 #include "engine/record/nat.hpp"
 #include "engine/records.hpp"
 
@@ -101,7 +102,6 @@ constexpr Field kContainer[] = {req("name", Type::string),
                                 opt_or_null("userns", Type::object, kContainerUserns),
                                 opt("pasta_pid", Type::integer),
                                 opt("pasta_start", Type::unsigned_integer)};
-constexpr Field kLocalnet[] = {opt("previous", Type::string)};
 constexpr Field kShapeTarget[] = {opt("netns", Type::string), opt("ifname", Type::string),
                                   opt("dev", Type::string)};
 constexpr Field kShapeDevice[] = {opt_or_null("netns", Type::string), opt("ifname", Type::string),
@@ -201,7 +201,6 @@ std::span<const Field> schema_of(std::string_view kind) {
   if (kind == kBridgeKind) return kBridge;
   if (kind == kNetworkKind) return kNetwork;
   if (kind == kContainerKind) return kContainer;
-  if (kind == kLocalnetKind) return kLocalnet;
   if (kind == kShapeKind) return kShape;
   return {};
 }
@@ -217,6 +216,7 @@ Status checked(const json& record) {
 static_assert(NatRecord::kKind == kNatKind);
 static_assert(IsolationRecord::kKind == kIsolationKind);
 static_assert(ForwardRecord::kKind == kForwardKind);
+static_assert(LocalnetRecord::kKind == kLocalnetKind);
 
 }  // namespace
 
@@ -236,6 +236,7 @@ Status validate_record(std::string_view kind, const json& record) {
   if (kind == NatRecord::kKind) return checked<NatRecord>(record);
   if (kind == IsolationRecord::kKind) return checked<IsolationRecord>(record);
   if (kind == ForwardRecord::kKind) return checked<ForwardRecord>(record);
+  if (kind == LocalnetRecord::kKind) return checked<LocalnetRecord>(record);
   return check(record, schema_of(kind), "");
 }
 

@@ -44,11 +44,11 @@ std::string forward_name(Protocol protocol, contain::Port port,
 // route_localnet on `ifname`, remembering the previous value in the store (the
 // record is written first, so a crash leaves something to restore).
 Status enable_route_localnet(const StateStore& store, const std::string& ifname, Undo& undo) {
-  if (TRY(store.read(kLocalnetKind, ifname))) return {};
+  if (TRY(store.get<LocalnetRecord>(ifname))) return {};
   std::string what = fmt::format("allow forwarding 127.0.0.1 through {}", ifname);
   auto previous = TRY_WRAP(kernel::read_sysctl(localnet_key(ifname)), what);
-  TRY_WRAP(store.write(kLocalnetKind, ifname, json{{"previous", previous}}), what);
-  undo.add([&store, ifname] { (void)store.remove(kLocalnetKind, ifname); });
+  TRY_WRAP(store.put(ifname, LocalnetRecord{previous}), what);
+  undo.add([&store, ifname] { (void)store.erase<LocalnetRecord>(ifname); });
   if (previous != "1") {
     TRY_WRAP(kernel::write_sysctl(localnet_key(ifname), "1"), what);
     undo.add([ifname, previous] { (void)kernel::write_sysctl(localnet_key(ifname), previous); });
@@ -84,12 +84,10 @@ void release_route_localnet(const StateStore& store, const std::set<std::string>
                             const std::set<std::string>& still_used) {
   for (const auto& ifname : candidates) {
     if (still_used.contains(ifname)) continue;
-    auto r = store.read(kLocalnetKind, ifname);
-    if (r && *r) {
-      std::string previous = (**r).value("previous", "0");
-      if (previous != "1") (void)kernel::write_sysctl(localnet_key(ifname), previous);
-    }
-    (void)store.remove(kLocalnetKind, ifname);
+    auto r = store.get<LocalnetRecord>(ifname);
+    if (r && *r && (*r)->previous != "1")
+      (void)kernel::write_sysctl(localnet_key(ifname), (*r)->previous);
+    (void)store.erase<LocalnetRecord>(ifname);
   }
 }
 

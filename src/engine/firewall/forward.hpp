@@ -16,6 +16,7 @@
 #include "core/port.hpp"
 #include "engine/bridge_link.hpp"
 #include "engine/record/forward.hpp"
+#include "engine/record/localnet.hpp"
 #include "engine/state.hpp"
 #include "model/firewall.hpp"
 

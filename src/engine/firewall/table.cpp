@@ -210,9 +210,9 @@ Result<std::vector<std::string>> collect_firewall_garbage(
                : fmt::format("removed the route_localnet record of {} (the link no longer exists)",
                              ifname);
   };
-  auto localnet_before = TRY(store.list(kLocalnetKind));
+  auto localnet_before = TRY(store.list(LocalnetRecord::kKind));
   TRY(remove_records(store, refs, what));
-  auto localnet_after = TRY(store.list(kLocalnetKind));
+  auto localnet_after = TRY(store.list(LocalnetRecord::kKind));
   for (const auto& ifname : localnet_before)
     if (std::find(localnet_after.begin(), localnet_after.end(), ifname) == localnet_after.end())
       done.push_back(localnet_line(ifname));
