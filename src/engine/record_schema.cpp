@@ -5,6 +5,7 @@
 #include <initializer_list>
 #include <span>
 
+#include "engine/record/firewall.hpp"
 #include "engine/record/forward.hpp"
 #include "engine/record/isolation.hpp"
 #include "engine/record/localnet.hpp"
@@ -217,6 +218,7 @@ static_assert(NatRecord::kKind == kNatKind);
 static_assert(IsolationRecord::kKind == kIsolationKind);
 static_assert(ForwardRecord::kKind == kForwardKind);
 static_assert(LocalnetRecord::kKind == kLocalnetKind);
+static_assert(FirewallRecord::kKind == kFirewallKind);
 
 }  // namespace
 
@@ -237,6 +239,7 @@ Status validate_record(std::string_view kind, const json& record) {
   if (kind == IsolationRecord::kKind) return checked<IsolationRecord>(record);
   if (kind == ForwardRecord::kKind) return checked<ForwardRecord>(record);
   if (kind == LocalnetRecord::kKind) return checked<LocalnetRecord>(record);
+  if (kind == FirewallRecord::kKind) return checked<FirewallRecord>(record);
   return check(record, schema_of(kind), "");
 }
 

@@ -9,6 +9,7 @@
 #include "engine/firewall/forward.hpp"
 #include "engine/firewall/isolation.hpp"
 #include "engine/firewall/nat.hpp"
+#include "engine/record/firewall.hpp"
 #include "engine/records.hpp"
 #include "kernel/netlink/link.hpp"
 #include "kernel/nft/context.hpp"
@@ -18,9 +19,7 @@ namespace contain::engine {
 
 namespace {
 
-using nlohmann::json;
-
-constexpr std::string_view kTableName = "table";  // the one record of kFirewallKind
+constexpr std::string_view kTableName = FirewallRecord::kName;
 
 constexpr const char* kIpv4Forward = "net/ipv4/ip_forward";
 constexpr const char* kIpv6Forward = "net/ipv6/conf/all/forwarding";
@@ -59,7 +58,7 @@ Status apply(const StateStore& store, const model::FirewallElements& added,
              const model::FirewallElements& removed, std::string_view what,
              const Everything* known_all) {
   auto nft = TRY_WRAP(kernel::Nftables::open(), what);
-  bool has_table = TRY(store.read(kFirewallKind, kTableName)).has_value();
+  bool has_table = TRY(store.get<FirewallRecord>(kTableName)).has_value();
   std::optional<Everything> loaded;
   auto all = [&]() -> Result<const Everything*> {
     if (known_all) return known_all;
@@ -69,17 +68,16 @@ Status apply(const StateStore& store, const model::FirewallElements& added,
   if (!has_table) {
     const Everything* everything = TRY(all());
     if (everything->elements.empty()) return {};
-    TRY_WRAP(store.write(kFirewallKind, kTableName, json{{"family", "inet"}, {"name", "contain"}}),
-             what);
+    TRY_WRAP(store.put(kTableName, FirewallRecord{}), what);
     auto made = nft.run(model::rebuild_table(everything->elements), what);
-    if (!made) (void)store.remove(kFirewallKind, kTableName);
+    if (!made) (void)store.erase<FirewallRecord>(kTableName);
     return made;
   }
   if (!removed.empty()) {
     const Everything* everything = TRY(all());
     if (everything->elements.empty()) {
       TRY(nft.run(model::delete_table(), what));
-      TRY_WRAP(store.remove(kFirewallKind, kTableName), what);
+      TRY_WRAP(store.erase<FirewallRecord>(kTableName), what);
       return {};
     }
   }
@@ -184,18 +182,17 @@ Result<std::vector<std::string>> collect_firewall_garbage(
     auto tables = TRY(nft.query("list tables inet\n", what));
     return tables.find(fmt::format("table inet {}", model::kFirewallTable)) != std::string::npos;
   };
-  bool marked = TRY(store.read(kFirewallKind, kTableName)).has_value();
+  bool marked = TRY(store.get<FirewallRecord>(kTableName)).has_value();
   bool in_kernel = TRY(table_in_kernel());
   // The table was deleted behind our back (nft flush ruleset): forget the
   // marker, so that it is made again from the records below.
   bool was_deleted = marked && !in_kernel;
   if (was_deleted) {
-    TRY_WRAP(store.remove(kFirewallKind, kTableName), what);
+    TRY_WRAP(store.erase<FirewallRecord>(kTableName), what);
     marked = false;
   }
   if (!marked && in_kernel) {
-    TRY_WRAP(store.write(kFirewallKind, kTableName, json{{"family", "inet"}, {"name", "contain"}}),
-             what);
+    TRY_WRAP(store.put(kTableName, FirewallRecord{}), what);
     marked = true;
   }
   std::vector<RecordRef> refs;
@@ -223,7 +220,7 @@ Result<std::vector<std::string>> collect_firewall_garbage(
       done.push_back(fmt::format("deleted the nftables table inet {} (no entry of ours is left)",
                                  model::kFirewallTable));
     }
-    TRY_WRAP(store.remove(kFirewallKind, kTableName), what);
+    TRY_WRAP(store.erase<FirewallRecord>(kTableName), what);
   } else {
     if (!TRY(table_in_kernel()))
       TRY(apply(store, {}, {}, what, &left));
