@@ -480,25 +480,25 @@ struct Collector {
   // ours (cifb<ifindex>) whose device or record is gone.
   Status shapes() {
     auto links = TRY(HostLinks::read(host));
-    for (const auto& key : TRY(store.list(kShapeKind))) {
-      auto r = TRY(store.read(kShapeKind, key));
-      if (!r) continue;
-      const json target = r->value("target", json::object());
+    // Collected first: records are removed below.
+    for (const auto& [key, r] : TRY(store.get_all<ShapeRecord>())) {
+      const ShapeTargetRecord& target = r.target;
       std::string why;
-      if (in_phase(*r, kPhaseCreating)) {
-        TRY(roll_back_shaping(*r));
-        TRY(store.remove(kShapeKind, key));
+      if (r.phase == record::Phase::creating) {
+        TRY(roll_back_shaping(r));
+        TRY(store.erase<ShapeRecord>(key));
         done.push_back(fmt::format("removed the shaping of {} ('shape set' was interrupted)", key));
         continue;
       }
-      if (auto dev = text(target, "dev"); !dev.empty()) {
-        if (!links.named(dev)) why = fmt::format("device {} no longer exists", dev);
-      } else if (auto id = text(target, "netns_id"); !id.empty()) {
+      if (target.dev && !target.dev->empty()) {
+        if (!links.named(*target.dev)) why = fmt::format("device {} no longer exists", *target.dev);
+      } else if (target.netns_id && !target.netns_id->empty()) {
         // Its qdiscs went with the namespace; while it lives, its host end tells.
-        if (!id_alive(live, id))
-          why = fmt::format("namespace {} ({}) no longer exists", text(target, "ref"), id);
+        if (!id_alive(live, *target.netns_id))
+          why = fmt::format("namespace {} ({}) no longer exists", target.ref.value_or(""),
+                            *target.netns_id);
       } else {
-        std::string netns = text(target, "netns"), ifname = text(target, "ifname");
+        std::string netns = target.netns.value_or(""), ifname = target.ifname.value_or("");
         if (!netns_alive(netns))
           why = fmt::format("namespace {} no longer exists", netns);
         else if (!link_in_netns(netns, ifname))
@@ -506,27 +506,27 @@ struct Collector {
       }
       if (why.empty()) continue;
       // The qdiscs went with their devices; an ifb device does not.
-      if (auto ifb = text(*r, "ifb"); !ifb.empty())
-        if (const auto* l = links.named(ifb); l && l->alias.starts_with(kShapeOwnerPrefix)) {
+      if (r.ifb && !r.ifb->empty())
+        if (const auto* l = links.named(*r.ifb); l && l->alias.starts_with(kShapeOwnerPrefix)) {
           if (TRY(delete_if_present(host, l->ifindex)))
             done.push_back(
-                fmt::format("deleted ifb device {} (the shaping of {} is gone)", ifb, key));
+                fmt::format("deleted ifb device {} (the shaping of {} is gone)", *r.ifb, key));
         }
-      TRY(store.remove(kShapeKind, key));
+      TRY(store.erase<ShapeRecord>(key));
       done.push_back(fmt::format("removed the shaping of {} ({})", key, why));
     }
     links = TRY(HostLinks::read(host));
     for (const auto& l : links.all()) {
       if (!l.alias.starts_with(kShapeOwnerPrefix) || !l.name.starts_with("cifb")) continue;
       std::string key = l.alias.substr(kShapeOwnerPrefix.size());
-      auto r = TRY(store.read(kShapeKind, key));
+      auto r = TRY(store.get<ShapeRecord>(key));
       int device = 0;
       try {
         device = std::stoi(l.name.substr(4));
       } catch (...) {
       }
       std::string why;
-      if (!r || text(*r, "ifb") != l.name)
+      if (!r || r->ifb != l.name)
         why = "no shaping record names it";
       else if (!links.has_ifindex(device))
         why = fmt::format("the device it served (ifindex {}) no longer exists", device);

@@ -10,6 +10,7 @@
 #include "engine/record/isolation.hpp"
 #include "engine/record/localnet.hpp"
 #include "engine/record/nat.hpp"
+#include "engine/record/shape.hpp"
 #include "engine/records.hpp"
 
 namespace contain::engine {
@@ -103,25 +104,6 @@ constexpr Field kContainer[] = {req("name", Type::string),
                                 opt_or_null("userns", Type::object, kContainerUserns),
                                 opt("pasta_pid", Type::integer),
                                 opt("pasta_start", Type::unsigned_integer)};
-constexpr Field kShapeTarget[] = {opt("netns", Type::string), opt("ifname", Type::string),
-                                  opt("dev", Type::string)};
-constexpr Field kShapeDevice[] = {opt_or_null("netns", Type::string), opt("ifname", Type::string),
-                                  opt("qdisc", Type::string)};
-constexpr Field kShape[] = {req("target", Type::object, kShapeTarget),
-                            opt("direction", Type::string),
-                            req("rate", Type::string),
-                            opt("burst", Type::string),
-                            opt("latency", Type::string),
-                            opt("delay", Type::string),
-                            opt("jitter", Type::string),
-                            opt("loss", Type::string),
-                            opt("rate_bps", Type::unsigned_integer),
-                            opt("burst_bytes", Type::unsigned_integer),
-                            opt("limit_bytes", Type::unsigned_integer),
-                            opt("devices", Type::objects, kShapeDevice),
-                            opt("ifb", Type::string),
-                            opt("phase", Type::phase)};
-
 std::string_view type_name(Type t) {
   switch (t) {
     case Type::string:
@@ -202,7 +184,6 @@ std::span<const Field> schema_of(std::string_view kind) {
   if (kind == kBridgeKind) return kBridge;
   if (kind == kNetworkKind) return kNetwork;
   if (kind == kContainerKind) return kContainer;
-  if (kind == kShapeKind) return kShape;
   return {};
 }
 
@@ -219,6 +200,7 @@ static_assert(IsolationRecord::kKind == kIsolationKind);
 static_assert(ForwardRecord::kKind == kForwardKind);
 static_assert(LocalnetRecord::kKind == kLocalnetKind);
 static_assert(FirewallRecord::kKind == kFirewallKind);
+static_assert(ShapeRecord::kKind == kShapeKind);
 
 }  // namespace
 
@@ -240,6 +222,7 @@ Status validate_record(std::string_view kind, const json& record) {
   if (kind == ForwardRecord::kKind) return checked<ForwardRecord>(record);
   if (kind == LocalnetRecord::kKind) return checked<LocalnetRecord>(record);
   if (kind == FirewallRecord::kKind) return checked<FirewallRecord>(record);
+  if (kind == ShapeRecord::kKind) return checked<ShapeRecord>(record);
   return check(record, schema_of(kind), "");
 }
 
