@@ -93,7 +93,7 @@ void release_route_localnet(const StateStore& store, const std::set<std::string>
 
 }  // namespace firewall_detail
 
-Result<ManagedAddress> managed_address(const StateStore& store, const NetnsRef& netns) {
+Result<ManagedAddress> managed_address(const StoreReader& store, const NetnsRef& netns) {
   auto fd = TRY(netns.open());
   std::string why = fmt::format(
       "{} has no address on a contain-managed interface (give it one with "
@@ -149,7 +149,7 @@ struct PlannedForward {
 
 // Decides a forward under the caller's lock, changing nothing; `taken`: keys
 // planned earlier in the same batch.
-Result<PlannedForward> plan_forward(const StateStore& store, const ForwardSpec& spec,
+Result<PlannedForward> plan_forward(const StoreReader& store, const ForwardSpec& spec,
                                     const std::set<std::string>& taken) {
   std::string what =
       fmt::format("forward {}", forward_name(spec.protocol, spec.host_port, spec.host_address));

@@ -30,7 +30,7 @@ struct ManagedAddress {
   std::optional<Cidr> v6;
   std::string host_interface;
 };
-Result<ManagedAddress> managed_address(const StateStore& store, const NetnsRef& netns);
+Result<ManagedAddress> managed_address(const StoreReader& store, const NetnsRef& netns);
 
 struct ForwardSpec {
   Protocol protocol = Protocol::tcp;
