@@ -48,17 +48,16 @@ Result<std::map<std::string, std::pair<std::string, std::string>>> recorded_ends
     const StoreReader& store) {
   std::map<std::string, std::pair<std::string, std::string>> ends;
   for (const auto& ns : TRY(store.list(kNetnsKind))) {
-    auto record = store.read(kNetnsKind, ns);
+    auto record = store.get<NetnsRecord>(ns);
     if (!record || !*record) continue;
-    for (const auto& l : (**record).value("links", json::array()))
-      ends[l.value("name", "")] = {ns, l.value("peer", "")};
+    for (const auto& l : (**record).links) ends[l.name] = {ns, l.peer};
   }
   // Namespaces known by identity show as the user called them (pid:PID, a path).
-  for (const auto& [id, record] : TRY(store.read_all(kNetnsIdKind))) {
-    std::string who = record.value("ref", id);
-    for (const auto& l : record.value("links", json::array()))
-      ends[l.value("name", "")] = {who, l.value("peer", "")};
-  }
+  TRY(store.visit<NetnsIdRecord>([&](const std::string& id, const NetnsIdRecord& record) {
+    std::string who = record.ref.empty() ? id : record.ref;
+    for (const auto& l : record.links) ends[l.name] = {who, l.peer};
+    return Status{};
+  }));
   for (const auto& net : TRY(store.list(kNetworkKind))) {
     auto record = store.read(kNetworkKind, net);
     if (!record || !*record) continue;
@@ -86,18 +85,13 @@ Result<std::optional<std::string>> address_holder(const StateStore& store,
   // Every namespace record is looked at for every attach: visited in place, not
   // copied (a batch of a thousand attaches keeps them in memory).
   std::optional<std::string> holder;
-  TRY(store.for_each(kNetnsKind, [&](const std::string& ns, const json& record) -> Status {
-    auto links = record.find("links");
-    if (holder || links == record.end() || !links->is_array()) return {};
-    for (const auto& l : *links) {
-      if (!l.is_object()) continue;
-      auto on = l.find("bridge");
-      if (on == l.end() || !on->is_string() || on->get_ref<const std::string&>() != bridge.name)
-        continue;
-      auto cidr = Cidr::parse(l.value("address", ""));
+  TRY(store.visit<NetnsRecord>([&](const std::string& ns, const NetnsRecord& record) -> Status {
+    if (holder) return {};
+    for (const auto& l : record.links) {
+      if (l.bridge != bridge.name) continue;
+      auto cidr = Cidr::parse(l.address.value_or(""));
       if (cidr && cidr->address() == address) {
-        holder = fmt::format("namespace {} ({}, host end {})", quote(ns), l.value("peer", ""),
-                             l.value("name", ""));
+        holder = fmt::format("namespace {} ({}, host end {})", quote(ns), l.peer, l.name);
         return {};
       }
     }
@@ -169,7 +163,7 @@ Status delete_bridge(const IfName& name, bool force) {
     if (auto gone = kernel::delete_link(host, p.ifindex); !gone && gone.error().code() != ENODEV)
       return fail(std::move(gone).error().wrap(what));
     TRY_WRAP(forget_owner_netns_links(store, p.alias.substr(kAliasPrefix.size()),
-                                      [&](const json& l) { return l.value("name", "") == p.name; }),
+                                      [&](const NetnsLink& l) { return l.name == p.name; }),
              what);
   }
   TRY(kernel::delete_link(host, link.ifindex));
@@ -256,18 +250,18 @@ Result<BridgeAttachment> attach_to_bridge(const BridgeAttachSpec& spec) {
   // "creating" until the pair is complete: gc deletes a half-made one.
   Undo undo;
   auto key = netns_key(spec.netns);
-  json record;
+  std::optional<AnyNetnsRecord> record;
   if (key) {
-    json before = TRY(load_netns_record(store, *key));
+    AnyNetnsRecord before = TRY(load_netns_record(store, *key));
     record = before;
-    record["links"].push_back({{"name", host_name.str()},
-                               {"ifindex", 0},
-                               {"peer", peer.str()},
-                               {"kind", "veth"},
-                               {"bridge", spec.bridge.str()},
-                               {"address", spec.address.str()},
-                               {"phase", kPhaseCreating}});
-    TRY_WRAP(save_netns_record(store, *key, record), what);
+    NetnsLink link;
+    link.name = host_name.str();
+    link.peer = peer.str();
+    link.bridge = spec.bridge.str();
+    link.address = spec.address.str();
+    link.phase = record::Phase::creating;
+    record->links().push_back(std::move(link));
+    TRY_WRAP(save_netns_record(store, *key, *record), what);
     undo.add([&store, key = *key, before] { (void)save_netns_record(store, key, before); });
   }
   BridgeLinkRequest request{
@@ -275,8 +269,8 @@ Result<BridgeAttachment> attach_to_bridge(const BridgeAttachSpec& spec) {
       spec.address,       spec.gateway, false,   false};
   auto results = TRY_WRAP(create_bridge_links(host, {request}), what);
   if (key) {
-    record["links"].back().erase("phase");
-    TRY_WRAP(save_netns_record(store, *key, record), what);
+    record->links().back().phase = record::Phase::whole;
+    TRY_WRAP(save_netns_record(store, *key, *record), what);
   }
   undo.commit();
   return BridgeAttachment{spec.bridge.str(), host_name.str(), results[0].host_ifindex, peer.str(),
@@ -301,7 +295,7 @@ Result<std::vector<BridgeAttachment>> create_bridged_netns(
   undo.add([&] {
     for (std::size_t i = 0; i < count; ++i) {
       if (made[i]) (void)kernel::remove_netns(namespaces[i].name);
-      (void)store.remove(kNetnsKind, namespaces[i].name.str());
+      (void)store.erase<NetnsRecord>(namespaces[i].name.str());
     }
   });
   // Records first (they must exist before the namespaces do), in this thread:
@@ -310,15 +304,14 @@ Result<std::vector<BridgeAttachment>> create_bridged_netns(
   const IfName peer = *IfName::parse("eth0");
   for (const auto& n : namespaces) {
     host_names.push_back(generate_host_ifname());
-    json record{{"name", n.name.str()},
-                {"created", true},
-                {"links", json::array({{{"name", host_names.back().str()},
-                                        {"ifindex", 0},
-                                        {"peer", peer.str()},
-                                        {"kind", "veth"},
-                                        {"bridge", bridge_name.str()},
-                                        {"address", n.address ? n.address->str() : ""}}})}};
-    TRY_WRAP(store.write(kNetnsKind, n.name.str(), record), what);
+    NetnsRecord record = new_netns_record(n.name, true);
+    NetnsLink link;
+    link.name = host_names.back().str();
+    link.peer = peer.str();
+    link.bridge = bridge_name.str();
+    link.address = n.address ? n.address->str() : "";
+    record.links.push_back(std::move(link));
+    TRY_WRAP(store.put(n.name.str(), record), what);
   }
 
   // Creating a namespace is mostly the kernel's per-namespace setup, which does

@@ -153,15 +153,15 @@ struct Collector {
     auto links = TRY(HostLinks::read(host));
     for (const auto& name : TRY(store.list(kNetnsKind))) {
       if (!netns_alive(name)) {
-        TRY(store.remove(kNetnsKind, name));
+        TRY(store.erase<NetnsRecord>(name));
         done.push_back(
             fmt::format("removed the record of namespace {} (it no longer exists)", name));
         continue;
       }
       std::vector<std::string> lost;
       std::vector<std::pair<const kernel::LinkInfo*, std::string>> unbridged;  // (link, why)
-      TRY(forget_netns_links(store, *NetnsName::parse(name), [&](const json& l) {
-        std::string host_end = text(l, "name");
+      TRY(forget_netns_links(store, *NetnsName::parse(name), [&](const NetnsLink& l) {
+        const std::string& host_end = l.name;
         const auto* link = links.named(host_end);
         if (!link) {
           lost.push_back(host_end);
@@ -170,8 +170,9 @@ struct Collector {
         // A port of a bridge deleted behind our back (its host end is left
         // unenslaved; `bridge delete` refuses, or with --force takes it
         // along). A managed network's ports are the network's business.
-        std::string bridge = text(l, "bridge");
-        if (bridge.empty() || !text(l, "network").empty() || !link->alias.starts_with(kAliasPrefix))
+        std::string bridge = l.bridge.value_or("");
+        if (bridge.empty() || !l.network.value_or("").empty() ||
+            !link->alias.starts_with(kAliasPrefix))
           return false;
         const auto* b = links.named(bridge);
         if (b && b->kind == "bridge" && link->master == b->ifindex) return false;
@@ -193,21 +194,20 @@ struct Collector {
     }
     // Namespaces known by identity: gone when nothing holds them any more
     // (their process exited, their bind mount went).
-    for (const auto& [id, record] : TRY(store.read_all(kNetnsIdKind))) {
-      std::string ref = text(record, "ref");
+    for (const auto& [id, record] : TRY(store.get_all<NetnsIdRecord>())) {
+      const std::string& ref = record.ref;
       std::string what = ref.empty() ? id : fmt::format("{} ({})", ref, id);
       if (!id_alive(live, id)) {
-        TRY(store.remove(kNetnsIdKind, id));
+        TRY(store.erase<NetnsIdRecord>(id));
         done.push_back(
             fmt::format("removed the record of namespace {} (it no longer exists)", what));
         continue;
       }
       std::vector<std::string> lost;
-      TRY(forget_netns_links(store, NetnsKey(*NetnsId::parse(id), ref, text(record, "owner")),
-                             [&](const json& l) {
-                               std::string host_end = text(l, "name");
-                               if (links.named(host_end)) return false;
-                               lost.push_back(host_end);
+      TRY(forget_netns_links(store, NetnsKey(*NetnsId::parse(id), ref, record.owner),
+                             [&](const NetnsLink& l) {
+                               if (links.named(l.name)) return false;
+                               lost.push_back(l.name);
                                return true;
                              }));
       for (const auto& h : lost)
@@ -229,38 +229,39 @@ struct Collector {
   // Namespaces and links whose command was killed before it finished
   // ("phase": "creating"): removed, so that the state is the one before it.
   Status unfinished_namespaces() {
-    for (auto [name, record] : TRY(store.read_all(kNetnsKind))) {
-      if (in_phase(record, kPhaseCreating)) {
+    for (auto [name, record] : TRY(store.get_all<NetnsRecord>())) {
+      if (record.phase == record::Phase::creating) {
         auto parsed = NetnsName::parse(name);
         if (parsed) {
           auto removed = kernel::remove_netns(*parsed);
           if (!removed && removed.error().code() != ENOENT) return fail(std::move(removed).error());
         }
-        TRY(store.remove(kNetnsKind, name));
+        TRY(store.erase<NetnsRecord>(name));
         done.push_back(fmt::format(
             "removed namespace {} ('net create' was interrupted before it finished)", name));
         continue;
       }
-      if (auto parsed = NetnsName::parse(name)) TRY(unfinished_links(*parsed, name, record));
+      if (auto parsed = NetnsName::parse(name))
+        TRY(unfinished_links(*parsed, name, AnyNetnsRecord{std::move(record)}));
     }
-    for (auto [id, record] : TRY(store.read_all(kNetnsIdKind))) {
+    for (auto [id, record] : TRY(store.get_all<NetnsIdRecord>())) {
       auto parsed = NetnsId::parse(id);
       if (!parsed) continue;
-      TRY(unfinished_links(NetnsKey(*parsed, text(record, "ref"), text(record, "owner")), id,
-                           record));
+      NetnsKey key(*parsed, record.ref, record.owner);
+      TRY(unfinished_links(key, id, AnyNetnsRecord{std::move(record)}));
     }
     return {};
   }
 
-  Status unfinished_links(const NetnsKey& key, const std::string& what, json& record) {
-    auto& links = record["links"];
+  Status unfinished_links(const NetnsKey& key, const std::string& what, AnyNetnsRecord record) {
+    auto& links = record.links();
     bool changed = false;
     for (auto it = links.begin(); it != links.end();) {
-      if (!in_phase(*it, kPhaseCreating)) {
+      if (it->phase != record::Phase::creating) {
         ++it;
         continue;
       }
-      std::string host_end = text(*it, "name");
+      std::string host_end = it->name;
       TRY(delete_named_link(host_end));
       done.push_back(
           fmt::format("deleted link {} of namespace {} (the command making it was interrupted)",
@@ -275,7 +276,7 @@ struct Collector {
   // Forgets the host end `host_end` in the record of the namespace an
   // attachment names (by name or by identity).
   Status forget_attachment_link(const json& a, const std::string& host_end) {
-    auto is_it = [&](const json& l) { return text(l, "name") == host_end; };
+    auto is_it = [&](const NetnsLink& l) { return l.name == host_end; };
     if (auto netns = NetnsName::parse(text(a, "netns")); netns && !text(a, "netns").empty())
       return forget_netns_links(store, *netns, is_it);
     if (auto id = NetnsId::parse(text(a, "netns_id")))

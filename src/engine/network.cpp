@@ -185,8 +185,7 @@ Status forget_netns_link(const StateStore& store, const Attachment& a,
   else if (auto id = NetnsId::parse(a.netns_id))
     key.emplace(*id, a.ref, a.owner);
   if (!key) return {};
-  return forget_netns_links(
-      store, *key, [&](const nlohmann::json& l) { return l.value("name", "") == host_name; });
+  return forget_netns_links(store, *key, [&](const NetnsLink& l) { return l.name == host_name; });
 }
 
 }  // namespace
@@ -454,7 +453,7 @@ Result<std::vector<Attachment>> attach_many_to_network(const NetworkName& networ
 
   // The records are written before the veths exist. (Declared before the Undo,
   // whose steps read them, so they outlive it.)
-  std::vector<std::pair<NetnsKey, json>> ns_before;
+  std::vector<std::pair<NetnsKey, AnyNetnsRecord>> ns_before;
   Undo undo;
   json record = before;
   for (std::size_t i = 0; i < requests.size(); ++i) {
@@ -481,16 +480,16 @@ Result<std::vector<Attachment>> attach_many_to_network(const NetworkName& networ
   for (std::size_t i = 0; i < requests.size(); ++i) {
     auto key = netns_key(requests[i].netns);
     if (!key) continue;
-    json ns_record = TRY(load_netns_record(store, *key));
+    AnyNetnsRecord ns_record = TRY(load_netns_record(store, *key));
     ns_before.emplace_back(*key, ns_record);
-    ns_record["links"].push_back({{"name", host_names[i].str()},
-                                  {"ifindex", 0},
-                                  {"peer", peers[i].str()},
-                                  {"kind", "veth"},
-                                  {"bridge", info.bridge},
-                                  {"network", network.str()},
-                                  {"address", pool.with_prefix(addresses[i]).str()},
-                                  {"phase", kPhaseCreating}});
+    NetnsLink link;
+    link.name = host_names[i].str();
+    link.peer = peers[i].str();
+    link.bridge = info.bridge;
+    link.network = network.str();
+    link.address = pool.with_prefix(addresses[i]).str();
+    link.phase = record::Phase::creating;
+    ns_record.links().push_back(std::move(link));
     TRY_WRAP(save_netns_record(store, *key, ns_record), what);
   }
   std::vector<BridgeLinkRequest> links;
@@ -510,9 +509,8 @@ Result<std::vector<Attachment>> attach_many_to_network(const NetworkName& networ
   for (std::size_t i = 0; i < requests.size(); ++i) {
     auto key = netns_key(requests[i].netns);
     if (!key) continue;
-    json ns_record = TRY(load_netns_record(store, *key));
-    for (auto& l : ns_record["links"])
-      if (l.value("name", "") == host_names[i].str()) l.erase("phase");
+    AnyNetnsRecord ns_record = TRY(load_netns_record(store, *key));
+    if (auto* l = ns_record.link(host_names[i].str())) l->phase = record::Phase::whole;
     TRY_WRAP(save_netns_record(store, *key, ns_record), what);
   }
   for (auto& a : record["attachments"]) a.erase("phase");
@@ -562,9 +560,9 @@ Status detach_from_network(const NetworkName& network, const NetnsRef& netns) {
       TRY_WRAP(remove_forwards_into(store, Cidr(*address, address->bits())), what);
   TRY_WRAP(remove_host_end(host, host_name), what);
   if (auto key = netns_key(netns))
-    TRY_WRAP(forget_netns_links(store, *key,
-                                [&](const json& l) { return l.value("name", "") == host_name; }),
-             what);
+    TRY_WRAP(
+        forget_netns_links(store, *key, [&](const NetnsLink& l) { return l.name == host_name; }),
+        what);
   attachments.erase(it);
   TRY_WRAP(store.write(kNetworkKind, network.str(), record), what);
   return {};

@@ -5,6 +5,7 @@
 #include <initializer_list>
 #include <span>
 
+#include "engine/record/netns.hpp"
 #include "engine/records.hpp"
 
 namespace contain::engine {
@@ -35,12 +36,6 @@ constexpr Field opt_or_null(const char* name, Type type, std::span<const Field> 
 }
 
 // The schemas: the fields the engine reads, with the type it reads them as.
-constexpr Field kNetnsLink[] = {req("name", Type::string),    opt("ifindex", Type::integer),
-                                opt("peer", Type::string),    opt("kind", Type::string),
-                                opt("bridge", Type::string),  opt("network", Type::string),
-                                opt("address", Type::string), opt("phase", Type::phase)};
-constexpr Field kNetns[] = {req("name", Type::string), opt("created", Type::boolean),
-                            opt("links", Type::objects, kNetnsLink), opt("phase", Type::phase)};
 constexpr Field kBridge[] = {opt("name", Type::string), opt("created", Type::boolean)};
 constexpr Field kAttachment[] = {
     req("owner", Type::string),          opt_or_null("netns", Type::string),
@@ -206,8 +201,15 @@ Status check(const json& object, std::span<const Field> fields, const std::strin
   return {};
 }
 
+// A typed kind (engine/record/) is checked by its own from_json.
+template <record::Record R>
+Status checked(const json& record) {
+  auto r = R::from_json(record);
+  if (!r) return fail(std::move(r).error());
+  return {};
+}
+
 std::span<const Field> schema_of(std::string_view kind) {
-  if (kind == kNetnsKind) return kNetns;
   if (kind == kBridgeKind) return kBridge;
   if (kind == kNetworkKind) return kNetwork;
   if (kind == kContainerKind) return kContainer;
@@ -232,8 +234,9 @@ Status validate_record(std::string_view kind, const json& record) {
           it->get<std::uint64_t>(), kRecordSchemaVersion)));
   }
   // Kinds typed in engine/record/ are checked by their own from_json, so the
-  // store refuses exactly what the code reading them would refuse:
-  //   if (kind == NetnsRecord::kKind) return checked<NetnsRecord>(record);
+  // store refuses exactly what the code reading them would refuse.
+  if (kind == NetnsRecord::kKind) return checked<NetnsRecord>(record);
+  if (kind == NetnsIdRecord::kKind) return checked<NetnsIdRecord>(record);
   return check(record, schema_of(kind), "");
 }
 
