@@ -12,6 +12,7 @@
 
 #include "core/undo.hpp"
 #include "engine/firewall.hpp"
+#include "engine/record/bridge.hpp"
 #include "engine/records.hpp"
 #include "engine/state.hpp"
 #include "kernel/netlink/addr.hpp"
@@ -111,9 +112,8 @@ Status create_bridge(const IfName& name, const std::optional<Cidr>& address) {
         fmt::format("{}: a link named {} already exists (choose another name)", what, name.str()),
         EEXIST));
   Undo undo;
-  TRY_WRAP(store.write(kBridgeKind, name.str(), json{{"name", name.str()}, {"created", true}}),
-           what);
-  undo.add([&] { (void)store.remove(kBridgeKind, name.str()); });
+  TRY_WRAP(store.put(name.str(), BridgeRecord{name.str(), true}), what);
+  undo.add([&] { (void)store.erase<BridgeRecord>(name.str()); });
   TRY_WRAP(make_owned_bridge(host, name, bridge_owner(name.str()), address, undo), what);
   undo.commit();
   return {};
@@ -124,7 +124,7 @@ Status delete_bridge(const IfName& name, bool force) {
   auto store = TRY(StateStore::lock());
   auto host = TRY_WRAP(kernel::NetlinkSocket::shared(), what);
   auto link = TRY_WRAP(find_bridge(host, name), what);
-  auto record = TRY(store.read(kBridgeKind, name.str()));
+  auto record = TRY(store.get<BridgeRecord>(name.str()));
   if (link.alias.starts_with(kNetworkOwnerPrefix) && !force)
     return fail(
         Error::failed(fmt::format("{}: it belongs to network {}; use 'contain network delete {}'",
@@ -167,7 +167,7 @@ Status delete_bridge(const IfName& name, bool force) {
              what);
   }
   TRY(kernel::delete_link(host, link.ifindex));
-  TRY(store.remove(kBridgeKind, name.str()));
+  TRY(store.erase<BridgeRecord>(name.str()));
   return {};
 }
 

@@ -10,6 +10,7 @@
 #include "engine/container.hpp"
 #include "engine/firewall.hpp"
 #include "engine/network.hpp"
+#include "engine/record/bridge.hpp"
 #include "engine/records.hpp"
 #include "engine/shape.hpp"
 #include "engine/state.hpp"
@@ -91,7 +92,7 @@ class Owners {
       return r && r->value("status", "created") != "exited";
     }
     if (kind == "network") return TRY(store_.read(kNetworkKind, name)).has_value();
-    if (kind == "bridge") return TRY(store_.read(kBridgeKind, name)).has_value();
+    if (kind == "bridge") return TRY(store_.get<BridgeRecord>(name)).has_value();
     return true;
   }
 
@@ -389,7 +390,7 @@ struct Collector {
     auto links = TRY(HostLinks::read(host));
     for (const auto& name : TRY(store.list(kBridgeKind))) {
       if (const auto* l = links.named(name); l && l->kind == "bridge") continue;
-      TRY(store.remove(kBridgeKind, name));
+      TRY(store.erase<BridgeRecord>(name));
       done.push_back(fmt::format("removed the record of bridge {} (it no longer exists)", name));
     }
     return {};

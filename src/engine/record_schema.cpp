@@ -5,6 +5,7 @@
 #include <initializer_list>
 #include <span>
 
+#include "engine/record/bridge.hpp"
 #include "engine/record/netns.hpp"
 #include "engine/records.hpp"
 
@@ -36,7 +37,6 @@ constexpr Field opt_or_null(const char* name, Type type, std::span<const Field> 
 }
 
 // The schemas: the fields the engine reads, with the type it reads them as.
-constexpr Field kBridge[] = {opt("name", Type::string), opt("created", Type::boolean)};
 constexpr Field kAttachment[] = {
     req("owner", Type::string),          opt_or_null("netns", Type::string),
     opt("ifname", Type::string),         req("host", Type::string),
@@ -210,7 +210,6 @@ Status checked(const json& record) {
 }
 
 std::span<const Field> schema_of(std::string_view kind) {
-  if (kind == kBridgeKind) return kBridge;
   if (kind == kNetworkKind) return kNetwork;
   if (kind == kContainerKind) return kContainer;
   if (kind == kNatKind) return kNat;
@@ -237,6 +236,7 @@ Status validate_record(std::string_view kind, const json& record) {
   // store refuses exactly what the code reading them would refuse.
   if (kind == NetnsRecord::kKind) return checked<NetnsRecord>(record);
   if (kind == NetnsIdRecord::kKind) return checked<NetnsIdRecord>(record);
+  if (kind == BridgeRecord::kKind) return checked<BridgeRecord>(record);
   return check(record, schema_of(kind), "");
 }
 

@@ -19,6 +19,7 @@
 #include "core/error.hpp"
 #include "core/names.hpp"
 #include "core/netns_id.hpp"
+#include "engine/record/bridge.hpp"
 #include "engine/record/netns.hpp"
 #include "engine/state.hpp"
 
@@ -27,7 +28,7 @@ namespace contain::engine {
 // The kinds of record under /run/contain/<kind>/, one place for all.
 inline constexpr std::string_view kNetnsKind = NetnsRecord::kKind;
 inline constexpr std::string_view kNetnsIdKind = NetnsIdRecord::kKind;
-inline constexpr std::string_view kBridgeKind = "bridge";
+inline constexpr std::string_view kBridgeKind = BridgeRecord::kKind;
 inline constexpr std::string_view kNetworkKind = "network";
 inline constexpr std::string_view kContainerKind = "containers";
 inline constexpr std::string_view kNatKind = "nat";

@@ -78,6 +78,7 @@ const Reader kReaders[] = {
        auto store = StateStore::reader();
        check(store.get_all<NetnsRecord>());
        check(store.get_all<NetnsIdRecord>());
+       check(store.get_all<BridgeRecord>());
        if (auto r = store.get<NetnsRecord>(kRecordName); r && *r) {
          auto again = NetnsRecord::from_json((**r).to_json());
          FUZZ_CHECK(again.has_value());
