@@ -60,16 +60,12 @@ Result<std::map<std::string, std::pair<std::string, std::string>>> recorded_ends
     return Status{};
   }));
   for (const auto& net : TRY(store.list(kNetworkKind))) {
-    auto record = store.read(kNetworkKind, net);
+    auto record = store.get<NetworkRecord>(net);
     if (!record || !*record) continue;
-    for (const auto& a : (**record).value("attachments", json::array()))
-      if (!ends.contains(a.value("host", ""))) {
+    for (const auto& a : (**record).attachments)
+      if (!ends.contains(a.host))
         // An fd-attached namespace (a container) has no name: show its owner.
-        std::string who = a.contains("netns") && a["netns"].is_string()
-                              ? a["netns"].get<std::string>()
-                              : a.value("owner", "");
-        ends[a.value("host", "")] = {who, a.value("ifname", "")};
-      }
+        ends[a.host] = {a.netns.value_or(a.owner), a.ifname};
   }
   return ends;
 }

@@ -91,7 +91,7 @@ class Owners {
       auto r = TRY(store_.read(kContainerKind, name));
       return r && r->value("status", "created") != "exited";
     }
-    if (kind == "network") return TRY(store_.read(kNetworkKind, name)).has_value();
+    if (kind == "network") return TRY(store_.get<NetworkRecord>(name)).has_value();
     if (kind == "bridge") return TRY(store_.get<BridgeRecord>(name)).has_value();
     return true;
   }
@@ -117,22 +117,19 @@ struct Collector {
   // Addresses and subnets freed by this run: forwards into them go too.
   std::set<IpAddress> released;
   std::vector<Cidr> removed_subnets;
-  // Every subnet of a network record (a dual-stack one has "more_subnets").
-  void note_removed_subnets(const nlohmann::json& record) {
-    if (auto subnet = Cidr::parse(text(record, "subnet"))) removed_subnets.push_back(*subnet);
-    for (const auto& m : record.value("more_subnets", nlohmann::json::array()))
-      if (auto subnet = Cidr::parse(text(m, "subnet"))) removed_subnets.push_back(*subnet);
+  // Every subnet of a network record (a dual-stack one has further subnets).
+  void note_removed_subnets(const NetworkRecord& record) {
+    removed_subnets.push_back(record.first.subnet);
+    for (const auto& m : record.more_subnets) removed_subnets.push_back(m.subnet);
   }
   // Every address of an attachment or "releasing" entry; returns them for a
   // message: "address 192.0.2.3", or "addresses 192.0.2.3 and 2001:db8::3".
-  std::string note_released(const nlohmann::json& a) {
-    std::string words = text(a, "address");
-    if (auto address = IpAddress::parse(words)) released.insert(*address);
-    auto more = a.value("more_addresses", nlohmann::json::array());
+  std::string note_released(const IpAddress& address, const std::vector<IpAddress>& more) {
+    std::string words = address.str();
+    released.insert(address);
     for (const auto& m : more) {
-      std::string ip = m.is_string() ? m.get<std::string>() : "";
-      if (auto address = IpAddress::parse(ip)) released.insert(*address);
-      words += " and " + ip;
+      released.insert(m);
+      words += " and " + m.str();
     }
     return (more.empty() ? "address " : "addresses ") + words;
   }
@@ -276,12 +273,13 @@ struct Collector {
 
   // Forgets the host end `host_end` in the record of the namespace an
   // attachment names (by name or by identity).
-  Status forget_attachment_link(const json& a, const std::string& host_end) {
+  Status forget_attachment_link(const NetworkAttachmentRecord& a, const std::string& host_end) {
     auto is_it = [&](const NetnsLink& l) { return l.name == host_end; };
-    if (auto netns = NetnsName::parse(text(a, "netns")); netns && !text(a, "netns").empty())
+    std::string netns_name = a.netns.value_or("");
+    if (auto netns = NetnsName::parse(netns_name); netns && !netns_name.empty())
       return forget_netns_links(store, *netns, is_it);
-    if (auto id = NetnsId::parse(text(a, "netns_id")))
-      return forget_netns_links(store, NetnsKey(*id, text(a, "ref"), text(a, "owner")), is_it);
+    if (auto id = NetnsId::parse(a.netns_id.value_or("")))
+      return forget_netns_links(store, NetnsKey(*id, a.ref.value_or(""), a.owner), is_it);
     return {};
   }
 
@@ -291,8 +289,8 @@ struct Collector {
   Status networks() {
     auto links = TRY(HostLinks::read(host));
     Owners owners(store, live);
-    for (auto& [name, record] : TRY(store.read_all(kNetworkKind))) {
-      if (in_phase(record, kPhaseDeleting)) {
+    for (auto& [name, record] : TRY(store.get_all<NetworkRecord>())) {
+      if (record.phase == record::Phase::deleting) {
         note_removed_subnets(record);
         TRY(finish_network_delete(store, host, name, record));
         firewall_stale = true;
@@ -300,12 +298,12 @@ struct Collector {
             "removed network {} ('network delete' was interrupted; finished it)", name));
         continue;
       }
-      std::string bridge = text(record, "bridge");
+      const std::string& bridge = record.bridge;
       const auto* link = links.named(bridge);
       if (!link) {
-        auto& attachments = record["attachments"];
+        auto& attachments = record.attachments;
         for (const auto& a : attachments) {
-          std::string host_end = text(a, "host");
+          const std::string& host_end = a.host;
           if (const auto* h = links.named(host_end); h && h->alias.starts_with(kAliasPrefix)) {
             if (TRY(delete_if_present(host, h->ifindex)))
               done.push_back(
@@ -314,19 +312,19 @@ struct Collector {
           TRY(forget_attachment_link(a, host_end));
         }
         note_removed_subnets(record);
-        TRY(store.remove(kNetworkKind, name));
+        TRY(store.erase<NetworkRecord>(name));
         done.push_back(fmt::format(
             "removed network {} (its bridge {} was deleted outside contain; {} attachment(s) "
             "released)",
             name, bridge, attachments.size()));
         continue;
       }
-      auto& attachments = record["attachments"];
+      auto& attachments = record.attachments;
       auto before = attachments.size();
       for (auto it = attachments.begin(); it != attachments.end();) {
-        std::string owner = text(*it, "owner");
-        std::string host_end = text(*it, "host");
-        if (in_phase(*it, kPhaseCreating)) {
+        std::string owner = it->owner;
+        std::string host_end = it->host;
+        if (it->phase == record::Phase::creating) {
           // Its attach was killed half way: undone, link and address.
           TRY(delete_named_link(host_end));
           TRY(forget_attachment_link(*it, host_end));
@@ -351,7 +349,7 @@ struct Collector {
           if (TRY(delete_if_present(host, h->ifindex)))
             done.push_back(fmt::format("deleted link {} ({})", host_end, why));
         }
-        std::string addresses = note_released(*it);
+        std::string addresses = note_released(it->address, it->more_addresses);
         done.push_back(fmt::format("released {} on network {} ({})", addresses, name, why));
         it = attachments.erase(it);
       }
@@ -360,24 +358,24 @@ struct Collector {
       // their veth with the namespace. Waiting for that is only bookkeeping,
       // done without a word; a veth still there after the bound means
       // something holds the container's namespace: it is deleted, and said so.
-      if (record.contains("releasing") && !record["releasing"].empty()) {
+      if (!record.releasing.empty()) {
         for (const auto& entry : TRY(settle_all_releasing(host, record))) {
-          std::string addresses = note_released(entry);
+          std::string addresses = note_released(entry.address, entry.more_addresses);
           done.push_back(fmt::format(
               "deleted link {} (its container has exited; something held its namespace)",
-              text(entry, "host")));
+              entry.host));
           done.push_back(
               fmt::format("released {} on network {} (its container has exited)", addresses, name));
         }
         changed = true;
       }
-      if (changed) TRY(store.write(kNetworkKind, name, record));
+      if (changed) TRY(store.put(name, record));
     }
     // Bridges carrying our network alias whose network has no record.
     for (const auto& l : links.all()) {
       if (!l.alias.starts_with(kNetworkOwnerPrefix)) continue;
       std::string network = l.alias.substr(kNetworkOwnerPrefix.size());
-      if (TRY(store.read(kNetworkKind, network))) continue;
+      if (TRY(store.get<NetworkRecord>(network))) continue;
       if (TRY(delete_if_present(host, l.ifindex)))
         done.push_back(
             fmt::format("deleted bridge {} (its network {} has no record)", l.name, network));

@@ -7,6 +7,7 @@
 
 #include "engine/record/bridge.hpp"
 #include "engine/record/netns.hpp"
+#include "engine/record/network.hpp"
 #include "engine/records.hpp"
 
 namespace contain::engine {
@@ -37,29 +38,6 @@ constexpr Field opt_or_null(const char* name, Type type, std::span<const Field> 
 }
 
 // The schemas: the fields the engine reads, with the type it reads them as.
-constexpr Field kAttachment[] = {
-    req("owner", Type::string),          opt_or_null("netns", Type::string),
-    opt("ifname", Type::string),         req("host", Type::string),
-    req("address", Type::string),        opt("phase", Type::phase),
-    opt("more_addresses", Type::strings)};
-constexpr Field kReleasing[] = {req("address", Type::string), opt("host", Type::string),
-                                opt("ifindex", Type::integer),
-                                opt("more_addresses", Type::strings)};
-constexpr Field kSubnet[] = {req("subnet", Type::string), req("gateway", Type::string),
-                             opt("range_start", Type::string), opt("range_end", Type::string)};
-constexpr Field kNetwork[] = {req("name", Type::string),
-                              req("subnet", Type::string),
-                              req("gateway", Type::string),
-                              opt("range_start", Type::string),
-                              opt("range_end", Type::string),
-                              opt("mtu", Type::integer),
-                              req("bridge", Type::string),
-                              opt("nat", Type::boolean),
-                              opt("isolated", Type::boolean),
-                              req("attachments", Type::objects, kAttachment),
-                              opt("releasing", Type::objects, kReleasing),
-                              opt("more_subnets", Type::objects, kSubnet),
-                              opt("phase", Type::phase)};
 constexpr Field kCgroup[] = {req("path", Type::string), opt("v2", Type::boolean),
                              opt("controllers", Type::strings)};
 constexpr Field kContainerUserns[] = {req("mode", Type::string), req("uid_map", Type::string),
@@ -210,7 +188,6 @@ Status checked(const json& record) {
 }
 
 std::span<const Field> schema_of(std::string_view kind) {
-  if (kind == kNetworkKind) return kNetwork;
   if (kind == kContainerKind) return kContainer;
   if (kind == kNatKind) return kNat;
   if (kind == kForwardKind) return kForward;
@@ -237,6 +214,7 @@ Status validate_record(std::string_view kind, const json& record) {
   if (kind == NetnsRecord::kKind) return checked<NetnsRecord>(record);
   if (kind == NetnsIdRecord::kKind) return checked<NetnsIdRecord>(record);
   if (kind == BridgeRecord::kKind) return checked<BridgeRecord>(record);
+  if (kind == NetworkRecord::kKind) return checked<NetworkRecord>(record);
   return check(record, schema_of(kind), "");
 }
 

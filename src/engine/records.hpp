@@ -21,6 +21,7 @@
 #include "core/netns_id.hpp"
 #include "engine/record/bridge.hpp"
 #include "engine/record/netns.hpp"
+#include "engine/record/network.hpp"
 #include "engine/state.hpp"
 
 namespace contain::engine {
@@ -29,7 +30,7 @@ namespace contain::engine {
 inline constexpr std::string_view kNetnsKind = NetnsRecord::kKind;
 inline constexpr std::string_view kNetnsIdKind = NetnsIdRecord::kKind;
 inline constexpr std::string_view kBridgeKind = BridgeRecord::kKind;
-inline constexpr std::string_view kNetworkKind = "network";
+inline constexpr std::string_view kNetworkKind = NetworkRecord::kKind;
 inline constexpr std::string_view kContainerKind = "containers";
 inline constexpr std::string_view kNatKind = "nat";
 inline constexpr std::string_view kForwardKind = "forward";
