@@ -90,7 +90,7 @@ Status ensure_network(const CniNetworkSpec& spec) {
     // The mark that an ADD made this network, so that its last DEL removes it.
     auto store = TRY(StateStore::lock());
     if (TRY(store.get<NetworkRecord>(spec.name.str()))) return {};
-    TRY(store.write(kCniKind, spec.name.str(), json{{"network", spec.name.str()}}));
+    TRY(store.put(spec.name.str(), CniNetworkRecord{spec.name.str()}));
   }
   auto made = create_network({spec.name, *spec.subnet, spec.gateway, spec.nat, spec.ip_range,
                               spec.mtu, spec.more_subnets});
@@ -98,7 +98,7 @@ Status ensure_network(const CniNetworkSpec& spec) {
   if (made.error().code() == EEXIST && TRY(read_network(spec.name))) return {};
   auto store = TRY(StateStore::lock());
   if (!TRY(store.get<NetworkRecord>(spec.name.str())))
-    (void)store.remove(kCniKind, spec.name.str());
+    (void)store.erase<CniNetworkRecord>(spec.name.str());
   return fail(std::move(made).error());
 }
 
@@ -127,7 +127,7 @@ Status release_owned(const StateStore& store, const kernel::NetlinkSocket& host,
 Status delete_if_unused(const NetworkName& name) {
   {
     auto store = StateStore::reader();
-    if (!TRY(store.read(kCniKind, name.str()))) return {};
+    if (!TRY(store.get<CniNetworkRecord>(name.str()))) return {};
     auto record = TRY(store.get<NetworkRecord>(name.str()));
     if (record && !record->attachments.empty()) return {};
   }
@@ -135,7 +135,7 @@ Status delete_if_unused(const NetworkName& name) {
   if (!deleted && deleted.error().code() != EBUSY && deleted.error().code() != ENOENT)
     return deleted;
   auto store = TRY(StateStore::lock());
-  if (!TRY(store.get<NetworkRecord>(name.str()))) TRY(store.remove(kCniKind, name.str()));
+  if (!TRY(store.get<NetworkRecord>(name.str()))) TRY(store.erase<CniNetworkRecord>(name.str()));
   return {};
 }
 

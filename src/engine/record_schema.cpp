@@ -6,6 +6,7 @@
 #include <span>
 
 #include "engine/record/bridge.hpp"
+#include "engine/record/cni.hpp"
 #include "engine/record/netns.hpp"
 #include "engine/record/network.hpp"
 #include "engine/records.hpp"
@@ -215,6 +216,7 @@ Status validate_record(std::string_view kind, const json& record) {
   if (kind == NetnsIdRecord::kKind) return checked<NetnsIdRecord>(record);
   if (kind == BridgeRecord::kKind) return checked<BridgeRecord>(record);
   if (kind == NetworkRecord::kKind) return checked<NetworkRecord>(record);
+  if (kind == CniNetworkRecord::kKind) return checked<CniNetworkRecord>(record);
   return check(record, schema_of(kind), "");
 }
 

@@ -33,6 +33,7 @@
 #include "engine/firewall.hpp"
 #include "engine/net.hpp"
 #include "engine/network.hpp"
+#include "engine/record/cni.hpp"
 #include "engine/records.hpp"
 #include "fuzz.hpp"
 
@@ -80,6 +81,7 @@ const Reader kReaders[] = {
        check(store.get_all<NetnsIdRecord>());
        check(store.get_all<BridgeRecord>());
        check(store.get_all<NetworkRecord>());
+       check(store.get_all<CniNetworkRecord>());
        if (auto r = store.get<NetworkRecord>(kRecordName); r && *r) {
          auto again = NetworkRecord::from_json((**r).to_json());
          FUZZ_CHECK(again.has_value());
@@ -159,8 +161,9 @@ extern "C" int LLVMFuzzerInitialize(int*, char***) {
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   std::string_view text = fuzz::text_of(data, size);
-  for (auto kind : {kNetnsKind, kNetnsIdKind, kBridgeKind, kNetworkKind, kContainerKind, kNatKind,
-                    kForwardKind, kIsolationKind, kLocalnetKind, kShapeKind}) {
+  for (auto kind : {kNetnsKind, kNetnsIdKind, kBridgeKind, kNetworkKind, CniNetworkRecord::kKind,
+                    kContainerKind, kNatKind, kForwardKind, kIsolationKind, kLocalnetKind,
+                    kShapeKind}) {
     std::string dir = std::string(StateStore::kRoot) + "/" + std::string(kind);
     ::mkdir(dir.c_str(), 0755);
     write_file(dir + "/" + std::string(kRecordName), text);
