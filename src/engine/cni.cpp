@@ -355,7 +355,7 @@ Status cni_check(const CniAttachRequest& request) {
                                     request.ifname.str(), request.netns_path),
                         ENOENT));
   auto host = TRY(kernel::NetlinkSocket::open());
-  std::string host_end = a->value("host", "");
+  std::string host_end = a->host;
   auto host_link = kernel::get_link(host, host_end);
   if (!host_link || host_link->alias != owner_alias(request.owner))
     return fail(Error::failed(
