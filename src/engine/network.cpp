@@ -21,7 +21,6 @@
 
 namespace contain::engine {
 
-
 namespace {
 
 Attachment attachment_of(const NetworkAttachmentRecord& a, const NetworkInfo& n) {
@@ -47,7 +46,8 @@ Attachment attachment_of(const NetworkAttachmentRecord& a, const NetworkInfo& n)
 
 NetworkSubnet subnet_of(const NetworkSubnetRecord& r) {
   NetworkSubnet out{r.subnet, r.gateway, std::nullopt};
-  if (r.range_start && r.range_end) out.ip_range = model::AddressRange{*r.range_start, *r.range_end};
+  if (r.range_start && r.range_end)
+    out.ip_range = model::AddressRange{*r.range_start, *r.range_end};
   return out;
 }
 
@@ -216,8 +216,7 @@ Result<NetworkInfo> create_network(const NetworkSpec& spec) {
     existing.push_back({fmt::format("network {} ({})", quote(other), record.first.subnet.str()),
                         record.first.subnet});
     for (const auto& m : record.more_subnets)
-      existing.push_back(
-          {fmt::format("network {} ({})", quote(other), m.subnet.str()), m.subnet});
+      existing.push_back({fmt::format("network {} ({})", quote(other), m.subnet.str()), m.subnet});
     return Status{};
   }));
   {

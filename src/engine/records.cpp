@@ -79,8 +79,7 @@ Status save_netns_record(const StateStore& store, const NetnsKey& key,
                          const AnyNetnsRecord& record) {
   if (!record.created() && record.links().empty())
     return store.remove(key.kind(), key.record_name());
-  return std::visit([&](const auto& r) { return store.put(key.record_name(), r); },
-                    record.record);
+  return std::visit([&](const auto& r) { return store.put(key.record_name(), r); }, record.record);
 }
 
 }  // namespace contain::engine

@@ -161,9 +161,9 @@ extern "C" int LLVMFuzzerInitialize(int*, char***) {
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   std::string_view text = fuzz::text_of(data, size);
-  for (auto kind : {kNetnsKind, kNetnsIdKind, kBridgeKind, kNetworkKind, CniNetworkRecord::kKind,
-                    kContainerKind, kNatKind, kForwardKind, kIsolationKind, kLocalnetKind,
-                    kShapeKind}) {
+  for (auto kind :
+       {kNetnsKind, kNetnsIdKind, kBridgeKind, kNetworkKind, CniNetworkRecord::kKind,
+        kContainerKind, kNatKind, kForwardKind, kIsolationKind, kLocalnetKind, kShapeKind}) {
     std::string dir = std::string(StateStore::kRoot) + "/" + std::string(kind);
     ::mkdir(dir.c_str(), 0755);
     write_file(dir + "/" + std::string(kRecordName), text);

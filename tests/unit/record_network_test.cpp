@@ -177,9 +177,9 @@ TEST(NetworkRecord, RefusesEachCorruptField) {
   EXPECT_EQ("field \"releasing\" is not an array of objects",
             with("/releasing", json::array({"192.0.2.4"})));
   EXPECT_EQ("field \"releasing\"[0].\"address\" is missing", without("/releasing/0/address"));
-  EXPECT_EQ(0u,
-            with("/releasing/0/address", "").find("field \"releasing\"[0].\"address\" is not an "
-                                                  "address: "));
+  EXPECT_EQ(0u, with("/releasing/0/address", "")
+                    .find("field \"releasing\"[0].\"address\" is not an "
+                          "address: "));
   EXPECT_EQ("field \"releasing\"[0].\"host\" is not a string", with("/releasing/0/host", 1));
   EXPECT_EQ("field \"releasing\"[0].\"ifindex\" is not an integer",
             with("/releasing/0/ifindex", "9"));

@@ -33,16 +33,15 @@ Status parse_required(const record::Fields& f, std::string_view key, std::string
   out = *value;
   return {};
 }
-Status parse_addresses(const record::Fields& f, std::string_view key,
-                       std::vector<IpAddress>& out) {
+Status parse_addresses(const record::Fields& f, std::string_view key, std::vector<IpAddress>& out) {
   std::vector<std::string> texts;
   TRY(f.opt(key, texts));
   out.clear();
   for (std::size_t i = 0; i < texts.size(); ++i) {
     auto ip = IpAddress::parse(texts[i]);
     if (!ip)
-      return fail(Error::failed(fmt::format("field {}[{}] is not an address: {}", f.name(key), i,
-                                            ip.error().message())));
+      return fail(Error::failed(
+          fmt::format("field {}[{}] is not an address: {}", f.name(key), i, ip.error().message())));
     out.push_back(*ip);
   }
   return {};
@@ -108,8 +107,10 @@ Result<NetworkAttachmentRecord> NetworkAttachmentRecord::from_json(const json& j
 }
 
 json NetworkAttachmentRecord::to_json() const {
-  json j{{"owner", owner},   {"netns", netns ? json(*netns) : json(nullptr)},
-         {"ifname", ifname}, {"host", host},
+  json j{{"owner", owner},
+         {"netns", netns ? json(*netns) : json(nullptr)},
+         {"ifname", ifname},
+         {"host", host},
          {"address", address.str()}};
   if (netns_id) j["netns_id"] = *netns_id;
   if (ref) j["ref"] = *ref;

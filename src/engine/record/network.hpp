@@ -41,8 +41,8 @@ struct NetworkSubnetRecord {
 };
 
 struct NetworkAttachmentRecord {
-  std::string owner;                 // "netns/NAME", "nsid/DEV:INO", "container/NAME"
-  std::optional<std::string> netns;  // the namespace's name; null for one known by identity
+  std::string owner;                    // "netns/NAME", "nsid/DEV:INO", "container/NAME"
+  std::optional<std::string> netns;     // the namespace's name; null for one known by identity
   std::optional<std::string> netns_id;  // DEV:INO of a namespace known by identity
   std::optional<std::string> ref;       // what the user called it (pid:PID, a path, ...)
   std::string ifname;                   // inside the namespace
@@ -51,8 +51,7 @@ struct NetworkAttachmentRecord {
   std::vector<IpAddress> more_addresses;  // one per further subnet, in order
   record::Phase phase = record::Phase::whole;
 
-  static Result<NetworkAttachmentRecord> from_json(const nlohmann::json& j,
-                                                   std::string_view where);
+  static Result<NetworkAttachmentRecord> from_json(const nlohmann::json& j, std::string_view where);
   nlohmann::json to_json() const;
 };
 
