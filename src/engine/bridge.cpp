@@ -12,6 +12,7 @@
 
 #include "core/undo.hpp"
 #include "engine/firewall.hpp"
+#include "engine/record/bridge.hpp"
 #include "engine/records.hpp"
 #include "engine/state.hpp"
 #include "kernel/netlink/addr.hpp"
@@ -48,28 +49,23 @@ Result<std::map<std::string, std::pair<std::string, std::string>>> recorded_ends
     const StoreReader& store) {
   std::map<std::string, std::pair<std::string, std::string>> ends;
   for (const auto& ns : TRY(store.list(kNetnsKind))) {
-    auto record = store.read(kNetnsKind, ns);
+    auto record = store.get<NetnsRecord>(ns);
     if (!record || !*record) continue;
-    for (const auto& l : (**record).value("links", json::array()))
-      ends[l.value("name", "")] = {ns, l.value("peer", "")};
+    for (const auto& l : (**record).links) ends[l.name] = {ns, l.peer};
   }
   // Namespaces known by identity show as the user called them (pid:PID, a path).
-  for (const auto& [id, record] : TRY(store.read_all(kNetnsIdKind))) {
-    std::string who = record.value("ref", id);
-    for (const auto& l : record.value("links", json::array()))
-      ends[l.value("name", "")] = {who, l.value("peer", "")};
-  }
+  TRY(store.visit<NetnsIdRecord>([&](const std::string& id, const NetnsIdRecord& record) {
+    std::string who = record.ref.empty() ? id : record.ref;
+    for (const auto& l : record.links) ends[l.name] = {who, l.peer};
+    return Status{};
+  }));
   for (const auto& net : TRY(store.list(kNetworkKind))) {
-    auto record = store.read(kNetworkKind, net);
+    auto record = store.get<NetworkRecord>(net);
     if (!record || !*record) continue;
-    for (const auto& a : (**record).value("attachments", json::array()))
-      if (!ends.contains(a.value("host", ""))) {
+    for (const auto& a : (**record).attachments)
+      if (!ends.contains(a.host))
         // An fd-attached namespace (a container) has no name: show its owner.
-        std::string who = a.contains("netns") && a["netns"].is_string()
-                              ? a["netns"].get<std::string>()
-                              : a.value("owner", "");
-        ends[a.value("host", "")] = {who, a.value("ifname", "")};
-      }
+        ends[a.host] = {a.netns.value_or(a.owner), a.ifname};
   }
   return ends;
 }
@@ -86,18 +82,13 @@ Result<std::optional<std::string>> address_holder(const StateStore& store,
   // Every namespace record is looked at for every attach: visited in place, not
   // copied (a batch of a thousand attaches keeps them in memory).
   std::optional<std::string> holder;
-  TRY(store.for_each(kNetnsKind, [&](const std::string& ns, const json& record) -> Status {
-    auto links = record.find("links");
-    if (holder || links == record.end() || !links->is_array()) return {};
-    for (const auto& l : *links) {
-      if (!l.is_object()) continue;
-      auto on = l.find("bridge");
-      if (on == l.end() || !on->is_string() || on->get_ref<const std::string&>() != bridge.name)
-        continue;
-      auto cidr = Cidr::parse(l.value("address", ""));
+  TRY(store.visit<NetnsRecord>([&](const std::string& ns, const NetnsRecord& record) -> Status {
+    if (holder) return {};
+    for (const auto& l : record.links) {
+      if (l.bridge != bridge.name) continue;
+      auto cidr = Cidr::parse(l.address.value_or(""));
       if (cidr && cidr->address() == address) {
-        holder = fmt::format("namespace {} ({}, host end {})", quote(ns), l.value("peer", ""),
-                             l.value("name", ""));
+        holder = fmt::format("namespace {} ({}, host end {})", quote(ns), l.peer, l.name);
         return {};
       }
     }
@@ -119,13 +110,12 @@ Status create_bridge(const IfName& name, const std::optional<Cidr>& address) {
   Undo undo;
   // Recorded as being made until its address is set: killed in between, gc
   // deletes the half-made bridge instead of keeping it as whole.
-  json record{{"name", name.str()}, {"created", true}};
-  json creating = record;
-  creating["phase"] = kPhaseCreating;
-  TRY_WRAP(store.write(kBridgeKind, name.str(), creating), what);
-  undo.add([&] { (void)store.remove(kBridgeKind, name.str()); });
+  BridgeRecord record{.name = name.str(), .created = true, .phase = record::Phase::creating};
+  TRY_WRAP(store.put(name.str(), record), what);
+  undo.add([&] { (void)store.erase<BridgeRecord>(name.str()); });
   TRY_WRAP(make_owned_bridge(host, name, bridge_owner(name.str()), address, undo), what);
-  TRY_WRAP(store.write(kBridgeKind, name.str(), record), what);
+  record.phase = record::Phase::whole;
+  TRY_WRAP(store.put(name.str(), record), what);
   undo.commit();
   return {};
 }
@@ -135,7 +125,7 @@ Status delete_bridge(const IfName& name, bool force) {
   auto store = TRY(StateStore::lock());
   auto host = TRY_WRAP(kernel::NetlinkSocket::shared(), what);
   auto link = TRY_WRAP(find_bridge(host, name), what);
-  auto record = TRY(store.read(kBridgeKind, name.str()));
+  auto record = TRY(store.get<BridgeRecord>(name.str()));
   if (link.alias.starts_with(kNetworkOwnerPrefix) && !force)
     return fail(
         Error::failed(fmt::format("{}: it belongs to network {}; use 'contain network delete {}'",
@@ -174,11 +164,11 @@ Status delete_bridge(const IfName& name, bool force) {
     if (auto gone = kernel::delete_link(host, p.ifindex); !gone && gone.error().code() != ENODEV)
       return fail(std::move(gone).error().wrap(what));
     TRY_WRAP(forget_owner_netns_links(store, p.alias.substr(kAliasPrefix.size()),
-                                      [&](const json& l) { return l.value("name", "") == p.name; }),
+                                      [&](const NetnsLink& l) { return l.name == p.name; }),
              what);
   }
   TRY(kernel::delete_link(host, link.ifindex));
-  TRY(store.remove(kBridgeKind, name.str()));
+  TRY(store.erase<BridgeRecord>(name.str()));
   return {};
 }
 
@@ -261,18 +251,18 @@ Result<BridgeAttachment> attach_to_bridge(const BridgeAttachSpec& spec) {
   // "creating" until the pair is complete: gc deletes a half-made one.
   Undo undo;
   auto key = netns_key(spec.netns);
-  json record;
+  std::optional<AnyNetnsRecord> record;
   if (key) {
-    json before = TRY(load_netns_record(store, *key));
+    AnyNetnsRecord before = TRY(load_netns_record(store, *key));
     record = before;
-    record["links"].push_back({{"name", host_name.str()},
-                               {"ifindex", 0},
-                               {"peer", peer.str()},
-                               {"kind", "veth"},
-                               {"bridge", spec.bridge.str()},
-                               {"address", spec.address.str()},
-                               {"phase", kPhaseCreating}});
-    TRY_WRAP(save_netns_record(store, *key, record), what);
+    NetnsLink link;
+    link.name = host_name.str();
+    link.peer = peer.str();
+    link.bridge = spec.bridge.str();
+    link.address = spec.address.str();
+    link.phase = record::Phase::creating;
+    record->links().push_back(std::move(link));
+    TRY_WRAP(save_netns_record(store, *key, *record), what);
     undo.add([&store, key = *key, before] { (void)save_netns_record(store, key, before); });
   }
   BridgeLinkRequest request{
@@ -280,8 +270,8 @@ Result<BridgeAttachment> attach_to_bridge(const BridgeAttachSpec& spec) {
       spec.address,       spec.gateway, false,   false};
   auto results = TRY_WRAP(create_bridge_links(host, {request}), what);
   if (key) {
-    record["links"].back().erase("phase");
-    TRY_WRAP(save_netns_record(store, *key, record), what);
+    record->links().back().phase = record::Phase::whole;
+    TRY_WRAP(save_netns_record(store, *key, *record), what);
   }
   undo.commit();
   return BridgeAttachment{spec.bridge.str(), host_name.str(), results[0].host_ifindex, peer.str(),
@@ -306,7 +296,7 @@ Result<std::vector<BridgeAttachment>> create_bridged_netns(
   undo.add([&] {
     for (std::size_t i = 0; i < count; ++i) {
       if (made[i]) (void)kernel::remove_netns(namespaces[i].name);
-      (void)store.remove(kNetnsKind, namespaces[i].name.str());
+      (void)store.erase<NetnsRecord>(namespaces[i].name.str());
     }
   });
   // Records first (they must exist before the namespaces do), in this thread:
@@ -315,15 +305,14 @@ Result<std::vector<BridgeAttachment>> create_bridged_netns(
   const IfName peer = *IfName::parse("eth0");
   for (const auto& n : namespaces) {
     host_names.push_back(generate_host_ifname());
-    json record{{"name", n.name.str()},
-                {"created", true},
-                {"links", json::array({{{"name", host_names.back().str()},
-                                        {"ifindex", 0},
-                                        {"peer", peer.str()},
-                                        {"kind", "veth"},
-                                        {"bridge", bridge_name.str()},
-                                        {"address", n.address ? n.address->str() : ""}}})}};
-    TRY_WRAP(store.write(kNetnsKind, n.name.str(), record), what);
+    NetnsRecord record = new_netns_record(n.name, true);
+    NetnsLink link;
+    link.name = host_names.back().str();
+    link.peer = peer.str();
+    link.bridge = bridge_name.str();
+    link.address = n.address ? n.address->str() : "";
+    record.links.push_back(std::move(link));
+    TRY_WRAP(store.put(n.name.str(), record), what);
   }
 
   // Creating a namespace is mostly the kernel's per-namespace setup, which does

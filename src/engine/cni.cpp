@@ -36,16 +36,8 @@ Result<UniqueFd> open_netns_path(const std::string& path) {
 
 // The network's record, if it exists (read without the lock: records are
 // replaced atomically).
-Result<std::optional<json>> read_network(const NetworkName& name) {
-  return StateStore::reader().read(kNetworkKind, name.str());
-}
-
-const json* find_attachment(const json& record, const std::string& owner) {
-  auto list = record.find("attachments");
-  if (list == record.end() || !list->is_array()) return nullptr;
-  for (const auto& a : *list)
-    if (a.value("owner", "") == owner) return &a;
-  return nullptr;
+Result<std::optional<NetworkRecord>> read_network(const NetworkName& name) {
+  return StateStore::reader().get<NetworkRecord>(name.str());
 }
 
 // Makes the network from the CNI configuration unless it exists. A parallel
@@ -53,13 +45,13 @@ const json* find_attachment(const json& record, const std::string& owner) {
 Status ensure_network(const CniNetworkSpec& spec) {
   auto existing = TRY(read_network(spec.name));
   if (existing) {
-    auto subnet = Cidr::parse(existing->value("subnet", ""));
-    if (spec.subnet && subnet && *subnet != spec.subnet->subnet())
+    const Cidr& subnet = existing->first.subnet;
+    if (spec.subnet && subnet != spec.subnet->subnet())
       return fail(Error::usage(fmt::format(
           "network {} exists with subnet {}, but the configuration says {}; use the same subnet "
           "or another network name",
-          quote(spec.name.str()), subnet->str(), spec.subnet->str())));
-    auto info = TRY(network_info(*existing));
+          quote(spec.name.str()), subnet.str(), spec.subnet->str())));
+    auto info = network_info(*existing);
     if (spec.ip_range && info.ip_range != spec.ip_range)
       return fail(Error::usage(fmt::format(
           "network {} exists with the address range {}, but the configuration says {}; use the "
@@ -97,28 +89,28 @@ Status ensure_network(const CniNetworkSpec& spec) {
   {
     // The mark that an ADD made this network, so that its last DEL removes it.
     auto store = TRY(StateStore::lock());
-    if (TRY(store.read(kNetworkKind, spec.name.str()))) return {};
-    TRY(store.write(kCniKind, spec.name.str(), json{{"network", spec.name.str()}}));
+    if (TRY(store.get<NetworkRecord>(spec.name.str()))) return {};
+    TRY(store.put(spec.name.str(), CniNetworkRecord{spec.name.str()}));
   }
   auto made = create_network({spec.name, *spec.subnet, spec.gateway, spec.nat, spec.ip_range,
                               spec.mtu, spec.more_subnets});
   if (made) return {};
   if (made.error().code() == EEXIST && TRY(read_network(spec.name))) return {};
   auto store = TRY(StateStore::lock());
-  if (!TRY(store.read(kNetworkKind, spec.name.str())))
-    (void)store.remove(kCniKind, spec.name.str());
+  if (!TRY(store.get<NetworkRecord>(spec.name.str())))
+    (void)store.erase<CniNetworkRecord>(spec.name.str());
   return fail(std::move(made).error());
 }
 
 // Releases the attachments of `owners` on the network, under the caller's
 // lock: forwards and NAT by owner, shaping of their host ends, the host ends
 // (the namespace ends go with them), the addresses.
-Status release_owned(const StateStore& store, const kernel::NetlinkSocket& host, const json& record,
-                     const std::set<std::string>& owners) {
+Status release_owned(const StateStore& store, const kernel::NetlinkSocket& host,
+                     const NetworkRecord& record, const std::set<std::string>& owners) {
   TRY(remove_firewall_owned_by(store, owners));
   std::vector<std::string> host_links;
-  for (const auto& a : record.value("attachments", json::array()))
-    if (owners.contains(a.value("owner", ""))) host_links.push_back(a.value("host", ""));
+  for (const auto& a : record.attachments)
+    if (owners.contains(a.owner)) host_links.push_back(a.host);
   TRY(forget_shaping(store, host, {}, host_links));
   for (const auto& name : host_links) {
     auto link = kernel::get_link(host, name);
@@ -135,15 +127,15 @@ Status release_owned(const StateStore& store, const kernel::NetlinkSocket& host,
 Status delete_if_unused(const NetworkName& name) {
   {
     auto store = StateStore::reader();
-    if (!TRY(store.read(kCniKind, name.str()))) return {};
-    auto record = TRY(store.read(kNetworkKind, name.str()));
-    if (record && !record->value("attachments", json::array()).empty()) return {};
+    if (!TRY(store.get<CniNetworkRecord>(name.str()))) return {};
+    auto record = TRY(store.get<NetworkRecord>(name.str()));
+    if (record && !record->attachments.empty()) return {};
   }
   auto deleted = delete_network(name, false);
   if (!deleted && deleted.error().code() != EBUSY && deleted.error().code() != ENOENT)
     return deleted;
   auto store = TRY(StateStore::lock());
-  if (!TRY(store.read(kNetworkKind, name.str()))) TRY(store.remove(kCniKind, name.str()));
+  if (!TRY(store.get<NetworkRecord>(name.str()))) TRY(store.erase<CniNetworkRecord>(name.str()));
   return {};
 }
 
@@ -289,7 +281,7 @@ Result<CniAttachment> cni_attach(const CniAttachRequest& request) {
 Status cni_detach(const NetworkName& network, const std::string& owner) {
   {
     auto store = TRY(StateStore::lock());
-    auto record = TRY(store.read(kNetworkKind, network.str()));
+    auto record = TRY(store.get<NetworkRecord>(network.str()));
     // Forwards are owned by the attachment, whatever the network's state.
     if (!record) return remove_firewall_owned_by(store, owner);
     auto host = TRY(kernel::NetlinkSocket::open());
@@ -301,11 +293,11 @@ Status cni_detach(const NetworkName& network, const std::string& owner) {
 Status cni_collect(const NetworkName& network, const std::set<std::string>& valid_owners) {
   {
     auto store = TRY(StateStore::lock());
-    auto record = TRY(store.read(kNetworkKind, network.str()));
+    auto record = TRY(store.get<NetworkRecord>(network.str()));
     if (!record) return {};
     std::set<std::string> stale;
-    for (const auto& a : record->value("attachments", json::array())) {
-      std::string owner = a.value("owner", "");
+    for (const auto& a : record->attachments) {
+      const std::string& owner = a.owner;
       if (owner.starts_with(model::cni::kOwnerPrefix) && !valid_owners.contains(owner))
         stale.insert(owner);
     }
@@ -321,15 +313,14 @@ Status cni_check(const CniAttachRequest& request) {
   auto record = TRY(read_network(name));
   if (!record)
     return fail(Error::failed(fmt::format("network {} does not exist", quote(name.str())), ENOENT));
-  const json* a = find_attachment(*record, request.owner);
+  const NetworkAttachmentRecord* a = record->attachment_of(request.owner);
   if (!a)
     return fail(Error::failed(
         fmt::format("network {} has no attachment {} (its address reservation is gone)",
                     quote(name.str()), request.owner),
         ENOENT));
-  std::vector<IpAddress> addresses{TRY(IpAddress::parse(a->value("address", "")))};
-  for (const auto& m : a->value("more_addresses", json::array()))
-    addresses.push_back(TRY(IpAddress::parse(m.is_string() ? m.get<std::string>() : "")));
+  std::vector<IpAddress> addresses{a->address};
+  addresses.insert(addresses.end(), a->more_addresses.begin(), a->more_addresses.end());
   auto netns = TRY(open_netns_path(request.netns_path));
   auto inside = TRY(kernel::NetlinkSocket::open_in(netns.get()));
   auto link = kernel::get_link(inside, request.ifname.str());
@@ -364,7 +355,7 @@ Status cni_check(const CniAttachRequest& request) {
                                     request.ifname.str(), request.netns_path),
                         ENOENT));
   auto host = TRY(kernel::NetlinkSocket::open());
-  std::string host_end = a->value("host", "");
+  std::string host_end = a->host;
   auto host_link = kernel::get_link(host, host_end);
   if (!host_link || host_link->alias != owner_alias(request.owner))
     return fail(Error::failed(
@@ -393,15 +384,16 @@ Status cni_check(const CniAttachRequest& request) {
 Result<bool> cni_pool_exhausted(const NetworkName& network) {
   auto record = TRY(read_network(network));
   if (!record) return false;
-  auto info = TRY(network_info(*record));
+  auto info = network_info(*record);
   std::set<IpAddress> taken;
-  for (const auto* list : {"attachments", "releasing"})
-    for (const auto& a : record->value(list, json::array())) {
-      if (auto ip = IpAddress::parse(a.value("address", ""))) taken.insert(*ip);
-      for (const auto& m : a.value("more_addresses", json::array()))
-        if (auto ip = IpAddress::parse(m.is_string() ? m.get<std::string>() : ""))
-          taken.insert(*ip);
-    }
+  for (const auto& a : record->attachments) {
+    taken.insert(a.address);
+    taken.insert(a.more_addresses.begin(), a.more_addresses.end());
+  }
+  for (const auto& r : record->releasing) {
+    taken.insert(r.address);
+    taken.insert(r.more_addresses.begin(), r.more_addresses.end());
+  }
   // An ADD needs an address in every subnet.
   if (!TRY(pool_of(info)).allocate(taken, network.str())) return true;
   for (std::size_t k = 0; k < info.more_subnets.size(); ++k)

@@ -18,12 +18,13 @@
 #include "core/ip.hpp"
 #include "core/names.hpp"
 #include "engine/network.hpp"
+#include "engine/record/cni.hpp"
 #include "model/cni.hpp"
 #include "model/ipam.hpp"
 
 namespace contain::engine {
 
-inline constexpr std::string_view kCniKind = "cni";
+inline constexpr std::string_view kCniKind = CniNetworkRecord::kKind;
 
 struct CniNetworkSpec {
   NetworkName name;

@@ -10,6 +10,7 @@
 #include "engine/container.hpp"
 #include "engine/firewall.hpp"
 #include "engine/network.hpp"
+#include "engine/record/bridge.hpp"
 #include "engine/records.hpp"
 #include "engine/shape.hpp"
 #include "engine/state.hpp"
@@ -44,10 +45,6 @@ using LiveIds = std::set<NetnsId>;
 bool id_alive(const LiveIds& live, std::string_view id) {
   auto parsed = NetnsId::parse(id);
   return parsed && live.contains(*parsed);
-}
-
-std::string text(const json& j, const char* field) {
-  return j.contains(field) && j[field].is_string() ? j[field].get<std::string>() : std::string();
 }
 
 // One pass's view of the host's links (refreshed after a pass deletes some).
@@ -90,8 +87,8 @@ class Owners {
       auto r = TRY(store_.read(kContainerKind, name));
       return r && r->value("status", "created") != "exited";
     }
-    if (kind == "network") return TRY(store_.read(kNetworkKind, name)).has_value();
-    if (kind == "bridge") return TRY(store_.read(kBridgeKind, name)).has_value();
+    if (kind == "network") return TRY(store_.get<NetworkRecord>(name)).has_value();
+    if (kind == "bridge") return TRY(store_.get<BridgeRecord>(name)).has_value();
     return true;
   }
 
@@ -116,22 +113,19 @@ struct Collector {
   // Addresses and subnets freed by this run: forwards into them go too.
   std::set<IpAddress> released;
   std::vector<Cidr> removed_subnets;
-  // Every subnet of a network record (a dual-stack one has "more_subnets").
-  void note_removed_subnets(const nlohmann::json& record) {
-    if (auto subnet = Cidr::parse(text(record, "subnet"))) removed_subnets.push_back(*subnet);
-    for (const auto& m : record.value("more_subnets", nlohmann::json::array()))
-      if (auto subnet = Cidr::parse(text(m, "subnet"))) removed_subnets.push_back(*subnet);
+  // Every subnet of a network record (a dual-stack one has further subnets).
+  void note_removed_subnets(const NetworkRecord& record) {
+    removed_subnets.push_back(record.first.subnet);
+    for (const auto& m : record.more_subnets) removed_subnets.push_back(m.subnet);
   }
   // Every address of an attachment or "releasing" entry; returns them for a
   // message: "address 192.0.2.3", or "addresses 192.0.2.3 and 2001:db8::3".
-  std::string note_released(const nlohmann::json& a) {
-    std::string words = text(a, "address");
-    if (auto address = IpAddress::parse(words)) released.insert(*address);
-    auto more = a.value("more_addresses", nlohmann::json::array());
+  std::string note_released(const IpAddress& address, const std::vector<IpAddress>& more) {
+    std::string words = address.str();
+    released.insert(address);
     for (const auto& m : more) {
-      std::string ip = m.is_string() ? m.get<std::string>() : "";
-      if (auto address = IpAddress::parse(ip)) released.insert(*address);
-      words += " and " + ip;
+      released.insert(m);
+      words += " and " + m.str();
     }
     return (more.empty() ? "address " : "addresses ") + words;
   }
@@ -156,15 +150,15 @@ struct Collector {
     auto links = TRY(HostLinks::read(host));
     for (const auto& name : TRY(store.list(kNetnsKind))) {
       if (!netns_alive(name)) {
-        TRY(store.remove(kNetnsKind, name));
+        TRY(store.erase<NetnsRecord>(name));
         done.push_back(
             fmt::format("removed the record of namespace {} (it no longer exists)", name));
         continue;
       }
       std::vector<std::string> lost;
       std::vector<std::pair<const kernel::LinkInfo*, std::string>> unbridged;  // (link, why)
-      TRY(forget_netns_links(store, *NetnsName::parse(name), [&](const json& l) {
-        std::string host_end = text(l, "name");
+      TRY(forget_netns_links(store, *NetnsName::parse(name), [&](const NetnsLink& l) {
+        const std::string& host_end = l.name;
         const auto* link = links.named(host_end);
         if (!link) {
           lost.push_back(host_end);
@@ -173,8 +167,9 @@ struct Collector {
         // A port of a bridge deleted behind our back (its host end is left
         // unenslaved; `bridge delete` refuses, or with --force takes it
         // along). A managed network's ports are the network's business.
-        std::string bridge = text(l, "bridge");
-        if (bridge.empty() || !text(l, "network").empty() || !link->alias.starts_with(kAliasPrefix))
+        std::string bridge = l.bridge.value_or("");
+        if (bridge.empty() || !l.network.value_or("").empty() ||
+            !link->alias.starts_with(kAliasPrefix))
           return false;
         const auto* b = links.named(bridge);
         if (b && b->kind == "bridge" && link->master == b->ifindex) return false;
@@ -196,21 +191,20 @@ struct Collector {
     }
     // Namespaces known by identity: gone when nothing holds them any more
     // (their process exited, their bind mount went).
-    for (const auto& [id, record] : TRY(store.read_all(kNetnsIdKind))) {
-      std::string ref = text(record, "ref");
+    for (const auto& [id, record] : TRY(store.get_all<NetnsIdRecord>())) {
+      const std::string& ref = record.ref;
       std::string what = ref.empty() ? id : fmt::format("{} ({})", ref, id);
       if (!id_alive(live, id)) {
-        TRY(store.remove(kNetnsIdKind, id));
+        TRY(store.erase<NetnsIdRecord>(id));
         done.push_back(
             fmt::format("removed the record of namespace {} (it no longer exists)", what));
         continue;
       }
       std::vector<std::string> lost;
-      TRY(forget_netns_links(store, NetnsKey(*NetnsId::parse(id), ref, text(record, "owner")),
-                             [&](const json& l) {
-                               std::string host_end = text(l, "name");
-                               if (links.named(host_end)) return false;
-                               lost.push_back(host_end);
+      TRY(forget_netns_links(store, NetnsKey(*NetnsId::parse(id), ref, record.owner),
+                             [&](const NetnsLink& l) {
+                               if (links.named(l.name)) return false;
+                               lost.push_back(l.name);
                                return true;
                              }));
       for (const auto& h : lost)
@@ -232,38 +226,39 @@ struct Collector {
   // Namespaces and links whose command was killed before it finished
   // ("phase": "creating"): removed, so that the state is the one before it.
   Status unfinished_namespaces() {
-    for (auto [name, record] : TRY(store.read_all(kNetnsKind))) {
-      if (in_phase(record, kPhaseCreating)) {
+    for (auto [name, record] : TRY(store.get_all<NetnsRecord>())) {
+      if (record.phase == record::Phase::creating) {
         auto parsed = NetnsName::parse(name);
         if (parsed) {
           auto removed = kernel::remove_netns(*parsed);
           if (!removed && removed.error().code() != ENOENT) return fail(std::move(removed).error());
         }
-        TRY(store.remove(kNetnsKind, name));
+        TRY(store.erase<NetnsRecord>(name));
         done.push_back(fmt::format(
             "removed namespace {} ('net create' was interrupted before it finished)", name));
         continue;
       }
-      if (auto parsed = NetnsName::parse(name)) TRY(unfinished_links(*parsed, name, record));
+      if (auto parsed = NetnsName::parse(name))
+        TRY(unfinished_links(*parsed, name, AnyNetnsRecord{std::move(record)}));
     }
-    for (auto [id, record] : TRY(store.read_all(kNetnsIdKind))) {
+    for (auto [id, record] : TRY(store.get_all<NetnsIdRecord>())) {
       auto parsed = NetnsId::parse(id);
       if (!parsed) continue;
-      TRY(unfinished_links(NetnsKey(*parsed, text(record, "ref"), text(record, "owner")), id,
-                           record));
+      NetnsKey key(*parsed, record.ref, record.owner);
+      TRY(unfinished_links(key, id, AnyNetnsRecord{std::move(record)}));
     }
     return {};
   }
 
-  Status unfinished_links(const NetnsKey& key, const std::string& what, json& record) {
-    auto& links = record["links"];
+  Status unfinished_links(const NetnsKey& key, const std::string& what, AnyNetnsRecord record) {
+    auto& links = record.links();
     bool changed = false;
     for (auto it = links.begin(); it != links.end();) {
-      if (!in_phase(*it, kPhaseCreating)) {
+      if (it->phase != record::Phase::creating) {
         ++it;
         continue;
       }
-      std::string host_end = text(*it, "name");
+      std::string host_end = it->name;
       TRY(delete_named_link(host_end));
       done.push_back(
           fmt::format("deleted link {} of namespace {} (the command making it was interrupted)",
@@ -277,12 +272,13 @@ struct Collector {
 
   // Forgets the host end `host_end` in the record of the namespace an
   // attachment names (by name or by identity).
-  Status forget_attachment_link(const json& a, const std::string& host_end) {
-    auto is_it = [&](const json& l) { return text(l, "name") == host_end; };
-    if (auto netns = NetnsName::parse(text(a, "netns")); netns && !text(a, "netns").empty())
+  Status forget_attachment_link(const NetworkAttachmentRecord& a, const std::string& host_end) {
+    auto is_it = [&](const NetnsLink& l) { return l.name == host_end; };
+    std::string netns_name = a.netns.value_or("");
+    if (auto netns = NetnsName::parse(netns_name); netns && !netns_name.empty())
       return forget_netns_links(store, *netns, is_it);
-    if (auto id = NetnsId::parse(text(a, "netns_id")))
-      return forget_netns_links(store, NetnsKey(*id, text(a, "ref"), text(a, "owner")), is_it);
+    if (auto id = NetnsId::parse(a.netns_id.value_or("")))
+      return forget_netns_links(store, NetnsKey(*id, a.ref.value_or(""), a.owner), is_it);
     return {};
   }
 
@@ -292,8 +288,8 @@ struct Collector {
   Status networks() {
     auto links = TRY(HostLinks::read(host));
     Owners owners(store, live);
-    for (auto& [name, record] : TRY(store.read_all(kNetworkKind))) {
-      if (in_phase(record, kPhaseDeleting)) {
+    for (auto& [name, record] : TRY(store.get_all<NetworkRecord>())) {
+      if (record.phase == record::Phase::deleting) {
         note_removed_subnets(record);
         TRY(finish_network_delete(store, host, name, record));
         firewall_stale = true;
@@ -301,12 +297,12 @@ struct Collector {
             "removed network {} ('network delete' was interrupted; finished it)", name));
         continue;
       }
-      std::string bridge = text(record, "bridge");
+      const std::string& bridge = record.bridge;
       const auto* link = links.named(bridge);
       if (!link) {
-        auto& attachments = record["attachments"];
+        auto& attachments = record.attachments;
         for (const auto& a : attachments) {
-          std::string host_end = text(a, "host");
+          const std::string& host_end = a.host;
           if (const auto* h = links.named(host_end); h && h->alias.starts_with(kAliasPrefix)) {
             if (TRY(delete_if_present(host, h->ifindex)))
               done.push_back(
@@ -315,19 +311,19 @@ struct Collector {
           TRY(forget_attachment_link(a, host_end));
         }
         note_removed_subnets(record);
-        TRY(store.remove(kNetworkKind, name));
+        TRY(store.erase<NetworkRecord>(name));
         done.push_back(fmt::format(
             "removed network {} (its bridge {} was deleted outside contain; {} attachment(s) "
             "released)",
             name, bridge, attachments.size()));
         continue;
       }
-      auto& attachments = record["attachments"];
+      auto& attachments = record.attachments;
       auto before = attachments.size();
       for (auto it = attachments.begin(); it != attachments.end();) {
-        std::string owner = text(*it, "owner");
-        std::string host_end = text(*it, "host");
-        if (in_phase(*it, kPhaseCreating)) {
+        std::string owner = it->owner;
+        std::string host_end = it->host;
+        if (it->phase == record::Phase::creating) {
           // Its attach was killed half way: undone, link and address.
           TRY(delete_named_link(host_end));
           TRY(forget_attachment_link(*it, host_end));
@@ -352,7 +348,7 @@ struct Collector {
           if (TRY(delete_if_present(host, h->ifindex)))
             done.push_back(fmt::format("deleted link {} ({})", host_end, why));
         }
-        std::string addresses = note_released(*it);
+        std::string addresses = note_released(it->address, it->more_addresses);
         done.push_back(fmt::format("released {} on network {} ({})", addresses, name, why));
         it = attachments.erase(it);
       }
@@ -361,24 +357,24 @@ struct Collector {
       // their veth with the namespace. Waiting for that is only bookkeeping,
       // done without a word; a veth still there after the bound means
       // something holds the container's namespace: it is deleted, and said so.
-      if (record.contains("releasing") && !record["releasing"].empty()) {
+      if (!record.releasing.empty()) {
         for (const auto& entry : TRY(settle_all_releasing(host, record))) {
-          std::string addresses = note_released(entry);
+          std::string addresses = note_released(entry.address, entry.more_addresses);
           done.push_back(fmt::format(
               "deleted link {} (its container has exited; something held its namespace)",
-              text(entry, "host")));
+              entry.host));
           done.push_back(
               fmt::format("released {} on network {} (its container has exited)", addresses, name));
         }
         changed = true;
       }
-      if (changed) TRY(store.write(kNetworkKind, name, record));
+      if (changed) TRY(store.put(name, record));
     }
     // Bridges carrying our network alias whose network has no record.
     for (const auto& l : links.all()) {
       if (!l.alias.starts_with(kNetworkOwnerPrefix)) continue;
       std::string network = l.alias.substr(kNetworkOwnerPrefix.size());
-      if (TRY(store.read(kNetworkKind, network))) continue;
+      if (TRY(store.get<NetworkRecord>(network))) continue;
       if (TRY(delete_if_present(host, l.ifindex)))
         done.push_back(
             fmt::format("deleted bridge {} (its network {} has no record)", l.name, network));
@@ -391,20 +387,20 @@ struct Collector {
     auto links = TRY(HostLinks::read(host));
     for (const auto& name : TRY(store.list(kBridgeKind))) {
       const auto* l = links.named(name);
-      if (auto record = TRY(store.read(kBridgeKind, name));
-          record && in_phase(*record, kPhaseCreating)) {
+      if (auto record = TRY(store.get<BridgeRecord>(name));
+          record && record->phase == record::Phase::creating) {
         // A `bridge create` killed before the bridge was whole: undone.
         // Its alias is set just after it is made, so one without an alias is
         // ours too; a bridge with anybody else's alias is left alone.
         if (l && l->kind == "bridge" &&
             (l->alias.empty() || l->alias == owner_alias(bridge_owner(name))))
           TRY(delete_if_present(host, l->ifindex));
-        TRY(store.remove(kBridgeKind, name));
+        TRY(store.erase<BridgeRecord>(name));
         done.push_back(fmt::format("removed bridge {}, half made", name));
         continue;
       }
       if (l && l->kind == "bridge") continue;
-      TRY(store.remove(kBridgeKind, name));
+      TRY(store.erase<BridgeRecord>(name));
       done.push_back(fmt::format("removed the record of bridge {} (it no longer exists)", name));
     }
     return {};

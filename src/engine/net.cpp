@@ -29,18 +29,15 @@ namespace {
 
 constexpr int kLoopbackIfindex = 1;  // always 1 in a new namespace
 
-using nlohmann::json;
-
 // A host link recorded as ours: it is gone, or still there with our alias.
 struct HostLink {
   std::string name;
   int ifindex;
 };
 
-std::vector<HostLink> host_links_of(const json& record) {
+std::vector<HostLink> host_links_of(const AnyNetnsRecord& record) {
   std::vector<HostLink> links;
-  for (const auto& l : record.value("links", json::array()))
-    links.push_back({l.value("name", ""), l.value("ifindex", 0)});
+  for (const auto& l : record.links()) links.push_back({l.name, l.ifindex});
   return links;
 }
 
@@ -54,7 +51,7 @@ namespace {
 Status remove_all(const StateStore& store, const std::vector<NetnsName>& names) {
   auto remove_one = [&](const NetnsName& name) -> Status {
     TRY(kernel::remove_netns(name));
-    return store.remove(kNetnsKind, name.str());
+    return store.erase<NetnsRecord>(name.str());
   };
   std::size_t threads = std::min<std::size_t>(8, names.size() / 16);
   if (threads < 2) {
@@ -89,15 +86,15 @@ Status create_netns(const NetnsName& name) {
         fmt::format("{}: it already exists (delete it first or choose another name)", what),
         EEXIST));
   Undo undo;
-  json record = new_netns_record(name, true);
-  record["phase"] = kPhaseCreating;  // until loopback is up: gc removes a half-made one
-  TRY_WRAP(store.write(kNetnsKind, name.str(), record), what);
-  undo.add([&] { (void)store.remove(kNetnsKind, name.str()); });
+  NetnsRecord record = new_netns_record(name, true);
+  record.phase = record::Phase::creating;  // until loopback is up: gc removes a half-made one
+  TRY_WRAP(store.put(name.str(), record), what);
+  undo.add([&] { (void)store.erase<NetnsRecord>(name.str()); });
   auto netns = TRY(kernel::create_netns(name));
   undo.add([&] { (void)kernel::remove_netns(name); });
   auto sock = TRY_WRAP(kernel::NetlinkSocket::shared_in(netns.get()), what);
   TRY_WRAP(kernel::set_link_up(sock, kLoopbackIfindex), what + ": bring loopback up");
-  TRY_WRAP(store.write(kNetnsKind, name.str(), new_netns_record(name, true)), what);
+  TRY_WRAP(store.put(name.str(), new_netns_record(name, true)), what);
   undo.commit();
   return {};
 }
@@ -113,7 +110,7 @@ Status delete_netns(const std::vector<NetnsName>& names) {
           ENOENT));
   }
   auto host = TRY_WRAP(kernel::NetlinkSocket::open(), "delete network namespaces");
-  std::vector<json> records;
+  std::vector<AnyNetnsRecord> records;
   std::set<int> recorded;
   std::set<std::string> recorded_names;  // the batch path records names only
   std::vector<std::string> owners;
@@ -169,8 +166,8 @@ Result<std::vector<NetnsSummary>> list_netns() {
     s.name = n;
     auto name = NetnsName::parse(n);
     if (name) {
-      auto record = store.read(kNetnsKind, n);
-      s.managed = record && *record && (**record).value("created", false);
+      auto record = store.get<NetnsRecord>(n);
+      s.managed = record && *record && (**record).created;
       auto fd = kernel::open_netns(*name);
       if (fd) {
         auto sock = kernel::NetlinkSocket::open_in(fd->get());
@@ -233,18 +230,18 @@ Status create_veth_to_netns(const VethSpec& spec) {
                       what, route->gateway ? " via " + route->gateway->str() : std::string()),
           EEXIST));
 
-  json before = TRY(load_netns_record(store, *key));
-  json record = before;
+  AnyNetnsRecord before = TRY(load_netns_record(store, *key));
+  AnyNetnsRecord record = before;
   // "creating" until the last step: gc deletes a half-made pair (by name: the
   // name was free, checked above under the lock).
-  record["links"].push_back({{"name", spec.host.str()},
-                             {"ifindex", 0},
-                             {"peer", spec.peer.str()},
-                             {"kind", "veth"},
-                             {"phase", kPhaseCreating}});
+  NetnsLink link;
+  link.name = spec.host.str();
+  link.peer = spec.peer.str();
+  link.phase = record::Phase::creating;
+  record.links().push_back(std::move(link));
   // Declared after what its steps refer to, so it runs while they still exist.
   Undo undo;
-  TRY_WRAP(store.write(key->kind(), key->record_name(), record), what);
+  TRY_WRAP(save_netns_record(store, *key, record), what);  // it has a link: written
   undo.add([&] { (void)save_netns_record(store, *key, before); });
 
   // The kernel refuses to bring the peer up in the creating request (ENOTCONN
@@ -268,9 +265,9 @@ Status create_veth_to_netns(const VethSpec& spec) {
   if (spec.gateway)
     TRY_WRAP(kernel::add_default_route(inside, *spec.gateway, peer.ifindex),
              what + ": default route");
-  record["links"].back()["ifindex"] = host_link.ifindex;
-  record["links"].back().erase("phase");
-  TRY_WRAP(store.write(key->kind(), key->record_name(), record), what);
+  record.links().back().ifindex = host_link.ifindex;
+  record.links().back().phase = record::Phase::whole;
+  TRY_WRAP(save_netns_record(store, *key, record), what);  // it has a link: written
   undo.commit();
   return {};
 }

@@ -21,114 +21,91 @@
 
 namespace contain::engine {
 
-using nlohmann::json;
-
 namespace {
 
-Attachment attachment_of(const json& a, const NetworkInfo& n) {
+Attachment attachment_of(const NetworkAttachmentRecord& a, const NetworkInfo& n) {
   Attachment out;
   out.network = n.name;
-  out.owner = a.value("owner", "");
-  out.netns = a.contains("netns") && a["netns"].is_string() ? a["netns"].get<std::string>() : "";
-  out.ref = a.contains("ref") && a["ref"].is_string() ? a["ref"].get<std::string>() : "";
-  out.netns_id =
-      a.contains("netns_id") && a["netns_id"].is_string() ? a["netns_id"].get<std::string>() : "";
-  out.ifname = a.value("ifname", "");
-  out.host = a.value("host", "");
+  out.owner = a.owner;
+  out.netns = a.netns.value_or("");
+  out.ref = a.ref.value_or("");
+  out.netns_id = a.netns_id.value_or("");
+  out.ifname = a.ifname;
+  out.host = a.host;
   out.bridge = n.bridge;
-  out.ip = IpAddress::parse(a.value("address", "")).value_or(IpAddress());
+  out.ip = a.address;
   out.prefix = n.subnet.prefix();
   out.gateway = n.gateway;
-  auto more = a.value("more_addresses", json::array());
   for (std::size_t i = 0; i < n.more_subnets.size(); ++i) {
     const auto& s = n.more_subnets[i];
-    auto ip = i < more.size() && more[i].is_string() ? IpAddress::parse(more[i].get<std::string>())
-                                                     : Result<IpAddress>(IpAddress());
-    out.more.push_back({ip.value_or(IpAddress()), s.subnet.prefix(), s.gateway, false});
+    IpAddress ip = i < a.more_addresses.size() ? a.more_addresses[i] : IpAddress();
+    out.more.push_back({ip, s.subnet.prefix(), s.gateway, false});
   }
   return out;
 }
 
-// A subnet's fields ("subnet", "gateway", "range_start"?, "range_end"?) of a
-// record, or of an entry of its "more_subnets".
-Result<NetworkSubnet> subnet_of(const json& r, std::string_view name) {
-  auto subnet = Cidr::parse(r.value("subnet", ""));
-  auto gateway = IpAddress::parse(r.value("gateway", ""));
-  if (!subnet || !gateway)
-    return fail(Error::failed(fmt::format(
-        "the record of network {} is corrupt; remove it and run 'contain gc'", quote(name))));
-  NetworkSubnet out{*subnet, *gateway, std::nullopt};
-  if (r.contains("range_start") || r.contains("range_end")) {
-    auto first = IpAddress::parse(r.value("range_start", ""));
-    auto last = IpAddress::parse(r.value("range_end", ""));
-    if (!first || !last)
-      return fail(Error::failed(fmt::format(
-          "the record of network {} is corrupt (its address range); remove it and run 'contain gc'",
-          quote(name))));
-    out.ip_range = model::AddressRange{*first, *last};
-  }
+NetworkSubnet subnet_of(const NetworkSubnetRecord& r) {
+  NetworkSubnet out{r.subnet, r.gateway, std::nullopt};
+  if (r.range_start && r.range_end)
+    out.ip_range = model::AddressRange{*r.range_start, *r.range_end};
   return out;
 }
 
-json subnet_record(const Cidr& subnet, const IpAddress& gateway,
-                   const std::optional<model::AddressRange>& range) {
-  json r{{"subnet", subnet.str()}, {"gateway", gateway.str()}};
+NetworkSubnetRecord subnet_record(const Cidr& subnet, const IpAddress& gateway,
+                                  const std::optional<model::AddressRange>& range) {
+  NetworkSubnetRecord r{subnet, gateway, std::nullopt, std::nullopt};
   if (range) {
-    r["range_start"] = range->first.str();
-    r["range_end"] = range->last.str();
+    r.range_start = range->first;
+    r.range_end = range->last;
   }
   return r;
 }
 
-Result<NetworkInfo> info_of(const json& r) {
+NetworkInfo info_of(const NetworkRecord& r) {
   NetworkInfo n;
-  n.name = r.value("name", "");
-  n.bridge = r.value("bridge", "");
-  auto first = TRY(subnet_of(r, n.name));
+  n.name = r.name;
+  n.bridge = r.bridge;
+  auto first = subnet_of(r.first);
   n.subnet = first.subnet;
   n.gateway = first.gateway;
   n.ip_range = first.ip_range;
-  for (const auto& s : r.value("more_subnets", json::array()))
-    n.more_subnets.push_back(TRY(subnet_of(s, n.name)));
-  n.mtu = r.value("mtu", 0u);
-  n.nat = r.value("nat", true);
-  n.isolated = r.value("isolated", true);
-  for (const auto& a : r.value("attachments", json::array()))
-    n.attachments.push_back(attachment_of(a, n));
+  for (const auto& s : r.more_subnets) n.more_subnets.push_back(subnet_of(s));
+  n.mtu = r.mtu;
+  n.nat = r.nat;
+  n.isolated = r.isolated;
+  for (const auto& a : r.attachments) n.attachments.push_back(attachment_of(a, n));
   return n;
 }
 
 // Addresses whose owner is gone while the kernel still destroys its veth with
-// its namespace (that is asynchronous and can take tens of ms):
-// "releasing": [{"address", "host", "ifindex"}]. Such an address is taken until that
-// link is gone; an attach drops the entries whose link has gone, and waits
-// (bounded) only for those whose address it must have.
+// its namespace (that is asynchronous and can take tens of ms): the record's
+// "releasing" entries. Such an address is taken until that link is gone; an
+// attach drops the entries whose link has gone, and waits (bounded) only for
+// those whose address it must have.
 // An entry without an ifindex (0: the owner's attachment to another network,
 // whose ifindex it did not know) is matched by its host end's name alone.
-std::optional<int> releasing_link(const kernel::NetlinkSocket& host, const json& entry) {
-  auto link = kernel::get_link(host, entry.value("host", ""));
-  int ifindex = entry.value("ifindex", 0);
-  if (!link || (ifindex != 0 && link->ifindex != ifindex)) return std::nullopt;
+std::optional<int> releasing_link(const kernel::NetlinkSocket& host, const ReleasingRecord& entry) {
+  auto link = kernel::get_link(host, entry.host);
+  if (!link || (entry.ifindex != 0 && link->ifindex != entry.ifindex)) return std::nullopt;
   return link->ifindex;
 }
-bool releasing_link_alive(const kernel::NetlinkSocket& host, const json& entry) {
+bool releasing_link_alive(const kernel::NetlinkSocket& host, const ReleasingRecord& entry) {
   return releasing_link(host, entry).has_value();
 }
 
-// Settles record["releasing"]: drops entries whose link is gone; of those still
+// Settles record.releasing: drops entries whose link is gone; of those still
 // there, waits for the ones whose address is in `needed` (every one if `all`),
 // deleting any link still present after the bound (something holds its
 // namespace); those entries are added to `deleted` if given.
-Status settle_releasing(const kernel::NetlinkSocket& host, json& record,
+Status settle_releasing(const kernel::NetlinkSocket& host, NetworkRecord& record,
                         const std::set<IpAddress>& needed, bool all,
-                        std::vector<json>* deleted = nullptr) {
-  if (!record.contains("releasing") || record["releasing"].empty()) return {};
-  std::vector<json> must_wait;
-  json keep = json::array();
-  for (const auto& entry : record["releasing"]) {
+                        std::vector<ReleasingRecord>* deleted = nullptr) {
+  if (record.releasing.empty()) return {};
+  std::vector<ReleasingRecord> must_wait;
+  std::vector<ReleasingRecord> keep;
+  for (const auto& entry : record.releasing) {
     if (!releasing_link_alive(host, entry)) continue;
-    auto ip = IpAddress::parse(entry.value("address", ""));
-    if (all || (ip && needed.contains(*ip)))
+    if (all || needed.contains(entry.address))
       must_wait.push_back(entry);
     else
       keep.push_back(entry);
@@ -140,7 +117,7 @@ Status settle_releasing(const kernel::NetlinkSocket& host, json& record,
     nl_socket_set_buffer_size(watch.get(), 1 << 20, 0);
     TRY(watch.check(nl_socket_add_membership(watch.get(), RTNLGRP_LINK), "watch link changes"));
     std::set<int> wait;
-    std::map<int, const json*> entry_of;
+    std::map<int, const ReleasingRecord*> entry_of;
     for (const auto& entry : must_wait)
       if (auto ifindex = releasing_link(host, entry)) {
         wait.insert(*ifindex);
@@ -154,12 +131,12 @@ Status settle_releasing(const kernel::NetlinkSocket& host, json& record,
         if (deleted) deleted->push_back(*entry_of[ifindex]);
       }
   }
-  record["releasing"] = keep;
+  record.releasing = std::move(keep);
   return {};
 }
 
-Result<json> load_network(const StoreReader& store, const NetworkName& name) {
-  auto record = TRY(store.read(kNetworkKind, name.str()));
+Result<NetworkRecord> load_network(const StoreReader& store, const NetworkName& name) {
+  auto record = TRY(store.get<NetworkRecord>(name.str()));
   if (!record)
     return fail(Error::failed(
         fmt::format("network {} does not exist (see 'contain network list')", quote(name.str())),
@@ -185,8 +162,7 @@ Status forget_netns_link(const StateStore& store, const Attachment& a,
   else if (auto id = NetnsId::parse(a.netns_id))
     key.emplace(*id, a.ref, a.owner);
   if (!key) return {};
-  return forget_netns_links(
-      store, *key, [&](const nlohmann::json& l) { return l.value("name", "") == host_name; });
+  return forget_netns_links(store, *key, [&](const NetnsLink& l) { return l.name == host_name; });
 }
 
 }  // namespace
@@ -202,7 +178,7 @@ Result<model::AddressPool> pool_of(const NetworkInfo& info, std::size_t index) {
                   fmt::format("the record of network {}", quote(info.name)));
 }
 
-Result<NetworkInfo> network_info(const json& record) { return info_of(record); }
+NetworkInfo network_info(const NetworkRecord& record) { return info_of(record); }
 
 Result<NetworkInfo> create_network(const NetworkSpec& spec) {
   std::string what = fmt::format("create network {}", quote(spec.name.str()));
@@ -224,7 +200,7 @@ Result<NetworkInfo> create_network(const NetworkSpec& spec) {
   IfName bridge = TRY(IfName::parse(spec.name.bridge()));
 
   auto store = TRY(StateStore::lock());
-  if (TRY(store.read(kNetworkKind, spec.name.str())))
+  if (TRY(store.get<NetworkRecord>(spec.name.str())))
     return fail(
         Error::failed(fmt::format("{}: it already exists (see 'contain network inspect {}')", what,
                                   spec.name.str()),
@@ -236,13 +212,13 @@ Result<NetworkInfo> create_network(const NetworkSpec& spec) {
 
   // Overlaps: other managed networks, then addresses on the host.
   std::vector<model::ExistingSubnet> existing;
-  for (const auto& [other, record] : TRY(store.read_all(kNetworkKind))) {
-    if (auto s = Cidr::parse(record.value("subnet", "")))
-      existing.push_back({fmt::format("network {} ({})", quote(other), s->str()), *s});
-    for (const auto& m : record.value("more_subnets", json::array()))
-      if (auto s = Cidr::parse(m.value("subnet", "")))
-        existing.push_back({fmt::format("network {} ({})", quote(other), s->str()), *s});
-  }
+  TRY(store.visit<NetworkRecord>([&](const std::string& other, const NetworkRecord& record) {
+    existing.push_back({fmt::format("network {} ({})", quote(other), record.first.subnet.str()),
+                        record.first.subnet});
+    for (const auto& m : record.more_subnets)
+      existing.push_back({fmt::format("network {} ({})", quote(other), m.subnet.str()), m.subnet});
+    return Status{};
+  }));
   {
     auto links = TRY(kernel::list_links(host));
     std::map<int, std::string> names;
@@ -259,26 +235,18 @@ Result<NetworkInfo> create_network(const NetworkSpec& spec) {
                                             what, subnet.str(), conflict->owner),
                                 EEXIST));
 
-  json record{{"name", spec.name.str()},
-              {"subnet", spec.subnet.str()},
-              {"gateway", pool.gateway().str()},
-              {"bridge", bridge.str()},
-              {"nat", spec.nat},
-              {"isolated", true},
-              {"attachments", json::array()}};
-  if (spec.mtu > 0) record["mtu"] = spec.mtu;
-  if (spec.ip_range) {
-    record["range_start"] = spec.ip_range->first.str();
-    record["range_end"] = spec.ip_range->last.str();
-  }
-  if (!more_pools.empty()) {
-    record["more_subnets"] = json::array();
-    for (const auto& p : more_pools)
-      record["more_subnets"].push_back(subnet_record(p.subnet(), p.gateway(), p.range()));
-  }
+  NetworkRecord record;
+  record.name = spec.name.str();
+  record.first = subnet_record(spec.subnet, pool.gateway(), spec.ip_range);
+  record.bridge = bridge.str();
+  record.nat = spec.nat;
+  record.isolated = true;
+  record.mtu = spec.mtu;
+  for (const auto& p : more_pools)
+    record.more_subnets.push_back(subnet_record(p.subnet(), p.gateway(), p.range()));
   Undo undo;
-  TRY_WRAP(store.write(kNetworkKind, spec.name.str(), record), what);
-  undo.add([&] { (void)store.remove(kNetworkKind, spec.name.str()); });
+  TRY_WRAP(store.put(spec.name.str(), record), what);
+  undo.add([&] { (void)store.erase<NetworkRecord>(spec.name.str()); });
   std::string owner = network_owner(spec.name.str());
   TRY_WRAP(make_owned_bridge(host, bridge, owner, pool.gateway_cidr(), undo, spec.mtu), what);
   if (!more_pools.empty()) {
@@ -300,8 +268,8 @@ Result<NetworkInfo> create_network(const NetworkSpec& spec) {
 Status delete_network(const NetworkName& name, bool force) {
   std::string what = fmt::format("delete network {}", quote(name.str()));
   auto store = TRY(StateStore::lock());
-  json record = TRY(load_network(store, name));
-  auto info = TRY(info_of(record));
+  NetworkRecord record = TRY(load_network(store, name));
+  auto info = info_of(record);
   if (!info.attachments.empty() && !force) {
     std::string who;
     for (const auto& a : info.attachments) who += (who.empty() ? "" : ", ") + a.owner;
@@ -311,15 +279,15 @@ Status delete_network(const NetworkName& name, bool force) {
   }
   auto host = TRY_WRAP(kernel::NetlinkSocket::open(), what);
   // From here on it only goes: gc finishes what a kill leaves half done.
-  record["phase"] = kPhaseDeleting;
-  TRY_WRAP(store.write(kNetworkKind, name.str(), record), what);
+  record.phase = record::Phase::deleting;
+  TRY_WRAP(store.put(name.str(), record), what);
   TRY_WRAP(finish_network_delete(store, host, name.str(), record), what);
   return {};
 }
 
 Status finish_network_delete(const StateStore& store, const kernel::NetlinkSocket& host,
-                             const std::string& name, json record) {
-  auto info = TRY(info_of(record));
+                             const std::string& name, NetworkRecord record) {
+  auto info = info_of(record);
   // Veths of exited containers still being destroyed go first: nothing stays.
   TRY(settle_releasing(host, record, {}, true));
   // NAT and isolation go before the bridge does.
@@ -333,15 +301,17 @@ Status finish_network_delete(const StateStore& store, const kernel::NetlinkSocke
   if (auto link = kernel::get_link(host, info.bridge);
       link && link->alias == owner_alias(network_owner(name)))
     TRY(kernel::delete_link(host, link->ifindex));
-  TRY(store.remove(kNetworkKind, name));
+  TRY(store.erase<NetworkRecord>(name));
   return {};
 }
 
 Result<std::vector<NetworkInfo>> list_networks() {
   auto store = StateStore::reader();
   std::vector<NetworkInfo> out;
-  for (const auto& [n, record] : TRY(store.read_all(kNetworkKind)))
-    out.push_back(TRY(info_of(record)));
+  TRY(store.visit<NetworkRecord>([&](const std::string&, const NetworkRecord& record) {
+    out.push_back(info_of(record));
+    return Status{};
+  }));
   return out;
 }
 
@@ -358,8 +328,8 @@ Result<std::vector<Attachment>> attach_many_to_network(const NetworkName& networ
                          : fmt::format("attach {} namespaces to network {}", requests.size(),
                                        quote(network.str()));
   auto store = TRY(StateStore::lock());
-  json before = TRY(load_network(store, network));
-  auto info = TRY(info_of(before));
+  NetworkRecord before = TRY(load_network(store, network));
+  auto info = info_of(before);
   auto pool = TRY(pool_of(info));
   std::set<IpAddress> wanted;
   for (const auto& r : requests) {
@@ -390,8 +360,7 @@ Result<std::vector<Attachment>> attach_many_to_network(const NetworkName& networ
   std::map<std::string, IpAddress> attached;  // owner -> address
   for (const auto& a : info.attachments) attached.emplace(a.owner, a.ip);
   std::set<IpAddress> releasing;
-  for (const auto& entry : before.value("releasing", json::array()))
-    if (auto ip = IpAddress::parse(entry.value("address", ""))) releasing.insert(*ip);
+  for (const auto& entry : before.releasing) releasing.insert(entry.address);
   // Every address is decided (and every static one checked) before anything changes.
   std::vector<model::AddressRequest> wanted_addresses;
   for (const auto& r : requests)
@@ -408,11 +377,8 @@ Result<std::vector<Attachment>> attach_many_to_network(const NetworkName& networ
     for (const auto& a : info.attachments)
       if (k < a.more.size()) attached_k.emplace(a.owner, a.more[k].ip);
     std::set<IpAddress> releasing_k;
-    for (const auto& entry : before.value("releasing", json::array())) {
-      auto list = entry.value("more_addresses", json::array());
-      if (k < list.size() && list[k].is_string())
-        if (auto ip = IpAddress::parse(list[k].get<std::string>())) releasing_k.insert(*ip);
-    }
+    for (const auto& entry : before.releasing)
+      if (k < entry.more_addresses.size()) releasing_k.insert(entry.more_addresses[k]);
     std::vector<model::AddressRequest> wanted_k;
     for (std::size_t i = 0; i < requests.size(); ++i)
       wanted_k.push_back(
@@ -454,43 +420,44 @@ Result<std::vector<Attachment>> attach_many_to_network(const NetworkName& networ
 
   // The records are written before the veths exist. (Declared before the Undo,
   // whose steps read them, so they outlive it.)
-  std::vector<std::pair<NetnsKey, json>> ns_before;
+  std::vector<std::pair<NetnsKey, AnyNetnsRecord>> ns_before;
   Undo undo;
-  json record = before;
+  NetworkRecord record = before;
   for (std::size_t i = 0; i < requests.size(); ++i) {
     const NetnsRef& netns = requests[i].netns;
     const NetnsName* name = netns.name();
-    json a = {{"owner", netns.owner()},        {"netns", name ? json(name->str()) : json(nullptr)},
-              {"ifname", peers[i].str()},      {"host", host_names[i].str()},
-              {"address", addresses[i].str()}, {"phase", kPhaseCreating}};
+    NetworkAttachmentRecord a;
+    a.owner = netns.owner();
+    if (name) a.netns = name->str();
+    a.ifname = peers[i].str();
+    a.host = host_names[i].str();
+    a.address = addresses[i];
+    a.phase = record::Phase::creating;
     if (auto id = netns.id()) {
-      a["netns_id"] = id->str();
-      a["ref"] = netns.text();
+      a.netns_id = id->str();
+      a.ref = netns.text();
     }
-    if (!more_addresses.empty()) {
-      a["more_addresses"] = json::array();
-      for (const auto& list : more_addresses) a["more_addresses"].push_back(list[i].str());
-    }
-    record["attachments"].push_back(std::move(a));
+    for (const auto& list : more_addresses) a.more_addresses.push_back(list[i]);
+    record.attachments.push_back(std::move(a));
   }
-  TRY_WRAP(store.write(kNetworkKind, network.str(), record), what);
-  undo.add([&] { (void)store.write(kNetworkKind, network.str(), before); });
+  TRY_WRAP(store.put(network.str(), record), what);
+  undo.add([&] { (void)store.put(network.str(), before); });
   undo.add([&] {
     for (const auto& [name, r] : ns_before) (void)save_netns_record(store, name, r);
   });
   for (std::size_t i = 0; i < requests.size(); ++i) {
     auto key = netns_key(requests[i].netns);
     if (!key) continue;
-    json ns_record = TRY(load_netns_record(store, *key));
+    AnyNetnsRecord ns_record = TRY(load_netns_record(store, *key));
     ns_before.emplace_back(*key, ns_record);
-    ns_record["links"].push_back({{"name", host_names[i].str()},
-                                  {"ifindex", 0},
-                                  {"peer", peers[i].str()},
-                                  {"kind", "veth"},
-                                  {"bridge", info.bridge},
-                                  {"network", network.str()},
-                                  {"address", pool.with_prefix(addresses[i]).str()},
-                                  {"phase", kPhaseCreating}});
+    NetnsLink link;
+    link.name = host_names[i].str();
+    link.peer = peers[i].str();
+    link.bridge = info.bridge;
+    link.network = network.str();
+    link.address = pool.with_prefix(addresses[i]).str();
+    link.phase = record::Phase::creating;
+    ns_record.links().push_back(std::move(link));
     TRY_WRAP(save_netns_record(store, *key, ns_record), what);
   }
   std::vector<BridgeLinkRequest> links;
@@ -510,15 +477,14 @@ Result<std::vector<Attachment>> attach_many_to_network(const NetworkName& networ
   for (std::size_t i = 0; i < requests.size(); ++i) {
     auto key = netns_key(requests[i].netns);
     if (!key) continue;
-    json ns_record = TRY(load_netns_record(store, *key));
-    for (auto& l : ns_record["links"])
-      if (l.value("name", "") == host_names[i].str()) l.erase("phase");
+    AnyNetnsRecord ns_record = TRY(load_netns_record(store, *key));
+    if (auto* l = ns_record.link(host_names[i].str())) l->phase = record::Phase::whole;
     TRY_WRAP(save_netns_record(store, *key, ns_record), what);
   }
-  for (auto& a : record["attachments"]) a.erase("phase");
-  TRY_WRAP(store.write(kNetworkKind, network.str(), record), what);
+  for (auto& a : record.attachments) a.phase = record::Phase::whole;
+  TRY_WRAP(store.put(network.str(), record), what);
   undo.commit();
-  info = TRY(info_of(record));
+  info = info_of(record);
   std::vector<Attachment> out(info.attachments.end() - static_cast<long>(requests.size()),
                               info.attachments.end());
   for (std::size_t i = 0; i < out.size(); ++i) {
@@ -542,31 +508,29 @@ Status detach_from_network(const NetworkName& network, const NetnsRef& netns) {
   std::string what =
       fmt::format("detach {} from network {}", netns.describe(), quote(network.str()));
   auto store = TRY(StateStore::lock());
-  json record = TRY(load_network(store, network));
+  NetworkRecord record = TRY(load_network(store, network));
   std::string owner = netns.owner();
-  auto& attachments = record["attachments"];
+  auto& attachments = record.attachments;
   auto it = std::find_if(attachments.begin(), attachments.end(),
-                         [&](const json& a) { return a.value("owner", "") == owner; });
+                         [&](const NetworkAttachmentRecord& a) { return a.owner == owner; });
   if (it == attachments.end())
     return fail(Error::failed(fmt::format("{}: it is not attached (see 'contain network inspect "
                                           "{}')",
                                           what, network.str()),
                               ENOENT));
-  std::string host_name = it->value("host", "");
+  std::string host_name = it->host;
   auto host = TRY_WRAP(kernel::NetlinkSocket::open(), what);
   // Forwards to the address it had on this network would lead nowhere.
-  if (auto address = IpAddress::parse(it->value("address", "")))
-    TRY_WRAP(remove_forwards_into(store, Cidr(*address, address->bits())), what);
-  for (const auto& more : it->value("more_addresses", json::array()))
-    if (auto address = IpAddress::parse(more.is_string() ? more.get<std::string>() : ""))
-      TRY_WRAP(remove_forwards_into(store, Cidr(*address, address->bits())), what);
+  TRY_WRAP(remove_forwards_into(store, Cidr(it->address, it->address.bits())), what);
+  for (const auto& address : it->more_addresses)
+    TRY_WRAP(remove_forwards_into(store, Cidr(address, address.bits())), what);
   TRY_WRAP(remove_host_end(host, host_name), what);
   if (auto key = netns_key(netns))
-    TRY_WRAP(forget_netns_links(store, *key,
-                                [&](const json& l) { return l.value("name", "") == host_name; }),
-             what);
+    TRY_WRAP(
+        forget_netns_links(store, *key, [&](const NetnsLink& l) { return l.name == host_name; }),
+        what);
   attachments.erase(it);
-  TRY_WRAP(store.write(kNetworkKind, network.str(), record), what);
+  TRY_WRAP(store.put(network.str(), record), what);
   return {};
 }
 
@@ -578,45 +542,42 @@ namespace {
 Status take_attachments(const StateStore& store, const std::set<std::string>& owners,
                         std::optional<int> releasing_ifindex,
                         std::string_view releasing_network = {}) {
-  for (auto& [n, record] : TRY(store.read_all(kNetworkKind))) {
-    auto& attachments = record["attachments"];
+  for (auto& [n, record] : TRY(store.get_all<NetworkRecord>())) {
+    auto& attachments = record.attachments;
     bool changed = false;
     for (auto it = attachments.begin(); it != attachments.end();) {
-      if (!owners.contains(it->value("owner", ""))) {
+      if (!owners.contains(it->owner)) {
         ++it;
         continue;
       }
-      if (releasing_ifindex) {
-        if (!record.contains("releasing")) record["releasing"] = json::array();
-        json entry{{"address", it->value("address", "")},
-                   {"host", it->value("host", "")},
-                   {"ifindex", n == releasing_network ? *releasing_ifindex : 0}};
-        if (it->contains("more_addresses")) entry["more_addresses"] = (*it)["more_addresses"];
-        record["releasing"].push_back(std::move(entry));
-      }
+      if (releasing_ifindex)
+        record.releasing.push_back({it->address, it->host,
+                                    n == releasing_network ? *releasing_ifindex : 0,
+                                    it->more_addresses});
       it = attachments.erase(it);
       changed = true;
     }
-    if (changed) TRY(store.write(kNetworkKind, n, record));
+    if (changed) TRY(store.put(n, record));
   }
   return {};
 }
 
 }  // namespace
 
-Result<std::vector<json>> settle_all_releasing(const kernel::NetlinkSocket& host, json& record) {
-  std::vector<json> deleted;
+Result<std::vector<ReleasingRecord>> settle_all_releasing(const kernel::NetlinkSocket& host,
+                                                          NetworkRecord& record) {
+  std::vector<ReleasingRecord> deleted;
   TRY(settle_releasing(host, record, {}, true, &deleted));
   return deleted;
 }
 
 Status delete_attachment_links(const StateStore& store, const std::string& owner) {
   std::optional<kernel::NetlinkSocket> host;
-  for (const auto& [n, record] : TRY(store.read_all(kNetworkKind))) {
-    for (const auto& a : record.value("attachments", json::array())) {
-      if (a.value("owner", "") != owner) continue;
+  for (const auto& [n, record] : TRY(store.get_all<NetworkRecord>())) {
+    for (const auto& a : record.attachments) {
+      if (a.owner != owner) continue;
       if (!host) host = TRY(kernel::NetlinkSocket::open());
-      auto link = kernel::get_link(*host, a.value("host", ""));
+      auto link = kernel::get_link(*host, a.host);
       if (!link) continue;
       if (auto gone = kernel::delete_link(*host, link->ifindex);
           !gone && gone.error().code() != ENODEV)

@@ -1,6 +1,6 @@
 // Managed networks: a bridge "cn-NAME" carrying the gateway address, an address
 // pool (IPAM, model/ipam.hpp) and the intent for NAT and isolation. Records live
-// in /run/contain/network/NAME:
+// in /run/contain/network/NAME (engine/record/network.hpp, NetworkRecord):
 //   {"name", "subnet", "gateway", "range_start"?, "range_end"?, "bridge",
 //    "nat": bool, "isolated": true, "more_subnets"?: [{"subnet", "gateway",
 //    "range_start"?, "range_end"?}],
@@ -23,6 +23,7 @@
 #include "core/ip.hpp"
 #include "core/names.hpp"
 #include "engine/bridge_link.hpp"
+#include "engine/record/network.hpp"
 #include "engine/state.hpp"
 #include "model/ipam.hpp"
 
@@ -106,12 +107,12 @@ Status delete_network(const NetworkName& name, bool force);
 // bridge, record. Each step tolerates what is already gone, so that gc can
 // finish a delete that was killed half way.
 Status finish_network_delete(const StateStore& store, const kernel::NetlinkSocket& host,
-                             const std::string& name, nlohmann::json record);
+                             const std::string& name, NetworkRecord record);
 
 Result<std::vector<NetworkInfo>> list_networks();
 Result<NetworkInfo> inspect_network(const NetworkName& name);
-// A network's record read (an error names a corrupt one), and its address pool.
-Result<NetworkInfo> network_info(const nlohmann::json& record);
+// A network's record as the API shows it, and its address pool.
+NetworkInfo network_info(const NetworkRecord& record);
 Result<model::AddressPool> pool_of(const NetworkInfo& info);
 // The pool of a further subnet (more_subnets[index]).
 Result<model::AddressPool> pool_of(const NetworkInfo& info, std::size_t index);
@@ -169,7 +170,7 @@ Status defer_release(const StateStore& store, const std::string& owner, int ifin
 // holds the lock and writes the record back): waits (bounded, 2 s) for their
 // veths to go with their namespaces and deletes any still there after that
 // (something holds the namespace). Returns the entries whose veth it deleted.
-Result<std::vector<nlohmann::json>> settle_all_releasing(const kernel::NetlinkSocket& host,
-                                                         nlohmann::json& record);
+Result<std::vector<ReleasingRecord>> settle_all_releasing(const kernel::NetlinkSocket& host,
+                                                          NetworkRecord& record);
 
 }  // namespace contain::engine

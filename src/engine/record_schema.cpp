@@ -5,11 +5,15 @@
 #include <initializer_list>
 #include <span>
 
+#include "engine/record/bridge.hpp"
+#include "engine/record/cni.hpp"
 #include "engine/record/firewall.hpp"
 #include "engine/record/forward.hpp"
 #include "engine/record/isolation.hpp"
 #include "engine/record/localnet.hpp"
 #include "engine/record/nat.hpp"
+#include "engine/record/netns.hpp"
+#include "engine/record/network.hpp"
 #include "engine/record/shape.hpp"
 #include "engine/records.hpp"
 
@@ -41,37 +45,6 @@ constexpr Field opt_or_null(const char* name, Type type, std::span<const Field> 
 }
 
 // The schemas: the fields the engine reads, with the type it reads them as.
-constexpr Field kNetnsLink[] = {req("name", Type::string),    opt("ifindex", Type::integer),
-                                opt("peer", Type::string),    opt("kind", Type::string),
-                                opt("bridge", Type::string),  opt("network", Type::string),
-                                opt("address", Type::string), opt("phase", Type::phase)};
-constexpr Field kNetns[] = {req("name", Type::string), opt("created", Type::boolean),
-                            opt("links", Type::objects, kNetnsLink), opt("phase", Type::phase)};
-constexpr Field kBridge[] = {opt("name", Type::string), opt("created", Type::boolean),
-                             opt("phase", Type::phase)};
-constexpr Field kAttachment[] = {
-    req("owner", Type::string),          opt_or_null("netns", Type::string),
-    opt("ifname", Type::string),         req("host", Type::string),
-    req("address", Type::string),        opt("phase", Type::phase),
-    opt("more_addresses", Type::strings)};
-constexpr Field kReleasing[] = {req("address", Type::string), opt("host", Type::string),
-                                opt("ifindex", Type::integer),
-                                opt("more_addresses", Type::strings)};
-constexpr Field kSubnet[] = {req("subnet", Type::string), req("gateway", Type::string),
-                             opt("range_start", Type::string), opt("range_end", Type::string)};
-constexpr Field kNetwork[] = {req("name", Type::string),
-                              req("subnet", Type::string),
-                              req("gateway", Type::string),
-                              opt("range_start", Type::string),
-                              opt("range_end", Type::string),
-                              opt("mtu", Type::integer),
-                              req("bridge", Type::string),
-                              opt("nat", Type::boolean),
-                              opt("isolated", Type::boolean),
-                              req("attachments", Type::objects, kAttachment),
-                              opt("releasing", Type::objects, kReleasing),
-                              opt("more_subnets", Type::objects, kSubnet),
-                              opt("phase", Type::phase)};
 constexpr Field kCgroup[] = {req("path", Type::string), opt("v2", Type::boolean),
                              opt("controllers", Type::strings)};
 constexpr Field kContainerUserns[] = {req("mode", Type::string), req("uid_map", Type::string),
@@ -180,9 +153,6 @@ Status check(const json& object, std::span<const Field> fields, const std::strin
 }
 
 std::span<const Field> schema_of(std::string_view kind) {
-  if (kind == kNetnsKind) return kNetns;
-  if (kind == kBridgeKind) return kBridge;
-  if (kind == kNetworkKind) return kNetwork;
   if (kind == kContainerKind) return kContainer;
   return {};
 }
@@ -215,14 +185,18 @@ Status validate_record(std::string_view kind, const json& record) {
           it->get<std::uint64_t>(), kRecordSchemaVersion)));
   }
   // Kinds typed in engine/record/ are checked by their own from_json, so the
-  // store refuses exactly what the code reading them would refuse:
-  //   if (kind == NetnsRecord::kKind) return checked<NetnsRecord>(record);
+  // store refuses exactly what the code reading them would refuse.
   if (kind == NatRecord::kKind) return checked<NatRecord>(record);
   if (kind == IsolationRecord::kKind) return checked<IsolationRecord>(record);
   if (kind == ForwardRecord::kKind) return checked<ForwardRecord>(record);
   if (kind == LocalnetRecord::kKind) return checked<LocalnetRecord>(record);
   if (kind == FirewallRecord::kKind) return checked<FirewallRecord>(record);
   if (kind == ShapeRecord::kKind) return checked<ShapeRecord>(record);
+  if (kind == NetnsRecord::kKind) return checked<NetnsRecord>(record);
+  if (kind == NetnsIdRecord::kKind) return checked<NetnsIdRecord>(record);
+  if (kind == BridgeRecord::kKind) return checked<BridgeRecord>(record);
+  if (kind == NetworkRecord::kKind) return checked<NetworkRecord>(record);
+  if (kind == CniNetworkRecord::kKind) return checked<CniNetworkRecord>(record);
   return check(record, schema_of(kind), "");
 }
 

@@ -9,29 +9,46 @@ std::string NetnsKey::record_name() const {
   return std::get<NetnsId>(key).str();
 }
 
-Result<nlohmann::json> load_netns_record(const StoreReader& store, const NetnsKey& key) {
-  auto record = TRY(store.read(key.kind(), key.record_name()));
-  if (record && record->is_object()) return std::move(*record);
-  if (auto* name = std::get_if<NetnsName>(&key.key)) return new_netns_record(*name, false);
-  return nlohmann::json{{"id", key.record_name()},
-                        {"ref", key.ref},
-                        {"owner", key.owner},
-                        {"created", false},
-                        {"links", nlohmann::json::array()}};
+NetnsLink* AnyNetnsRecord::link(std::string_view name) {
+  for (auto& l : links())
+    if (l.name == name) return &l;
+  return nullptr;
+}
+
+Result<std::optional<AnyNetnsRecord>> find_netns_record(const StoreReader& store,
+                                                        const NetnsKey& key) {
+  if (std::holds_alternative<NetnsName>(key.key)) {
+    if (auto record = TRY(store.get<NetnsRecord>(key.record_name())))
+      return std::optional<AnyNetnsRecord>(AnyNetnsRecord{std::move(*record)});
+  } else if (auto record = TRY(store.get<NetnsIdRecord>(key.record_name()))) {
+    return std::optional<AnyNetnsRecord>(AnyNetnsRecord{std::move(*record)});
+  }
+  return std::optional<AnyNetnsRecord>();
+}
+
+Result<AnyNetnsRecord> load_netns_record(const StoreReader& store, const NetnsKey& key) {
+  if (auto record = TRY(find_netns_record(store, key))) return std::move(*record);
+  if (auto* name = std::get_if<NetnsName>(&key.key))
+    return AnyNetnsRecord{new_netns_record(*name, false)};
+  NetnsIdRecord fresh;
+  fresh.id = key.record_name();
+  fresh.ref = key.ref;
+  fresh.owner = key.owner;
+  return AnyNetnsRecord{std::move(fresh)};
 }
 
 Status forget_netns_links(const StateStore& store, const NetnsKey& key,
-                          const std::function<bool(const nlohmann::json&)>& forget) {
+                          const std::function<bool(const NetnsLink&)>& forget) {
   auto record = TRY(load_netns_record(store, key));
-  auto& links = record["links"];
+  auto& links = record.links();
   auto before = links.size();
-  for (auto it = links.begin(); it != links.end();) it = forget(*it) ? links.erase(it) : it + 1;
+  std::erase_if(links, forget);
   if (links.size() != before) TRY(save_netns_record(store, key, record));
   return {};
 }
 
 Status forget_owner_netns_links(const StateStore& store, std::string_view owner,
-                                const std::function<bool(const nlohmann::json&)>& forget) {
+                                const std::function<bool(const NetnsLink&)>& forget) {
   constexpr std::string_view netns = "netns/", nsid = "nsid/";
   if (owner.starts_with(netns)) {
     if (auto name = NetnsName::parse(owner.substr(netns.size())))
@@ -43,27 +60,26 @@ Status forget_owner_netns_links(const StateStore& store, std::string_view owner,
   return {};
 }
 
-nlohmann::json new_netns_record(const NetnsName& name, bool created) {
-  return {{"name", name.str()}, {"created", created}, {"links", nlohmann::json::array()}};
+NetnsRecord new_netns_record(const NetnsName& name, bool created) {
+  NetnsRecord r;
+  r.name = name.str();
+  r.created = created;
+  return r;
 }
 
 Status forget_netns_records_owned_by(const StateStore& store,
                                      const std::vector<std::string>& owners) {
-  for (const auto& [id, record] : TRY(store.read_all(kNetnsIdKind))) {
-    std::string owner = record.contains("owner") && record["owner"].is_string()
-                            ? record["owner"].get<std::string>()
-                            : std::string();
-    if (std::find(owners.begin(), owners.end(), owner) != owners.end())
-      TRY(store.remove(kNetnsIdKind, id));
-  }
+  for (const auto& [id, record] : TRY(store.get_all<NetnsIdRecord>()))
+    if (std::find(owners.begin(), owners.end(), record.owner) != owners.end())
+      TRY(store.erase<NetnsIdRecord>(id));
   return {};
 }
 
 Status save_netns_record(const StateStore& store, const NetnsKey& key,
-                         const nlohmann::json& record) {
-  if (!record.value("created", false) && record.value("links", nlohmann::json::array()).empty())
+                         const AnyNetnsRecord& record) {
+  if (!record.created() && record.links().empty())
     return store.remove(key.kind(), key.record_name());
-  return store.write(key.kind(), key.record_name(), record);
+  return std::visit([&](const auto& r) { return store.put(key.record_name(), r); }, record.record);
 }
 
 }  // namespace contain::engine

@@ -19,15 +19,18 @@
 #include "core/error.hpp"
 #include "core/names.hpp"
 #include "core/netns_id.hpp"
+#include "engine/record/bridge.hpp"
+#include "engine/record/netns.hpp"
+#include "engine/record/network.hpp"
 #include "engine/state.hpp"
 
 namespace contain::engine {
 
 // The kinds of record under /run/contain/<kind>/, one place for all.
-inline constexpr std::string_view kNetnsKind = "netns";
-inline constexpr std::string_view kNetnsIdKind = "netns-id";
-inline constexpr std::string_view kBridgeKind = "bridge";
-inline constexpr std::string_view kNetworkKind = "network";
+inline constexpr std::string_view kNetnsKind = NetnsRecord::kKind;
+inline constexpr std::string_view kNetnsIdKind = NetnsIdRecord::kKind;
+inline constexpr std::string_view kBridgeKind = BridgeRecord::kKind;
+inline constexpr std::string_view kNetworkKind = NetworkRecord::kKind;
 inline constexpr std::string_view kContainerKind = "containers";
 inline constexpr std::string_view kNatKind = "nat";
 inline constexpr std::string_view kForwardKind = "forward";
@@ -48,6 +51,7 @@ inline constexpr std::string_view kAllKinds[] = {
 // a "deleting" one. No phase: the object is whole.
 inline constexpr std::string_view kPhaseCreating = "creating";
 inline constexpr std::string_view kPhaseDeleting = "deleting";
+// (Typed records say it with record::Phase; this is for kinds not typed yet.)
 inline bool in_phase(const nlohmann::json& j, std::string_view phase) {
   auto it = j.find("phase");
   return it != j.end() && it->is_string() && it->get<std::string>() == phase;
@@ -82,24 +86,45 @@ struct NetnsKey {
   std::string record_name() const;
 };
 
+// Either kind of namespace record (engine/record/netns.hpp), as
+// load_netns_record finds or makes it.
+struct AnyNetnsRecord {
+  std::variant<NetnsRecord, NetnsIdRecord> record;
+  std::vector<NetnsLink>& links() {
+    return std::visit([](auto& r) -> std::vector<NetnsLink>& { return r.links; }, record);
+  }
+  const std::vector<NetnsLink>& links() const {
+    return std::visit([](const auto& r) -> const std::vector<NetnsLink>& { return r.links; },
+                      record);
+  }
+  bool created() const {
+    return std::visit([](const auto& r) { return r.created; }, record);
+  }
+  // The link whose host end is `name`, if recorded.
+  NetnsLink* link(std::string_view name);
+};
+
 // A namespace record without links; `created`: contain made the namespace.
-nlohmann::json new_netns_record(const NetnsName& name, bool created);
+NetnsRecord new_netns_record(const NetnsName& name, bool created);
+// The namespace's record, if it has one.
+Result<std::optional<AnyNetnsRecord>> find_netns_record(const StoreReader& store,
+                                                        const NetnsKey& key);
 // The namespace's record, or a fresh one for a namespace contain did not create.
-Result<nlohmann::json> load_netns_record(const StoreReader& store, const NetnsKey& key);
+Result<AnyNetnsRecord> load_netns_record(const StoreReader& store, const NetnsKey& key);
 // Forgets, in the record of namespace `netns` (if it has one), the links
 // `forget` selects.
 Status forget_netns_links(const StateStore& store, const NetnsKey& key,
-                          const std::function<bool(const nlohmann::json&)>& forget);
+                          const std::function<bool(const NetnsLink&)>& forget);
 // The same for the namespace an owner names ("netns/NAME" or "nsid/DEV:INO";
 // nothing for other owners).
 Status forget_owner_netns_links(const StateStore& store, std::string_view owner,
-                                const std::function<bool(const nlohmann::json&)>& forget);
+                                const std::function<bool(const NetnsLink&)>& forget);
 // Removes the records of namespaces known by identity whose owner is one of
 // `owners` (a container's, when it is removed: its namespace went with it).
 Status forget_netns_records_owned_by(const StateStore& store,
                                      const std::vector<std::string>& owners);
 // Writes it, or removes it when it no longer records anything.
 Status save_netns_record(const StateStore& store, const NetnsKey& key,
-                         const nlohmann::json& record);
+                         const AnyNetnsRecord& record);
 
 }  // namespace contain::engine

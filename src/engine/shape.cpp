@@ -59,11 +59,10 @@ Result<Resolved> resolve(const StoreReader& store, const ShapeTarget& target) {
                       ENOENT));
   auto key = netns_key(ns);
   if (!key) return fail(Error::usage(fmt::format("{} has no record of its own", ns.describe())));
-  auto record = TRY(store.read(key->kind(), key->record_name()));
+  auto record = TRY(find_netns_record(store, *key));
   std::vector<std::pair<std::string, std::string>> managed;  // (namespace end, host end)
   if (record)
-    for (const auto& l : (*record).value("links", json::array()))
-      managed.emplace_back(l.value("peer", ""), l.value("name", ""));
+    for (const auto& l : record->links()) managed.emplace_back(l.peer, l.name);
   std::string choices;
   for (const auto& [peer, host] : managed) choices += (choices.empty() ? "" : ", ") + peer;
   const std::pair<std::string, std::string>* chosen = nullptr;

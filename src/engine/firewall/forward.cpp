@@ -101,14 +101,14 @@ Result<ManagedAddress> managed_address(const StoreReader& store, const NetnsRef&
       netns.describe(), netns.text().empty() ? "NS" : netns.text());
   auto key = netns_key(netns);
   if (!key) return fail(Error::failed(why, EADDRNOTAVAIL));
-  auto record = TRY(store.read(key->kind(), key->record_name()));
+  auto record = TRY(find_netns_record(store, *key));
   if (!record) return fail(Error::failed(why, EADDRNOTAVAIL));
   auto sock = TRY(kernel::NetlinkSocket::open_in(fd.get()));
   auto links = TRY(kernel::list_links(sock));
   auto addresses = TRY(kernel::list_addresses(sock));
   ManagedAddress found;
-  for (const auto& l : record->value("links", json::array())) {
-    std::string peer = l.value("peer", "");
+  for (const auto& l : record->links()) {
+    const std::string& peer = l.peer;
     auto link = std::find_if(links.begin(), links.end(),
                              [&](const kernel::LinkInfo& k) { return k.name == peer; });
     if (link == links.end()) continue;
@@ -120,8 +120,8 @@ Result<ManagedAddress> managed_address(const StoreReader& store, const NetnsRef&
     }
     if (!here.v4 && !here.v6) continue;
     // A bridge port is reached through its bridge; a plain veth through its host end.
-    here.host_interface = l.value("bridge", l.value("name", ""));
-    if (here.host_interface.empty()) here.host_interface = l.value("name", "");
+    here.host_interface = l.bridge.value_or(l.name);
+    if (here.host_interface.empty()) here.host_interface = l.name;
     found = std::move(here);
     break;
   }
