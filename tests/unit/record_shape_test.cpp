@@ -138,7 +138,7 @@ TEST(RecordShape, EveryCorruptFieldIsNamed) {
   EXPECT_EQ(with("rate_bps", -1), "field \"rate_bps\" is not a non-negative integer");
   EXPECT_EQ(with("burst_bytes", "5000"), "field \"burst_bytes\" is not a non-negative integer");
   EXPECT_EQ(with("limit_bytes", 1.5), "field \"limit_bytes\" is not a non-negative integer");
-  EXPECT_EQ(with("ingress_rate", "1"), "");  // a bare number is bits per second
+  EXPECT_EQ(with("ingress_rate", "800"), "");  // a bare number is bits per second
   EXPECT_TRUE(starts(with("ingress_rate", "x"), "field \"ingress_rate\" is not a rate: "));
   EXPECT_EQ(with("ingress_rate_bps", "1"),
             "field \"ingress_rate_bps\" is not a non-negative integer");

@@ -178,7 +178,10 @@ class Fields {
     return {};
   }
   static Status read(const nlohmann::json& v, const std::string& field, Phase& out) {
-    std::string_view text = v.is_string() ? v.get_ref<const std::string&>() : "";
+    // Not `is_string() ? get_ref() : ""`: that conditional is a temporary
+    // std::string, and a view of it dangles (clang's -Wdangling-gsl).
+    if (!v.is_string()) return wrong(field, "\"creating\" or \"deleting\"");
+    const std::string& text = v.get_ref<const std::string&>();
     if (text == "creating")
       out = Phase::creating;
     else if (text == "deleting")
