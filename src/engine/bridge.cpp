@@ -108,9 +108,14 @@ Status create_bridge(const IfName& name, const std::optional<Cidr>& address) {
         fmt::format("{}: a link named {} already exists (choose another name)", what, name.str()),
         EEXIST));
   Undo undo;
-  TRY_WRAP(store.put(name.str(), BridgeRecord{name.str(), true}), what);
+  // Recorded as being made until its address is set: killed in between, gc
+  // deletes the half-made bridge instead of keeping it as whole.
+  BridgeRecord record{name.str(), true, record::Phase::creating};
+  TRY_WRAP(store.put(name.str(), record), what);
   undo.add([&] { (void)store.erase<BridgeRecord>(name.str()); });
   TRY_WRAP(make_owned_bridge(host, name, bridge_owner(name.str()), address, undo), what);
+  record.phase = record::Phase::whole;
+  TRY_WRAP(store.put(name.str(), record), what);
   undo.commit();
   return {};
 }

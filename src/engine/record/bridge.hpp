@@ -1,5 +1,5 @@
 // The record of a bridge contain created (`contain bridge create`), bridge/NAME:
-//   {"name", "created": true}
+//   {"name", "created": true, "phase"?: "creating" until its address is set}
 // Its existence is what counts: `bridge delete` deletes only a bridge with a
 // record (or with --force), gc forgets the record of a bridge that is gone.
 #pragma once
@@ -17,6 +17,7 @@ struct BridgeRecord {
   static constexpr std::string_view kKind = "bridge";
   std::string name;
   bool created = true;
+  record::Phase phase = record::Phase::whole;
 
   static Result<BridgeRecord> from_json(const nlohmann::json& j) {
     record::Fields f(j);
@@ -24,9 +25,14 @@ struct BridgeRecord {
     BridgeRecord r;
     TRY(f.opt("name", r.name));
     TRY(f.opt("created", r.created));
+    TRY(f.opt("phase", r.phase));
     return r;
   }
-  nlohmann::json to_json() const { return {{"name", name}, {"created", created}}; }
+  nlohmann::json to_json() const {
+    nlohmann::json j{{"name", name}, {"created", created}};
+    record::put_phase(j, phase);
+    return j;
+  }
 };
 
 static_assert(record::Record<BridgeRecord>);
