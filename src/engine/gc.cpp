@@ -47,10 +47,6 @@ bool id_alive(const LiveIds& live, std::string_view id) {
   return parsed && live.contains(*parsed);
 }
 
-std::string text(const json& j, const char* field) {
-  return j.contains(field) && j[field].is_string() ? j[field].get<std::string>() : std::string();
-}
-
 // One pass's view of the host's links (refreshed after a pass deletes some).
 class HostLinks {
  public:
