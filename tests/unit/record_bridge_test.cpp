@@ -21,6 +21,11 @@ TEST(BridgeRecord, ReadsWhatThePreviousBinaryWroteAndRoundTrips) {
   EXPECT_EQ("br0", r->name);
   EXPECT_TRUE(r->created);
   EXPECT_EQ(old, r->to_json());
+  const json creating = json::parse(R"({"name": "br0", "created": true, "phase": "creating"})");
+  auto half = BridgeRecord::from_json(creating);
+  ASSERT_TRUE(half) << half.error().message();
+  EXPECT_EQ(record::Phase::creating, half->phase);
+  EXPECT_EQ(creating, half->to_json());
   BridgeRecord made{"br1", true};
   auto again = BridgeRecord::from_json(made.to_json());
   ASSERT_TRUE(again);
@@ -33,6 +38,7 @@ TEST(BridgeRecord, ReadsWhatThePreviousBinaryWroteAndRoundTrips) {
 TEST(BridgeRecord, RefusesEachCorruptField) {
   EXPECT_EQ("field \"name\" is not a string", why(json{{"name", 1}}));
   EXPECT_EQ("field \"created\" is not true or false", why(json{{"created", "yes"}}));
+  EXPECT_EQ("field \"phase\" is not \"creating\" or \"deleting\"", why(json{{"phase", "half"}}));
   EXPECT_EQ("it is not a JSON object", why(json::array()));
   auto refused = validate_record(BridgeRecord::kKind, json{{"name", 1}});
   ASSERT_FALSE(refused);

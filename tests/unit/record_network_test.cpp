@@ -140,7 +140,7 @@ TEST(NetworkRecord, RefusesEachCorruptField) {
   EXPECT_EQ("field \"name\" is not a string", with("/name", 1));
   EXPECT_EQ("field \"subnet\" is missing", without("/subnet"));
   EXPECT_EQ("field \"subnet\" is not a string", with("/subnet", 24));
-  EXPECT_EQ(0u, with("/subnet", "192.0.2.0").find("field \"subnet\" is not a subnet: "));
+  EXPECT_EQ(0u, with("/subnet", "192.0.2.0").find("field \"subnet\" is not a CIDR: "));
   EXPECT_EQ("field \"gateway\" is missing", without("/gateway"));
   EXPECT_EQ(0u, with("/gateway", "gw").find("field \"gateway\" is not an address: "));
   EXPECT_EQ(0u, with("/range_start", "x").find("field \"range_start\" is not an address: "));
@@ -188,7 +188,7 @@ TEST(NetworkRecord, RefusesEachCorruptField) {
   EXPECT_EQ("field \"more_subnets\" is not an array of objects", with("/more_subnets", 1));
   EXPECT_EQ("field \"more_subnets\"[0].\"gateway\" is missing", without("/more_subnets/0/gateway"));
   EXPECT_EQ(0u, with("/more_subnets/0/subnet", "2001:db8::")
-                    .find("field \"more_subnets\"[0].\"subnet\" is not a subnet: "));
+                    .find("field \"more_subnets\"[0].\"subnet\" is not a CIDR: "));
   // The store says the same (engine/record_schema.cpp routes the kind here).
   EXPECT_TRUE(validate_record(NetworkRecord::kKind, kOld));
   json no_host = kOld;

@@ -8,31 +8,8 @@ using nlohmann::json;
 
 namespace {
 
-// A field holding the text of an address or a subnet, parsed: a text that does
-// not parse is refused as a field of the wrong type is.
-template <class T>
-Status parse_text(const record::Fields& f, std::string_view key, std::string_view noun,
-                  std::optional<T>& out) {
-  std::optional<std::string> text;
-  TRY(f.opt(key, text));
-  if (!text) return {};
-  auto parsed = T::parse(*text);
-  if (!parsed)
-    return fail(Error::failed(
-        fmt::format("field {} is not {}: {}", f.name(key), noun, parsed.error().message())));
-  out = *parsed;
-  return {};
-}
-template <class T>
-Status parse_required(const record::Fields& f, std::string_view key, std::string_view noun,
-                      T& out) {
-  if (!f.has(key)) return fail(Error::failed(fmt::format("field {} is missing", f.name(key))));
-  std::optional<T> value;
-  TRY(parse_text(f, key, noun, value));
-  if (!value) return fail(Error::failed(fmt::format("field {} is not a string", f.name(key))));
-  out = *value;
-  return {};
-}
+// Addresses in an array of texts, each parsed once (as record::Fields does a
+// single one).
 Status parse_addresses(const record::Fields& f, std::string_view key, std::vector<IpAddress>& out) {
   std::vector<std::string> texts;
   TRY(f.opt(key, texts));
@@ -54,10 +31,10 @@ json texts_of(const std::vector<IpAddress>& addresses) {
 
 // The subnet fields, of the record or of a "more_subnets" entry.
 Status read_subnet(const record::Fields& f, NetworkSubnetRecord& s) {
-  TRY(parse_required(f, "subnet", "a subnet", s.subnet));
-  TRY(parse_required(f, "gateway", "an address", s.gateway));
-  TRY(parse_text(f, "range_start", "an address", s.range_start));
-  TRY(parse_text(f, "range_end", "an address", s.range_end));
+  TRY(f.req("subnet", s.subnet));
+  TRY(f.req("gateway", s.gateway));
+  TRY(f.opt("range_start", s.range_start));
+  TRY(f.opt("range_end", s.range_end));
   if (s.range_start && !s.range_end)
     return fail(Error::failed(fmt::format("field {} is missing", f.name("range_end"))));
   if (s.range_end && !s.range_start)
@@ -100,7 +77,7 @@ Result<NetworkAttachmentRecord> NetworkAttachmentRecord::from_json(const json& j
   TRY(f.opt("ref", a.ref));
   TRY(f.opt("ifname", a.ifname));
   TRY(f.req("host", a.host));
-  TRY(parse_required(f, "address", "an address", a.address));
+  TRY(f.req("address", a.address));
   TRY(parse_addresses(f, "more_addresses", a.more_addresses));
   TRY(f.opt("phase", a.phase));
   return a;
@@ -123,7 +100,7 @@ Result<ReleasingRecord> ReleasingRecord::from_json(const json& j, std::string_vi
   record::Fields f(j, where);
   TRY(f.object());
   ReleasingRecord r;
-  TRY(parse_required(f, "address", "an address", r.address));
+  TRY(f.req("address", r.address));
   TRY(f.opt("host", r.host));
   TRY(f.opt("ifindex", r.ifindex));
   TRY(parse_addresses(f, "more_addresses", r.more_addresses));
