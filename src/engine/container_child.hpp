@@ -3,7 +3,7 @@
 
 #include <cstdint>
 
-#include "engine/container_security.hpp"
+#include "engine/container/security.hpp"
 #include "kernel/child.hpp"
 #include "kernel/confine.hpp"
 #include "kernel/terminal.hpp"
