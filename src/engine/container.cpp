@@ -25,7 +25,7 @@
 #include "core/random.hpp"
 #include "core/undo.hpp"
 #include "core/unique_fd.hpp"
-#include "engine/container_cgroups.hpp"
+#include "engine/container/cgroups.hpp"
 #include "engine/container_child.hpp"
 #include "engine/container_pasta.hpp"
 #include "engine/firewall.hpp"

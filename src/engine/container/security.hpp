@@ -10,7 +10,7 @@
 #include <vector>
 
 #include "core/error.hpp"
-#include "engine/container_cgroups.hpp"
+#include "engine/container/cgroups.hpp"
 #include "engine/container_userns.hpp"
 #include "kernel/confine.hpp"
 #include "kernel/seccomp.hpp"
