@@ -11,7 +11,7 @@
 
 #include "core/error.hpp"
 #include "engine/container/cgroups.hpp"
-#include "engine/container_userns.hpp"
+#include "engine/container/userns.hpp"
 #include "kernel/confine.hpp"
 #include "kernel/seccomp.hpp"
 #include "model/container.hpp"

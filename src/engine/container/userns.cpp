@@ -1,4 +1,4 @@
-#include "engine/container_userns.hpp"
+#include "engine/container/userns.hpp"
 
 #include <fcntl.h>
 #include <fmt/format.h>
