@@ -27,7 +27,7 @@
 #include "core/unique_fd.hpp"
 #include "engine/container/cgroups.hpp"
 #include "engine/container_child.hpp"
-#include "engine/container_pasta.hpp"
+#include "engine/container/pasta.hpp"
 #include "engine/firewall.hpp"
 #include "engine/foreground.hpp"
 #include "engine/net.hpp"
