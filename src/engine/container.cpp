@@ -26,7 +26,7 @@
 #include "core/undo.hpp"
 #include "core/unique_fd.hpp"
 #include "engine/container/cgroups.hpp"
-#include "engine/container_child.hpp"
+#include "engine/container/child.hpp"
 #include "engine/container/pasta.hpp"
 #include "engine/firewall.hpp"
 #include "engine/foreground.hpp"

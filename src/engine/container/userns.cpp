@@ -19,7 +19,7 @@
 
 #include "core/unique_fd.hpp"
 #include "engine/bridge_link.hpp"
-#include "engine/container_child.hpp"
+#include "engine/container/child.hpp"
 #include "engine/container/security.hpp"
 #include "engine/records.hpp"
 #include "kernel/userns.hpp"
