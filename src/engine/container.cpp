@@ -1,4 +1,4 @@
-#include "engine/container.hpp"
+#include "engine/container/container.hpp"
 
 #include <dirent.h>
 #include <fcntl.h>
