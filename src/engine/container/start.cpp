@@ -1,5 +1,3 @@
-#include "engine/container/container.hpp"
-
 #include <dirent.h>
 #include <fcntl.h>
 #include <fmt/chrono.h>
@@ -27,7 +25,9 @@
 #include "core/unique_fd.hpp"
 #include "engine/container/cgroups.hpp"
 #include "engine/container/child.hpp"
+#include "engine/container/container.hpp"
 #include "engine/container/pasta.hpp"
+#include "engine/container/record.hpp"
 #include "engine/firewall.hpp"
 #include "engine/foreground.hpp"
 #include "engine/net.hpp"
@@ -52,90 +52,7 @@ using model::ContainerName;
 using model::ContainerSpec;
 using model::NetworkChoice;
 using nlohmann::json;
-
-// Next to the caller's container records (/run/contain/logs for root).
-std::string log_dir() { return container_state_root() + "/logs"; }
-
-std::string log_path(std::string_view name) { return fmt::format("{}/{}.log", log_dir(), name); }
-
-std::string now_utc() {
-  return fmt::format("{:%Y-%m-%dT%H:%M:%SZ}", fmt::gmtime(std::time(nullptr)));
-}
-
-}  // namespace
-
-Result<std::string> new_container_id() { return random_hex(32); }
-
-namespace {
-
-Error no_such_container(const ContainerName& name) {
-  return Error::failed(
-      fmt::format("container {} does not exist (see 'contain ps -a')", quote(name.str())), ENOENT);
-}
-
-Result<json> load(const ContainerName& name) {
-  auto record = TRY(StateStore::containers_reader().read(kContainerKind, name.str()));
-  if (!record) return fail(no_such_container(name));
-  return std::move(*record);
-}
-
-bool is_running(const json& r) {
-  return r.value("status", "") == "running" &&
-         kernel::process_alive(r.value("pid", 0), r.value("pid_start", std::uint64_t{0}));
-}
-
-bool monitor_alive(const json& r) {
-  return kernel::process_alive(r.value("monitor_pid", 0),
-                               r.value("monitor_start", std::uint64_t{0}));
-}
-
-json new_record(const ContainerSpec& spec, const detail::PreparedSecurity& security) {
-  json ports = json::array();
-  for (const auto& p : spec.ports) ports.push_back(p.str());
-  return {{"name", spec.name.str()},
-          {"id", spec.id},
-          {"hostname", spec.hostname},
-          {"command", spec.command},
-          {"environment", spec.environment},
-          {"workdir", spec.workdir},
-          {"rootfs", spec.rootfs ? json(*spec.rootfs) : json(nullptr)},
-          {"network", spec.network.str()},
-          {"address", spec.ip ? json(spec.ip->str()) : json(nullptr)},
-          {"ports", ports},
-          {"init", spec.init},
-          {"detached", spec.detach},
-          {"tty", spec.tty},
-          {"security", security.to_json(spec)},
-          // Recorded before they are made: gc removes them after a crash.
-          {"cgroups", security.cgroups.to_json()},
-          {"limits", detail::limits_json(spec.limits)},
-          {"userns", security.userns.to_json()},
-          {"created", now_utc()},
-          {"status", "created"},
-          {"pid", 0},
-          // Until the container runs, the process starting it answers for it
-          // (gc leaves a container alone while its monitor lives).
-          {"monitor_pid", ::getpid()},
-          {"monitor_start", kernel::process_start_time(::getpid()).value_or(0)}};
-}
-
-// Changes a record under the store's lock.
-template <class Change>
-Status update_record(const ContainerName& name, Change change) {
-  auto store = TRY(StateStore::lock_containers());
-  auto record = TRY(store.read(kContainerKind, name.str()));
-  if (!record) return fail(no_such_container(name));
-  change(*record);
-  return store.write(kContainerKind, name.str(), *record);
-}
-
-void remove_record(const ContainerName& name) {
-  if (auto store = StateStore::lock_containers()) {
-    (void)store->remove(kContainerKind, name.str());
-    ::unlink(log_path(name.str()).c_str());
-    ::rmdir(log_dir().c_str());
-  }
-}
+using namespace detail;
 
 // Host side, before anything is created: what this build cannot do yet.
 Status check_network_available(const ContainerSpec& spec) {
@@ -183,39 +100,6 @@ Status check_network_available(const ContainerSpec& spec) {
     if (!ns.name()) TRY(resolve_netns(ns));
   }
   return {};
-}
-
-// Under the lock: a name in use is refused, otherwise the record is written
-// before any process exists, so that a crash leaves something `gc` can find.
-// A detached container's log file is made here too (the log folder is removed
-// under the lock when its last log goes), and returned.
-Result<UniqueFd> reserve_name(const ContainerSpec& spec, detail::PreparedSecurity& security) {
-  auto store = TRY(StateStore::lock_containers());
-  if (TRY(store.read(kContainerKind, spec.name.str())))
-    return fail(Error::failed(
-        fmt::format("container name {} is already in use (remove it with 'contain rm {}' or "
-                    "choose another with --name)",
-                    quote(spec.name.str()), spec.name.str()),
-        EEXIST));
-  // Its host id range is taken with the record, and given back when the record goes.
-  TRY(detail::allocate_userns(store, security.userns));
-  UniqueFd log_fd;
-  if (spec.detach) {
-    std::string what = fmt::format("start container {}", quote(spec.name.str()));
-    if (::mkdir(log_dir().c_str(), 0755) < 0 && errno != EEXIST)
-      return fail(Error::system(fmt::format("{}: create {}", what, log_dir())));
-    std::string log = log_path(spec.name.str());
-    log_fd =
-        UniqueFd(::open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC, 0640));
-    if (!log_fd) return fail(Error::system(fmt::format("{}: create {}", what, log)));
-  }
-  auto written = store.write(kContainerKind, spec.name.str(), new_record(spec, security));
-  if (!written) {
-    ::unlink(log_path(spec.name.str()).c_str());
-    ::rmdir(log_dir().c_str());
-    return fail(std::move(written).error());
-  }
-  return log_fd;
 }
 
 // A container's place on a managed network. Its network namespace is held
@@ -324,26 +208,6 @@ struct Started {
   UniqueFd terminal;           // -t: the master of the command's pseudo-terminal
 };
 
-Status record_started(const ContainerName& name, const Started& started) {
-  pid_t self = ::getpid();
-  return update_record(name, [&](json& r) {
-    if (started.network.network) r["address"] = started.network.ip.str();
-    if (started.pasta.pid) {
-      r["pasta_pid"] = started.pasta.pid;
-      r["pasta_start"] = started.pasta.start_time;
-    }
-    r["status"] = "running";
-    r["pid"] = started.pid;
-    r["pid_start"] = started.start_time;
-    // The process that reserved the name is the monitor of a foreground run
-    // already; a detached container's monitor takes over here.
-    if (r.value("monitor_pid", 0) != self) {
-      r["monitor_pid"] = self;
-      r["monitor_start"] = kernel::process_start_time(self).value_or(0);
-    }
-  });
-}
-
 struct Stdio {
   int in = -1, out = -1, err = -1;
 };
@@ -451,7 +315,14 @@ Result<Started> start_process(const ContainerSpec& spec, const detail::PreparedS
   // The network, configured from outside before the command starts.
   started.network = TRY_WRAP(attach_container(spec, cloned.pidfd.get(), pid), what);
   // Recorded before the command runs, so that whoever it tells it is up finds it.
-  TRY_WRAP(record_started(spec.name, started), what);
+  TRY_WRAP(record_running(spec.name, {.pid = started.pid,
+                                      .start_time = started.start_time,
+                                      .address = started.network.network
+                                                     ? std::optional(started.network.ip.str())
+                                                     : std::nullopt,
+                                      .pasta_pid = started.pasta.pid,
+                                      .pasta_start = started.pasta.start_time}),
+           what);
   // If the child already failed, the send fails with EPIPE; its report says why.
   [[maybe_unused]] auto sent = ::send(parent_end.get(), &detail::kNetworkReady, 1, MSG_NOSIGNAL);
   kernel::ChildError report;
@@ -525,12 +396,7 @@ struct MonitorReport {
   (void)detail::remove_cgroups(security.cgroups);
   detail::stop_pasta(started->pasta);
   release_container(started->network);
-  (void)update_record(spec.name, [&](json& r) {
-    r["status"] = "exited";
-    r["exit_code"] = code;
-    r["oom_killed"] = oom;
-    r["finished"] = now_utc();
-  });
+  (void)record_exited(spec.name, code, oom);
   ::_exit(0);
 }
 
@@ -640,26 +506,13 @@ Result<std::vector<ContainerInfo>> list_containers(bool all, bool all_users,
       continue;
     }
     for (const auto& [name, r] : TRY(std::move(records))) {
-      ContainerInfo info;
-      info.name = r.value("name", name);
-      info.id = r.value("id", "");
-      info.status = r.value("status", "created");
-      if (info.status == "running" && !is_running(r)) info.status = "exited";
-      if (r.contains("exit_code")) info.exit_code = r["exit_code"].get<int>();
-      info.oom_killed = r.value("oom_killed", false);
-      if (info.status == "running") info.pid = r.value("pid", 0);
+      ContainerInfo info = container_summary(name, r);
       if (!all && info.status != "running") continue;
-      info.network = r.value("network", "none");
-      if (r.contains("address") && r["address"].is_string()) info.address = r["address"];
+      add_container_details(r, info);
       // Managed networks are root's: only root's own containers can be on them.
       if (auto it = on_networks.find(container_owner(info.name));
           user == ::geteuid() && it != on_networks.end())
         info.networks = it->second;
-      info.ports = r.value("ports", std::vector<std::string>{});
-      info.command = r.value("command", std::vector<std::string>{});
-      info.created = r.value("created", "");
-      info.finished = r.value("finished", "");
-      info.detached = r.value("detached", false);
       info.user = user;
       out.push_back(std::move(info));
     }
@@ -668,27 +521,21 @@ Result<std::vector<ContainerInfo>> list_containers(bool all, bool all_users,
 }
 
 Result<nlohmann::json> inspect_container(const ContainerName& name) {
-  auto r = TRY(load(name));
-  if (r.value("status", "") == "running" && !is_running(r)) r["status"] = "exited";
-  // As /proc/PID/ns names them.
-  r["namespaces"] = {"pid", "uts", "ipc", "mnt", "cgroup", "net"};
-  if (!r.contains("oom_killed") && r.value("status", "") == "exited") r["oom_killed"] = false;
-  if (detail::has_userns(r)) r["namespaces"].push_back("user");
-  return r;
+  return inspect_view(TRY(load_record(name)));
 }
 
 Result<int> exec_in_container(const ContainerName& name, const std::vector<std::string>& argv,
                               const ExecOptions& options) {
   if (argv.empty())
     return fail(Error::usage("exec: no command given; usage: contain exec NAME -- CMD [ARG...]"));
-  auto r = TRY(load(name));
+  auto r = TRY(load_record(name));
   std::string what = fmt::format("exec in container {}", quote(name.str()));
   auto not_running = [&] {
     return fail(Error::failed(fmt::format(
         "{}: it is not running (see 'contain ps -a'; start a new one with 'contain run')", what)));
   };
   if (!is_running(r)) return not_running();
-  pid_t pid = r["pid"].get<int>();
+  pid_t pid = recorded_pid(r);
   auto pidfd = kernel::open_pidfd(pid);
   // The pidfd pins the process: checked after opening, the pid cannot have been reused.
   if (!pidfd || !is_running(r)) return not_running();
@@ -699,13 +546,13 @@ Result<int> exec_in_container(const ContainerName& name, const std::vector<std::
   std::string root_path = fmt::format("/proc/{}/root", pid);
   UniqueFd root(::open(root_path.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
   if (!root) return fail(Error::system(fmt::format("{}: open {}", what, root_path)));
-  std::vector<std::string> env = r.value("environment", std::vector<std::string>{});
+  std::vector<std::string> env = recorded_environment(r);
   for (const auto& entry : options.environment) {
     auto key = entry.substr(0, entry.find('=') + 1);
     std::erase_if(env, [&](const std::string& e) { return e.starts_with(key); });
     env.push_back(entry);
   }
-  std::string workdir = options.workdir.empty() ? r.value("workdir", "/") : options.workdir;
+  std::string workdir = options.workdir.empty() ? recorded_workdir(r) : options.workdir;
   auto security = TRY_WRAP(
       detail::exec_security(r, {.user = options.user, .privileged = options.privileged}, pid),
       what);
@@ -825,11 +672,11 @@ namespace {
 // and waits until the container and its monitor have finished.
 Status end_container(const ContainerName& name, const json& r, int seconds) {
   std::string what = fmt::format("stop container {}", quote(name.str()));
-  pid_t pid = r["pid"].get<int>();
+  pid_t pid = recorded_pid(r);
   auto pidfd = kernel::open_pidfd(pid);
   if (!pidfd || !is_running(r)) return {};  // it ended meanwhile
   UniqueFd monitor;
-  if (auto m = kernel::open_pidfd(r.value("monitor_pid", 0)); m && monitor_alive(r))
+  if (auto m = kernel::open_pidfd(recorded_monitor_pid(r)); m && monitor_alive(r))
     monitor = std::move(*m);
   bool exited = false;
   if (seconds >= 0) {
@@ -850,13 +697,13 @@ Status end_container(const ContainerName& name, const json& r, int seconds) {
 }  // namespace
 
 Status stop_container(const ContainerName& name, int seconds) {
-  auto r = TRY(load(name));
+  auto r = TRY(load_record(name));
   if (!is_running(r)) return {};
   return end_container(name, r, seconds);
 }
 
 Status remove_container(const ContainerName& name, bool force) {
-  auto r = TRY(load(name));
+  auto r = TRY(load_record(name));
   if (is_running(r)) {
     if (!force)
       return fail(Error::failed(fmt::format(
@@ -864,16 +711,15 @@ Status remove_container(const ContainerName& name, bool force) {
           quote(name.str()), name.str(), name.str())));
     // Marked before it is ended: should rm be killed from here on, gc
     // finishes the removal once the container has ended.
-    TRY(update_record(name, [](json& record) { record["phase"] = kPhaseDeleting; }));
+    TRY(update_record(name, mark_deleting));
     TRY(end_container(name, r, -1));
   }
   // Its monitor removed its cgroups when it ended; if the monitor was killed, we do.
   if (auto plan = detail::CgroupPlan::from_record(r)) TRY(detail::remove_cgroups(*plan));
   auto store = TRY(StateStore::lock_containers());
   detail::stop_recorded_pasta(r);
-  if (auto now = TRY(store.read(kContainerKind, name.str()));
-      now && !in_phase(*now, kPhaseDeleting)) {
-    (*now)["phase"] = kPhaseDeleting;
+  if (auto now = TRY(store.read(kContainerKind, name.str())); now && !is_deleting(*now)) {
+    mark_deleting(*now);
     TRY(store.write(kContainerKind, name.str(), *now));
   }
   // Its monitor freed its address when it ended; if the monitor was killed, we do.
@@ -881,15 +727,14 @@ Status remove_container(const ContainerName& name, bool force) {
   TRY(release_attachments(store, {container_owner(name.str())}));
   TRY(forget_netns_records_owned_by(store, {container_owner(name.str())}));
   TRY(store.remove(kContainerKind, name.str()));
-  ::unlink(log_path(name.str()).c_str());
-  ::rmdir(log_dir().c_str());
+  remove_log(name.str());
   return {};
 }
 
 Status read_logs(const ContainerName& name, bool follow,
                  const std::function<void(std::string_view)>& sink) {
-  auto r = TRY(load(name));
-  if (!r.value("detached", false))
+  auto r = TRY(load_record(name));
+  if (!is_detached(r))
     return fail(Error::failed(fmt::format(
         "container {} runs in the foreground: its output goes to the terminal of 'contain run', "
         "there is no log (use 'contain run -d' for one)",
@@ -910,7 +755,7 @@ Status read_logs(const ContainerName& name, bool follow,
   // Watch before reading, so that nothing written in between is missed.
   UniqueFd watch, monitor;
   if (follow && monitor_alive(r)) {
-    if (auto m = kernel::open_pidfd(r.value("monitor_pid", 0)); m && monitor_alive(r)) {
+    if (auto m = kernel::open_pidfd(recorded_monitor_pid(r)); m && monitor_alive(r)) {
       monitor = std::move(*m);
       watch.reset(::inotify_init1(IN_CLOEXEC | IN_NONBLOCK));
       if (!watch || ::inotify_add_watch(watch.get(), path.c_str(), IN_MODIFY) < 0)
@@ -952,7 +797,7 @@ Result<std::vector<ContainerStats>> container_stats(const std::vector<ContainerN
       if (is_running(r)) records.push_back(std::move(r));
   } else {
     for (const auto& name : names) {
-      auto r = TRY(load(name));
+      auto r = TRY(load_record(name));
       if (!is_running(r))
         return fail(Error::failed(
             fmt::format("container {} is not running (see 'contain ps -a')", quote(name.str()))));
@@ -963,7 +808,7 @@ Result<std::vector<ContainerStats>> container_stats(const std::vector<ContainerN
   for (const auto& r : records) {
     auto plan = TRY(detail::CgroupPlan::from_record(r));
     auto sample = detail::read_stats(plan);
-    out.push_back({r.value("name", ""), r.value("id", ""), sample.memory_usage, sample.memory_limit,
+    out.push_back({recorded_name(r), recorded_id(r), sample.memory_usage, sample.memory_limit,
                    sample.cpu_usage_ns, sample.pids, sample.pids_limit, sample.throttled_periods});
   }
   return out;
@@ -972,27 +817,22 @@ Result<std::vector<ContainerStats>> container_stats(const std::vector<ContainerN
 Status update_container(const ContainerName& name, const model::ResourceLimits& limits) {
   std::string what = fmt::format("update container {}", quote(name.str()));
   TRY_WRAP(model::validate_limits(limits), what);
-  auto r = TRY(load(name));
+  auto r = TRY(load_record(name));
   if (!is_running(r))
     return fail(Error::failed(fmt::format(
         "{}: it is not running (see 'contain ps -a'); limits are set on running containers",
         what)));
   auto plan = TRY_WRAP(detail::CgroupPlan::from_record(r), what);
   TRY_WRAP(detail::update_limits(plan, limits), what);
-  return update_record(name, [&](json& record) {
-    json& recorded = record["limits"];
-    if (!recorded.is_object()) recorded = json::object();
-    const json given = detail::limits_json(limits);
-    for (auto it = given.begin(); it != given.end(); ++it) recorded[it.key()] = it.value();
-  });
+  return record_limits(name, limits);
 }
 
 Result<std::vector<std::string>> collect_container_garbage(const StateStore& store) {
   std::vector<std::string> done;
   for (auto& [name, r] : TRY(store.read_all(kContainerKind))) {
-    std::string status = r.value("status", "created");
+    std::string status = recorded_status(r);
     // An `rm` killed half way marked it "deleting": finished once it has ended.
-    bool removing = in_phase(r, kPhaseDeleting);
+    bool removing = is_deleting(r);
     if (is_running(r) || monitor_alive(r)) continue;
     detail::stop_recorded_pasta(r);
     // Its cgroups, also of an exited container whose monitor died before
@@ -1018,7 +858,7 @@ Result<std::vector<std::string>> collect_container_garbage(const StateStore& sto
           fmt::format("removed container {} ('contain rm' was interrupted; finished it)", name));
       continue;
     }
-    if (!r.value("detached", false)) {
+    if (!is_detached(r)) {
       TRY(store.remove(kContainerKind, name));
       done.push_back(
           fmt::format("removed the record of container {} (it and its 'contain run' "
@@ -1026,8 +866,7 @@ Result<std::vector<std::string>> collect_container_garbage(const StateStore& sto
                       name, had_cgroups ? "; removed its cgroups" : ""));
       continue;
     }
-    r["status"] = "exited";
-    r["finished"] = now_utc();
+    mark_exited(r);
     TRY(store.write(kContainerKind, name, r));
     done.push_back(fmt::format("marked container {} exited (it and its monitor are gone){}", name,
                                had_cgroups ? "; removed its cgroups" : ""));
@@ -1055,8 +894,7 @@ Result<std::vector<std::string>> collect_container_garbage(const StateStore& sto
   // a record's removal and its groups' cannot happen, but a record set aside
   // as corrupt can leave them).
   std::vector<std::string> ids;
-  for (const auto& [name, r] : TRY(store.read_all(kContainerKind)))
-    ids.push_back(r.value("id", ""));
+  for (const auto& [name, r] : TRY(store.read_all(kContainerKind))) ids.push_back(recorded_id(r));
   // Only empty ones: processes in a group no record of ours names may be
   // another state store's (a sandbox with a /run of its own under the same
   // caller's group), never ours to kill.
