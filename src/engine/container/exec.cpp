@@ -1,0 +1,176 @@
+// `contain exec`: a command in a running container, in its namespaces, root,
+// working directory, environment, cgroups and limits, and under its
+// confinement (capabilities, seccomp filter, no_new_privs, user): exec is
+// never a way out.
+#include <fcntl.h>
+#include <fmt/format.h>
+#include <sched.h>
+#include <signal.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "core/unique_fd.hpp"
+#include "engine/container/cgroups.hpp"
+#include "engine/container/child.hpp"
+#include "engine/container/container.hpp"
+#include "engine/container/record.hpp"
+#include "engine/container/security.hpp"
+#include "engine/container/start.hpp"
+#include "engine/container/userns.hpp"
+#include "engine/foreground.hpp"
+#include "kernel/child.hpp"
+#include "kernel/confine.hpp"
+#include "kernel/namespaces.hpp"
+#include "kernel/process.hpp"
+#include "kernel/terminal.hpp"
+
+namespace contain::engine {
+
+using model::ContainerName;
+using nlohmann::json;
+using namespace detail;
+
+Result<int> exec_in_container(const ContainerName& name, const std::vector<std::string>& argv,
+                              const ExecOptions& options) {
+  if (argv.empty())
+    return fail(Error::usage("exec: no command given; usage: contain exec NAME -- CMD [ARG...]"));
+  auto r = TRY(load_record(name));
+  std::string what = fmt::format("exec in container {}", quote(name.str()));
+  auto not_running = [&] {
+    return fail(Error::failed(fmt::format(
+        "{}: it is not running (see 'contain ps -a'; start a new one with 'contain run')", what)));
+  };
+  if (!is_running(r)) return not_running();
+  pid_t pid = recorded_pid(r);
+  auto pidfd = kernel::open_pidfd(pid);
+  // The pidfd pins the process: checked after opening, the pid cannot have been reused.
+  if (!pidfd || !is_running(r)) return not_running();
+  SignalForwarding forwarding;
+  TerminalHandoff terminal(!options.tty);
+  std::optional<winsize> window =
+      options.tty ? kernel::window_size(STDIN_FILENO) : std::optional<winsize>();
+  std::string root_path = fmt::format("/proc/{}/root", pid);
+  UniqueFd root(::open(root_path.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  if (!root) return fail(Error::system(fmt::format("{}: open {}", what, root_path)));
+  std::vector<std::string> env = recorded_environment(r);
+  for (const auto& entry : options.environment) {
+    auto key = entry.substr(0, entry.find('=') + 1);
+    std::erase_if(env, [&](const std::string& e) { return e.starts_with(key); });
+    env.push_back(entry);
+  }
+  std::string workdir = options.workdir.empty() ? recorded_workdir(r) : options.workdir;
+  auto security = TRY_WRAP(
+      detail::exec_security(r, {.user = options.user, .privileged = options.privileged}, pid),
+      what);
+  auto cgroups = TRY_WRAP(detail::CgroupPlan::from_record(r), what);
+  // In its user namespace we arrive as nobody: become its root (or --user) there.
+  // Rootless, we join it here already: only inside it may we enter its PID
+  // namespace, and there is no way back out (see below).
+  const bool rootless = detail::is_rootless(r);
+  const int userns_flag = detail::has_userns(r) && !rootless ? CLONE_NEWUSER : 0;
+  if (detail::has_userns(r)) security.change_user = true;
+  const kernel::Confinement confinement = security.confinement();
+  std::vector<char*> args = c_strings(argv), envp = c_strings(env);
+
+  int pair[2];
+  if (::socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, pair) < 0)
+    return fail(Error::system(what + ": create the sync socket"));
+  UniqueFd parent_end(pair[0]), child_end(pair[1]);
+  // Host side: the PID namespace applies to the children we make from now on,
+  // so the command is a process of the container (it shows in its /proc). To
+  // that child only: right after the clone we go back to our own, so that a
+  // library caller's later children stay in its namespace.
+  UniqueFd own_pid_ns(::open("/proc/self/ns/pid", O_RDONLY | O_CLOEXEC));
+  if (!own_pid_ns) return fail(Error::system(what + ": open /proc/self/ns/pid"));
+  TRY_WRAP(
+      kernel::join_namespaces(pidfd->get(), pid, CLONE_NEWPID | (rootless ? CLONE_NEWUSER : 0)),
+      what);
+  std::uint64_t signals_to_reset = kernel::signals_not_default();
+  auto clone_result = kernel::clone_with_pidfd(0);
+  if (clone_result && clone_result->pid == 0) {
+    // Child, in the container's PID namespace, otherwise still on the host:
+    // join the rest at once, then the container's root, working directory and
+    // environment.
+    kernel::ChildError e;
+    int pts_number = -1;
+    parent_end.reset();
+    kernel::reset_signals(signals_to_reset);
+    ::sigprocmask(SIG_SETMASK, &forwarding.caller_mask(), nullptr);
+    char go = 0;
+    if (terminal.active()) ::setpgid(0, 0);
+    // The parent hands over the terminal, then says go. EOF means it is gone
+    // (killed between clone and go): the command must not run orphaned.
+    ssize_t n;
+    do n = ::recv(child_end.get(), &go, 1, 0);
+    while (n < 0 && errno == EINTR);
+    if (n != 1 || go != detail::kNetworkReady) ::_exit(1);
+    ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+    if (!kernel::join_namespaces(pidfd->get(), pid,
+                                 userns_flag | CLONE_NEWNS | CLONE_NEWNET | CLONE_NEWUTS |
+                                     CLONE_NEWIPC | CLONE_NEWCGROUP))
+      e.fail("join the container's namespaces");
+    else if (::fchdir(root.get()) < 0 || ::chroot(".") < 0)
+      e.fail("enter the container's root");
+    else if (::chdir(workdir.c_str()) < 0)
+      e.fail("enter the working directory %s", workdir.c_str());
+    // -t: made here, after chroot, rather than by opening /proc/PID/root/dev/ptmx
+    // from the host: there an absolute link the container put in /dev would be
+    // resolved against the host's root, and could hand us a host device. Here
+    // every link resolves inside the container's root, to its own devpts.
+    else if (options.tty &&
+             !kernel::make_controlling_terminal("/dev/ptmx", window ? &*window : nullptr,
+                                                child_end.get(), pts_number, e)) {
+    } else if (kernel::close_inherited_descriptors(e) && kernel::confine(confinement, e))
+      kernel::exec_or_report(args.data(), envp.data(), child_end.get());
+    kernel::child_exit_with(child_end.get(), e);
+  }
+  // Rootless, we stay (the user namespace we joined has no say over our own
+  // PID namespace); this process only waits for the command from here on.
+  int back = rootless || ::setns(own_pid_ns.get(), CLONE_NEWPID) == 0 ? 0 : errno;
+  auto cloned = TRY_WRAP(std::move(clone_result), what);
+  if (back != 0) {
+    (void)kernel::signal_pidfd(cloned.pidfd.get(), SIGKILL);
+    wait_for(cloned.pid);
+    return fail(Error::system(what + ": return to our own PID namespace", back));
+  }
+  child_end.reset();
+  // The command counts against the container's limits, as everything in it.
+  if (auto joined = detail::join_cgroups(cgroups, cloned.pid); !joined) {
+    (void)kernel::signal_pidfd(cloned.pidfd.get(), SIGKILL);
+    wait_for(cloned.pid);
+    return fail(std::move(joined).error().wrap(what));
+  }
+  // And the container's rlimits and OOM score, not contain's: exec is no way out.
+  if (auto limited = detail::apply_recorded_limits(cloned.pid, r); !limited) {
+    (void)kernel::signal_pidfd(cloned.pidfd.get(), SIGKILL);
+    wait_for(cloned.pid);
+    return fail(std::move(limited).error().wrap(what));
+  }
+  forwarding.forward_to(cloned.pidfd.get());
+  terminal.give_to(cloned.pid);
+  [[maybe_unused]] auto sent = ::send(parent_end.get(), &detail::kNetworkReady, 1, MSG_NOSIGNAL);
+  kernel::ChildError report;
+  UniqueFd master;
+  if (options.tty) {
+    master = kernel::receive_terminal(parent_end.get(), report);
+    if (!master) {
+      wait_for(cloned.pid);
+      return fail(terminal_error(what, report));
+    }
+  }
+  if (kernel::read_child_error(parent_end.get(), report)) {
+    wait_for(cloned.pid);
+    return fail(kernel::child_error(fmt::format("{}: {}", what, report.what), report));
+  }
+  if (master) {
+    if (auto relayed = kernel::relay_terminal(master.get(), cloned.pidfd.get()); !relayed) {
+      (void)kernel::signal_pidfd(cloned.pidfd.get(), SIGKILL);
+      wait_for(cloned.pid);
+      return fail(std::move(relayed).error().wrap(what));
+    }
+  }
+  return wait_for(cloned.pid);
+}
+
+}  // namespace contain::engine
