@@ -45,30 +45,51 @@ Error terminal_error(const std::string& what, const kernel::ChildError& report) 
   return kernel::child_error(fmt::format("{}: {}", what, report.what), report);
 }
 
-Result<Started> start_process(const ContainerSpec& spec, const detail::PreparedSecurity& security,
-                              Stdio stdio, SignalForwarding* forwarding, TerminalHandoff* terminal,
-                              bool report_later) {
-  std::string what = fmt::format("start container {}", quote(spec.name.str()));
-  std::vector<char*> argv = c_strings(spec.command);
-  std::vector<char*> envp = c_strings(spec.environment);
-  UniqueFd join_netns;
+namespace {
+
+// What the parent's stages share while one container starts. Everything the
+// child reads is prepared before the first stage, since after clone the child
+// may only read it.
+struct Starting {
+  const ContainerSpec& spec;
+  const PreparedSecurity& security;
+  std::string what;  // "start container NAME", for errors
+  SignalForwarding* forwarding;
+  TerminalHandoff* terminal;
+  bool report_later;
+  std::vector<char*> argv = {}, envp = {};
+  UniqueFd join_netns = {};                  // --network netns:NS
+  UniqueFd parent_end = {}, child_end = {};  // the sync socket
+  ChildPlan plan = {};
+  kernel::Cloned child = {};  // pid 0 until the clone stage
+  Started started = {};
+};
+
+// Before the first stage, nothing changed yet: argv and environment, the
+// namespace to join, the sync socket and the child's plan.
+Status prepare(Starting& s, Stdio stdio) {
+  const ContainerSpec& spec = s.spec;
+  const PreparedSecurity& security = s.security;
+  s.argv = c_strings(spec.command);
+  s.envp = c_strings(spec.environment);
   if (spec.network.kind == NetworkChoice::Kind::netns)
-    join_netns = TRY_WRAP(
-        TRY_WRAP(resolve_netns(TRY(model::NetnsSpec::parse(spec.network.name))), what).open(),
-        what);
+    s.join_netns = TRY_WRAP(
+        TRY_WRAP(resolve_netns(TRY(model::NetnsSpec::parse(spec.network.name))), s.what).open(),
+        s.what);
 
   int pair[2];
   if (::socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, pair) < 0)
-    return fail(Error::system(what + ": create the sync socket"));
-  UniqueFd parent_end(pair[0]), child_end(pair[1]);
+    return fail(Error::system(s.what + ": create the sync socket"));
+  s.parent_end = UniqueFd(pair[0]);
+  s.child_end = UniqueFd(pair[1]);
 
-  detail::ChildPlan plan;
-  plan.sync_fd = child_end.get();
-  plan.parent_sync_fd = parent_end.get();
+  ChildPlan& plan = s.plan;
+  plan.sync_fd = s.child_end.get();
+  plan.parent_sync_fd = s.parent_end.get();
   // With a user namespace, the clone happens in the joined namespace instead.
-  plan.join_netns_fd = security.userns.enabled() ? -1 : join_netns.get();
-  plan.netns_from_clone = security.userns.enabled() && join_netns;
-  detail::plan_userns(security.userns, plan);
+  plan.join_netns_fd = security.userns.enabled() ? -1 : s.join_netns.get();
+  plan.netns_from_clone = security.userns.enabled() && s.join_netns;
+  plan_userns(security.userns, plan);
   plan.rootfs = spec.rootfs ? security.rootfs.c_str() : nullptr;
   plan.lower_rootfs = spec.security.overlay ? spec.rootfs->c_str() : nullptr;
   plan.confinement = security.confinement();
@@ -76,10 +97,10 @@ Result<Started> start_process(const ContainerSpec& spec, const detail::PreparedS
   plan.prepared = &security;
   plan.hostname = spec.hostname.c_str();
   plan.workdir = spec.workdir.c_str();
-  plan.argv = argv.data();
-  plan.envp = envp.data();
+  plan.argv = s.argv.data();
+  plan.envp = s.envp.data();
   plan.init = spec.init;
-  plan.own_process_group = terminal && terminal->active();
+  plan.own_process_group = s.terminal && s.terminal->active();
   plan.signals_to_reset = kernel::signals_not_default();
   plan.stdin_fd = stdio.in;
   plan.stdout_fd = stdio.out;
@@ -89,66 +110,184 @@ Result<Started> start_process(const ContainerSpec& spec, const detail::PreparedS
     plan.has_window = true;
     plan.window = *size;
   }
+  return {};
+}
 
-  // The cgroups exist before the child does; it joins them before the go.
-  // (The cgroup namespace is the child's to make, once it is in them.)
-  TRY_WRAP(detail::create_cgroups(security.cgroups), what);
-  Undo cgroups_undo;
-  cgroups_undo.add([&] { (void)detail::remove_cgroups(security.cgroups); });
+// --- The parent's stages, in the order they run (kParentStages below). All
+// run in the host's namespaces, as the caller: root, or an unprivileged user
+// (rootless: cgroups only where delegated to them, maps through
+// newuidmap/newgidmap, pasta for the network). Each says what undoes it, and
+// when: while the child still lives, or once it has been killed and reaped
+// (which the rollback does between the two). ---
+
+// The cgroups exist before the child does; it joins them before the go (the
+// cgroup namespace is the child's to make, once it is in them).
+// Undo, once the child has ended: remove them.
+Status create_cgroups(Starting& s) {
+  TRY_WRAP(detail::create_cgroups(s.security.cgroups), s.what);
+  return {};
+}
+void remove_cgroups(Starting& s) { (void)detail::remove_cgroups(s.security.cgroups); }
+
+// clone3 into new PID, UTS, IPC and mount namespaces, a new network namespace
+// unless it joins one (--network netns:NS), a new user namespace with
+// --userns or rootless (then cloned inside NS, see clone_container). The
+// child runs its own stage table (container/child) and waits for the go.
+// From here signals sent to us reach it and the terminal is its.
+// Undo: none of its own; the rollback kills and reaps the child.
+Status clone_child(Starting& s) {
   std::uint64_t flags = CLONE_NEWPID | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWNS;
-  if (!join_netns) flags |= CLONE_NEWNET;
-  if (security.userns.enabled()) flags |= CLONE_NEWUSER;
-  auto cloned = TRY_WRAP(detail::clone_container(flags, security.userns, join_netns.get()), what);
-  if (cloned.pid == 0) detail::run_container_child(plan);  // never returns
+  if (!s.join_netns) flags |= CLONE_NEWNET;
+  if (s.security.userns.enabled()) flags |= CLONE_NEWUSER;
+  s.child = TRY_WRAP(clone_container(flags, s.security.userns, s.join_netns.get()), s.what);
+  if (s.child.pid == 0) run_container_child(s.plan);  // never returns
+  s.child_end.reset();
+  if (s.forwarding) s.forwarding->forward_to(s.child.pidfd.get());
+  if (s.terminal) s.terminal->give_to(s.child.pid);
+  s.started.start_time = kernel::process_start_time(s.child.pid).value_or(0);
+  s.started.pid = s.child.pid;
+  return {};
+}
 
-  // Parent again. Until the command runs, failing means killing and reaping the child.
-  child_end.reset();
-  if (forwarding) forwarding->forward_to(cloned.pidfd.get());
-  if (terminal) terminal->give_to(cloned.pid);
-  pid_t pid = cloned.pid;
-  Started started;
-  // Undone in reverse order: the child is ended first (its namespace goes with
-  // it), then its network, if it has one by then, is released.
-  Undo undo;
-  undo.add([&] { release_container(started.network); });
-  undo.add([&] {
-    (void)kernel::signal_pidfd(cloned.pidfd.get(), SIGKILL);
-    (void)wait_for(pid);
-  });
-  started.start_time = kernel::process_start_time(pid).value_or(0);
-  started.pid = pid;
-  TRY_WRAP(detail::join_cgroups(security.cgroups, pid), what);
-  // Its user namespace's maps (and idmapped mounts), before it does anything.
-  TRY_WRAP(detail::configure_userns(spec, security.userns, pid, parent_end.get()), what);
-  undo.add([&] { detail::stop_pasta(started.pasta); });
-  started.pasta = TRY_WRAP(detail::start_pasta(spec, pid), what);
-  // The network, configured from outside before the command starts.
-  started.network = TRY_WRAP(attach_container(spec, cloned.pidfd.get(), pid), what);
-  // Recorded before the command runs, so that whoever it tells it is up finds it.
-  TRY_WRAP(record_running(spec.name, {.pid = started.pid,
-                                      .start_time = started.start_time,
-                                      .address = started.network.network
-                                                     ? std::optional(started.network.ip.str())
-                                                     : std::nullopt,
-                                      .pasta_pid = started.pasta.pid,
-                                      .pasta_start = started.pasta.start_time}),
-           what);
+// The child joins its cgroups (limits, devices) before it runs anything of the user's.
+// Undo: none (the groups go with create_cgroups' undo).
+Status join_cgroups(Starting& s) {
+  TRY_WRAP(detail::join_cgroups(s.security.cgroups, s.child.pid), s.what);
+  return {};
+}
+
+// With a user namespace: its maps (written as root, or through
+// newuidmap/newgidmap rootless), idmapped root and volumes, --ulimit and
+// --oom-score-adj set from outside, before the child does anything; nothing
+// otherwise. Undo: none (all of it goes with the child).
+Status map_ids(Starting& s) {
+  TRY_WRAP(configure_userns(s.spec, s.security.userns, s.child.pid, s.parent_end.get()), s.what);
+  return {};
+}
+
+// --network pasta (rootless): pasta joins the child's user and network
+// namespaces and configures them; nothing for other networks.
+// Undo, while the child lives: stop pasta.
+Status start_pasta(Starting& s) {
+  s.started.pasta = TRY_WRAP(detail::start_pasta(s.spec, s.child.pid), s.what);
+  return {};
+}
+void stop_pasta(Starting& s) { detail::stop_pasta(s.started.pasta); }
+
+// On a managed network, as root: the veth born in the child's network
+// namespace (referenced through its pidfd), addressed and routed, and the -p
+// forwards to it; nothing for other networks. Undo, once the child has ended
+// (its namespace, and the veth in it, go with it): the forwards removed and
+// the address given back.
+Status attach_network(Starting& s) {
+  s.started.network = TRY_WRAP(attach_container(s.spec, s.child.pidfd.get(), s.child.pid), s.what);
+  return {};
+}
+void release_network(Starting& s) { release_container(s.started.network); }
+
+// Under the store's lock: the record says running, with the pid and address,
+// before the command runs, so that whoever it tells it is up finds it.
+// Undo: none here; the caller removes the whole record (reserve_name's undo).
+Status record(Starting& s) {
+  const Started& started = s.started;
+  TRY_WRAP(record_running(s.spec.name, {.pid = started.pid,
+                                        .start_time = started.start_time,
+                                        .address = started.network.network
+                                                       ? std::optional(started.network.ip.str())
+                                                       : std::nullopt,
+                                        .pasta_pid = started.pasta.pid,
+                                        .pasta_start = started.pasta.start_time}),
+           s.what);
+  return {};
+}
+
+// The go: the child may run the command. With -t its terminal comes first (or
+// its report of why not). Then its report: EOF means exec succeeded, a frame
+// says what failed; a foreground caller reads it after the exit instead
+// (report_later), which saves a wake-up between clone and exec.
+// Undo: none.
+Status go(Starting& s) {
   // If the child already failed, the send fails with EPIPE; its report says why.
-  [[maybe_unused]] auto sent = ::send(parent_end.get(), &detail::kNetworkReady, 1, MSG_NOSIGNAL);
+  [[maybe_unused]] auto sent = ::send(s.parent_end.get(), &kNetworkReady, 1, MSG_NOSIGNAL);
   kernel::ChildError report;
-  // -t: the child's terminal comes first (or its report of why not).
-  if (spec.tty) {
-    started.terminal = kernel::receive_terminal(parent_end.get(), report);
-    if (!started.terminal) return fail(terminal_error(what, report));
+  if (s.spec.tty) {
+    s.started.terminal = kernel::receive_terminal(s.parent_end.get(), report);
+    if (!s.started.terminal) return fail(terminal_error(s.what, report));
   }
-  if (report_later)
-    started.sync = std::move(parent_end);
-  else if (kernel::read_child_error(parent_end.get(), report))
-    return fail(kernel::child_error(fmt::format("{}: {}", what, report.what), report));
-  started.pidfd = std::move(cloned.pidfd);
-  undo.commit();
-  cgroups_undo.commit();
-  return started;
+  if (s.report_later)
+    s.started.sync = std::move(s.parent_end);
+  else if (kernel::read_child_error(s.parent_end.get(), report))
+    return fail(kernel::child_error(fmt::format("{}: {}", s.what, report.what), report));
+  return {};
+}
+
+enum class UndoWhen { child_lives, child_ended };
+
+struct ParentStage {
+  Status (*run)(Starting&);
+  void (*undo)(Starting&);  // null: nothing to undo
+  UndoWhen when = UndoWhen::child_ended;
+};
+
+// A new facility is one entry here (and, if the child has its part, one in
+// container/child's table). The order is pinned by tests/integration/
+// kill_points_container.sh, which kills the command at each of its calls that
+// change something.
+constexpr ParentStage kParentStages[] = {
+    // Host, before clone; root, or rootless in a group delegated to the user.
+    {create_cgroups, remove_cgroups, UndoWhen::child_ended},
+    // Host (inside NS for the clone's moment with a user namespace and netns:NS).
+    {clone_child, nullptr},
+    // Host cgroup files, as the caller.
+    {join_cgroups, nullptr},
+    // Host /proc/PID files: as root, or rootless through newuidmap/newgidmap.
+    {map_ids, nullptr},
+    // Rootless only: pasta, as the user, joins the child's namespaces.
+    {start_pasta, stop_pasta, UndoWhen::child_lives},
+    // Host, as root: netlink into the child's network namespace, nftables.
+    {attach_network, release_network, UndoWhen::child_ended},
+    // The state store, under its lock.
+    {record, nullptr},
+    // The sync socket.
+    {go, nullptr},
+};
+
+// After a failed stage: the undos of the `done` stages before it that need the
+// child, in reverse; then the child is killed and reaped (its namespaces go
+// with it); then the other undos, in reverse.
+void roll_back(Starting& s, std::size_t done) {
+  for (std::size_t i = done; i-- > 0;)
+    if (kParentStages[i].undo && kParentStages[i].when == UndoWhen::child_lives)
+      kParentStages[i].undo(s);
+  if (s.child.pid > 0) {
+    (void)kernel::signal_pidfd(s.child.pidfd.get(), SIGKILL);
+    (void)wait_for(s.child.pid);
+  }
+  for (std::size_t i = done; i-- > 0;)
+    if (kParentStages[i].undo && kParentStages[i].when == UndoWhen::child_ended)
+      kParentStages[i].undo(s);
+}
+
+}  // namespace
+
+Result<Started> start_process(const ContainerSpec& spec, const PreparedSecurity& security,
+                              Stdio stdio, SignalForwarding* forwarding, TerminalHandoff* terminal,
+                              bool report_later) {
+  Starting s{.spec = spec,
+             .security = security,
+             .what = fmt::format("start container {}", quote(spec.name.str())),
+             .forwarding = forwarding,
+             .terminal = terminal,
+             .report_later = report_later};
+  TRY(prepare(s, stdio));
+  for (std::size_t i = 0; i < std::size(kParentStages); ++i) {
+    if (auto ran = kParentStages[i].run(s); !ran) {
+      roll_back(s, i);
+      return fail(std::move(ran).error());
+    }
+  }
+  s.started.pidfd = std::move(s.child.pidfd);
+  return std::move(s.started);
 }
 
 }  // namespace detail

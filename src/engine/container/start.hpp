@@ -40,15 +40,14 @@ std::vector<char*> c_strings(const std::vector<std::string>& strings);
 // Parent, -t: the child sent no terminal; its report says why, or it died without one.
 Error terminal_error(const std::string& what, const kernel::ChildError& report);
 
-// Parent side of starting a container, in the host's namespaces, as root:
-//   1. prepare everything the child reads (argv, environment, paths, fds);
-//   2. clone3 into new PID/UTS/IPC/mount/cgroup (and network) namespaces;
-//   3. configure the network from outside, through the child's pidfd;
-//   4. tell the child the network is ready;
-//   5. read its report: EOF means exec succeeded, a frame says what failed.
-// A foreground caller skips step 5 (`report_later`): it waits for the exit
-// anyway and then reads the report from Started::sync, which saves a wake-up
-// between clone and exec.
+// Parent side of starting a container, in the host's namespaces: prepares
+// everything the child reads (argv, environment, paths, fds), then runs the
+// parent's stage table (container/start.cpp: cgroups made, clone, cgroups
+// joined, id maps, pasta, network, record, go), undoing what was done if one
+// fails. The go's last part is the child's report: EOF means exec succeeded, a
+// frame says what failed. A foreground caller skips it (`report_later`): it
+// waits for the exit anyway and then reads the report from Started::sync,
+// which saves a wake-up between clone and exec.
 Result<Started> start_process(const model::ContainerSpec& spec, const PreparedSecurity& security,
                               Stdio stdio, SignalForwarding* forwarding = nullptr,
                               TerminalHandoff* terminal = nullptr, bool report_later = false);
