@@ -97,14 +97,8 @@ Result<int> exec_in_container(const ContainerName& name, const std::vector<std::
     parent_end.reset();
     kernel::reset_signals(signals_to_reset);
     ::sigprocmask(SIG_SETMASK, &forwarding.caller_mask(), nullptr);
-    char go = 0;
-    if (terminal.active()) ::setpgid(0, 0);
-    // The parent hands over the terminal, then says go. EOF means it is gone
-    // (killed between clone and go): the command must not run orphaned.
-    ssize_t n;
-    do n = ::recv(child_end.get(), &go, 1, 0);
-    while (n < 0 && errno == EINTR);
-    if (n != 1 || go != detail::kNetworkReady) ::_exit(1);
+    // The parent hands over the terminal, then says go.
+    await_go(terminal, child_end.get(), kNetworkReady);
     ::prctl(PR_SET_PDEATHSIG, SIGKILL);
     if (!kernel::join_namespaces(pidfd->get(), pid,
                                  userns_flag | CLONE_NEWNS | CLONE_NEWNET | CLONE_NEWUTS |
@@ -164,8 +158,7 @@ Result<int> exec_in_container(const ContainerName& name, const std::vector<std::
     return fail(kernel::child_error(fmt::format("{}: {}", what, report.what), report));
   }
   if (master) {
-    if (auto relayed = kernel::relay_terminal(master.get(), cloned.pidfd.get()); !relayed) {
-      (void)kernel::signal_pidfd(cloned.pidfd.get(), SIGKILL);
+    if (auto relayed = relay_terminal_or_kill(master.get(), cloned.pidfd.get()); !relayed) {
       wait_for(cloned.pid);
       return fail(std::move(relayed).error().wrap(what));
     }

@@ -120,9 +120,7 @@ Result<std::string> run_container_detached(ContainerSpec spec) {
   }
   report_write.reset();
   log_fd.reset();
-  int status = 0;
-  while (::waitpid(middle, &status, 0) < 0 && errno == EINTR) {
-  }
+  wait_for(middle);
   MonitorReport report;
   ssize_t n;
   do n = ::read(report_read.get(), &report, sizeof report);

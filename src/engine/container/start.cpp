@@ -305,10 +305,8 @@ Result<int> run_container(ContainerSpec spec, RunOutcome* outcome) {
   auto started =
       TRY(start_process(spec, security, {}, &forwarding, &terminal, /*report_later=*/true));
   Status relayed;
-  if (started.terminal) {
-    relayed = kernel::relay_terminal(started.terminal.get(), started.pidfd.get());
-    if (!relayed) (void)kernel::signal_pidfd(started.pidfd.get(), SIGKILL);
-  }
+  if (started.terminal)
+    relayed = relay_terminal_or_kill(started.terminal.get(), started.pidfd.get());
   int status = wait_for(started.pid);
   if (outcome) outcome->oom_killed = detail::oom_killed(security.cgroups);
   (void)detail::remove_cgroups(security.cgroups);
