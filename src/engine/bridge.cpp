@@ -45,7 +45,7 @@ Result<kernel::LinkInfo> find_bridge(const kernel::NetlinkSocket& host, const If
 // Where each host end contain recorded leads: namespace (or owner) and the
 // interface inside, by host end name.
 Result<std::map<std::string, std::pair<std::string, std::string>>> recorded_ends(
-    const StateStore& store) {
+    const StoreReader& store) {
   std::map<std::string, std::pair<std::string, std::string>> ends;
   for (const auto& ns : TRY(store.list(kNetnsKind))) {
     auto record = store.read(kNetnsKind, ns);
