@@ -41,7 +41,8 @@ constexpr Field kNetnsLink[] = {req("name", Type::string),    opt("ifindex", Typ
                                 opt("address", Type::string), opt("phase", Type::phase)};
 constexpr Field kNetns[] = {req("name", Type::string), opt("created", Type::boolean),
                             opt("links", Type::objects, kNetnsLink), opt("phase", Type::phase)};
-constexpr Field kBridge[] = {opt("name", Type::string), opt("created", Type::boolean)};
+constexpr Field kBridge[] = {opt("name", Type::string), opt("created", Type::boolean),
+                             opt("phase", Type::phase)};
 constexpr Field kAttachment[] = {
     req("owner", Type::string),          opt_or_null("netns", Type::string),
     opt("ifname", Type::string),         req("host", Type::string),
