@@ -31,6 +31,58 @@ using model::ContainerName;
 using nlohmann::json;
 using namespace detail;
 
+namespace {
+
+// What the exec child reads after clone, prepared by the parent (the child
+// allocates nothing).
+struct ExecChild {
+  int container_pidfd = -1;
+  pid_t container_pid = 0;
+  int namespaces = 0;  // those joined after the go (the PID namespace is ours already)
+  int root_fd = -1;    // /proc/PID/root of the container
+  const char* workdir = "/";
+  int sync_fd = -1, parent_sync_fd = -1;
+  std::uint64_t signals_to_reset = 0;
+  const SignalForwarding& forwarding;
+  const TerminalHandoff& terminal;
+  bool tty = false;
+  const winsize* window = nullptr;  // -t: the caller's size, if it has one
+  const kernel::Confinement& confinement;
+  char* const* argv = nullptr;
+  char* const* envp = nullptr;
+};
+
+// Child, in the container's PID namespace, otherwise still on the host: join
+// the rest at once, then the container's root, working directory and
+// environment, then its confinement, and exec. Never returns.
+[[noreturn]] void run_exec_child(const ExecChild& c) {
+  kernel::ChildError e;
+  int pts_number = -1;
+  ::close(c.parent_sync_fd);
+  kernel::reset_signals(c.signals_to_reset);
+  ::sigprocmask(SIG_SETMASK, &c.forwarding.caller_mask(), nullptr);
+  // The parent hands over the terminal, then says go.
+  await_go(c.terminal, c.sync_fd, kNetworkReady);
+  ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+  if (!kernel::join_namespaces(c.container_pidfd, c.container_pid, c.namespaces))
+    e.fail("join the container's namespaces");
+  else if (::fchdir(c.root_fd) < 0 || ::chroot(".") < 0)
+    e.fail("enter the container's root");
+  else if (::chdir(c.workdir) < 0)
+    e.fail("enter the working directory %s", c.workdir);
+  // -t: made here, after chroot, rather than by opening /proc/PID/root/dev/ptmx
+  // from the host: there an absolute link the container put in /dev would be
+  // resolved against the host's root, and could hand us a host device. Here
+  // every link resolves inside the container's root, to its own devpts.
+  else if (c.tty &&
+           !kernel::make_controlling_terminal("/dev/ptmx", c.window, c.sync_fd, pts_number, e)) {
+  } else if (kernel::close_inherited_descriptors(e) && kernel::confine(c.confinement, e))
+    kernel::exec_or_report(c.argv, c.envp, c.sync_fd);
+  kernel::child_exit_with(c.sync_fd, e);
+}
+
+}  // namespace
+
 Result<int> exec_in_container(const ContainerName& name, const std::vector<std::string>& argv,
                               const ExecOptions& options) {
   if (argv.empty())
@@ -86,61 +138,42 @@ Result<int> exec_in_container(const ContainerName& name, const std::vector<std::
   TRY_WRAP(
       kernel::join_namespaces(pidfd->get(), pid, CLONE_NEWPID | (rootless ? CLONE_NEWUSER : 0)),
       what);
-  std::uint64_t signals_to_reset = kernel::signals_not_default();
+  const ExecChild child{.container_pidfd = pidfd->get(),
+                        .container_pid = pid,
+                        .namespaces = userns_flag | CLONE_NEWNS | CLONE_NEWNET | CLONE_NEWUTS |
+                                      CLONE_NEWIPC | CLONE_NEWCGROUP,
+                        .root_fd = root.get(),
+                        .workdir = workdir.c_str(),
+                        .sync_fd = child_end.get(),
+                        .parent_sync_fd = parent_end.get(),
+                        .signals_to_reset = kernel::signals_not_default(),
+                        .forwarding = forwarding,
+                        .terminal = terminal,
+                        .tty = options.tty,
+                        .window = window ? &*window : nullptr,
+                        .confinement = confinement,
+                        .argv = args.data(),
+                        .envp = envp.data()};
   auto clone_result = kernel::clone_with_pidfd(0);
-  if (clone_result && clone_result->pid == 0) {
-    // Child, in the container's PID namespace, otherwise still on the host:
-    // join the rest at once, then the container's root, working directory and
-    // environment.
-    kernel::ChildError e;
-    int pts_number = -1;
-    parent_end.reset();
-    kernel::reset_signals(signals_to_reset);
-    ::sigprocmask(SIG_SETMASK, &forwarding.caller_mask(), nullptr);
-    // The parent hands over the terminal, then says go.
-    await_go(terminal, child_end.get(), kNetworkReady);
-    ::prctl(PR_SET_PDEATHSIG, SIGKILL);
-    if (!kernel::join_namespaces(pidfd->get(), pid,
-                                 userns_flag | CLONE_NEWNS | CLONE_NEWNET | CLONE_NEWUTS |
-                                     CLONE_NEWIPC | CLONE_NEWCGROUP))
-      e.fail("join the container's namespaces");
-    else if (::fchdir(root.get()) < 0 || ::chroot(".") < 0)
-      e.fail("enter the container's root");
-    else if (::chdir(workdir.c_str()) < 0)
-      e.fail("enter the working directory %s", workdir.c_str());
-    // -t: made here, after chroot, rather than by opening /proc/PID/root/dev/ptmx
-    // from the host: there an absolute link the container put in /dev would be
-    // resolved against the host's root, and could hand us a host device. Here
-    // every link resolves inside the container's root, to its own devpts.
-    else if (options.tty &&
-             !kernel::make_controlling_terminal("/dev/ptmx", window ? &*window : nullptr,
-                                                child_end.get(), pts_number, e)) {
-    } else if (kernel::close_inherited_descriptors(e) && kernel::confine(confinement, e))
-      kernel::exec_or_report(args.data(), envp.data(), child_end.get());
-    kernel::child_exit_with(child_end.get(), e);
-  }
+  if (clone_result && clone_result->pid == 0) run_exec_child(child);  // never returns
   // Rootless, we stay (the user namespace we joined has no say over our own
   // PID namespace); this process only waits for the command from here on.
   int back = rootless || ::setns(own_pid_ns.get(), CLONE_NEWPID) == 0 ? 0 : errno;
   auto cloned = TRY_WRAP(std::move(clone_result), what);
-  if (back != 0) {
+  // Until the go, failing means killing and reaping the child.
+  auto kill_child = [&](Error error) -> Result<int> {
     (void)kernel::signal_pidfd(cloned.pidfd.get(), SIGKILL);
     wait_for(cloned.pid);
-    return fail(Error::system(what + ": return to our own PID namespace", back));
-  }
+    return fail(std::move(error));
+  };
+  if (back != 0) return kill_child(Error::system(what + ": return to our own PID namespace", back));
   child_end.reset();
   // The command counts against the container's limits, as everything in it.
-  if (auto joined = detail::join_cgroups(cgroups, cloned.pid); !joined) {
-    (void)kernel::signal_pidfd(cloned.pidfd.get(), SIGKILL);
-    wait_for(cloned.pid);
-    return fail(std::move(joined).error().wrap(what));
-  }
+  if (auto joined = detail::join_cgroups(cgroups, cloned.pid); !joined)
+    return kill_child(std::move(joined).error().wrap(what));
   // And the container's rlimits and OOM score, not contain's: exec is no way out.
-  if (auto limited = detail::apply_recorded_limits(cloned.pid, r); !limited) {
-    (void)kernel::signal_pidfd(cloned.pidfd.get(), SIGKILL);
-    wait_for(cloned.pid);
-    return fail(std::move(limited).error().wrap(what));
-  }
+  if (auto limited = detail::apply_recorded_limits(cloned.pid, r); !limited)
+    return kill_child(std::move(limited).error().wrap(what));
   forwarding.forward_to(cloned.pidfd.get());
   terminal.give_to(cloned.pid);
   [[maybe_unused]] auto sent = ::send(parent_end.get(), &detail::kNetworkReady, 1, MSG_NOSIGNAL);
