@@ -75,7 +75,7 @@ void add_forward_commands(Commands& commands) {
                     json out = json::array();
                     for (const auto& f : list) {
                       json targets = json::array();
-                      for (const auto& t : f.targets) targets.push_back(t.str());
+                      for (const auto& t : f.targets) targets.push_back(t.endpoint().str());
                       out.push_back({{"host_port", f.host_port.value()},
                                      {"proto", protocol_name(f.protocol)},
                                      {"host_addr",
@@ -91,7 +91,7 @@ void add_forward_commands(Commands& commands) {
                       std::string targets;
                       for (const auto& t : f.targets) {
                         if (!targets.empty()) targets += " ";
-                        targets += t.str();
+                        targets += t.endpoint().str();
                       }
                       rows.push_back({f.host_port.str(), std::string(protocol_name(f.protocol)),
                                       f.host_address ? f.host_address->str() : "*", f.to, targets});

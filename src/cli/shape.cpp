@@ -9,8 +9,6 @@ namespace contain::cli {
 
 namespace {
 
-using nlohmann::json;
-
 struct TargetOptions {
   std::string netns, ifname, dev;
 };
@@ -46,35 +44,33 @@ std::string rate_text(std::uint64_t bits) {
   return fmt::format("{}bit", bits);
 }
 
-void print_shaping(const json& j) {
-  if (!j.value("shaped", false)) {
+void print_shaping(const engine::ShapingShown& shown) {
+  if (!shown.record) {
     fmt::print("not shaped\n");
     return;
   }
-  fmt::print("direction {}  rate {}  burst {}  latency {}", j["direction"].get<std::string>(),
-             j["rate"].get<std::string>(), j["burst"].get<std::string>(),
-             j["latency"].get<std::string>());
-  for (const char* k : {"delay", "jitter", "loss"})
-    if (j.contains(k)) fmt::print("  {} {}", k, j[k].get<std::string>());
+  const auto& r = *shown.record;
+  fmt::print("direction {}  rate {}  burst {}  latency {}", engine::direction_name(r.direction),
+             r.rate.text(), r.burst ? r.burst->text() : "-", r.latency ? r.latency->text() : "-");
+  if (r.delay) fmt::print("  delay {}", r.delay->text());
+  if (r.jitter) fmt::print("  jitter {}", r.jitter->text());
+  if (r.loss) fmt::print("  loss {}", r.loss->text());
   fmt::print("\n");
-  auto print_device = [](const json& d) {
+  auto print_device = [](const engine::ShapedDevice& d) {
     std::string kinds;
-    for (const auto& k : d["kernel_qdiscs"])
-      kinds += (kinds.empty() ? "" : ",") + k.get<std::string>();
-    fmt::print("  {:<8} {}{}  kernel: {}{}\n", d["direction"].get<std::string>(),
-               d["ifname"].get<std::string>(),
-               d["netns"].is_null() ? " (host)" : " (in " + d["netns"].get<std::string>() + ")",
+    for (const auto& k : d.kernel_qdiscs) kinds += (kinds.empty() ? "" : ",") + k;
+    fmt::print("  {:<8} {}{}  kernel: {}{}\n",
+               d.device.direction ? engine::direction_name(*d.device.direction) : "-",
+               d.device.ifname, d.device.netns ? " (in " + *d.device.netns + ")" : " (host)",
                kinds.empty() ? "-" : kinds,
-               d["kernel_rate_bps"].is_null()
-                   ? ""
-                   : " rate " + rate_text(d["kernel_rate_bps"].get<std::uint64_t>()));
+               d.kernel_rate_bps ? " rate " + rate_text(*d.kernel_rate_bps) : "");
   };
-  for (const auto& d : j["devices"]) print_device(d);
-  if (j.contains("ifb_device")) {
-    fmt::print("  ingress redirected to {}\n", j["ifb"].get<std::string>());
-    print_device(j["ifb_device"]);
+  for (const auto& d : shown.devices) print_device(d);
+  if (shown.ifb_device) {
+    fmt::print("  ingress redirected to {}\n", r.ifb.value_or("-"));
+    print_device(*shown.ifb_device);
   }
-  if (!j.value("in_sync", true))
+  if (!shown.in_sync)
     fmt::print(
         "  warning: the kernel does not hold the rate set with contain (changed outside contain?); "
         "set it again or clear it\n");
@@ -130,11 +126,11 @@ void add_shape_commands(Commands& commands) {
                   "[{..., \"kernel_qdiscs\", \"kernel_rate_bps\"}], \"in_sync\"}");
     commands.on(sub, "shape show", [o, as_json]() -> Result<int> {
       auto target = TRY(parse_target(*o));
-      auto j = TRY(engine::show_shaping(target));
+      auto shown = TRY(engine::show_shaping(target));
       if (*as_json)
-        print_json(j);
+        print_json(shown.to_json());
       else
-        print_shaping(j);
+        print_shaping(shown);
       return 0;
     });
   }

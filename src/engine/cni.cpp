@@ -382,9 +382,8 @@ Status cni_check(const CniAttachRequest& request) {
     ShapeTarget target;
     target.dev = TRY(IfName::parse(host_end));
     auto shown = TRY(show_shaping(target));
-    bool present = shown.value("shaped", false);
-    for (const auto& d : shown.value("devices", json::array()))
-      present &= !d.value("kernel_qdiscs", json::array()).empty();
+    bool present = shown.record.has_value();
+    for (const auto& d : shown.devices) present &= !d.kernel_qdiscs.empty();
     if (!present)
       return fail(Error::failed(fmt::format("the shaping of {} is missing", host_end), ENOENT));
   }

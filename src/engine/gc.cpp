@@ -416,41 +416,51 @@ struct Collector {
     auto links = TRY(HostLinks::read(host));
     Owners owners(store, live);
     std::vector<std::pair<std::string, std::string>> refs;
-    for (std::string_view kind : {kNatKind, kForwardKind, kIsolationKind}) {
-      for (const auto& [name, r] : TRY(store.read_all(kind))) {
-        std::string owner = text(r, "owner");
-        std::string why;
-        if (in_phase(r, kPhaseCreating)) {
-          why = "the command adding it was interrupted";
-          firewall_stale = true;
-        }
-        if (why.empty() && !TRY(owners.alive(owner)))
-          why = fmt::format("{} no longer exists", owner_words(owner));
-        if (why.empty() && kind == kIsolationKind && !links.named(text(r, "bridge")))
-          why = fmt::format("bridge {} no longer exists", text(r, "bridge"));
-        if (why.empty() && kind == kForwardKind) {
-          for (const auto& t : r.value("targets", json::array())) {
-            auto address = IpAddress::parse(text(t, "address"));
-            if (!address) continue;
-            bool into_removed = std::any_of(removed_subnets.begin(), removed_subnets.end(),
-                                            [&](const Cidr& c) { return c.contains(*address); });
-            if (released.contains(*address) || into_removed)
-              why = fmt::format("its target {} was released", address->str());
-          }
-        }
-        if (why.empty()) continue;
-        refs.emplace_back(std::string(kind), name);
-        if (kind == kNatKind)
-          done.push_back(fmt::format("removed NAT for {} ({})", text(r, "subnet"), why));
-        else if (kind == kIsolationKind)
-          done.push_back(fmt::format("removed the isolation of {} ({})", text(r, "bridge"), why));
-        else
-          done.push_back(fmt::format(
-              "removed forward {}/{}{} to {} ({})", r.value("host_port", 0), text(r, "protocol"),
-              text(r, "host_address").empty() ? std::string() : " on " + text(r, "host_address"),
-              text(r, "to"), why));
+    // Why a record of an owner that is gone goes ("" while it lives).
+    auto owner_gone = [&](const std::string& owner) -> Result<std::string> {
+      if (TRY(owners.alive(owner))) return std::string();
+      return fmt::format("{} no longer exists", owner_words(owner));
+    };
+    TRY(store.visit<NatRecord>([&](const std::string& name, const NatRecord& n) -> Status {
+      std::string why = TRY(owner_gone(n.owner));
+      if (why.empty()) return {};
+      refs.emplace_back(std::string(NatRecord::kKind), name);
+      done.push_back(fmt::format("removed NAT for {} ({})", n.subnet.str(), why));
+      return {};
+    }));
+    TRY(store.visit<ForwardRecord>([&](const std::string& name, const ForwardRecord& f) -> Status {
+      std::string why;
+      if (f.phase == record::Phase::creating) {
+        why = "the command adding it was interrupted";
+        firewall_stale = true;
       }
-    }
+      if (why.empty()) why = TRY(owner_gone(f.owner));
+      if (why.empty()) {
+        for (const auto& t : f.targets) {
+          bool into_removed = std::any_of(removed_subnets.begin(), removed_subnets.end(),
+                                          [&](const Cidr& c) { return c.contains(t.address); });
+          if (released.contains(t.address) || into_removed)
+            why = fmt::format("its target {} was released", t.address.str());
+        }
+      }
+      if (why.empty()) return {};
+      refs.emplace_back(std::string(ForwardRecord::kKind), name);
+      done.push_back(fmt::format(
+          "removed forward {}/{}{} to {} ({})", f.host_port.str(), protocol_name(f.protocol),
+          f.host_address ? " on " + f.host_address->str() : std::string(), f.to, why));
+      return {};
+    }));
+    TRY(store.visit<IsolationRecord>(
+        [&](const std::string& name, const IsolationRecord& i) -> Status {
+          const std::string& bridge = i.bridge_or(name);
+          std::string why = TRY(owner_gone(i.owner));
+          if (why.empty() && !links.named(bridge))
+            why = fmt::format("bridge {} no longer exists", bridge);
+          if (why.empty()) return {};
+          refs.emplace_back(std::string(IsolationRecord::kKind), name);
+          done.push_back(fmt::format("removed the isolation of {} ({})", bridge, why));
+          return {};
+        }));
     for (auto& line : TRY(collect_firewall_garbage(store, refs, firewall_stale)))
       done.push_back(std::move(line));
     return {};
@@ -470,25 +480,25 @@ struct Collector {
   // ours (cifb<ifindex>) whose device or record is gone.
   Status shapes() {
     auto links = TRY(HostLinks::read(host));
-    for (const auto& key : TRY(store.list(kShapeKind))) {
-      auto r = TRY(store.read(kShapeKind, key));
-      if (!r) continue;
-      const json target = r->value("target", json::object());
+    // Collected first: records are removed below.
+    for (const auto& [key, r] : TRY(store.get_all<ShapeRecord>())) {
+      const ShapeTargetRecord& target = r.target;
       std::string why;
-      if (in_phase(*r, kPhaseCreating)) {
-        TRY(roll_back_shaping(*r));
-        TRY(store.remove(kShapeKind, key));
+      if (r.phase == record::Phase::creating) {
+        TRY(roll_back_shaping(r));
+        TRY(store.erase<ShapeRecord>(key));
         done.push_back(fmt::format("removed the shaping of {} ('shape set' was interrupted)", key));
         continue;
       }
-      if (auto dev = text(target, "dev"); !dev.empty()) {
-        if (!links.named(dev)) why = fmt::format("device {} no longer exists", dev);
-      } else if (auto id = text(target, "netns_id"); !id.empty()) {
+      if (target.dev && !target.dev->empty()) {
+        if (!links.named(*target.dev)) why = fmt::format("device {} no longer exists", *target.dev);
+      } else if (target.netns_id && !target.netns_id->empty()) {
         // Its qdiscs went with the namespace; while it lives, its host end tells.
-        if (!id_alive(live, id))
-          why = fmt::format("namespace {} ({}) no longer exists", text(target, "ref"), id);
+        if (!id_alive(live, *target.netns_id))
+          why = fmt::format("namespace {} ({}) no longer exists", target.ref.value_or(""),
+                            *target.netns_id);
       } else {
-        std::string netns = text(target, "netns"), ifname = text(target, "ifname");
+        std::string netns = target.netns.value_or(""), ifname = target.ifname.value_or("");
         if (!netns_alive(netns))
           why = fmt::format("namespace {} no longer exists", netns);
         else if (!link_in_netns(netns, ifname))
@@ -496,27 +506,27 @@ struct Collector {
       }
       if (why.empty()) continue;
       // The qdiscs went with their devices; an ifb device does not.
-      if (auto ifb = text(*r, "ifb"); !ifb.empty())
-        if (const auto* l = links.named(ifb); l && l->alias.starts_with(kShapeOwnerPrefix)) {
+      if (r.ifb && !r.ifb->empty())
+        if (const auto* l = links.named(*r.ifb); l && l->alias.starts_with(kShapeOwnerPrefix)) {
           if (TRY(delete_if_present(host, l->ifindex)))
             done.push_back(
-                fmt::format("deleted ifb device {} (the shaping of {} is gone)", ifb, key));
+                fmt::format("deleted ifb device {} (the shaping of {} is gone)", *r.ifb, key));
         }
-      TRY(store.remove(kShapeKind, key));
+      TRY(store.erase<ShapeRecord>(key));
       done.push_back(fmt::format("removed the shaping of {} ({})", key, why));
     }
     links = TRY(HostLinks::read(host));
     for (const auto& l : links.all()) {
       if (!l.alias.starts_with(kShapeOwnerPrefix) || !l.name.starts_with("cifb")) continue;
       std::string key = l.alias.substr(kShapeOwnerPrefix.size());
-      auto r = TRY(store.read(kShapeKind, key));
+      auto r = TRY(store.get<ShapeRecord>(key));
       int device = 0;
       try {
         device = std::stoi(l.name.substr(4));
       } catch (...) {
       }
       std::string why;
-      if (!r || text(*r, "ifb") != l.name)
+      if (!r || r->ifb != l.name)
         why = "no shaping record names it";
       else if (!links.has_ifindex(device))
         why = fmt::format("the device it served (ifindex {}) no longer exists", device);

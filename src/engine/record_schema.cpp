@@ -5,6 +5,12 @@
 #include <initializer_list>
 #include <span>
 
+#include "engine/record/firewall.hpp"
+#include "engine/record/forward.hpp"
+#include "engine/record/isolation.hpp"
+#include "engine/record/localnet.hpp"
+#include "engine/record/nat.hpp"
+#include "engine/record/shape.hpp"
 #include "engine/records.hpp"
 
 namespace contain::engine {
@@ -98,40 +104,6 @@ constexpr Field kContainer[] = {req("name", Type::string),
                                 opt_or_null("userns", Type::object, kContainerUserns),
                                 opt("pasta_pid", Type::integer),
                                 opt("pasta_start", Type::unsigned_integer)};
-constexpr Field kNat[] = {req("subnet", Type::string), opt_or_null("out", Type::string),
-                          opt("owner", Type::string)};
-constexpr Field kForwardTarget[] = {req("address", Type::string), req("port", Type::integer),
-                                    opt_or_null("subnet", Type::string),
-                                    opt_or_null("localnet", Type::string)};
-constexpr Field kForward[] = {req("protocol", Type::string),
-                              req("host_port", Type::integer),
-                              opt_or_null("host_address", Type::string),
-                              opt("to", Type::string),
-                              opt("owner", Type::string),
-                              opt("targets", Type::objects, kForwardTarget),
-                              opt("phase", Type::phase)};
-constexpr Field kIsolation[] = {opt("bridge", Type::string), opt("subnet", Type::string),
-                                opt("owner", Type::string)};
-constexpr Field kLocalnet[] = {opt("previous", Type::string)};
-constexpr Field kShapeTarget[] = {opt("netns", Type::string), opt("ifname", Type::string),
-                                  opt("dev", Type::string)};
-constexpr Field kShapeDevice[] = {opt_or_null("netns", Type::string), opt("ifname", Type::string),
-                                  opt("qdisc", Type::string)};
-constexpr Field kShape[] = {req("target", Type::object, kShapeTarget),
-                            opt("direction", Type::string),
-                            req("rate", Type::string),
-                            opt("burst", Type::string),
-                            opt("latency", Type::string),
-                            opt("delay", Type::string),
-                            opt("jitter", Type::string),
-                            opt("loss", Type::string),
-                            opt("rate_bps", Type::unsigned_integer),
-                            opt("burst_bytes", Type::unsigned_integer),
-                            opt("limit_bytes", Type::unsigned_integer),
-                            opt("devices", Type::objects, kShapeDevice),
-                            opt("ifb", Type::string),
-                            opt("phase", Type::phase)};
-
 std::string_view type_name(Type t) {
   switch (t) {
     case Type::string:
@@ -212,13 +184,23 @@ std::span<const Field> schema_of(std::string_view kind) {
   if (kind == kBridgeKind) return kBridge;
   if (kind == kNetworkKind) return kNetwork;
   if (kind == kContainerKind) return kContainer;
-  if (kind == kNatKind) return kNat;
-  if (kind == kForwardKind) return kForward;
-  if (kind == kIsolationKind) return kIsolation;
-  if (kind == kLocalnetKind) return kLocalnet;
-  if (kind == kShapeKind) return kShape;
   return {};
 }
+
+// A kind typed in engine/record/: its from_json says what is wrong.
+template <record::Record R>
+Status checked(const json& record) {
+  auto typed = R::from_json(record);
+  if (!typed) return fail(std::move(typed).error());
+  return {};
+}
+
+static_assert(NatRecord::kKind == kNatKind);
+static_assert(IsolationRecord::kKind == kIsolationKind);
+static_assert(ForwardRecord::kKind == kForwardKind);
+static_assert(LocalnetRecord::kKind == kLocalnetKind);
+static_assert(FirewallRecord::kKind == kFirewallKind);
+static_assert(ShapeRecord::kKind == kShapeKind);
 
 }  // namespace
 
@@ -235,6 +217,12 @@ Status validate_record(std::string_view kind, const json& record) {
   // Kinds typed in engine/record/ are checked by their own from_json, so the
   // store refuses exactly what the code reading them would refuse:
   //   if (kind == NetnsRecord::kKind) return checked<NetnsRecord>(record);
+  if (kind == NatRecord::kKind) return checked<NatRecord>(record);
+  if (kind == IsolationRecord::kKind) return checked<IsolationRecord>(record);
+  if (kind == ForwardRecord::kKind) return checked<ForwardRecord>(record);
+  if (kind == LocalnetRecord::kKind) return checked<LocalnetRecord>(record);
+  if (kind == FirewallRecord::kKind) return checked<FirewallRecord>(record);
+  if (kind == ShapeRecord::kKind) return checked<ShapeRecord>(record);
   return check(record, schema_of(kind), "");
 }
 

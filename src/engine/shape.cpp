@@ -18,18 +18,6 @@ namespace {
 
 using nlohmann::json;
 
-const char* direction_name(Direction d) {
-  switch (d) {
-    case Direction::egress:
-      return "egress";
-    case Direction::ingress:
-      return "ingress";
-    case Direction::both:
-      return "both";
-  }
-  return "egress";
-}
-
 // A device that gets a qdisc: in a namespace (netns set) or on the host.
 struct Device {
   std::optional<std::string> netns;
@@ -38,10 +26,10 @@ struct Device {
 
 // The target, resolved to the devices that carry each direction.
 struct Resolved {
-  std::string key;  // the record's name
-  json target;      // as the user named it
-  Device egress;    // tbf here limits what leaves
-  Device ingress;   // tbf here limits what enters (for a host device: via an ifb)
+  std::string key;           // the record's name
+  ShapeTargetRecord target;  // as the user named it
+  Device egress;             // tbf here limits what leaves
+  Device ingress;            // tbf here limits what enters (for a host device: via an ifb)
   bool ingress_via_ifb = false;
   std::string what;  // "namespace ns1 (eth0)" / "device br0"
 };
@@ -56,7 +44,7 @@ Result<Resolved> resolve(const StoreReader& store, const ShapeTarget& target) {
   Resolved r;
   if (target.dev) {
     r.key = "dev:" + target.dev->str();
-    r.target = {{"dev", target.dev->str()}};
+    r.target.dev = target.dev->str();
     r.egress = {std::nullopt, target.dev->str()};
     r.ingress = {std::nullopt, target.dev->str()};
     r.ingress_via_ifb = true;
@@ -102,12 +90,15 @@ Result<Resolved> resolve(const StoreReader& store, const ShapeTarget& target) {
   }
   if (const NetnsName* name = ns.name()) {
     r.key = fmt::format("netns:{}:{}", name->str(), chosen->first);
-    r.target = {{"netns", name->str()}, {"ifname", chosen->first}};
+    r.target.netns = name->str();
+    r.target.ifname = chosen->first;
   } else {
     // Known by identity: the record's name and target say which namespace it
     // is however the user calls it next time.
     r.key = fmt::format("nsid:{}:{}", key->record_name(), chosen->first);
-    r.target = {{"netns_id", key->record_name()}, {"ref", ns.text()}, {"ifname", chosen->first}};
+    r.target.netns_id = key->record_name();
+    r.target.ref = ns.text();
+    r.target.ifname = chosen->first;
   }
   r.egress = {ns.text(), chosen->first};
   r.ingress = {std::nullopt, chosen->second};
@@ -152,23 +143,23 @@ Result<int> ifindex_of(Sockets& sockets, const Device& d) {
 
 std::string ifb_name_for(int ifindex) { return fmt::format("cifb{}", ifindex); }
 
+Device device_of(const ShapeDeviceRecord& d) { return {d.netns, d.ifname}; }
+
 // Removes what a record says was applied; tolerant of links already gone.
-void remove_applied(Sockets& sockets, const json& record) {
-  for (const auto& d : record.value("devices", json::array())) {
-    Device dev{d["netns"].is_null() ? std::nullopt
-                                    : std::optional<std::string>(d["netns"].get<std::string>()),
-               d.value("ifname", "")};
+void remove_applied(Sockets& sockets, const ShapeRecord& record) {
+  for (const auto& d : record.devices) {
+    Device dev = device_of(d);
     auto ifindex = ifindex_of(sockets, dev);
     if (!ifindex) continue;
     auto sock = sockets.for_device(dev);
     if (!sock) continue;
-    if (d.value("qdisc", "") == "ingress")
+    if (d.qdisc == Qdisc::ingress)
       (void)kernel::delete_ingress_qdisc(**sock, *ifindex);
     else
       (void)kernel::delete_root_qdisc(**sock, *ifindex);
   }
-  if (record.contains("ifb")) {
-    if (auto link = kernel::get_link(sockets.host(), record["ifb"].get<std::string>()))
+  if (record.ifb) {
+    if (auto link = kernel::get_link(sockets.host(), *record.ifb))
       (void)kernel::delete_link(sockets.host(), link->ifindex);
   }
 }
@@ -186,34 +177,39 @@ model::TokenBucket ingress_bucket(const ShapeSpec& spec) {
   return bucket_of(*spec.ingress_rate, spec.ingress_burst, spec.latency);
 }
 
-json spec_json(const ShapeSpec& spec, const Resolved& r, const model::TokenBucket& bucket) {
-  json j = {
-      {"target", r.target},
-      {"direction", direction_name(spec.direction)},
-      {"rate", spec.rate.text()},
-      {"burst", spec.burst ? spec.burst->text() : fmt::format("{}b", bucket.burst_bytes)},
-      {"latency", spec.latency ? spec.latency->text()
-                               : fmt::format("{}ms", model::kDefaultLatencyMicroseconds / 1000)},
-      {"rate_bps", spec.rate.bits_per_second()},
-      {"burst_bytes", bucket.burst_bytes},
-      {"limit_bytes", bucket.limit_bytes},
-      {"devices", json::array()}};
-  if (spec.delay) j["delay"] = spec.delay->text();
-  if (spec.jitter) j["jitter"] = spec.jitter->text();
-  if (spec.loss) j["loss"] = spec.loss->text();
+// The record of a spec, before any device is shaped. Burst and latency are
+// recorded as the user gave them, or as what was chosen for them.
+Result<ShapeRecord> record_of(const ShapeSpec& spec, const Resolved& r,
+                              const model::TokenBucket& bucket) {
+  ShapeRecord record{
+      .target = r.target,
+      .direction = spec.direction,
+      .rate = spec.rate,
+      .burst = spec.burst ? *spec.burst : TRY(Size::parse(fmt::format("{}b", bucket.burst_bytes))),
+      .latency = spec.latency ? *spec.latency
+                              : TRY(Duration::parse(fmt::format(
+                                    "{}ms", model::kDefaultLatencyMicroseconds / 1000))),
+      .rate_bps = spec.rate.bits_per_second(),
+      .burst_bytes = bucket.burst_bytes,
+      .limit_bytes = bucket.limit_bytes,
+      .delay = spec.delay,
+      .jitter = spec.jitter,
+      .loss = spec.loss};
   if (spec.ingress_rate) {
     auto in = ingress_bucket(spec);
-    j["ingress_rate"] = spec.ingress_rate->text();
-    j["ingress_rate_bps"] = spec.ingress_rate->bits_per_second();
-    j["ingress_burst"] =
-        spec.ingress_burst ? spec.ingress_burst->text() : fmt::format("{}b", in.burst_bytes);
-    j["ingress_burst_bytes"] = in.burst_bytes;
+    record.ingress_rate = spec.ingress_rate;
+    record.ingress_rate_bps = spec.ingress_rate->bits_per_second();
+    record.ingress_burst = spec.ingress_burst
+                               ? *spec.ingress_burst
+                               : TRY(Size::parse(fmt::format("{}b", in.burst_bytes)));
+    record.ingress_burst_bytes = in.burst_bytes;
   }
-  return j;
+  return record;
 }
 
 // Applies the spec; each step registers its undo.
-Status apply(Sockets& sockets, const ShapeSpec& spec, const Resolved& r, json& record, Undo& undo) {
+Status apply(Sockets& sockets, const ShapeSpec& spec, const Resolved& r, ShapeRecord& record,
+             Undo& undo) {
   auto bucket = model::plan_token_bucket(
       spec.rate.bits_per_second(),
       spec.burst ? std::optional<std::uint64_t>(spec.burst->bytes()) : std::nullopt,
@@ -250,18 +246,12 @@ Status apply(Sockets& sockets, const ShapeSpec& spec, const Resolved& r, json& r
   if (egress) {
     int ifindex = TRY(ifindex_of(sockets, r.egress));
     TRY(shape_device(r.egress, ifindex, egress_tbf));
-    record["devices"].push_back({{"netns", r.egress.netns ? json(*r.egress.netns) : json(nullptr)},
-                                 {"ifname", r.egress.ifname},
-                                 {"qdisc", "root"},
-                                 {"direction", "egress"}});
+    record.devices.push_back({r.egress.netns, r.egress.ifname, Qdisc::root, Direction::egress});
   }
   if (ingress && !r.ingress_via_ifb) {
     int ifindex = TRY(ifindex_of(sockets, r.ingress));
     TRY(shape_device(r.ingress, ifindex, ingress_tbf));
-    record["devices"].push_back({{"netns", nullptr},
-                                 {"ifname", r.ingress.ifname},
-                                 {"qdisc", "root"},
-                                 {"direction", "ingress"}});
+    record.devices.push_back({std::nullopt, r.ingress.ifname, Qdisc::root, Direction::ingress});
   }
   if (ingress && r.ingress_via_ifb) {
     const auto& host = sockets.host();
@@ -271,90 +261,67 @@ Status apply(Sockets& sockets, const ShapeSpec& spec, const Resolved& r, json& r
     auto ifb_link = TRY(kernel::get_link(host, ifb.str()));
     undo.add([&host, i = ifb_link.ifindex] { (void)kernel::delete_link(host, i); });
     TRY(kernel::set_link_alias(host, ifb_link.ifindex, owner_alias("shape/" + r.key)));
-    record["ifb"] = ifb.str();
+    record.ifb = ifb.str();
     // The qdisc's removal is registered before the filter is tried: a refused
     // filter must not leave the device with an ingress qdisc of ours.
     TRY(kernel::add_ingress_qdisc(host, dev_index));
     undo.add([&host, dev_index] { (void)kernel::delete_ingress_qdisc(host, dev_index); });
     TRY(kernel::redirect_ingress(host, dev_index, ifb_link.ifindex));
-    record["devices"].push_back({{"netns", nullptr},
-                                 {"ifname", r.ingress.ifname},
-                                 {"qdisc", "ingress"},
-                                 {"direction", "ingress"}});
+    record.devices.push_back({std::nullopt, r.ingress.ifname, Qdisc::ingress, Direction::ingress});
     TRY(shape_device({std::nullopt, ifb.str()}, ifb_link.ifindex, ingress_tbf));
   }
   return {};
 }
 
-Device device_of(const json& d) {
-  return {d.contains("netns") && d["netns"].is_string()
-              ? std::optional<std::string>(d["netns"].get<std::string>())
-              : std::nullopt,
-          d.value("ifname", "")};
-}
-
 // How the user names the target of a record, for messages.
-std::string target_options(const json& target) {
-  if (target.contains("dev")) return "--dev " + target.value("dev", "");
-  return fmt::format("--ns {} --ifname {}", target.value("netns", ""), target.value("ifname", ""));
+std::string target_options(const ShapeTargetRecord& target) {
+  if (target.dev) return "--dev " + *target.dev;
+  return fmt::format("--ns {} --ifname {}", target.netns.value_or(""), target.ifname.value_or(""));
 }
 
 // Refuses a spec that would put a qdisc where another target's shaping has
 // one (the host end of a shaped namespace's veth given as --dev, say): one of
 // them would silently replace the other.
-Status check_no_conflict(const StateStore& store, const ShapeSpec& spec, const Resolved& r) {
+Status check_no_conflict(const StoreReader& store, const ShapeSpec& spec, const Resolved& r) {
   struct Planned {
     Device device;
-    const char* qdisc;
+    Qdisc qdisc;
   };
   std::vector<Planned> planned;
-  if (spec.direction != Direction::ingress) planned.push_back({r.egress, "root"});
+  if (spec.direction != Direction::ingress) planned.push_back({r.egress, Qdisc::root});
   if (spec.direction != Direction::egress)
-    planned.push_back({r.ingress, r.ingress_via_ifb ? "ingress" : "root"});
-  for (const auto& key : TRY(store.list(kShapeKind))) {
-    if (key == r.key) continue;
-    auto other = TRY(store.read(kShapeKind, key));
-    if (!other) continue;
-    for (const auto& d : other->value("devices", json::array())) {
-      Device dev = device_of(d);
+    planned.push_back({r.ingress, r.ingress_via_ifb ? Qdisc::ingress : Qdisc::root});
+  return store.visit<ShapeRecord>([&](const std::string& key, const ShapeRecord& other) -> Status {
+    if (key == r.key) return {};
+    for (const auto& d : other.devices) {
       for (const auto& p : planned) {
-        if (p.device.netns != dev.netns || p.device.ifname != dev.ifname ||
-            d.value("qdisc", "root") != p.qdisc)
+        if (p.device.netns != d.netns || p.device.ifname != d.ifname || d.qdisc != p.qdisc)
           continue;
-        std::string options = target_options(other->value("target", json::object()));
+        std::string options = target_options(other.target);
         return fail(Error::failed(
             fmt::format("{}{} already carries the {} shaping of {} (see 'contain shape show {}'); "
                         "change that one, or clear it first ('contain shape clear {}')",
-                        dev.ifname, dev.netns ? " in namespace " + quote(*dev.netns) : " (host)",
-                        d.value("direction", "egress"), options, options, options),
+                        d.ifname, d.netns ? " in namespace " + quote(*d.netns) : " (host)",
+                        direction_name(d.direction.value_or(Direction::egress)), options, options,
+                        options),
             EBUSY));
       }
     }
-  }
-  return {};
+    return {};
+  });
 }
 
-Result<ShapeSpec> spec_from_record(const json& record, const ShapeTarget& target) {
-  ShapeSpec spec;
-  spec.target = target;
-  spec.rate = TRY(Rate::parse(record.value("rate", "")));
-  if (record.contains("burst")) spec.burst = TRY(Size::parse(record["burst"].get<std::string>()));
-  if (record.contains("latency"))
-    spec.latency = TRY(Duration::parse(record["latency"].get<std::string>()));
-  if (record.contains("delay"))
-    spec.delay = TRY(Duration::parse(record["delay"].get<std::string>()));
-  if (record.contains("jitter"))
-    spec.jitter = TRY(Duration::parse(record["jitter"].get<std::string>()));
-  if (record.contains("loss")) spec.loss = TRY(Percent::parse(record["loss"].get<std::string>()));
-  if (record.contains("ingress_rate"))
-    spec.ingress_rate = TRY(Rate::parse(record["ingress_rate"].get<std::string>()));
-  if (record.contains("ingress_burst"))
-    spec.ingress_burst = TRY(Size::parse(record["ingress_burst"].get<std::string>()));
-  std::string d = record.value("direction", "egress");
-  spec.direction = d == "both"      ? Direction::both
-                   : d == "ingress" ? Direction::ingress
-                                    : Direction::egress;
-  return spec;
+ShapeSpec spec_from_record(const ShapeRecord& record, const ShapeTarget& target) {
+  return ShapeSpec{.target = target,
+                   .rate = record.rate,
+                   .burst = record.burst,
+                   .latency = record.latency,
+                   .direction = record.direction,
+                   .delay = record.delay,
+                   .jitter = record.jitter,
+                   .loss = record.loss,
+                   .ingress_rate = record.ingress_rate,
+                   .ingress_burst = record.ingress_burst};
 }
 
 }  // namespace
@@ -378,131 +345,131 @@ Status set_shaping(const ShapeSpec& spec) {
 
   TRY_WRAP(check_no_conflict(store, spec, r), what);
 
-  auto old = TRY(store.read(kShapeKind, r.key));
+  auto old = TRY(store.get<ShapeRecord>(r.key));
   auto bucket = model::plan_token_bucket(
       spec.rate.bits_per_second(),
       spec.burst ? std::optional<std::uint64_t>(spec.burst->bytes()) : std::nullopt,
       spec.latency ? std::optional<std::uint64_t>(spec.latency->microseconds()) : std::nullopt);
-  json record = spec_json(spec, r, bucket);
+  ShapeRecord record = TRY_WRAP(record_of(spec, r, bucket), what);
 
   // Written "creating" with every device the new shaping will touch, so that
   // gc can take a half-made one off them all (see roll_back_shaping).
-  json creating = record;
-  creating["phase"] = kPhaseCreating;
+  ShapeRecord creating = record;
+  creating.phase = record::Phase::creating;
   if (spec.direction != Direction::ingress)
-    creating["devices"].push_back(
-        {{"netns", r.egress.netns ? json(*r.egress.netns) : json(nullptr)},
-         {"ifname", r.egress.ifname},
-         {"qdisc", "root"}});
+    creating.devices.push_back({r.egress.netns, r.egress.ifname, Qdisc::root, std::nullopt});
   if (spec.direction != Direction::egress) {
-    creating["devices"].push_back({{"netns", nullptr},
-                                   {"ifname", r.ingress.ifname},
-                                   {"qdisc", r.ingress_via_ifb ? "ingress" : "root"}});
+    creating.devices.push_back({std::nullopt, r.ingress.ifname,
+                                r.ingress_via_ifb ? Qdisc::ingress : Qdisc::root, std::nullopt});
     if (r.ingress_via_ifb)
-      creating["ifb"] = ifb_name_for(TRY_WRAP(ifindex_of(sockets, r.ingress), what));
+      creating.ifb = ifb_name_for(TRY_WRAP(ifindex_of(sockets, r.ingress), what));
   }
   Undo undo;
-  TRY_WRAP(store.write(kShapeKind, r.key, creating), what);
+  TRY_WRAP(store.put(r.key, creating), what);
   undo.add([&] {
     if (old)
-      (void)store.write(kShapeKind, r.key, *old);
+      (void)store.put(r.key, *old);
     else
-      (void)store.remove(kShapeKind, r.key);
+      (void)store.erase<ShapeRecord>(r.key);
   });
   if (old) {
     // Replacing: clear the old shaping; should the new one fail, put it back.
     remove_applied(sockets, *old);
     undo.add([&] {
-      auto previous = spec_from_record(*old, spec.target);
-      if (!previous) return;
-      json again = *old;
-      again["devices"] = json::array();
-      again.erase("ifb");
+      ShapeRecord again = *old;
+      again.devices.clear();
+      again.ifb.reset();
       Undo nothing;
-      if (apply(sockets, *previous, r, again, nothing)) nothing.commit();
+      if (apply(sockets, spec_from_record(*old, spec.target), r, again, nothing)) nothing.commit();
     });
   }
   TRY_WRAP(apply(sockets, spec, r, record, undo), what);
-  TRY_WRAP(store.write(kShapeKind, r.key, record), what);
+  TRY_WRAP(store.put(r.key, record), what);
   undo.commit();
   return {};
 }
 
-Result<json> show_shaping(const ShapeTarget& target) {
-  auto store = StateStore::reader();
+json ShapingShown::to_json() const {
+  if (!record) return {{"target", target.to_json()}, {"shaped", false}};
+  auto shown = [](const ShapedDevice& d) {
+    json j = d.device.to_json();
+    j["kernel_qdiscs"] = d.kernel_qdiscs;
+    j["kernel_rate_bps"] = d.kernel_rate_bps ? json(*d.kernel_rate_bps) : json(nullptr);
+    return j;
+  };
+  json out = record->to_json();
+  out["shaped"] = true;
+  out["devices"] = json::array();
+  for (const auto& d : devices) out["devices"].push_back(shown(d));
+  if (ifb_device) out["ifb_device"] = shown(*ifb_device);
+  out["in_sync"] = in_sync;
+  return out;
+}
+
+Result<ShapingShown> show_shaping(const StoreReader& store, const ShapeTarget& target) {
   std::string what = fmt::format("show shaping of {}", describe(target));
   auto r = TRY_WRAP(resolve(store, target), what);
-  auto record = TRY(store.read(kShapeKind, r.key));
-  if (!record) {
-    return json{{"target", r.target}, {"shaped", false}};
-  }
-  json out = *record;
-  out["shaped"] = true;
+  ShapingShown out{.target = r.target, .record = TRY(store.get<ShapeRecord>(r.key))};
+  if (!out.record) return out;
+  const ShapeRecord& record = *out.record;
   // What the kernel holds, device by device: the record says what was asked,
   // but anyone may have replaced a qdisc since ("in_sync" says whether the
   // rate asked for is the one enforced).
   Sockets sockets(TRY(kernel::NetlinkSocket::open()), target);
   // The kernel keeps whole bytes per second.
-  std::uint64_t asked = out.value("rate_bps", std::uint64_t{0}) / 8 * 8;
-  std::uint64_t asked_ingress =
-      out.value("ingress_rate_bps", out.value("rate_bps", std::uint64_t{0})) / 8 * 8;
-  bool in_sync = true;
-  auto kernel_view = [&](const Device& dev, json& d) -> Status {
-    json kinds = json::array();
-    json rate = nullptr;
+  std::uint64_t asked = record.rate_bps / 8 * 8;
+  std::uint64_t asked_ingress = record.ingress_rate_bps.value_or(record.rate_bps) / 8 * 8;
+  auto kernel_view = [&](const ShapeDeviceRecord& device) -> Result<ShapedDevice> {
+    ShapedDevice d{.device = device};
+    Device dev = device_of(device);
     if (auto ifindex = ifindex_of(sockets, dev)) {
       auto* sock = TRY(sockets.for_device(dev));
       if (auto qdiscs = kernel::list_qdiscs(*sock, *ifindex))
         for (const auto& q : *qdiscs) {
-          kinds.push_back(q.kind);
-          if (q.kind == "tbf" && q.parent == TC_H_ROOT) rate = q.rate_bytes * 8;
+          d.kernel_qdiscs.push_back(q.kind);
+          if (q.kind == "tbf" && q.parent == TC_H_ROOT) d.kernel_rate_bps = q.rate_bytes * 8;
         }
     }
-    d["kernel_qdiscs"] = kinds;
-    d["kernel_rate_bps"] = rate;
-    return {};
+    return d;
   };
-  for (auto& d : out["devices"]) {
-    TRY(kernel_view(device_of(d), d));
-    std::uint64_t want = d.value("direction", "egress") == "ingress" ? asked_ingress : asked;
-    if (d.value("qdisc", "root") == "root" &&
-        (d["kernel_rate_bps"].is_null() || d["kernel_rate_bps"].get<std::uint64_t>() != want))
-      in_sync = false;
+  for (const auto& device : record.devices) {
+    auto d = TRY(kernel_view(device));
+    std::uint64_t want =
+        device.direction.value_or(Direction::egress) == Direction::ingress ? asked_ingress : asked;
+    if (device.qdisc == Qdisc::root && d.kernel_rate_bps != want) out.in_sync = false;
+    out.devices.push_back(std::move(d));
   }
-  if (out.contains("ifb")) {
-    json ifb = {
-        {"netns", nullptr}, {"ifname", out["ifb"]}, {"qdisc", "root"}, {"direction", "ingress"}};
-    TRY(kernel_view(device_of(ifb), ifb));
-    if (ifb["kernel_rate_bps"].is_null() ||
-        ifb["kernel_rate_bps"].get<std::uint64_t>() != asked_ingress)
-      in_sync = false;
-    out["ifb_device"] = ifb;
+  if (record.ifb) {
+    auto ifb = TRY(kernel_view({std::nullopt, *record.ifb, Qdisc::root, Direction::ingress}));
+    if (ifb.kernel_rate_bps != asked_ingress) out.in_sync = false;
+    out.ifb_device = std::move(ifb);
   }
-  out["in_sync"] = in_sync;
   return out;
+}
+
+Result<ShapingShown> show_shaping(const ShapeTarget& target) {
+  return show_shaping(StateStore::reader(), target);
 }
 
 Status clear_shaping(const ShapeTarget& target) {
   std::string what = fmt::format("clear shaping of {}", describe(target));
   auto store = TRY(StateStore::lock());
   auto r = TRY_WRAP(resolve(store, target), what);
-  auto record = TRY(store.read(kShapeKind, r.key));
+  auto record = TRY(store.get<ShapeRecord>(r.key));
   if (!record)
     return fail(Error::failed(fmt::format("{}: it is not shaped (see 'contain shape show')", what),
                               ENOENT));
   Sockets sockets(TRY(kernel::NetlinkSocket::open()), target);
   remove_applied(sockets, *record);
-  return store.remove(kShapeKind, r.key);
+  return store.erase<ShapeRecord>(r.key);
 }
 
-Status roll_back_shaping(const json& record) {
+Status roll_back_shaping(const ShapeRecord& record) {
   ShapeTarget target;
-  const json& t = record["target"];
   // A namespace known by identity has no name to open it by: its qdiscs stay
   // (they go with it); the host's devices and the ifb are cleared all the same.
-  if (t.contains("netns") && t["netns"].is_string())
-    if (auto name = NetnsName::parse(t["netns"].get<std::string>()))
-      target.netns = NetnsRef::named(*name);
+  if (record.target.netns)
+    if (auto name = NetnsName::parse(*record.target.netns)) target.netns = NetnsRef::named(*name);
   Sockets sockets(TRY(kernel::NetlinkSocket::open()), target);
   remove_applied(sockets, record);
   return {};
@@ -511,20 +478,17 @@ Status roll_back_shaping(const json& record) {
 Status forget_shaping(const StateStore& store, const kernel::NetlinkSocket& host,
                       const std::vector<std::string>& netns_names,
                       const std::vector<std::string>& host_links) {
-  for (const auto& key : TRY(store.list(kShapeKind))) {
-    auto record = TRY(store.read(kShapeKind, key));
-    if (!record) continue;
-    const json& t = (*record)["target"];
-    bool of_netns =
-        t.contains("netns") && std::ranges::count(netns_names, t["netns"].get<std::string>()) > 0;
-    bool of_link =
-        t.contains("dev") && std::ranges::count(host_links, t["dev"].get<std::string>()) > 0;
+  // Collected first: records are removed below.
+  for (const auto& [key, record] : TRY(store.get_all<ShapeRecord>())) {
+    const auto& t = record.target;
+    bool of_netns = t.netns && std::ranges::count(netns_names, *t.netns) > 0;
+    bool of_link = t.dev && std::ranges::count(host_links, *t.dev) > 0;
     if (!of_netns && !of_link) continue;
-    if (record->contains("ifb")) {
-      if (auto link = kernel::get_link(host, (*record)["ifb"].get<std::string>()))
+    if (record.ifb) {
+      if (auto link = kernel::get_link(host, *record.ifb))
         (void)kernel::delete_link(host, link->ifindex);
     }
-    TRY(store.remove(kShapeKind, key));
+    TRY(store.erase<ShapeRecord>(key));
   }
   return {};
 }

@@ -41,29 +41,14 @@ std::string forward_name(Protocol protocol, contain::Port port,
   return fmt::format("host port {}/{}", port.str(), protocol_name(protocol));
 }
 
-json forward_record(const ForwardInfo& info, const std::vector<StoredTarget>& targets) {
-  json t = json::array();
-  for (const auto& s : targets)
-    t.push_back({{"address", s.target.address.str()},
-                 {"port", s.target.port.value()},
-                 {"subnet", s.subnet ? json(s.subnet->str()) : json(nullptr)},
-                 {"localnet", s.localnet ? json(*s.localnet) : json(nullptr)}});
-  return {{"protocol", protocol_name(info.protocol)},
-          {"host_port", info.host_port.value()},
-          {"host_address", info.host_address ? json(info.host_address->str()) : json(nullptr)},
-          {"to", info.to},
-          {"owner", info.owner},
-          {"targets", t}};
-}
-
 // route_localnet on `ifname`, remembering the previous value in the store (the
 // record is written first, so a crash leaves something to restore).
 Status enable_route_localnet(const StateStore& store, const std::string& ifname, Undo& undo) {
-  if (TRY(store.read(kLocalnetKind, ifname))) return {};
+  if (TRY(store.get<LocalnetRecord>(ifname))) return {};
   std::string what = fmt::format("allow forwarding 127.0.0.1 through {}", ifname);
   auto previous = TRY_WRAP(kernel::read_sysctl(localnet_key(ifname)), what);
-  TRY_WRAP(store.write(kLocalnetKind, ifname, json{{"previous", previous}}), what);
-  undo.add([&store, ifname] { (void)store.remove(kLocalnetKind, ifname); });
+  TRY_WRAP(store.put(ifname, LocalnetRecord{previous}), what);
+  undo.add([&store, ifname] { (void)store.erase<LocalnetRecord>(ifname); });
   if (previous != "1") {
     TRY_WRAP(kernel::write_sysctl(localnet_key(ifname), "1"), what);
     undo.add([ifname, previous] { (void)kernel::write_sysctl(localnet_key(ifname), previous); });
@@ -89,54 +74,26 @@ Result<std::optional<std::pair<std::string, Cidr>>> host_link_towards(const IpAd
 
 namespace firewall_detail {
 
-Result<StoredForward> forward_of(const json& r) {
-  StoredForward f;
-  auto proto = parse_protocol(r.value("protocol", ""));
-  auto port = contain::Port::parse(std::to_string(r.value("host_port", 0)));
-  if (!proto || !port) return fail(Error::failed("a forward record is corrupt ('contain gc')"));
-  f.info.protocol = *proto;
-  f.info.host_port = *port;
-  if (r.contains("host_address") && r["host_address"].is_string())
-    f.info.host_address = TRY(IpAddress::parse(r["host_address"].get<std::string>()));
-  f.info.to = r.value("to", "");
-  f.info.owner = r.value("owner", "");
-  for (const auto& t : r.value("targets", json::array())) {
-    StoredTarget s{{TRY(IpAddress::parse(t.value("address", ""))),
-                    TRY(contain::Port::parse(std::to_string(t.value("port", 0))))},
-                   {},
-                   {}};
-    if (t.contains("subnet") && t["subnet"].is_string())
-      s.subnet = TRY(Cidr::parse(t["subnet"].get<std::string>()));
-    if (t.contains("localnet") && t["localnet"].is_string())
-      s.localnet = t["localnet"].get<std::string>();
-    f.info.targets.push_back(s.target);
-    f.targets.push_back(std::move(s));
-  }
-  return f;
-}
-
-void add_forward_elements(model::FirewallElements& e, const StoredForward& f) {
-  e.forwards.push_back({f.info.protocol, f.info.host_port, f.info.host_address, f.info.targets});
+void add_forward_elements(model::FirewallElements& e, const ForwardRecord& f) {
+  e.forwards.push_back({f.protocol, f.host_port, f.host_address, f.endpoints()});
   for (const auto& t : f.targets)
-    if (t.subnet) e.hairpins.push_back({t.target.address, *t.subnet});
+    if (t.subnet) e.hairpins.push_back({t.address, *t.subnet});
 }
 
 void release_route_localnet(const StateStore& store, const std::set<std::string>& candidates,
                             const std::set<std::string>& still_used) {
   for (const auto& ifname : candidates) {
     if (still_used.contains(ifname)) continue;
-    auto r = store.read(kLocalnetKind, ifname);
-    if (r && *r) {
-      std::string previous = (**r).value("previous", "0");
-      if (previous != "1") (void)kernel::write_sysctl(localnet_key(ifname), previous);
-    }
-    (void)store.remove(kLocalnetKind, ifname);
+    auto r = store.get<LocalnetRecord>(ifname);
+    if (r && *r && (*r)->previous != "1")
+      (void)kernel::write_sysctl(localnet_key(ifname), (*r)->previous);
+    (void)store.erase<LocalnetRecord>(ifname);
   }
 }
 
 }  // namespace firewall_detail
 
-Result<ManagedAddress> managed_address(const StateStore& store, const NetnsRef& netns) {
+Result<ManagedAddress> managed_address(const StoreReader& store, const NetnsRef& netns) {
   auto fd = TRY(netns.open());
   std::string why = fmt::format(
       "{} has no address on a contain-managed interface (give it one with "
@@ -183,32 +140,32 @@ Result<ManagedAddress> managed_address(const StateStore& store, const NetnsRef& 
 
 namespace {
 
-// A forward decided: its record's key, what it says and its targets.
+// A forward decided: its record and the record's key.
 struct PlannedForward {
   std::string what;
   std::string key;
-  ForwardInfo info;
-  std::vector<StoredTarget> targets;
+  ForwardRecord record;
 };
 
 // Decides a forward under the caller's lock, changing nothing; `taken`: keys
 // planned earlier in the same batch.
-Result<PlannedForward> plan_forward(const StateStore& store, const ForwardSpec& spec,
+Result<PlannedForward> plan_forward(const StoreReader& store, const ForwardSpec& spec,
                                     const std::set<std::string>& taken) {
   std::string what =
       fmt::format("forward {}", forward_name(spec.protocol, spec.host_port, spec.host_address));
   std::string key = forward_key(spec.protocol, spec.host_port, spec.host_address);
   if (taken.contains(key)) return fail(Error::usage(fmt::format("{}: it is given twice", what)));
-  if (auto existing = TRY(store.read(kForwardKind, key)))
+  if (auto existing = TRY(store.get<ForwardRecord>(key)))
     return fail(Error::failed(
         fmt::format("{}: it is already forwarded to {} (remove that first with 'contain forward "
                     "remove --host-port {} --proto {}')",
-                    what, existing->value("to", "?"), spec.host_port.str(),
+                    what, existing->to.empty() ? "?" : existing->to, spec.host_port.str(),
                     protocol_name(spec.protocol)),
         EEXIST));
 
-  ForwardInfo info{spec.protocol, spec.host_port, spec.host_address, "", "", {}};
-  std::vector<StoredTarget> targets;
+  ForwardRecord info{
+      .protocol = spec.protocol, .host_port = spec.host_port, .host_address = spec.host_address};
+  auto& targets = info.targets;
   auto wanted = [&](int family) {
     return !spec.host_address || spec.host_address->family() == family;
   };
@@ -219,9 +176,9 @@ Result<PlannedForward> plan_forward(const StateStore& store, const ForwardSpec& 
     // Loopback sources can be forwarded over IPv4 only: IPv6 has no route_localnet.
     if (managed.v4 && wanted(AF_INET))
       targets.push_back(
-          {{managed.v4->address(), spec.to_port}, managed.v4->subnet(), managed.host_interface});
+          {managed.v4->address(), spec.to_port, managed.v4->subnet(), managed.host_interface});
     if (managed.v6 && wanted(AF_INET6))
-      targets.push_back({{managed.v6->address(), spec.to_port}, managed.v6->subnet(), {}});
+      targets.push_back({managed.v6->address(), spec.to_port, managed.v6->subnet(), {}});
     if (targets.empty())
       return fail(Error::failed(
           fmt::format("{}: {} has no IPv{} address to forward {} to", what, ns->describe(),
@@ -240,7 +197,7 @@ Result<PlannedForward> plan_forward(const StateStore& store, const ForwardSpec& 
     for (std::size_t i = 0; i < addresses.size(); ++i) {
       const IpAddress& to = addresses[i];
       if (!wanted(to.family())) continue;
-      StoredTarget t{{to, spec.to_port}, {}, {}};
+      ForwardTargetRecord t{to, spec.to_port, {}, {}};
       auto link = i == 0 && spec.via ? std::optional<std::pair<std::string, Cidr>>(
                                            {spec.via->first.str(), spec.via->second.subnet()})
                   : i > 0 && spec.via && i - 1 < spec.more_via.size()
@@ -255,9 +212,7 @@ Result<PlannedForward> plan_forward(const StateStore& store, const ForwardSpec& 
     }
   }
   if (!spec.owner.empty()) info.owner = spec.owner;
-  info.targets.clear();
-  for (const auto& t : targets) info.targets.push_back(t.target);
-  return PlannedForward{std::move(what), std::move(key), std::move(info), std::move(targets)};
+  return PlannedForward{std::move(what), std::move(key), std::move(info)};
 }
 
 }  // namespace
@@ -283,35 +238,34 @@ Status add_forwards(const std::vector<ForwardSpec>& specs) {
   std::set<int> families;
   model::FirewallElements added;
   for (const auto& p : planned) {
-    json creating = forward_record(p.info, p.targets);
-    creating["phase"] = kPhaseCreating;
-    TRY_WRAP(store.write(kForwardKind, p.key, creating), p.what);
-    undo.add([&store, key = p.key] { (void)store.remove(kForwardKind, key); });
-    for (const auto& t : p.targets) {
-      if (families.insert(t.target.address.family()).second)
-        TRY(enable_forwarding(t.target.address.family(), p.what));
+    ForwardRecord creating = p.record;
+    creating.phase = record::Phase::creating;
+    TRY_WRAP(store.put(p.key, creating), p.what);
+    undo.add([&store, key = p.key] { (void)store.erase<ForwardRecord>(key); });
+    for (const auto& t : p.record.targets) {
+      if (families.insert(t.address.family()).second)
+        TRY(enable_forwarding(t.address.family(), p.what));
       if (t.localnet) TRY(enable_route_localnet(store, *t.localnet, undo));
     }
-    add_forward_elements(added, StoredForward{p.info, p.targets});
+    add_forward_elements(added, p.record);
   }
   TRY(apply(store, added, {}, what));
-  for (const auto& p : planned)
-    TRY_WRAP(store.write(kForwardKind, p.key, forward_record(p.info, p.targets)), p.what);
+  for (const auto& p : planned) TRY_WRAP(store.put(p.key, p.record), p.what);
   undo.commit();
   return {};
 }
 
-Result<std::vector<ForwardInfo>> list_forwards() {
-  auto store = StateStore::reader();
-  std::vector<ForwardInfo> out;
-  for (const auto& [name, r] : TRY(store.read_all(kForwardKind)))
-    out.push_back(TRY(forward_of(r)).info);
-  std::sort(out.begin(), out.end(), [](const ForwardInfo& a, const ForwardInfo& b) {
+Result<std::vector<ForwardRecord>> list_forwards(const StoreReader& store) {
+  std::vector<ForwardRecord> out;
+  for (auto& [name, f] : TRY(store.get_all<ForwardRecord>())) out.push_back(std::move(f));
+  std::sort(out.begin(), out.end(), [](const ForwardRecord& a, const ForwardRecord& b) {
     return std::tie(a.host_port, a.protocol, a.host_address) <
            std::tie(b.host_port, b.protocol, b.host_address);
   });
   return out;
 }
+
+Result<std::vector<ForwardRecord>> list_forwards() { return list_forwards(StateStore::reader()); }
 
 Status remove_forward(Protocol protocol, contain::Port host_port,
                       const std::optional<IpAddress>& host_address) {
@@ -319,20 +273,20 @@ Status remove_forward(Protocol protocol, contain::Port host_port,
       fmt::format("remove forward of {}", forward_name(protocol, host_port, host_address));
   auto store = TRY(StateStore::lock());
   std::string key = forward_key(protocol, host_port, host_address);
-  if (!TRY(store.read(kForwardKind, key)))
+  if (!TRY(store.get<ForwardRecord>(key)))
     return fail(Error::failed(
         fmt::format("{}: there is no such forward (see 'contain forward list')", what), ENOENT));
-  return remove_records(store, {{kForwardKind, key}}, what);
+  return remove_records(store, {{ForwardRecord::kKind, key}}, what);
 }
 
 Status remove_forwards_into(const StateStore& store, const Cidr& subnet) {
   std::vector<RecordRef> refs;
-  for (const auto& [name, r] : TRY(store.read_all(kForwardKind))) {
-    auto f = TRY(forward_of(r));
-    if (std::any_of(f.info.targets.begin(), f.info.targets.end(),
-                    [&](const model::ForwardTarget& t) { return subnet.contains(t.address); }))
-      refs.push_back({kForwardKind, name});
-  }
+  TRY(store.visit<ForwardRecord>([&](const std::string& name, const ForwardRecord& f) -> Status {
+    if (std::any_of(f.targets.begin(), f.targets.end(),
+                    [&](const ForwardTargetRecord& t) { return subnet.contains(t.address); }))
+      refs.push_back({ForwardRecord::kKind, name});
+    return {};
+  }));
   return remove_records(store, refs,
                         fmt::format("remove the forwards into {}", subnet.subnet().str()));
 }

@@ -15,6 +15,8 @@
 #include "core/names.hpp"
 #include "core/port.hpp"
 #include "engine/bridge_link.hpp"
+#include "engine/record/forward.hpp"
+#include "engine/record/localnet.hpp"
 #include "engine/state.hpp"
 #include "model/firewall.hpp"
 
@@ -28,7 +30,7 @@ struct ManagedAddress {
   std::optional<Cidr> v6;
   std::string host_interface;
 };
-Result<ManagedAddress> managed_address(const StateStore& store, const NetnsRef& netns);
+Result<ManagedAddress> managed_address(const StoreReader& store, const NetnsRef& netns);
 
 struct ForwardSpec {
   Protocol protocol = Protocol::tcp;
@@ -51,19 +53,13 @@ struct ForwardSpec {
   std::vector<IpAddress> more_to = {};
   std::vector<Cidr> more_via = {};
 };
-struct ForwardInfo {
-  Protocol protocol = Protocol::tcp;
-  contain::Port host_port = contain::Port::from_number(1);
-  std::optional<IpAddress> host_address;
-  std::string to;     // as given: "NS:PORT" or "IP:PORT"
-  std::string owner;  // "netns/NAME" for NS:PORT forwards
-  std::vector<model::ForwardTarget> targets;
-};
 Status add_forward(const ForwardSpec& spec);
 // Many forwards at once: one lock, every element in one nftables transaction
 // (a container with 1,000 published ports). All or nothing.
 Status add_forwards(const std::vector<ForwardSpec>& specs);
-Result<std::vector<ForwardInfo>> list_forwards();
+// Every forward, by host port, protocol and address.
+Result<std::vector<ForwardRecord>> list_forwards(const StoreReader& store);
+Result<std::vector<ForwardRecord>> list_forwards();
 Status remove_forward(Protocol protocol, contain::Port host_port,
                       const std::optional<IpAddress>& host_address);
 
@@ -73,17 +69,9 @@ Status remove_forwards_into(const StateStore& store, const Cidr& subnet);
 
 namespace firewall_detail {
 
-struct StoredTarget {
-  model::ForwardTarget target;
-  std::optional<Cidr> subnet;           // for hairpin NAT
-  std::optional<std::string> localnet;  // host link with route_localnet for it
-};
-struct StoredForward {
-  ForwardInfo info;
-  std::vector<StoredTarget> targets;
-};
-Result<StoredForward> forward_of(const nlohmann::json& r);
-void add_forward_elements(model::FirewallElements& e, const StoredForward& f);
+// What a forward's record puts in the firewall table: its DNAT element and
+// the hairpin elements of its targets.
+void add_forward_elements(model::FirewallElements& e, const ForwardRecord& f);
 
 // Restores route_localnet on links no forward needs any more. A link that is
 // gone (its namespace was deleted) has nothing to restore.

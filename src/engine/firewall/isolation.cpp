@@ -8,19 +8,17 @@
 
 namespace contain::engine {
 
-using nlohmann::json;
 using namespace firewall_detail;
 
 Status isolate_network(const StateStore& store, const Cidr& subnet, const IfName& bridge,
                        std::string_view owner) {
   std::string what = fmt::format("isolate network on {}", bridge.str());
-  if (TRY(store.read(kIsolationKind, bridge.str()))) return {};
+  if (TRY(store.get<IsolationRecord>(bridge.str()))) return {};
   Undo undo;
-  TRY_WRAP(store.write(
-               kIsolationKind, bridge.str(),
-               json{{"bridge", bridge.str()}, {"subnet", subnet.subnet().str()}, {"owner", owner}}),
+  TRY_WRAP(store.put(bridge.str(),
+                     IsolationRecord{bridge.str(), subnet.subnet().str(), std::string(owner)}),
            what);
-  undo.add([&] { (void)store.remove(kIsolationKind, bridge.str()); });
+  undo.add([&] { (void)store.erase<IsolationRecord>(bridge.str()); });
   model::FirewallElements added;
   added.isolated_bridges.push_back(bridge.str());
   TRY(apply(store, added, {}, what));
@@ -29,7 +27,7 @@ Status isolate_network(const StateStore& store, const Cidr& subnet, const IfName
 }
 
 Status unisolate_network(const StateStore& store, const IfName& bridge) {
-  return remove_records(store, {{kIsolationKind, bridge.str()}},
+  return remove_records(store, {{IsolationRecord::kKind, bridge.str()}},
                         fmt::format("end isolation of {}", bridge.str()));
 }
 

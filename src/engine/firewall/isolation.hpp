@@ -8,6 +8,7 @@
 #include "core/error.hpp"
 #include "core/ip.hpp"
 #include "core/names.hpp"
+#include "engine/record/isolation.hpp"
 #include "engine/state.hpp"
 
 namespace contain::engine {

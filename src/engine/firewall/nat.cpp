@@ -12,7 +12,6 @@ namespace contain::engine {
 
 namespace {
 
-using nlohmann::json;
 using namespace firewall_detail;
 
 std::string nat_key(const Cidr& subnet, const std::optional<std::string>& out) {
@@ -23,23 +22,6 @@ std::string nat_key(const Cidr& subnet, const std::optional<std::string>& out) {
 }
 
 }  // namespace
-
-namespace firewall_detail {
-
-static Result<Cidr> cidr_field(const json& r, const char* field) {
-  auto c = Cidr::parse(r.value(field, ""));
-  if (!c)
-    return fail(Error::failed(fmt::format("a firewall record has a bad {} ('contain gc')", field)));
-  return *c;
-}
-
-Result<NatInfo> nat_of(const json& r) {
-  NatInfo n{TRY(cidr_field(r, "subnet")), {}, r.value("owner", "")};
-  if (r.contains("out") && r["out"].is_string()) n.out = r["out"].get<std::string>();
-  return n;
-}
-
-}  // namespace firewall_detail
 
 Status enable_nat(const StateStore& store, const Cidr& subnet, const std::optional<IfName>& out,
                   std::string_view owner) {
@@ -52,29 +34,26 @@ Status enable_nat(const StateStore& store, const Cidr& subnet, const std::option
   std::string what = fmt::format("enable NAT for {}{}", s.str(),
                                  out_name ? " out of " + *out_name : std::string());
   std::string key = nat_key(s, out_name);
-  if (TRY(store.read(kNatKind, key)))
+  if (TRY(store.get<NatRecord>(key)))
     return fail(Error::failed(
         fmt::format("{}: it is already enabled (see 'contain nat list')", what), EEXIST));
   if (!out_name) {
     // The subnets masqueraded towards everywhere form one interval set: they may not overlap.
-    for (const auto& [name, r] : TRY(store.read_all(kNatKind))) {
-      auto n = TRY(nat_of(r));
+    TRY(store.visit<NatRecord>([&](const std::string&, const NatRecord& n) -> Status {
       if (!n.out && n.subnet.family() == s.family() && n.subnet.overlaps(s))
         return fail(Error::usage(
             fmt::format("{}: it overlaps {} which already has NAT (disable that first)", what,
                         n.subnet.str())));
-    }
+      return {};
+    }));
   }
   TRY(enable_forwarding(s.family(), what));
   Undo undo;
-  TRY_WRAP(store.write(kNatKind, key,
-                       json{{"subnet", s.str()},
-                            {"out", out_name ? json(*out_name) : json(nullptr)},
-                            {"owner", owner}}),
-           what);
-  undo.add([&] { (void)store.remove(kNatKind, key); });
+  NatRecord record{s, out_name, std::string(owner)};
+  TRY_WRAP(store.put(key, record), what);
+  undo.add([&] { (void)store.erase<NatRecord>(key); });
   model::FirewallElements added;
-  added.nat.push_back({s, out_name});
+  added.nat.push_back(nat_element(record));
   TRY(apply(store, added, {}, what));
   undo.commit();
   return {};
@@ -91,19 +70,22 @@ Status disable_nat(const Cidr& subnet) {
   Cidr s = subnet.subnet();
   std::string what = fmt::format("disable NAT for {}", s.str());
   std::vector<RecordRef> refs;
-  for (const auto& [name, r] : TRY(store.read_all(kNatKind)))
-    if (TRY(nat_of(r)).subnet == s) refs.push_back({kNatKind, name});
+  TRY(store.visit<NatRecord>([&](const std::string& name, const NatRecord& n) -> Status {
+    if (n.subnet == s) refs.push_back({NatRecord::kKind, name});
+    return {};
+  }));
   if (refs.empty())
     return fail(Error::failed(
         fmt::format("{}: NAT is not enabled for it (see 'contain nat list')", what), ENOENT));
   return remove_records(store, refs, what);
 }
 
-Result<std::vector<NatInfo>> list_nat() {
-  auto store = StateStore::reader();
-  std::vector<NatInfo> out;
-  for (const auto& [name, r] : TRY(store.read_all(kNatKind))) out.push_back(TRY(nat_of(r)));
+Result<std::vector<NatRecord>> list_nat(const StoreReader& store) {
+  std::vector<NatRecord> out;
+  for (auto& [name, n] : TRY(store.get_all<NatRecord>())) out.push_back(std::move(n));
   return out;
 }
+
+Result<std::vector<NatRecord>> list_nat() { return list_nat(StateStore::reader()); }
 
 }  // namespace contain::engine

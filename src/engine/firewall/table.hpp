@@ -53,7 +53,7 @@ struct RecordRef {
   std::string name;
 };
 // `except`: records left out (about to be removed).
-Result<Everything> load_all(const StateStore& store, const std::vector<RecordRef>& except = {});
+Result<Everything> load_all(const StoreReader& store, const std::vector<RecordRef>& except = {});
 
 // Applies a change to the table: `added` and `removed` are elements whose
 // records are already written or removed. The table is made on first use (from

@@ -18,6 +18,9 @@
 #include <vector>
 
 #include "core/error.hpp"
+#include "core/ip.hpp"
+#include "core/port.hpp"
+#include "core/units.hpp"
 
 namespace contain::engine::record {
 
@@ -47,6 +50,67 @@ template <class P>
 concept Part = requires(const P& p, const nlohmann::json& j, std::string_view where) {
   { P::from_json(j, where) } -> std::same_as<Result<P>>;
   { p.to_json() } -> std::same_as<nlohmann::json>;
+};
+
+// A core value kept in a record as its text (an address, a CIDR, a rate) or
+// number (a port): read as `Stored`, then parsed once, so a bad one is
+// `field "address" is not an address: WHY` and code reading the struct never
+// parses again. Specialise for a new core type.
+template <class T>
+struct Codec;
+template <class T>
+concept Coded = requires(const typename Codec<T>::Stored& stored) {
+  { Codec<T>::kWhat } -> std::convertible_to<std::string_view>;
+  { Codec<T>::parse(stored) } -> std::same_as<Result<T>>;
+};
+
+template <>
+struct Codec<IpAddress> {
+  using Stored = std::string;
+  static constexpr std::string_view kWhat = "an address";
+  static Result<IpAddress> parse(const std::string& s) { return IpAddress::parse(s); }
+};
+template <>
+struct Codec<Cidr> {
+  using Stored = std::string;
+  static constexpr std::string_view kWhat = "a CIDR";
+  static Result<Cidr> parse(const std::string& s) { return Cidr::parse(s); }
+};
+template <>
+struct Codec<Protocol> {
+  using Stored = std::string;
+  static constexpr std::string_view kWhat = "a protocol";
+  static Result<Protocol> parse(const std::string& s) { return parse_protocol(s); }
+};
+template <>
+struct Codec<Port> {
+  using Stored = std::int64_t;
+  static constexpr std::string_view kWhat = "a port";
+  static Result<Port> parse(std::int64_t n) { return Port::parse(std::to_string(n)); }
+};
+template <>
+struct Codec<Rate> {
+  using Stored = std::string;
+  static constexpr std::string_view kWhat = "a rate";
+  static Result<Rate> parse(const std::string& s) { return Rate::parse(s); }
+};
+template <>
+struct Codec<Size> {
+  using Stored = std::string;
+  static constexpr std::string_view kWhat = "a size";
+  static Result<Size> parse(const std::string& s) { return Size::parse(s); }
+};
+template <>
+struct Codec<Duration> {
+  using Stored = std::string;
+  static constexpr std::string_view kWhat = "a duration";
+  static Result<Duration> parse(const std::string& s) { return Duration::parse(s); }
+};
+template <>
+struct Codec<Percent> {
+  using Stored = std::string;
+  static constexpr std::string_view kWhat = "a percentage";
+  static Result<Percent> parse(const std::string& s) { return Percent::parse(s); }
 };
 
 class Fields {
@@ -85,9 +149,13 @@ class Fields {
       out.reset();
       return {};
     }
-    T value{};
-    TRY(read(*it, name(key), value));
-    out = std::move(value);
+    if constexpr (Coded<T>) {
+      out = TRY(parsed<T>(*it, name(key)));
+    } else {
+      T value{};
+      TRY(read(*it, name(key), value));
+      out = std::move(value);
+    }
     return {};
   }
   bool has(std::string_view key) const { return object_.contains(key); }
@@ -151,6 +219,21 @@ class Fields {
       if (!e.is_string()) return wrong(field, "an array of strings");
       out.push_back(e.get<std::string>());
     }
+    return {};
+  }
+  template <Coded T>
+  static Result<T> parsed(const nlohmann::json& v, const std::string& field) {
+    typename Codec<T>::Stored stored{};
+    TRY(read(v, field, stored));
+    auto value = Codec<T>::parse(stored);
+    if (!value)
+      return fail(Error::failed(
+          fmt::format("field {} is not {}: {}", field, Codec<T>::kWhat, value.error().message())));
+    return value;
+  }
+  template <Coded T>
+  static Status read(const nlohmann::json& v, const std::string& field, T& out) {
+    out = TRY(parsed<T>(v, field));
     return {};
   }
   static Status read(const nlohmann::json& v, const std::string& field, nlohmann::json& out) {

@@ -1,0 +1,16 @@
+#include "engine/record/firewall.hpp"
+
+#include "engine/record/fields.hpp"
+
+namespace contain::engine {
+
+Result<FirewallRecord> FirewallRecord::from_json(const nlohmann::json& j) {
+  record::Fields f(j);
+  TRY(f.object());
+  FirewallRecord r;
+  TRY(f.opt("family", r.family));
+  TRY(f.opt("name", r.name));
+  return r;
+}
+
+}  // namespace contain::engine

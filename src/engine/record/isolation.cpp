@@ -1,0 +1,23 @@
+#include "engine/record/isolation.hpp"
+
+#include "engine/record/fields.hpp"
+
+namespace contain::engine {
+
+using nlohmann::json;
+
+Result<IsolationRecord> IsolationRecord::from_json(const json& j) {
+  record::Fields f(j);
+  TRY(f.object());
+  IsolationRecord r;
+  TRY(f.opt("bridge", r.bridge));
+  TRY(f.opt("subnet", r.subnet));
+  TRY(f.opt("owner", r.owner));
+  return r;
+}
+
+json IsolationRecord::to_json() const {
+  return {{"bridge", bridge}, {"subnet", subnet}, {"owner", owner}};
+}
+
+}  // namespace contain::engine

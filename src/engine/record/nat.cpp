@@ -1,0 +1,23 @@
+#include "engine/record/nat.hpp"
+
+#include "engine/record/fields.hpp"
+
+namespace contain::engine {
+
+using nlohmann::json;
+
+Result<NatRecord> NatRecord::from_json(const json& j) {
+  record::Fields f(j);
+  TRY(f.object());
+  NatRecord r;
+  TRY(f.req("subnet", r.subnet));
+  TRY(f.opt("out", r.out));
+  TRY(f.opt("owner", r.owner));
+  return r;
+}
+
+json NatRecord::to_json() const {
+  return {{"subnet", subnet.str()}, {"out", out ? json(*out) : json(nullptr)}, {"owner", owner}};
+}
+
+}  // namespace contain::engine
