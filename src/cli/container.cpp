@@ -1,5 +1,5 @@
 // contain run, exec, ps, logs, stop, rm: containers without a daemon.
-#include "engine/container.hpp"
+#include "engine/container/container.hpp"
 
 #include <fmt/format.h>
 #include <pwd.h>

@@ -1,10 +1,12 @@
 #include "engine/foreground.hpp"
 
+#include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include "kernel/process.hpp"
+#include "kernel/terminal.hpp"
 
 namespace contain::engine {
 
@@ -78,6 +80,21 @@ void TerminalHandoff::give_to(pid_t pid) {
   if (fd_ < 0) return;
   ::setpgid(pid, pid);
   given_ = ::tcsetpgrp(fd_, pid) == 0;
+}
+
+void await_go(const TerminalHandoff& terminal, int sync_fd, char go) {
+  if (terminal.active()) ::setpgid(0, 0);
+  char byte = 0;
+  ssize_t n;
+  do n = ::recv(sync_fd, &byte, 1, 0);
+  while (n < 0 && errno == EINTR);
+  if (n != 1 || byte != go) ::_exit(1);
+}
+
+Status relay_terminal_or_kill(int master, int pidfd) {
+  auto relayed = kernel::relay_terminal(master, pidfd);
+  if (!relayed) (void)kernel::signal_pidfd(pidfd, SIGKILL);
+  return relayed;
 }
 
 int wait_for(pid_t pid) {

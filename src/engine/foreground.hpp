@@ -6,6 +6,8 @@
 #include <signal.h>
 #include <sys/types.h>
 
+#include "core/error.hpp"
+
 namespace contain::engine {
 
 // While a foreground command runs, SIGINT, SIGQUIT, SIGTERM and SIGHUP sent to
@@ -58,6 +60,18 @@ class TerminalHandoff {
   int fd_ = -1;
   bool given_ = false;
 };
+
+// Child of a foreground command (`exec`, `net exec`), after clone, before
+// exec: a process group of its own when the terminal is to be handed to it,
+// then the parent's `go` byte, sent once the terminal is its. EOF or another
+// byte means the parent is gone (killed between clone and go): the command
+// must not run without it, and the child exits. Async-signal-safe.
+void await_go(const TerminalHandoff& terminal, int sync_fd, char go);
+
+// -t: relays between our stdio and the command's pseudo-terminal `master`
+// until the command (`pidfd`) exits. Should the relay fail, the command is
+// killed: it must not run on without us.
+Status relay_terminal_or_kill(int master, int pidfd);
 
 // Waits for our child `pid` and returns its status as a shell reports it.
 int wait_for(pid_t pid);

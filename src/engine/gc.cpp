@@ -7,7 +7,7 @@
 #include <optional>
 #include <set>
 
-#include "engine/container.hpp"
+#include "engine/container/container.hpp"
 #include "engine/firewall.hpp"
 #include "engine/network.hpp"
 #include "engine/record/bridge.hpp"

@@ -92,20 +92,13 @@ Result<int> run_in_netns(const NetnsName* name, std::string_view label, int netn
   // In place before the command exists: a SIGTERM from here on reaches it.
   SignalForwarding forwarding;
   TerminalHandoff terminal;
-  bool own_process_group = terminal.active();
   auto cloned = TRY(kernel::clone_with_pidfd(0));
   if (cloned.pid == 0) {
     // Child: no allocation, no exceptions; failures go back over the socket.
     parent_end.reset();
     // The command gets the caller's signal dispositions, as with `ip netns exec`.
     forwarding.restore_in_child();
-    if (own_process_group) ::setpgid(0, 0);
-    char go = 0;
-    ssize_t n;
-    do n = ::recv(child_end.get(), &go, 1, 0);
-    while (n < 0 && errno == EINTR);
-    // EOF: contain is gone (killed before its go); the command must not run without it.
-    if (n != 1 || go != kGo) ::_exit(1);
+    await_go(terminal, child_end.get(), kGo);
     ChildError e;
     if (!enter_netns_view(name ? name->c_str() : nullptr, netns_fd, e))
       kernel::child_exit_with(child_end.get(), e);

@@ -19,7 +19,7 @@
 #include "core/names.hpp"
 #include "core/text.hpp"
 #include "core/undo.hpp"
-#include "engine/container.hpp"
+#include "engine/container/container.hpp"
 #include "engine/firewall.hpp"
 #include "engine/net.hpp"
 #include "engine/records.hpp"

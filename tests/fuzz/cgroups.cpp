@@ -6,7 +6,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "engine/container_cgroups.hpp"
+#include "engine/container/cgroups.hpp"
 #include "fuzz.hpp"
 #include "kernel/cgroup.hpp"
 

@@ -29,7 +29,7 @@
 #include <utility>
 
 #include "engine/bridge.hpp"
-#include "engine/container.hpp"
+#include "engine/container/container.hpp"
 #include "engine/firewall.hpp"
 #include "engine/net.hpp"
 #include "engine/network.hpp"

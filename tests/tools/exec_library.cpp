@@ -7,7 +7,7 @@
 
 #include <string>
 
-#include "engine/container.hpp"
+#include "engine/container/container.hpp"
 
 using namespace contain;
 

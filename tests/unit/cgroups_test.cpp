@@ -13,7 +13,7 @@
 #include <fstream>
 #include <sstream>
 
-#include "engine/container_cgroups.hpp"
+#include "engine/container/cgroups.hpp"
 #include "kernel/cgroup.hpp"
 
 namespace contain {

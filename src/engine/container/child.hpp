@@ -3,7 +3,7 @@
 
 #include <cstdint>
 
-#include "engine/container_security.hpp"
+#include "engine/container/security.hpp"
 #include "kernel/child.hpp"
 #include "kernel/confine.hpp"
 #include "kernel/terminal.hpp"
@@ -42,7 +42,7 @@ struct ChildPlan {
   const model::ContainerSecurity* security = nullptr;
   const PreparedSecurity* prepared = nullptr;
   const char* lower_rootfs = nullptr;  // --overlay: the untouched DIR; rootfs is the merged view
-  // A user namespace (container_userns): the child waits for its maps and
+  // A user namespace (container/userns): the child waits for its maps and
   // receives the idmapped root (index 0 if idmapped_root) and volumes
   // (volume_fd_index[i] >= 0) into mount_fds, its own copy of a parent buffer.
   bool userns = false;

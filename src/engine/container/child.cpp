@@ -1,4 +1,4 @@
-#include "engine/container_child.hpp"
+#include "engine/container/child.hpp"
 
 #include <fcntl.h>
 #include <sched.h>

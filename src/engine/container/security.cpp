@@ -1,4 +1,4 @@
-#include "engine/container_security.hpp"
+#include "engine/container/security.hpp"
 
 #include <fcntl.h>
 #include <fmt/format.h>

@@ -1,4 +1,4 @@
-#include "engine/container_cgroups.hpp"
+#include "engine/container/cgroups.hpp"
 
 #include <dirent.h>
 #include <fmt/format.h>

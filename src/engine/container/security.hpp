@@ -10,8 +10,8 @@
 #include <vector>
 
 #include "core/error.hpp"
-#include "engine/container_cgroups.hpp"
-#include "engine/container_userns.hpp"
+#include "engine/container/cgroups.hpp"
+#include "engine/container/userns.hpp"
 #include "kernel/confine.hpp"
 #include "kernel/seccomp.hpp"
 #include "model/container.hpp"

@@ -1,4 +1,4 @@
-#include "engine/container_pasta.hpp"
+#include "engine/container/pasta.hpp"
 
 #include <fcntl.h>
 #include <fmt/format.h>

@@ -1,4 +1,4 @@
-#include "engine/container_userns.hpp"
+#include "engine/container/userns.hpp"
 
 #include <fcntl.h>
 #include <fmt/format.h>
@@ -19,8 +19,8 @@
 
 #include "core/unique_fd.hpp"
 #include "engine/bridge_link.hpp"
-#include "engine/container_child.hpp"
-#include "engine/container_security.hpp"
+#include "engine/container/child.hpp"
+#include "engine/container/security.hpp"
 #include "engine/records.hpp"
 #include "kernel/userns.hpp"
 

@@ -1,0 +1,96 @@
+// A container's record in the state store (containers/NAME under the caller's
+// state root) and a detached container's log beside it: the record is written
+// when the name is reserved, updated as the container starts and ends, and read
+// by every other command. The look-ups of its fields are all here (each
+// facility's own part — security, cgroups, userns, pasta — in that facility's
+// file), so that typing the record is a change to this file. Internal to the
+// engine.
+#pragma once
+
+#include <sys/types.h>
+
+#include <cstdint>
+#include <functional>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/error.hpp"
+#include "core/unique_fd.hpp"
+#include "engine/container/container.hpp"
+#include "model/container.hpp"
+
+namespace contain::engine::detail {
+
+struct PreparedSecurity;
+
+// Next to the caller's container records (/run/contain/logs for root).
+std::string log_dir();
+std::string log_path(std::string_view name);
+// The log of a container and, once it is the last, the log folder.
+void remove_log(std::string_view name);
+
+// Now, as records keep times.
+std::string now_utc();
+
+Error no_such_container(const model::ContainerName& name);
+// The container's record; no_such_container (ENOENT) if there is none.
+Result<nlohmann::json> load_record(const model::ContainerName& name);
+
+// The record says running and its process (pid and start time) is still there.
+bool is_running(const nlohmann::json& record);
+// The process that answers for it (a detached container's monitor, or the
+// `contain run` of a foreground one) is still there.
+bool monitor_alive(const nlohmann::json& record);
+pid_t recorded_pid(const nlohmann::json& record);
+pid_t recorded_monitor_pid(const nlohmann::json& record);
+bool is_detached(const nlohmann::json& record);
+std::string recorded_status(const nlohmann::json& record);  // "created" if none yet
+std::string recorded_id(const nlohmann::json& record);
+std::string recorded_name(const nlohmann::json& record);
+// exec: the container's environment and working directory.
+std::vector<std::string> recorded_environment(const nlohmann::json& record);
+std::string recorded_workdir(const nlohmann::json& record);
+
+// Changes a record under the store's lock.
+Status update_record(const model::ContainerName& name,
+                     const std::function<void(nlohmann::json&)>& change);
+// The record and the log, under the store's lock; best effort (undo paths).
+void remove_record(const model::ContainerName& name);
+
+// Under the lock: a name in use is refused, otherwise the record is written
+// before any process exists, so that a crash leaves something `gc` can find.
+// A detached container's log file is made here too (the log folder is removed
+// under the lock when its last log goes), and returned.
+Result<UniqueFd> reserve_name(const model::ContainerSpec& spec, PreparedSecurity& security);
+
+// What start records once the child exists, before the go.
+struct RunningState {
+  pid_t pid = 0;
+  std::uint64_t start_time = 0;
+  std::optional<std::string> address;  // on a managed network
+  pid_t pasta_pid = 0;                 // --network pasta
+  std::uint64_t pasta_start = 0;
+};
+Status record_running(const model::ContainerName& name, const RunningState& state);
+// The monitor, once the command has ended.
+Status record_exited(const model::ContainerName& name, int exit_code, bool oom_killed);
+// `contain update`: the limits given, over those recorded.
+Status record_limits(const model::ContainerName& name, const model::ResourceLimits& limits);
+// rm: marked before it is ended, so that gc finishes a removal that was killed.
+void mark_deleting(nlohmann::json& record);
+bool is_deleting(const nlohmann::json& record);
+// gc: a detached container whose monitor is gone without a word.
+void mark_exited(nlohmann::json& record);
+
+// ps: what the record says, its status corrected (recorded running, but gone: exited).
+ContainerInfo container_summary(std::string_view name, const nlohmann::json& record);
+// ... and, for those listed, the rest (not `networks` nor `user`, which the
+// record does not hold).
+void add_container_details(const nlohmann::json& record, ContainerInfo& info);
+// inspect: the record, its status corrected, with its namespaces.
+nlohmann::json inspect_view(nlohmann::json record);
+
+}  // namespace contain::engine::detail
