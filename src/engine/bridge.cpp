@@ -45,7 +45,7 @@ Result<kernel::LinkInfo> find_bridge(const kernel::NetlinkSocket& host, const If
 // Where each host end contain recorded leads: namespace (or owner) and the
 // interface inside, by host end name.
 Result<std::map<std::string, std::pair<std::string, std::string>>> recorded_ends(
-    const StateStore& store) {
+    const StoreReader& store) {
   std::map<std::string, std::pair<std::string, std::string>> ends;
   for (const auto& ns : TRY(store.list(kNetnsKind))) {
     auto record = store.read(kNetnsKind, ns);
@@ -117,10 +117,15 @@ Status create_bridge(const IfName& name, const std::optional<Cidr>& address) {
         fmt::format("{}: a link named {} already exists (choose another name)", what, name.str()),
         EEXIST));
   Undo undo;
-  TRY_WRAP(store.write(kBridgeKind, name.str(), json{{"name", name.str()}, {"created", true}}),
-           what);
+  // Recorded as being made until its address is set: killed in between, gc
+  // deletes the half-made bridge instead of keeping it as whole.
+  json record{{"name", name.str()}, {"created", true}};
+  json creating = record;
+  creating["phase"] = kPhaseCreating;
+  TRY_WRAP(store.write(kBridgeKind, name.str(), creating), what);
   undo.add([&] { (void)store.remove(kBridgeKind, name.str()); });
   TRY_WRAP(make_owned_bridge(host, name, bridge_owner(name.str()), address, undo), what);
+  TRY_WRAP(store.write(kBridgeKind, name.str(), record), what);
   undo.commit();
   return {};
 }

@@ -619,7 +619,7 @@ Result<std::vector<ContainerInfo>> list_containers(bool all, bool all_users,
     return fail(Error::usage(
         "ps --all-users: only root may list other users' containers; run it with sudo, or "
         "without --all-users for your own"));
-  std::vector<std::pair<StateStore, uid_t>> stores;
+  std::vector<std::pair<StoreReader, uid_t>> stores;
   stores.emplace_back(StateStore::containers_reader(), ::geteuid());
   if (all_users)
     for (auto& [root, uid] : StateStore::user_container_roots())

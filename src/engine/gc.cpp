@@ -135,9 +135,12 @@ struct Collector {
     }
     return (more.empty() ? "address " : "addresses ") + words;
   }
-  // Something was finished or undone whose firewall records may have gone
-  // before their elements did: the table is made again from the records.
-  bool firewall_stale = false;
+  // Whether the table is made again from the records even when it exists.
+  // Always: a command killed between writing a record and adding its element
+  // (nat enable into a table that exists), or between removing an element and
+  // its record, leaves the table and the records apart, and the records say
+  // what is ours. One transaction, atomic for packets.
+  bool firewall_stale = true;
 
   // Containers whose process and monitor died.
   Status containers() {
@@ -387,7 +390,20 @@ struct Collector {
   Status bridges() {
     auto links = TRY(HostLinks::read(host));
     for (const auto& name : TRY(store.list(kBridgeKind))) {
-      if (const auto* l = links.named(name); l && l->kind == "bridge") continue;
+      const auto* l = links.named(name);
+      if (auto record = TRY(store.read(kBridgeKind, name));
+          record && in_phase(*record, kPhaseCreating)) {
+        // A `bridge create` killed before the bridge was whole: undone.
+        // Its alias is set just after it is made, so one without an alias is
+        // ours too; a bridge with anybody else's alias is left alone.
+        if (l && l->kind == "bridge" &&
+            (l->alias.empty() || l->alias == owner_alias(bridge_owner(name))))
+          TRY(delete_if_present(host, l->ifindex));
+        TRY(store.remove(kBridgeKind, name));
+        done.push_back(fmt::format("removed bridge {}, half made", name));
+        continue;
+      }
+      if (l && l->kind == "bridge") continue;
       TRY(store.remove(kBridgeKind, name));
       done.push_back(fmt::format("removed the record of bridge {} (it no longer exists)", name));
     }

@@ -158,7 +158,7 @@ Status settle_releasing(const kernel::NetlinkSocket& host, json& record,
   return {};
 }
 
-Result<json> load_network(const StateStore& store, const NetworkName& name) {
+Result<json> load_network(const StoreReader& store, const NetworkName& name) {
   auto record = TRY(store.read(kNetworkKind, name.str()));
   if (!record)
     return fail(Error::failed(

@@ -9,7 +9,7 @@ std::string NetnsKey::record_name() const {
   return std::get<NetnsId>(key).str();
 }
 
-Result<nlohmann::json> load_netns_record(const StateStore& store, const NetnsKey& key) {
+Result<nlohmann::json> load_netns_record(const StoreReader& store, const NetnsKey& key) {
   auto record = TRY(store.read(key.kind(), key.record_name()));
   if (record && record->is_object()) return std::move(*record);
   if (auto* name = std::get_if<NetnsName>(&key.key)) return new_netns_record(*name, false);

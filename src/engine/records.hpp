@@ -85,7 +85,7 @@ struct NetnsKey {
 // A namespace record without links; `created`: contain made the namespace.
 nlohmann::json new_netns_record(const NetnsName& name, bool created);
 // The namespace's record, or a fresh one for a namespace contain did not create.
-Result<nlohmann::json> load_netns_record(const StateStore& store, const NetnsKey& key);
+Result<nlohmann::json> load_netns_record(const StoreReader& store, const NetnsKey& key);
 // Forgets, in the record of namespace `netns` (if it has one), the links
 // `forget` selects.
 Status forget_netns_links(const StateStore& store, const NetnsKey& key,

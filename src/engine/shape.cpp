@@ -52,7 +52,7 @@ std::string describe(const ShapeTarget& t) {
                      t.ifname ? fmt::format(" ({})", t.ifname->str()) : "");
 }
 
-Result<Resolved> resolve(const StateStore& store, const ShapeTarget& target) {
+Result<Resolved> resolve(const StoreReader& store, const ShapeTarget& target) {
   Resolved r;
   if (target.dev) {
     r.key = "dev:" + target.dev->str();

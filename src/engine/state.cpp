@@ -52,7 +52,7 @@ Status make_private_dir(const std::string& path) {
 
 }  // namespace
 
-struct StateStore::Shared : std::enable_shared_from_this<Shared> {
+struct StoreReader::Shared : std::enable_shared_from_this<Shared> {
   UniqueFd lock;
   std::string root;  // the folder locked
   // Under a Hold: what was read or written, by kind. Nobody else writes while
@@ -62,6 +62,9 @@ struct StateStore::Shared : std::enable_shared_from_this<Shared> {
   struct Folder {
     std::optional<std::set<std::string, std::less<>>> names;  // once listed, kept up to date
     std::map<std::string, nlohmann::json, std::less<>> records;
+    // The same records converted to their struct (engine/record/) by visit<R>,
+    // dropped with the JSON they came from.
+    std::map<std::string, std::shared_ptr<const void>, std::less<>> typed;
   };
   std::map<std::string, Folder, std::less<>> folders;
 
@@ -126,11 +129,11 @@ Result<StateStore> StateStore::lock_at(std::string root) {
 
 Result<StateStore> StateStore::lock() { return lock_at(kRoot); }
 
-StateStore StateStore::reader() { return StateStore(nullptr, kRoot); }
+StoreReader StateStore::reader() { return StoreReader(nullptr, kRoot); }
 
 Result<StateStore> StateStore::lock_containers() { return lock_at(container_state_root()); }
 
-StateStore StateStore::containers_reader() { return StateStore(nullptr, container_state_root()); }
+StoreReader StateStore::containers_reader() { return StoreReader(nullptr, container_state_root()); }
 
 std::vector<std::pair<std::string, uid_t>> StateStore::user_container_roots() {
   std::vector<std::pair<std::string, uid_t>> roots;
@@ -155,8 +158,8 @@ std::vector<std::pair<std::string, uid_t>> StateStore::user_container_roots() {
   return roots;
 }
 
-Result<std::optional<nlohmann::json>> StateStore::read(std::string_view kind,
-                                                       std::string_view name) const {
+Result<std::optional<nlohmann::json>> StoreReader::read(std::string_view kind,
+                                                        std::string_view name) const {
   if (!shared_ || !shared_->cached) return read_file(kind, name);
   std::lock_guard guard(shared_->mutex);
   auto& folder = shared_->folder(kind);
@@ -168,8 +171,8 @@ Result<std::optional<nlohmann::json>> StateStore::read(std::string_view kind,
   return record;
 }
 
-Result<std::optional<nlohmann::json>> StateStore::read_file(std::string_view kind,
-                                                            std::string_view name) const {
+Result<std::optional<nlohmann::json>> StoreReader::read_file(std::string_view kind,
+                                                             std::string_view name) const {
   std::string path = path_of(root_, kind, name);
   UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
   if (!fd) {
@@ -186,15 +189,19 @@ Result<std::optional<nlohmann::json>> StateStore::read_file(std::string_view kin
     text.append(buf, static_cast<std::size_t>(n));
   }
   auto record = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
-  auto corrupt = [&](std::string_view why) {
-    return fail(Error::failed(
-        fmt::format("state file {} is corrupt: {}; run 'contain gc'", path, why), EBADMSG));
-  };
-  if (record.is_discarded()) return corrupt("it is not valid JSON (truncated?)");
-  if (auto valid = validate_record(kind, record); !valid) return corrupt(valid.error().message());
+  if (record.is_discarded()) return fail(corrupt(kind, name, "it is not valid JSON (truncated?)"));
+  if (auto valid = validate_record(kind, record); !valid)
+    return fail(corrupt(kind, name, valid.error().message()));
   // The version is the store's business: callers see the record as it was given.
   record.erase("schema");
   return std::optional<nlohmann::json>(std::move(record));
+}
+
+Error StoreReader::corrupt(std::string_view kind, std::string_view name,
+                           std::string_view why) const {
+  return Error::failed(fmt::format("state file {} is corrupt: {}; run 'contain gc'",
+                                   path_of(root_, kind, name), why),
+                       EBADMSG);
 }
 
 Status StateStore::write(std::string_view kind, std::string_view name,
@@ -233,6 +240,7 @@ Status StateStore::write(std::string_view kind, std::string_view name,
     std::lock_guard guard(shared_->mutex);
     auto& folder = shared_->folder(kind);
     if (folder.names) folder.names->emplace(name);
+    folder.typed.erase(std::string(name));
     auto again = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
     if (!again.is_discarded() && validate_record(kind, again)) {
       again.erase("schema");
@@ -255,6 +263,7 @@ Status StateStore::remove(std::string_view kind, std::string_view name) const {
       if (auto it = folder.names->find(name); it != folder.names->end()) folder.names->erase(it);
     }
     if (auto it = folder.records.find(name); it != folder.records.end()) folder.records.erase(it);
+    if (auto it = folder.typed.find(name); it != folder.typed.end()) folder.typed.erase(it);
   }
   // An empty folder is removed too, so a host with nothing of ours has an
   // empty /run/contain.
@@ -262,7 +271,7 @@ Status StateStore::remove(std::string_view kind, std::string_view name) const {
   return {};
 }
 
-Result<std::vector<std::string>> StateStore::list(std::string_view kind) const {
+Result<std::vector<std::string>> StoreReader::list(std::string_view kind) const {
   if (!shared_ || !shared_->cached) return list_folder(kind);
   std::lock_guard guard(shared_->mutex);
   auto& folder = shared_->folder(kind);
@@ -274,7 +283,7 @@ Result<std::vector<std::string>> StateStore::list(std::string_view kind) const {
   return std::vector<std::string>(folder.names->begin(), folder.names->end());
 }
 
-Result<std::vector<std::string>> StateStore::list_folder(std::string_view kind) const {
+Result<std::vector<std::string>> StoreReader::list_folder(std::string_view kind) const {
   std::vector<std::string> names;
   std::string dir = fmt::format("{}/{}", root_, kind);
   DIR* d = ::opendir(dir.c_str());
@@ -292,7 +301,7 @@ Result<std::vector<std::string>> StateStore::list_folder(std::string_view kind) 
   return names;
 }
 
-Result<std::vector<std::pair<std::string, nlohmann::json>>> StateStore::read_all(
+Result<std::vector<std::pair<std::string, nlohmann::json>>> StoreReader::read_all(
     std::string_view kind) const {
   std::vector<std::pair<std::string, nlohmann::json>> out;
   for (auto& name : TRY(list(kind)))
@@ -300,7 +309,7 @@ Result<std::vector<std::pair<std::string, nlohmann::json>>> StateStore::read_all
   return out;
 }
 
-Status StateStore::for_each(
+Status StoreReader::for_each(
     std::string_view kind,
     const std::function<Status(const std::string&, const nlohmann::json&)>& visit) const {
   if (!shared_ || !shared_->cached) {
@@ -320,6 +329,25 @@ Status StateStore::for_each(
           folder.records.emplace(name, std::move(*record));
   for (const auto& [name, record] : folder.records) TRY(visit(name, record));
   return {};
+}
+
+Status StoreReader::for_each_converted(
+    std::string_view kind,
+    const std::function<Result<std::shared_ptr<const void>>(const std::string&,
+                                                            const nlohmann::json&)>& convert,
+    const std::function<Status(const std::string&, const void*)>& visit) const {
+  if (!shared_ || !shared_->cached)
+    return for_each(kind, [&](const std::string& name, const nlohmann::json& j) -> Status {
+      auto r = TRY(convert(name, j));
+      return visit(name, r.get());
+    });
+  std::lock_guard guard(shared_->mutex);
+  auto& folder = shared_->folder(kind);
+  return for_each(kind, [&](const std::string& name, const nlohmann::json& j) -> Status {
+    auto it = folder.typed.find(name);
+    if (it == folder.typed.end()) it = folder.typed.emplace(name, TRY(convert(name, j))).first;
+    return visit(name, it->second.get());
+  });
 }
 
 Result<std::vector<std::string>> StateStore::remove_unfinished_writes() const {
@@ -375,6 +403,7 @@ Result<std::optional<std::string>> StateStore::set_aside_if_corrupt(std::string_
     auto& folder = shared_->folder(kind);
     if (folder.names) folder.names->erase(std::string(name));
     folder.records.erase(std::string(name));
+    folder.typed.erase(std::string(name));
   }
   ::rmdir(fmt::format("{}/{}", root_, kind).c_str());
   std::string why = record.error().message();

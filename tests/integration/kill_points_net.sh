@@ -25,6 +25,7 @@ ns1_br0() {
 }
 
 kill_points "net create" nothing teardown -- net create ns1
+kill_points "bridge create" nothing teardown -- bridge create br0 --addr 10.2.0.1/24
 kill_points "net veth" ns1 teardown -- \
   net veth --host vh1 --ns ns1 --host-addr 10.1.0.1/24 --ns-addr 10.1.0.2/24
 kill_points "bridge attach" ns1_br0 teardown -- \

@@ -246,3 +246,99 @@ kill_points_summary() {
   echo "total: $KILL_POINTS_TOTAL kill points, $KILL_POINTS_FAILED failing"
   ((KILL_POINTS_FAILED == 0)) || die "$KILL_POINTS_FAILED kill points failing (listed above)"
 }
+
+# kill_points_batch NAME SETUP TEARDOWN FILE
+#
+# The same for `contain batch FILE`. A script is not all or nothing: like
+# `ip -batch` it stops at its first failure, with the lines before it done. So
+# after a kill and `contain gc`, the state must be the one after some number K
+# of the script's lines, each line whole or absent — never half a line — and
+# the rest of the script (lines K+1...) must then run and give the state after
+# the whole script. The states after each prefix of the script are measured
+# first, from SETUP.
+kill_points_batch() {
+  local name=$1 setup=$2 teardown=$3 file=$4
+  local -a lines states
+  local k n trace=kp.trace points point call count=0 failed=0 now rest
+  local -A at_line=()
+  mapfile -t lines < <(grep -Ev '^[[:space:]]*(#|$)' "$file")
+  n=${#lines[@]}
+  step "kill points of '$name': the state after each of its $n lines"
+  if [[ -z ${KP_WARM:-} ]]; then
+    "$CONTAIN" net create kp-warm && "$CONTAIN" net delete kp-warm
+    KP_WARM=1
+  fi
+  for ((k = 0; k <= n; k++)); do
+    "$setup" >/dev/null
+    if ((k > 0)); then
+      printf '%s\n' "${lines[@]:0:k}" >kp.prefix
+      "$CONTAIN" batch kp.prefix >/dev/null || die "'$name': its first $k lines failed"
+    fi
+    states[k]=$(kp_snapshot)
+    ((k == 0)) || [[ ${states[k]} != "${states[k - 1]}" ]] ||
+      die "'$name': line $k changed nothing that kp_snapshot sees"
+    "$teardown" >/dev/null 2>&1
+    bash "$TESTS_SUPPORT/assert-clean" >/dev/null || die "teardown of '$name' left something"
+  done
+  step "kill points of '$name': the reference run"
+  "$setup" >/dev/null
+  strace -o "$trace" -yy -s 64 -e trace="$KP_SYSCALLS" -e signal=none -- "$CONTAIN" batch "$file" \
+    >/dev/null || die "'$name' failed without a kill"
+  [[ $(kp_snapshot) == "${states[n]}" ]] || die "'$name': the whole script differs from its lines"
+  "$teardown" >/dev/null 2>&1
+  points=$(kp_parse "$trace")
+  [[ -n $points ]] || die "no kill point found in the trace of '$name'"
+  echo "$(wc -l <<<"$points") kill points: $(tr '\n' ' ' <<<"$points")"
+  while read -r call k; do
+    point="$call #$k"
+    "$setup" >/dev/null
+    local strace_rc last
+    strace_rc=$(sh -c '"$@" >/dev/null 2>&1; echo $?' sh strace -o "$trace" -yy -s 64 \
+      -e trace="$call" -e signal=none -e inject="$call:signal=KILL:when=$k" -- \
+      "$CONTAIN" batch "$file" 2>/dev/null)
+    last=$(grep -v '^+++' "$trace" | tail -1)
+    [[ $strace_rc -eq 137 && $(grep -c "^$call(" "$trace") -eq $k && $last == "$call("*"= ?" ]] ||
+      die "'$name' was not killed at $point (strace exit $strace_rc, last call: $last)"
+    local gc_out rc=0 done_lines=-1
+    gc_out=$("$CONTAIN" gc 2>&1) || rc=$?
+    ((rc == 0)) || kp_fail "'$name' killed at $point: gc exited $rc: $gc_out" "${states[0]}" \
+      "$(kp_snapshot)" "${states[n]}"
+    now=$(kp_snapshot)
+    for ((k = 0; k <= n; k++)); do
+      if [[ $now == "${states[k]}" ]]; then
+        done_lines=$k
+        break
+      fi
+    done
+    if ((done_lines < 0)); then
+      kp_fail "'$name' killed at $point, then gc ($gc_out): a state after no whole number of lines" \
+        "${states[0]}" "$now" "${states[n]}"
+      failed=$((failed + 1))
+      kp_sweep
+    else
+      at_line[$done_lines]=$((${at_line[$done_lines]:-0} + 1))
+      if ((done_lines < n)); then
+        printf '%s\n' "${lines[@]:done_lines}" >kp.rest
+        rest=$("$CONTAIN" batch kp.rest 2>&1) ||
+          kp_fail "'$name' killed at $point, gc left $done_lines lines done; the rest failed: $rest" \
+            "${states[0]}" "$(kp_snapshot)" "${states[n]}"
+        now=$(kp_snapshot)
+        [[ $now == "${states[n]}" ]] ||
+          kp_fail "'$name' killed at $point: the rest of the script after gc gives another state" \
+            "${states[0]}" "$now" "${states[n]}"
+      fi
+      "$teardown" >/dev/null 2>&1
+    fi
+    bash "$TESTS_SUPPORT/assert-clean" >/dev/null ||
+      die "'$name' killed at $point: teardown after gc left something: $(bash "$TESTS_SUPPORT/assert-clean" 2>&1)"
+    count=$((count + 1))
+  done <<<"$points"
+  local line="$name: $count kill points (gc left lines done:" d
+  for d in $(printf '%s\n' "${!at_line[@]}" | sort -n); do line+=" $d×${at_line[$d]}"; done
+  line+=")"
+  ((failed == 0)) || line+=", $failed FAILING"
+  echo "$line"
+  KILL_POINTS_TOTAL=$((KILL_POINTS_TOTAL + count))
+  KILL_POINTS_FAILED=$((KILL_POINTS_FAILED + failed))
+  KILL_POINTS_REPORT+=("$line")
+}

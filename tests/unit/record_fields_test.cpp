@@ -1,0 +1,115 @@
+// engine/record/fields.hpp: a record's fields read into a struct, every wrong
+// or missing field one error naming it, nothing thrown.
+#include <gtest/gtest.h>
+
+#include "engine/record/fields.hpp"
+
+namespace contain::engine::record {
+namespace {
+
+using nlohmann::json;
+
+struct Link {
+  std::string name;
+  int ifindex = 0;
+  Phase phase = Phase::whole;
+  static Result<Link> from_json(const json& j, std::string_view where) {
+    Fields f(j, where);
+    Link l;
+    TRY(f.req("name", l.name));
+    TRY(f.opt("ifindex", l.ifindex));
+    TRY(f.opt("phase", l.phase));
+    return l;
+  }
+  json to_json() const {
+    json j{{"name", name}, {"ifindex", ifindex}};
+    put_phase(j, phase);
+    return j;
+  }
+};
+
+struct Sample {
+  static constexpr std::string_view kKind = "sample";
+  std::string name;
+  bool created = false;
+  std::uint64_t start = 0;
+  std::optional<std::string> address;
+  std::vector<std::string> tags;
+  std::vector<Link> links;
+  static Result<Sample> from_json(const json& j) {
+    Fields f(j);
+    TRY(f.object());
+    Sample s;
+    TRY(f.req("name", s.name));
+    TRY(f.opt("created", s.created));
+    TRY(f.opt("start", s.start));
+    TRY(f.opt("address", s.address));
+    TRY(f.opt("tags", s.tags));
+    TRY(f.opt("links", s.links));
+    return s;
+  }
+  json to_json() const {
+    json j{{"name", name},
+           {"created", created},
+           {"start", start},
+           {"tags", tags},
+           {"links", to_json_array(links)}};
+    j["address"] = address ? json(*address) : json(nullptr);
+    return j;
+  }
+};
+static_assert(Record<Sample>);
+static_assert(Part<Link>);
+
+std::string error_of(const json& j) {
+  auto r = Sample::from_json(j);
+  return r ? "" : r.error().message();
+}
+
+TEST(RecordFields, RoundTrip) {
+  Sample s{.name = "a",
+           .created = true,
+           .start = 1ULL << 40,
+           .address = "10.0.0.2",
+           .tags = {"x", "y"},
+           .links = {{.name = "vh1", .ifindex = 7, .phase = Phase::creating}, {.name = "vh2"}}};
+  auto back = Sample::from_json(s.to_json());
+  ASSERT_TRUE(back) << back.error().message();
+  EXPECT_EQ(back->to_json(), s.to_json());
+  EXPECT_EQ(back->links[0].phase, Phase::creating);
+  EXPECT_EQ(back->links[1].phase, Phase::whole);
+  EXPECT_FALSE(s.to_json()["links"][1].contains("phase"));
+}
+
+TEST(RecordFields, AbsentAndNull) {
+  auto s = Sample::from_json(json{{"name", "a"}, {"address", nullptr}});
+  ASSERT_TRUE(s);
+  EXPECT_FALSE(s->address);
+  EXPECT_FALSE(s->created);
+  EXPECT_TRUE(s->links.empty());
+}
+
+TEST(RecordFields, EveryWrongFieldIsNamed) {
+  EXPECT_EQ(error_of(json::array()), "it is not a JSON object");
+  EXPECT_EQ(error_of(json{{"created", true}}), "field \"name\" is missing");
+  EXPECT_EQ(error_of(json{{"name", 1}}), "field \"name\" is not a string");
+  EXPECT_EQ(error_of(json{{"name", "a"}, {"created", "yes"}}),
+            "field \"created\" is not true or false");
+  EXPECT_EQ(error_of(json{{"name", "a"}, {"start", -1}}),
+            "field \"start\" is not a non-negative integer");
+  EXPECT_EQ(error_of(json{{"name", "a"}, {"start", 1.5}}),
+            "field \"start\" is not a non-negative integer");
+  EXPECT_EQ(error_of(json{{"name", "a"}, {"tags", {"x", 2}}}),
+            "field \"tags\" is not an array of strings");
+  EXPECT_EQ(error_of(json{{"name", "a"}, {"links", {{{"ifindex", 1}}}}}),
+            "field \"links\"[0].\"name\" is missing");
+  EXPECT_EQ(error_of(json{{"name", "a"}, {"links", {{{"name", "v"}, {"ifindex", 1ULL << 33}}}}}),
+            "field \"links\"[0].\"ifindex\" is not an integer");
+  EXPECT_EQ(error_of(json{{"name", "a"}, {"links", {{{"name", "v"}, {"phase", "half"}}}}}),
+            "field \"links\"[0].\"phase\" is not \"creating\" or \"deleting\"");
+  EXPECT_EQ(error_of(json{{"name", "a"}, {"links", {1}}}),
+            "field \"links\" is not an array of objects");
+}
+
+}  // namespace
+}  // namespace contain::engine::record
