@@ -12,6 +12,7 @@
 #include <thread>
 
 #include "cli/app.hpp"
+#include "model/container_options.hpp"
 #include "model/json_text.hpp"
 
 namespace contain::cli {
@@ -37,13 +38,7 @@ std::string status_text(const engine::ContainerInfo& c) {
   return c.status;
 }
 
-// --memory, --pids-limit, --cpus ... as given to run and update.
-struct LimitOptions {
-  std::string memory, memory_swap, memory_reservation, pids_limit, cpus, cpu_shares, cpuset_cpus,
-      cpuset_mems;
-};
-
-void add_limit_options(CLI::App* sub, LimitOptions& o, bool all) {
+void add_limit_options(CLI::App* sub, model::LimitOptions& o, bool all) {
   sub->add_option("-m,--memory", o.memory, "Memory limit (64m, 1g; at least 6m)");
   sub->add_option("--memory-swap", o.memory_swap,
                   "Memory plus swap (Docker's meaning; -1: unlimited swap; default: twice "
@@ -58,23 +53,6 @@ void add_limit_options(CLI::App* sub, LimitOptions& o, bool all) {
   sub->add_option("--cpuset-mems", o.cpuset_mems, "Memory nodes it may use (0-1)");
 }
 
-Result<model::ResourceLimits> parse_limits(const LimitOptions& o) {
-  model::ResourceLimits l;
-  if (!o.memory.empty()) l.memory = TRY(model::parse_docker_size(o.memory, "--memory"));
-  if (!o.memory_swap.empty()) l.memory_swap = TRY(model::parse_memory_swap(o.memory_swap));
-  if (!o.memory_reservation.empty())
-    l.memory_reservation =
-        TRY(model::parse_docker_size(o.memory_reservation, "--memory-reservation"));
-  if (!o.pids_limit.empty()) l.pids_limit = TRY(model::parse_pids_limit(o.pids_limit));
-  if (!o.cpus.empty()) l.nano_cpus = TRY(model::parse_cpus(o.cpus));
-  if (!o.cpu_shares.empty()) l.cpu_shares = TRY(model::parse_cpu_shares(o.cpu_shares));
-  if (!o.cpuset_cpus.empty())
-    l.cpuset_cpus = TRY(model::parse_cpu_list(o.cpuset_cpus, "--cpuset-cpus"));
-  if (!o.cpuset_mems.empty())
-    l.cpuset_mems = TRY(model::parse_cpu_list(o.cpuset_mems, "--cpuset-mems"));
-  return l;
-}
-
 // Docker's -t and -i (so that `-it` works as people type it). stdin always
 // reaches the command, so -i changes nothing.
 void add_terminal_flags(CLI::App* sub, bool& tty, bool& interactive) {
@@ -85,24 +63,23 @@ void add_terminal_flags(CLI::App* sub, bool& tty, bool& interactive) {
                 "Accepted as Docker's: stdin always reaches the command, with or without it");
 }
 
+// --rootfs: the folder it names, for the spec (model/container_options); the
+// error is the spec builder's to report, in the order of the options.
+Result<std::string> resolve_rootfs(const std::string& rootfs) {
+  char resolved[PATH_MAX];
+  if (!::realpath(rootfs.c_str(), resolved))
+    return fail(Error::usage(fmt::format("--rootfs {}: {}", quote(rootfs), std::strerror(errno))));
+  return std::string(resolved);
+}
+
 void add_run(Commands& commands) {
   auto* sub = commands.app().add_subcommand(
       "run", "Run a command in a new container (PID, UTS, IPC, mount, cgroup, network namespaces)");
-  struct Options {
-    bool detach = false, init = false, tty = false, interactive = false;
-    std::string name, hostname, network = "none", ip, workdir = "/", rootfs;
-    std::vector<std::string> ports, env;
-    // Confinement (Docker's names).
-    std::vector<std::string> cap_add, cap_drop, security_opt, group_add, tmpfs, volumes, ulimits;
-    bool privileged = false, read_only = false, overlay = false;
-    std::string user, oom_score_adj, shm_size;
-    LimitOptions limits;
-    std::vector<std::string> devices;
-    // User namespace (podman's names).
-    std::string userns;
-    std::vector<std::string> uidmap, gidmap;
+  // The spec's options, and -i, which only needs accepting.
+  struct RunOptions : model::ContainerOptions {
+    bool interactive = false;
   };
-  auto o = std::make_shared<Options>();
+  auto o = std::make_shared<RunOptions>();
   sub->add_flag("-d,--detach", o->detach,
                 "Run in the background: print the id once the command started; output goes to "
                 "'contain logs'");
@@ -161,73 +138,29 @@ void add_run(Commands& commands) {
   sub->footer(
       "Usage: contain run [OPTIONS] -- CMD [ARG...]   (default command: /bin/sh)\n"
       "Exit status: the command's own, or 128+N if signal N killed it.");
-  commands.on(
-      sub, "run",
-      [&commands, sub, o]() -> Result<int> {
-        std::string id = TRY(engine::new_container_id());
-        model::ContainerSpec spec{.name = o->name.empty()
-                                              ? model::ContainerName::generated(id)
-                                              : TRY(model::ContainerName::parse(o->name)),
-                                  .id = id};
-        spec.hostname = o->hostname.empty() ? spec.name.str() : o->hostname;
-        spec.command = commands.command_of(sub);
-        if (spec.command.empty()) spec.command = {"/bin/sh"};
-        std::vector<std::string> env;
-        for (const auto& e : o->env) env.push_back(TRY(model::parse_environment_entry(e)));
-        spec.environment = model::container_environment(spec.hostname, env, std::getenv("TERM"));
-        spec.workdir = o->workdir;
-        if (!o->rootfs.empty()) {
-          char resolved[PATH_MAX];
-          if (!::realpath(o->rootfs.c_str(), resolved))
-            return fail(Error::usage(
-                fmt::format("--rootfs {}: {}", quote(o->rootfs), std::strerror(errno))));
-          spec.rootfs = resolved;
-        }
-        spec.network = TRY(model::NetworkChoice::parse(o->network));
-        if (!o->ip.empty()) {
-          auto ip = IpAddress::parse(o->ip);
-          if (!ip)
-            return fail(Error::usage(fmt::format("--ip {} is not an IP address", quote(o->ip))));
-          spec.ip = *ip;
-        }
-        for (const auto& p : o->ports) spec.ports.push_back(TRY(model::PortMapping::parse(p)));
-        spec.init = o->init;
-        spec.detach = o->detach;
-        spec.tty = o->tty;
-        auto& sec = spec.security;
-        sec.capabilities = {o->cap_add, o->cap_drop, o->privileged};
-        for (const auto& opt : o->security_opt) TRY(model::apply_security_opt(opt, sec.options));
-        if (!o->user.empty()) sec.user = TRY(model::UserRequest::parse(o->user));
-        sec.group_add = o->group_add;
-        sec.read_only = o->read_only;
-        sec.overlay = o->overlay;
-        for (const auto& t : o->tmpfs) sec.tmpfs.push_back(TRY(model::Tmpfs::parse(t)));
-        for (const auto& v : o->volumes) sec.volumes.push_back(TRY(model::Volume::parse(v)));
-        for (const auto& u : o->ulimits) sec.ulimits.push_back(TRY(model::Ulimit::parse(u)));
-        if (!o->oom_score_adj.empty())
-          sec.oom_score_adj = TRY(model::parse_oom_score_adj(o->oom_score_adj));
-        if (!o->shm_size.empty())
-          sec.shm_size = TRY(model::parse_docker_size(o->shm_size, "--shm-size"));
-        spec.limits = TRY(parse_limits(o->limits));
-        for (const auto& d : o->devices)
-          spec.devices.push_back(TRY(model::DeviceRequest::parse(d)));
-        spec.userns = TRY(model::UsernsRequest::parse(o->userns, o->uidmap, o->gidmap));
-        TRY(model::validate(spec));
-        if (!spec.detach) {
-          std::string name = spec.name.str();
-          engine::RunOutcome outcome;
-          int status = TRY(engine::run_container(std::move(spec), &outcome));
-          if (outcome.oom_killed)
-            std::fprintf(stderr, "contain: container %s exited (%d, out of memory)\n",
-                         quote(name).c_str(), status);
-          return status;
-        }
-        auto started_id = TRY(engine::run_container_detached(std::move(spec)));
-        std::puts(started_id.c_str());
-        return 0;
-      },
-      // An ordinary user runs rootless containers of their own (engine/container_userns).
-      {.privileged = false, .takes_command = true});
+  commands.on(sub, "run",
+              [&commands, sub, o]() -> Result<int> {
+                model::ContainerInputs inputs{.id = TRY(engine::new_container_id())};
+                if (!o->rootfs.empty()) inputs.rootfs = resolve_rootfs(o->rootfs);
+                if (const char* term = std::getenv("TERM")) inputs.term = term;
+                model::ContainerOptions options = *o;
+                options.command = commands.command_of(sub);
+                auto spec = TRY(model::build_container_spec(options, inputs));
+                if (!spec.detach) {
+                  std::string name = spec.name.str();
+                  engine::RunOutcome outcome;
+                  int status = TRY(engine::run_container(std::move(spec), &outcome));
+                  if (outcome.oom_killed)
+                    std::fprintf(stderr, "contain: container %s exited (%d, out of memory)\n",
+                                 quote(name).c_str(), status);
+                  return status;
+                }
+                auto started_id = TRY(engine::run_container_detached(std::move(spec)));
+                std::puts(started_id.c_str());
+                return 0;
+              },
+              // An ordinary user runs rootless containers of their own (engine/container_userns).
+              {.privileged = false, .takes_command = true});
 }
 
 void add_exec(Commands& commands) {
@@ -551,12 +484,12 @@ void add_update(Commands& commands) {
   auto* sub =
       commands.app().add_subcommand("update", "Change the resource limits of a running container");
   auto name = std::make_shared<std::string>();
-  auto o = std::make_shared<LimitOptions>();
+  auto o = std::make_shared<model::LimitOptions>();
   sub->add_option("NAME", *name, "Container name")->required();
   add_limit_options(sub, *o, true);
   commands.on(sub, "update", [name, o]() -> Result<int> {
     auto n = TRY(model::ContainerName::parse(*name));
-    auto limits = TRY(parse_limits(*o));
+    auto limits = TRY(model::build_limits(*o));
     if (!limits.any())
       return fail(Error::usage(
           "update: no limit given; give --memory, --memory-swap, --pids-limit, --cpus, "

@@ -10,6 +10,7 @@
 #include "core/unique_fd.hpp"
 #include "model/cni.hpp"
 #include "model/json_text.hpp"
+#include "model/network.hpp"
 
 namespace contain::cli {
 
@@ -81,11 +82,9 @@ void add_network_commands(Commands& commands) {
   network->require_subcommand(1);
   {
     auto* sub = network->add_subcommand("create", "Create a managed network");
-    struct Options {
-      std::string name, cni_conflist;
-      std::vector<std::string> subnets, gateways, ip_ranges;
-      unsigned mtu = 0;
-      bool no_nat = false;
+    // The spec's options, and where to write a CNI configuration.
+    struct Options : model::NetworkOptions {
+      std::string cni_conflist;
     };
     auto o = std::make_shared<Options>();
     sub->add_option("NAME", o->name, "Network name (at most 12 bytes; its bridge is cn-NAME)")
@@ -114,49 +113,7 @@ void add_network_commands(Commands& commands) {
                     "Also write DIR/NAME.conflist, a CNI configuration using contain as the plugin "
                     "(for podman's network_config_dir)");
     commands.on(sub, "network create", [o]() -> Result<int> {
-      // Docker's way: --subnet, --gateway and --ip-range given once per
-      // subnet; a gateway or range belongs to the subnet that holds it.
-      if (o->subnets.size() > 2)
-        return fail(
-            Error::usage("network create: at most two --subnet (dual stack: one IPv4, one IPv6)"));
-      std::vector<engine::SubnetSpec> subnets;
-      for (const auto& text : o->subnets)
-        subnets.push_back({TRY_WRAP(Cidr::parse(text), "--subnet"), {}, {}});
-      auto holder = [&](const IpAddress& ip, std::string_view option,
-                        const std::string& text) -> Result<engine::SubnetSpec*> {
-        if (subnets.size() == 1) return &subnets[0];  // the engine says what is wrong with it
-        for (auto& s : subnets)
-          if (s.subnet.contains(ip)) return &s;
-        return fail(
-            Error::usage(fmt::format("{} {} is in none of the subnets ({}); give it "
-                                     "inside one, or another --subnet",
-                                     option, text, fmt::join(o->subnets, ", "))));
-      };
-      for (const auto& text : o->gateways) {
-        auto ip = TRY_WRAP(IpAddress::parse(text), "--gateway");
-        auto* s = TRY(holder(ip, "--gateway", text));
-        if (s->gateway)
-          return fail(Error::usage(
-              fmt::format("--gateway {} and {}: one gateway per subnet", s->gateway->str(), text)));
-        s->gateway = ip;
-      }
-      for (const auto& text : o->ip_ranges) {
-        auto range = TRY_WRAP(Cidr::parse(text), "--ip-range");
-        if (range.address() != range.network())
-          return fail(Error::usage(fmt::format("--ip-range {} has host bits set: did you mean {}?",
-                                               range.str(), range.subnet().str())));
-        auto* s = TRY(holder(range.address(), "--ip-range", text));
-        if (s->ip_range)
-          return fail(Error::usage(fmt::format("--ip-range {}: one range per subnet", text)));
-        s->ip_range = model::AddressRange::of(range);
-      }
-      engine::NetworkSpec spec{TRY(NetworkName::parse(o->name)),
-                               subnets[0].subnet,
-                               subnets[0].gateway,
-                               !o->no_nat,
-                               subnets[0].ip_range,
-                               o->mtu};
-      spec.more_subnets.assign(subnets.begin() + 1, subnets.end());
+      auto spec = TRY(model::build_network_spec(*o));
       std::string conflist;
       if (!o->cni_conflist.empty()) {
         struct stat st {};

@@ -183,20 +183,11 @@ NetworkInfo network_info(const NetworkRecord& record) { return info_of(record); 
 Result<NetworkInfo> create_network(const NetworkSpec& spec) {
   std::string what = fmt::format("create network {}", quote(spec.name.str()));
   // Pure checks first: bad input changes nothing.
-  auto pool = TRY_WRAP(model::AddressPool::create(spec.subnet, spec.gateway, spec.ip_range), what);
-  std::vector<model::AddressPool> more_pools;
-  std::vector<Cidr> subnets{spec.subnet};
-  for (const auto& m : spec.more_subnets) {
-    for (const auto& s : subnets)
-      if (s.family() == m.subnet.family())
-        return fail(Error::usage(fmt::format(
-            "{}: subnets {} and {} are of one address family; a network has one subnet per "
-            "family (dual stack: one IPv4, one IPv6)",
-            what, s.str(), m.subnet.str())));
-    more_pools.push_back(
-        TRY_WRAP(model::AddressPool::create(m.subnet, m.gateway, m.ip_range), what));
-    subnets.push_back(m.subnet);
-  }
+  auto pools = TRY(model::network_pools(spec));
+  const model::AddressPool pool = pools.front();
+  const std::vector<model::AddressPool> more_pools(pools.begin() + 1, pools.end());
+  std::vector<Cidr> subnets;
+  for (const auto& p : pools) subnets.push_back(p.subnet());
   IfName bridge = TRY(IfName::parse(spec.name.bridge()));
 
   auto store = TRY(StateStore::lock());

@@ -26,28 +26,13 @@
 #include "engine/record/network.hpp"
 #include "engine/state.hpp"
 #include "model/ipam.hpp"
+#include "model/network.hpp"
 
 namespace contain::engine {
 
-// A subnet of a network beyond its first (dual stack).
-struct SubnetSpec {
-  Cidr subnet;
-  std::optional<IpAddress> gateway;             // default: the first usable address
-  std::optional<model::AddressRange> ip_range;  // where addresses are chosen; all when none
-};
-
-struct NetworkSpec {
-  NetworkName name;
-  Cidr subnet;
-  std::optional<IpAddress> gateway;             // default: the first usable address
-  bool nat = true;                              // intent; programmed by the NAT code
-  std::optional<model::AddressRange> ip_range;  // where addresses are chosen; all when none
-  unsigned mtu = 0;  // of the bridge and every attachment's veth (0: the kernel's default)
-  // Further subnets, each of another address family than the first and each
-  // other: every attachment gets an address (and a default route, as for the
-  // first) in each.
-  std::vector<SubnetSpec> more_subnets = {};
-};
+// What a network is made of, built from options in model/network.
+using model::NetworkSpec;
+using model::SubnetSpec;
 
 // An attachment's address in one of the network's further subnets.
 struct AttachedAddress {

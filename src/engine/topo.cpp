@@ -32,6 +32,7 @@
 #include "kernel/netns.hpp"
 #include "kernel/process.hpp"
 #include "kernel/sysctl.hpp"
+#include "model/container_options.hpp"
 #include "model/shaping.hpp"
 
 namespace contain::engine {
@@ -212,9 +213,7 @@ Result<NatRoute> nat_route(const model::Topology& t, const model::NatRule& rule)
 }
 
 // A container node's root: relative to the lab file's folder.
-Result<std::optional<std::string>> container_rootfs(const model::TopoNode& node,
-                                                    std::string_view file) {
-  if (node.rootfs.empty()) return std::nullopt;
+Result<std::string> container_rootfs(const model::TopoNode& node, std::string_view file) {
   std::string path = node.rootfs;
   if (!path.starts_with('/')) {
     std::string base = ".";
@@ -227,7 +226,7 @@ Result<std::optional<std::string>> container_rootfs(const model::TopoNode& node,
     return fail(Error::system(
         fmt::format("node {}: rootfs {} (give a folder holding the container's files)", node.name,
                     quote(node.rootfs))));
-  return std::optional<std::string>(resolved);
+  return std::string(resolved);
 }
 
 // The kernel's netem module: refused for the whole file before anything is
@@ -338,16 +337,17 @@ Result<TopoUpSummary> topo_up(const model::Topology& t, const TopoUpOptions& opt
     const auto& node = *nodes[i].node;
     if (node.kind != NodeKind::container) continue;
     std::string where = fmt::format("{}: node {}", what, node.name);
-    auto name = TRY_WRAP(model::ContainerName::parse(topo_container_name(lab, node.name)), where);
-    model::ContainerSpec spec{.name = name, .id = TRY_WRAP(new_container_id(), where)};
-    spec.hostname = node.name;
-    spec.command = node.command;
-    spec.environment = model::container_environment(spec.hostname, node.env, nullptr);
-    spec.rootfs = TRY_WRAP(container_rootfs(node, options.file), where);
-    spec.network = {model::NetworkChoice::Kind::netns, nodes[i].netns.str()};
-    spec.detach = true;
-    TRY_WRAP(model::validate(spec), where);
-    containers.push_back(std::move(spec));
+    // As `run -d --name LAB-NODE --hostname NODE --network netns:NS [--rootfs DIR] -e ... -- CMD`.
+    model::ContainerOptions o{.name = topo_container_name(lab, node.name),
+                              .hostname = node.name,
+                              .command = node.command,
+                              .env = node.env,
+                              .rootfs = node.rootfs,
+                              .network = "netns:" + nodes[i].netns.str(),
+                              .detach = true};
+    model::ContainerInputs inputs{.id = TRY_WRAP(new_container_id(), where)};
+    if (!node.rootfs.empty()) inputs.rootfs = container_rootfs(node, options.file);
+    containers.push_back(TRY_WRAP(model::build_container_spec(o, inputs), where));
   }
   // Where the host routes each NAT subnet: a file that cannot say is refused
   // before anything is made.

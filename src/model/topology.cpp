@@ -12,6 +12,7 @@
 
 #include "core/names.hpp"
 #include "core/spelling.hpp"
+#include "model/container.hpp"
 
 namespace contain::model {
 
@@ -403,6 +404,10 @@ class Parser {
       for (auto& [text, pos] : r_.strings(*e, "env")) {
         if (text.find('=') == std::string::npos)
           r_.error(pos, fmt::format("{}: env entry '{}' must be KEY=VALUE", where, text));
+        // The rest of what `run -e` refuses (an empty key, a NUL byte), here
+        // with the line, rather than from the container's spec at `topo up`.
+        else if (auto entry = parse_environment_entry(text); !entry)
+          r_.error(pos, fmt::format("{}: {}", where, entry.error().message()));
         n.env.push_back(text);
       }
     if (const auto* e = get("rootfs"))

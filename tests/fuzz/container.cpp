@@ -1,11 +1,18 @@
-// What `run` reads from the command line (model/container): --name, --network,
-// -p, -e, and the ports and protocols they hold (core/port).
+// What `run` reads from the command line: the whole option set through the spec
+// builder (model/container_options), and on their own --name, --network, -p, -e
+// and the ports and protocols they hold (core/port).
 #include "model/container.hpp"
 
+#include <fmt/format.h>
+
 #include <algorithm>
+#include <cstring>
+#include <nlohmann/json.hpp>
 
 #include "core/port.hpp"
 #include "fuzz.hpp"
+#include "model/container_options.hpp"
+#include "model/json_text.hpp"
 #include "model/netns_spec.hpp"
 
 using namespace contain;
@@ -18,10 +25,102 @@ bool same(const PortMapping& a, const PortMapping& b) {
          a.container_port == b.container_port && a.protocol == b.protocol;
 }
 
+// The input as `run`'s options, one a line, in this order (an empty line: not
+// given); the last line's letters are the flags. --rootfs resolves to
+// /resolved/TEXT, or fails as a missing folder does when TEXT is "missing".
+ContainerOptions options_of(std::string_view text, ContainerInputs& inputs) {
+  std::vector<std::string> lines;
+  for (std::size_t start = 0; start <= text.size();) {
+    auto end = std::min(text.find('\n', start), text.size());
+    lines.emplace_back(text.substr(start, end - start));
+    start = end + 1;
+  }
+  std::size_t next = 0;
+  auto line = [&]() -> std::string { return next < lines.size() ? lines[next++] : std::string(); };
+  auto one = [&](std::vector<std::string>& list) {
+    if (auto l = line(); !l.empty()) list.push_back(l);
+  };
+  auto value = [&](std::string& field) {
+    if (auto l = line(); !l.empty()) field = l;
+  };
+  ContainerOptions o;
+  o.name = line();
+  o.hostname = line();
+  value(o.network);
+  o.ip = line();
+  value(o.workdir);
+  one(o.ports);
+  one(o.env);
+  o.rootfs = line();
+  o.user = line();
+  one(o.tmpfs);
+  one(o.volumes);
+  one(o.ulimits);
+  one(o.security_opt);
+  one(o.cap_add);
+  one(o.cap_drop);
+  o.oom_score_adj = line();
+  o.shm_size = line();
+  o.limits.memory = line();
+  o.limits.memory_swap = line();
+  o.limits.pids_limit = line();
+  o.limits.cpus = line();
+  o.limits.cpuset_cpus = line();
+  one(o.devices);
+  o.userns = line();
+  one(o.uidmap);
+  one(o.command);
+  std::string flags = line();
+  o.detach = flags.find('d') != std::string::npos;
+  o.tty = flags.find('t') != std::string::npos;
+  o.init = flags.find('i') != std::string::npos;
+  o.privileged = flags.find('p') != std::string::npos;
+  o.read_only = flags.find('r') != std::string::npos;
+  o.overlay = flags.find('o') != std::string::npos;
+  if (o.rootfs == "missing")
+    inputs.rootfs =
+        fail(Error::usage(fmt::format("--rootfs {}: {}", quote(o.rootfs), std::strerror(ENOENT))));
+  else if (!o.rootfs.empty())
+    inputs.rootfs = "/resolved/" + o.rootfs;
+  return o;
+}
+
+// What the builder promises of the spec it returns, and of its refusals.
+void check_builder(std::string_view text) {
+  ContainerInputs inputs{.id = std::string(64, 'a'), .term = "xterm"};
+  auto o = options_of(text, inputs);
+  auto spec = build_container_spec(o, inputs);
+  if (!spec) {
+    // Bad input is the user's: a usage error (exit 2) that says something.
+    FUZZ_CHECK(spec.error().exit_code() == 2);
+    FUZZ_CHECK(!spec.error().message().empty());
+    return;
+  }
+  FUZZ_CHECK(validate(*spec).has_value());
+  FUZZ_CHECK(spec->id == inputs.id);
+  FUZZ_CHECK(o.name.empty() ? spec->name.str() == "c-aaaaaaaaaa" : spec->name.str() == o.name);
+  FUZZ_CHECK(spec->hostname == (o.hostname.empty() ? spec->name.str() : o.hostname));
+  FUZZ_CHECK(!spec->command.empty());
+  FUZZ_CHECK(spec->rootfs.has_value() == !o.rootfs.empty());
+  // The user's -e entry is the environment's last word.
+  if (!o.env.empty()) FUZZ_CHECK(spec->environment.back() == o.env.back());
+  FUZZ_CHECK(!spec->ip || spec->network.kind == NetworkChoice::Kind::managed);
+  FUZZ_CHECK(!(spec->tty && spec->detach));
+  for (const auto& p : spec->ports) {
+    auto again = PortMapping::parse(p.str());
+    FUZZ_CHECK(again && same(*again, p));
+  }
+  // Built twice, the same spec; its JSON always prints.
+  auto again = build_container_spec(o, inputs);
+  FUZZ_CHECK(again && to_json(*again) == to_json(*spec));
+  FUZZ_CHECK(!json_text(to_json(*spec)).empty());
+}
+
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   std::string_view text = fuzz::text_of(data, size);
+  check_builder(text);
   if (auto name = ContainerName::parse(text)) {
     // A file name and a hostname: 1-63 of [A-Za-z0-9_.-], starting with a letter or digit.
     FUZZ_CHECK(name->str() == text && !text.empty() && text.size() <= ContainerName::kMaxLength);
