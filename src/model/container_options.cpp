@@ -166,7 +166,7 @@ json to_json(const ContainerSpec& spec) {
       {"workdir", spec.workdir},
       {"rootfs", optional_json(spec.rootfs)},
       {"network", {{"kind", network_kind_name(spec.network.kind)}, {"name", spec.network.name}}},
-      {"ip", spec.ip ? json(spec.ip->str()) : json(nullptr)},
+      {"address", spec.ip ? json(spec.ip->str()) : json(nullptr)},
       {"ports", strings_of(spec.ports)},
       {"init", spec.init},
       {"detach", spec.detach},
