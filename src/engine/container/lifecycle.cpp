@@ -16,6 +16,7 @@
 #include "engine/net.hpp"
 #include "engine/network.hpp"
 #include "engine/records.hpp"
+#include "engine/release.hpp"
 #include "engine/state.hpp"
 #include "kernel/process.hpp"
 
@@ -118,18 +119,15 @@ Status remove_container(const ContainerName& name, bool force) {
     TRY(update_record(name, mark_deleting));
     TRY(end_container(name, r, -1));
   }
-  // Its monitor removed its cgroups when it ended; if the monitor was killed, we do.
-  if (auto plan = detail::CgroupPlan::from_record(r)) TRY(detail::remove_cgroups(*plan));
   auto store = TRY(StateStore::lock_containers());
-  detail::stop_recorded_pasta(r);
   if (auto now = TRY(store.read(kContainerKind, name.str())); now && !is_deleting(*now)) {
     mark_deleting(*now);
     TRY(store.write(kContainerKind, name.str(), *now));
   }
-  // Its monitor freed its address when it ended; if the monitor was killed, we do.
-  TRY(remove_firewall_owned_by(store, container_owner(name.str())));
-  TRY(release_attachments(store, {container_owner(name.str())}));
-  TRY(forget_netns_records_owned_by(store, {container_owner(name.str())}));
+  // Its monitor removed its cgroups and gave back its address when it ended;
+  // if the monitor was killed, we do (release.hpp).
+  TRY(release_owned_by(&store, {container_owner(name.str())},
+                       {.event = ReleaseEvent::container_removed, .container_record = &r}));
   TRY(store.remove(kContainerKind, name.str()));
   remove_log(name.str());
   return {};
@@ -179,23 +177,22 @@ Result<std::vector<std::string>> collect_container_garbage(const StateStore& sto
     // An `rm` killed half way marked it "deleting": finished once it has ended.
     bool removing = is_deleting(r);
     if (is_running(r) || monitor_alive(r)) continue;
-    detail::stop_recorded_pasta(r);
     // Its cgroups, also of an exited container whose monitor died before
-    // removing them (their processes are ended first).
-    auto cgroups = detail::CgroupPlan::from_record(r);
+    // removing them (their processes are ended first), and its pasta; unless
+    // it exited (its monitor gave them back), its links, forwards and
+    // addresses (release.hpp).
     bool had_cgroups = false;
-    if (cgroups) {
+    if (auto cgroups = detail::CgroupPlan::from_record(r))
       for (const auto& g : cgroups->groups) had_cgroups |= ::access(g.path.c_str(), F_OK) == 0;
-      TRY(detail::remove_cgroups(*cgroups));
-    }
-    if (status == "exited" && !removing) {
+    bool exited = status == "exited" && !removing;
+    TRY(release_owned_by(
+        &store, {container_owner(name)},
+        {.event = exited ? ReleaseEvent::exited_collected : ReleaseEvent::container_collected,
+         .container_record = &r}));
+    if (exited) {
       if (had_cgroups) done.push_back(fmt::format("removed the cgroups of container {}", name));
       continue;
     }
-    TRY(delete_attachment_links(store, container_owner(name)));
-    TRY(remove_firewall_owned_by(store, container_owner(name)));
-    TRY(release_attachments(store, {container_owner(name)}));
-    TRY(forget_netns_records_owned_by(store, {container_owner(name)}));
     if (removing) {
       TRY(store.remove(kContainerKind, name));
       ::unlink(log_path(name).c_str());

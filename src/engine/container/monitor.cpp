@@ -85,9 +85,7 @@ struct MonitorReport {
 
   int code = wait_for(started->pid);
   bool oom = detail::oom_killed(security.cgroups);
-  (void)detail::remove_cgroups(security.cgroups);
-  detail::stop_pasta(started->pasta);
-  release_container(started->network);
+  release_container(spec, started->network, &security.cgroups, &started->pasta);
   (void)record_exited(spec.name, code, oom);
   ::_exit(0);
 }
