@@ -240,6 +240,20 @@ Status add_process(const std::string& group, pid_t pid) {
   return write_file(group + "/cgroup.procs", std::to_string(pid));
 }
 
+Result<UniqueFd> open_tasks(const std::string& group) {
+  std::string path = group + "/tasks";
+  UniqueFd fd(::open(path.c_str(), O_WRONLY | O_CLOEXEC));
+  if (!fd) return fail(Error::system(fmt::format("open {}", path)));
+  return fd;
+}
+
+bool join_self(int tasks_fd) {
+  ssize_t n;
+  do n = ::write(tasks_fd, "0", 1);
+  while (n < 0 && errno == EINTR);
+  return n == 1;
+}
+
 Result<std::vector<pid_t>> processes(const std::string& group) {
   auto text = TRY(read_file(group + "/cgroup.procs"));
   std::vector<pid_t> out;

@@ -336,8 +336,10 @@ TEST_F(FakeTree, V2WriterFillsTheGroupsFiles) {
   EXPECT_EQ(read(group + "/cpu.max"), "150000 100000");
   EXPECT_EQ(read(group + "/cpu.weight"), "79");
   EXPECT_EQ(read(group + "/cpuset.cpus"), "0-1");
-  ASSERT_TRUE(engine::detail::join_cgroups(plan, 4242));
+  ASSERT_TRUE(engine::detail::join_v2_cgroups(plan, 4242));
   EXPECT_EQ(read(group + "/cgroup.procs"), "4242");
+  // v2 has no per-thread move across domains: no `tasks` file for the child.
+  EXPECT_TRUE(engine::detail::open_v1_tasks(plan)->empty());
   // The record round trip keeps the group, and refuses one that is not ours.
   auto record = nlohmann::json{{"id", id}, {"cgroups", plan.to_json()}};
   EXPECT_EQ(engine::detail::CgroupPlan::from_record(record)->groups.size(), 1u);
@@ -363,6 +365,21 @@ TEST_F(FakeTree, V1WriterWritesDevicesAndLimits) {
   EXPECT_EQ(read("/devices/contain/" + id + "/devices.deny"), "a");
   // A regular file keeps only the last write: the kernel appends each rule.
   EXPECT_EQ(read("/devices/contain/" + id + "/devices.allow"), "c 10:200 rwm");
+  // v1: the child joins each group itself through its `tasks` file; the parent
+  // moves nothing (a cgroup.procs write would wait for an RCU grace period).
+  file("/memory/contain/" + id + "/tasks");
+  file("/devices/contain/" + id + "/tasks");
+  file("/memory/contain/" + id + "/cgroup.procs");
+  {
+    auto tasks = engine::detail::open_v1_tasks(plan);
+    ASSERT_TRUE(tasks);
+    ASSERT_EQ(tasks->size(), 2u);
+    for (const auto& fd : *tasks) EXPECT_TRUE(kernel::cgroup::join_self(fd.get()));
+  }
+  EXPECT_EQ(read("/memory/contain/" + id + "/tasks"), "0");
+  EXPECT_EQ(read("/devices/contain/" + id + "/tasks"), "0");
+  ASSERT_TRUE(engine::detail::join_v2_cgroups(plan, 4242));
+  EXPECT_EQ(read("/memory/contain/" + id + "/cgroup.procs"), "");
   // --memory-swap on a kernel without swap accounting: refused before anything is made.
   spec.limits.memory_swap = 128 << 20;
   auto refused = engine::detail::plan_cgroups_in(layout, spec);

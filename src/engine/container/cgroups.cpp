@@ -348,9 +348,18 @@ Status configure_cgroups(const CgroupPlan& plan) {
   return write_limits(plan, plan.writes);
 }
 
-Status join_cgroups(const CgroupPlan& plan, pid_t pid) {
+Result<std::vector<UniqueFd>> open_v1_tasks(const CgroupPlan& plan) {
+  std::vector<UniqueFd> out;
   for (const auto& group : plan.groups)
-    TRY_WRAP(cgroup::add_process(group.path, pid), "place the container in its cgroups");
+    if (!group.v2)
+      out.push_back(TRY_WRAP(cgroup::open_tasks(group.path), "place the container in its cgroups"));
+  return out;
+}
+
+Status join_v2_cgroups(const CgroupPlan& plan, pid_t pid) {
+  for (const auto& group : plan.groups)
+    if (group.v2)
+      TRY_WRAP(cgroup::add_process(group.path, pid), "place the container in its cgroups");
   return {};
 }
 

@@ -14,6 +14,7 @@
 
 #include "core/device_rules.hpp"
 #include "core/error.hpp"
+#include "core/unique_fd.hpp"
 #include "kernel/cgroup.hpp"
 #include "model/cgroups.hpp"
 #include "model/container.hpp"
@@ -65,8 +66,16 @@ Status create_cgroups(const CgroupPlan& plan);
 // down (v2), cpusets, the device allow-list and the limits. Separate so that
 // the writers can be tested on a fake tree, where mkdir makes no files.
 Status configure_cgroups(const CgroupPlan& plan);
-// Host side, between clone and go: moves the process into every group.
-Status join_cgroups(const CgroupPlan& plan, pid_t pid);
+// Host side, before clone: the `tasks` files of the v1 groups. The child,
+// still single-threaded, writes "0" into each as its first act
+// (kernel::cgroup::join_self): a move the kernel makes without the global
+// lock whose first holder waits for an RCU grace period, which a parent's
+// cgroup.procs write would pay (7-19 ms here, more than the rest of a start).
+Result<std::vector<UniqueFd>> open_v1_tasks(const CgroupPlan& plan);
+// Host side, between clone and go: moves the process into the v2 groups
+// (cgroup.procs; v2 has no per-thread move across domains). The v1 groups it
+// has joined itself through open_v1_tasks' files.
+Status join_v2_cgroups(const CgroupPlan& plan, pid_t pid);
 // Ends what is left in the groups and removes them (and the contain/ parent
 // when it is empty). Groups already gone are fine.
 Status remove_cgroups(const CgroupPlan& plan);

@@ -14,6 +14,7 @@
 #include <cstdio>
 #include <cstring>
 
+#include "kernel/cgroup.hpp"
 #include "kernel/confine.hpp"
 #include "kernel/mount.hpp"
 #include "kernel/netlink/link.hpp"
@@ -29,7 +30,8 @@ using kernel::ChildError;
 // --- The stages, in the order they run. All run in the child, as root, in the
 // new PID, UTS, IPC and mount namespaces (and the new network namespace
 // unless the container joins a named one), before exec; the cgroup namespace
-// comes once the parent has placed the child in its cgroups. ---
+// comes once the child is in its cgroups (v1: it joins them first thing; v2:
+// the parent places it before the go). ---
 
 // Signals as a fresh process expects them: the parent may ignore SIGINT while
 // it waits, and ignored signals would survive exec. Only those not at their
@@ -42,6 +44,20 @@ bool reset_signals(const ChildPlan& plan, ChildError& e) {
   sigemptyset(&none);
   if (::sigprocmask(SIG_SETMASK, &none, nullptr) < 0) return e.fail("reset the signal mask");
   if (::prctl(PR_SET_PDEATHSIG, SIGKILL) < 0) return e.fail("set the parent-death signal");
+  return true;
+}
+
+// cgroups (v1): the child moves itself, while it is still one thread, into
+// the groups whose `tasks` files the parent opened; then closes them. The
+// parent placing it through cgroup.procs would wait for an RCU grace period
+// (see kernel::cgroup::open_tasks). Before anything else, so that everything
+// the child does and starts counts against the container's limits.
+bool join_cgroups(const ChildPlan& plan, ChildError& e) {
+  for (int i = 0; i < plan.cgroup_tasks_fd_count; ++i) {
+    if (!kernel::cgroup::join_self(plan.cgroup_tasks_fds[i]))
+      return e.fail("join the container's cgroups");
+    ::close(plan.cgroup_tasks_fds[i]);
+  }
   return true;
 }
 
@@ -278,6 +294,7 @@ bool drop_filter_privilege(const ChildPlan& plan, ChildError& e) {
 
 using Stage = bool (*)(const ChildPlan&, ChildError&);
 constexpr Stage kStages[] = {reset_signals,
+                             join_cgroups,
                              process_group,
                              redirect_stdio,
                              close_inherited_descriptors,

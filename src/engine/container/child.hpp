@@ -31,6 +31,11 @@ struct ChildPlan {
   // parent makes the terminal's foreground group before the go.
   bool own_process_group = false;
   int stdin_fd = -1, stdout_fd = -1, stderr_fd = -1;  // -1: inherited
+  // The `tasks` files of the container's v1 cgroups (open_v1_tasks), which the
+  // child writes "0" into and closes as its first act; the parent places it
+  // in v2 groups from outside.
+  const int* cgroup_tasks_fds = nullptr;
+  int cgroup_tasks_fd_count = 0;
   // Signals ignored or caught at clone (kernel::signals_not_default()): the
   // child sets them back to default (a handler of ours must not run in it, and
   // an ignored signal would stay ignored across exec).

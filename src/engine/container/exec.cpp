@@ -19,6 +19,7 @@
 #include "engine/container/start.hpp"
 #include "engine/container/userns.hpp"
 #include "engine/foreground.hpp"
+#include "kernel/cgroup.hpp"
 #include "kernel/child.hpp"
 #include "kernel/confine.hpp"
 #include "kernel/namespaces.hpp"
@@ -42,6 +43,7 @@ struct ExecChild {
   int root_fd = -1;    // /proc/PID/root of the container
   const char* workdir = "/";
   int sync_fd = -1, parent_sync_fd = -1;
+  const std::vector<UniqueFd>& cgroup_tasks;  // v1: joined first thing (open_v1_tasks)
   std::uint64_t signals_to_reset = 0;
   const SignalForwarding& forwarding;
   const TerminalHandoff& terminal;
@@ -59,12 +61,19 @@ struct ExecChild {
   kernel::ChildError e;
   int pts_number = -1;
   ::close(c.parent_sync_fd);
+  // The container's v1 cgroups, while we are one thread (see
+  // kernel::cgroup::open_tasks); a failure is reported after the go.
+  bool joined = true;
+  for (const auto& tasks : c.cgroup_tasks)
+    if (joined && !kernel::cgroup::join_self(tasks.get()))
+      joined = e.fail("join the container's cgroups");
   kernel::reset_signals(c.signals_to_reset);
   ::sigprocmask(SIG_SETMASK, &c.forwarding.caller_mask(), nullptr);
   // The parent hands over the terminal, then says go.
   await_go(c.terminal, c.sync_fd, kNetworkReady);
   ::prctl(PR_SET_PDEATHSIG, SIGKILL);
-  if (!kernel::join_namespaces(c.container_pidfd, c.container_pid, c.namespaces))
+  if (!joined) {
+  } else if (!kernel::join_namespaces(c.container_pidfd, c.container_pid, c.namespaces))
     e.fail("join the container's namespaces");
   else if (::fchdir(c.root_fd) < 0 || ::chroot(".") < 0)
     e.fail("enter the container's root");
@@ -116,6 +125,7 @@ Result<int> exec_in_container(const ContainerName& name, const std::vector<std::
       detail::exec_security(r, {.user = options.user, .privileged = options.privileged}, pid),
       what);
   auto cgroups = TRY_WRAP(detail::CgroupPlan::from_record(r), what);
+  auto cgroup_tasks = TRY_WRAP(detail::open_v1_tasks(cgroups), what);
   // In its user namespace we arrive as nobody: become its root (or --user) there.
   // Rootless, we join it here already: only inside it may we enter its PID
   // namespace, and there is no way back out (see below).
@@ -146,6 +156,7 @@ Result<int> exec_in_container(const ContainerName& name, const std::vector<std::
                         .workdir = workdir.c_str(),
                         .sync_fd = child_end.get(),
                         .parent_sync_fd = parent_end.get(),
+                        .cgroup_tasks = cgroup_tasks,
                         .signals_to_reset = kernel::signals_not_default(),
                         .forwarding = forwarding,
                         .terminal = terminal,
@@ -168,8 +179,10 @@ Result<int> exec_in_container(const ContainerName& name, const std::vector<std::
   };
   if (back != 0) return kill_child(Error::system(what + ": return to our own PID namespace", back));
   child_end.reset();
-  // The command counts against the container's limits, as everything in it.
-  if (auto joined = detail::join_cgroups(cgroups, cloned.pid); !joined)
+  cgroup_tasks.clear();
+  // The command counts against the container's limits, as everything in it
+  // (the v1 groups it joined itself).
+  if (auto joined = detail::join_v2_cgroups(cgroups, cloned.pid); !joined)
     return kill_child(std::move(joined).error().wrap(what));
   // And the container's rlimits and OOM score, not contain's: exec is no way out.
   if (auto limited = detail::apply_recorded_limits(cloned.pid, r); !limited)

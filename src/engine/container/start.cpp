@@ -60,6 +60,8 @@ struct Starting {
   std::vector<char*> argv = {}, envp = {};
   UniqueFd join_netns = {};                  // --network netns:NS
   UniqueFd parent_end = {}, child_end = {};  // the sync socket
+  std::vector<UniqueFd> cgroup_tasks = {};   // v1 `tasks` files the child writes into
+  std::vector<int> cgroup_tasks_fds = {};
   ChildPlan plan = {};
   kernel::Cloned child = {};  // pid 0 until the clone stage
   Started started = {};
@@ -121,10 +123,15 @@ Status prepare(Starting& s, Stdio stdio) {
 // (which the rollback does between the two). ---
 
 // The cgroups exist before the child does; it joins them before the go (the
-// cgroup namespace is the child's to make, once it is in them).
+// cgroup namespace is the child's to make, once it is in them): the v1 ones
+// itself, first thing, through their `tasks` files opened here.
 // Undo, once the child has ended: remove them.
 Status create_cgroups(Starting& s) {
   TRY_WRAP(detail::create_cgroups(s.security.cgroups), s.what);
+  s.cgroup_tasks = TRY_WRAP(open_v1_tasks(s.security.cgroups), s.what);
+  for (const auto& fd : s.cgroup_tasks) s.cgroup_tasks_fds.push_back(fd.get());
+  s.plan.cgroup_tasks_fds = s.cgroup_tasks_fds.data();
+  s.plan.cgroup_tasks_fd_count = static_cast<int>(s.cgroup_tasks_fds.size());
   return {};
 }
 void remove_cgroups(Starting& s) { (void)detail::remove_cgroups(s.security.cgroups); }
@@ -142,6 +149,7 @@ Status clone_child(Starting& s) {
   s.child = TRY_WRAP(clone_container(flags, s.security.userns, s.join_netns.get()), s.what);
   if (s.child.pid == 0) run_container_child(s.plan);  // never returns
   s.child_end.reset();
+  s.cgroup_tasks.clear();
   if (s.forwarding) s.forwarding->forward_to(s.child.pidfd.get());
   if (s.terminal) s.terminal->give_to(s.child.pid);
   s.started.start_time = kernel::process_start_time(s.child.pid).value_or(0);
@@ -149,10 +157,11 @@ Status clone_child(Starting& s) {
   return {};
 }
 
-// The child joins its cgroups (limits, devices) before it runs anything of the user's.
+// The child joins its cgroups (limits, devices) before it runs anything of
+// the user's: the v2 groups, here (the v1 ones it joined itself).
 // Undo: none (the groups go with create_cgroups' undo).
 Status join_cgroups(Starting& s) {
-  TRY_WRAP(detail::join_cgroups(s.security.cgroups, s.child.pid), s.what);
+  TRY_WRAP(detail::join_v2_cgroups(s.security.cgroups, s.child.pid), s.what);
   return {};
 }
 
