@@ -84,8 +84,8 @@ class Owners {
     if (kind == "netns") return netns_alive(name);
     if (kind == "nsid") return id_alive(live_, name);
     if (kind == "container") {
-      auto r = TRY(store_.read(kContainerKind, name));
-      return r && r->value("status", "created") != "exited";
+      auto r = TRY(store_.get<ContainerRecord>(name));
+      return r && r->status != "exited";
     }
     if (kind == "network") return TRY(store_.get<NetworkRecord>(name)).has_value();
     if (kind == "bridge") return TRY(store_.get<BridgeRecord>(name)).has_value();

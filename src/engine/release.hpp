@@ -9,7 +9,6 @@
 
 #include <cstdint>
 #include <initializer_list>
-#include <nlohmann/json.hpp>
 #include <optional>
 #include <span>
 #include <string>
@@ -17,6 +16,7 @@
 #include <vector>
 
 #include "core/error.hpp"
+#include "engine/record/container.hpp"
 #include "engine/state.hpp"
 
 namespace contain::engine {
@@ -128,7 +128,7 @@ struct ReleaseOptions {
   // them), or those its record names (rm, gc).
   const detail::CgroupPlan* cgroups = nullptr;
   detail::PastaProcess* pasta = nullptr;
-  const nlohmann::json* container_record = nullptr;
+  const ContainerRecord* container_record = nullptr;
   // A container's exit without a managed network: only its processes' kinds.
   bool networked = true;
   // firewall on exit: only if the container published ports (saves a
