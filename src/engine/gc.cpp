@@ -12,6 +12,7 @@
 #include "engine/network.hpp"
 #include "engine/record/bridge.hpp"
 #include "engine/records.hpp"
+#include "engine/release.hpp"
 #include "engine/shape.hpp"
 #include "engine/state.hpp"
 #include "engine/topo.hpp"
@@ -276,6 +277,26 @@ struct Collector {
     return {};
   }
 
+  // Releases `stale` attachments of network `name` (with why each goes) and
+  // says what went. A namespace held by a process keeps the interface (and
+  // so the address) alive: its host end is deleted before the address is
+  // free again.
+  Status release_stale(const std::string& name,
+                       const std::vector<std::pair<NetworkAttachmentRecord, std::string>>& stale) {
+    std::vector<std::string> owners, deleted;
+    for (const auto& [a, why] : stale) owners.push_back(a.owner);
+    TRY(release_owned_by(
+        &store, owners,
+        {.event = ReleaseEvent::attachment_collected, .network = name, .deleted_links = &deleted}));
+    for (const auto& [a, why] : stale) {
+      if (std::find(deleted.begin(), deleted.end(), a.host) != deleted.end())
+        done.push_back(fmt::format("deleted link {} ({})", a.host, why));
+      std::string addresses = note_released(a.address, a.more_addresses);
+      done.push_back(fmt::format("released {} on network {} ({})", addresses, name, why));
+    }
+    return {};
+  }
+
   // Managed networks: attachments whose owner or interface is gone release
   // their address; a network whose bridge was deleted behind our back is
   // removed (see the README: we do not make it again).
@@ -313,6 +334,9 @@ struct Collector {
       }
       auto& attachments = record.attachments;
       auto before = attachments.size();
+      // Attachments whose owner or interface is gone, and why: given back by
+      // the one release path (release.hpp) once all are known.
+      std::vector<std::pair<NetworkAttachmentRecord, std::string>> stale;
       for (auto it = attachments.begin(); it != attachments.end();) {
         std::string owner = it->owner;
         std::string host_end = it->host;
@@ -335,16 +359,10 @@ struct Collector {
           ++it;
           continue;
         }
-        // A namespace held by a process keeps the interface (and so the
-        // address) alive: delete it before the address can be handed out again.
-        if (const auto* h = links.named(host_end); h && h->alias.starts_with(kAliasPrefix)) {
-          if (TRY(delete_if_present(host, h->ifindex)))
-            done.push_back(fmt::format("deleted link {} ({})", host_end, why));
-        }
-        std::string addresses = note_released(it->address, it->more_addresses);
-        done.push_back(fmt::format("released {} on network {} ({})", addresses, name, why));
+        stale.emplace_back(std::move(*it), std::move(why));
         it = attachments.erase(it);
       }
+      if (!stale.empty()) TRY(release_stale(name, stale));
       bool changed = attachments.size() != before;
       // Addresses of exited containers, held until the kernel has destroyed
       // their veth with the namespace. Waiting for that is only bookkeeping,

@@ -179,9 +179,11 @@ class Release {
     return forget_shaping(s, *TRY(host()), netns_names, host_links);
   }
 
-  // Deletes the host ends of the attachments released. gc deletes them by
-  // name (a command killed before it set our alias leaves none); the others
-  // only links that carry our alias. detach and network delete also forget
+  // Deletes the host ends of the attachments released. gc deletes a
+  // collected container's by name (a command killed before it set our alias
+  // leaves none); the others only links that carry our alias (an attachment
+  // gc collects because its host end is gone may name a link someone else
+  // made since). detach and network delete also forget
   // them in their namespace's record.
   Status host_links() {
     const StateStore& s = *TRY(store());
@@ -198,6 +200,7 @@ class Release {
           // detach and network delete hold the lock: nothing else deletes it meanwhile.
           if (!gone && (forget || gone.error().code() != ENODEV))
             return fail(std::move(gone).error());
+          if (gone && o_.deleted_links) o_.deleted_links->push_back(a.host);
         }
         if (forget) TRY(forget_attachment_link(s, a));
       }

@@ -51,6 +51,13 @@ enum class ReleaseEvent : std::uint8_t {
   attachment_detached,  // network detach: one namespace's attachment to one network
   network_deleted,      // network delete (and gc finishing one): everything on it
   cni_deleted,          // CNI DEL and GC: attachments of CNI owners on one network
+  // gc: attachments on one network whose owner or host end is gone. Only
+  // their host ends (those with our alias) and addresses: the firewall entries
+  // of owners that are gone and forwards into the addresses are gc's firewall
+  // pass's, which names each one it removes, under the same lock (so no
+  // address is handed out meanwhile); its namespace pass already forgot the
+  // links in the records of namespaces.
+  attachment_collected,
 };
 
 struct ReleaseKindInfo {
@@ -104,13 +111,15 @@ inline constexpr ReleaseKindInfo kReleaseOrder[] = {
     // destruction takes them: before their addresses are free again.
     {ReleaseKind::host_links, "host links",
      on({ReleaseEvent::container_collected, ReleaseEvent::attachment_detached,
-         ReleaseEvent::network_deleted, ReleaseEvent::cni_deleted})},
+         ReleaseEvent::network_deleted, ReleaseEvent::cni_deleted,
+         ReleaseEvent::attachment_collected})},
     // Addresses last but one: nothing points at them any more. A deleted
     // network takes its attachments with its record (the caller's).
     {ReleaseKind::addresses, "addresses",
      on({ReleaseEvent::namespace_deleted, ReleaseEvent::container_exited,
          ReleaseEvent::container_removed, ReleaseEvent::container_collected,
-         ReleaseEvent::attachment_detached, ReleaseEvent::cni_deleted})},
+         ReleaseEvent::attachment_detached, ReleaseEvent::cni_deleted,
+         ReleaseEvent::attachment_collected})},
     // What `bridge attach`, `net veth`, ... container:NAME recorded: the
     // container's namespace went with it.
     {ReleaseKind::netns_records, "namespace records",
@@ -137,9 +146,11 @@ struct ReleaseOptions {
   // await_links: the host end of the container's veth and its network.
   int await_ifindex = 0;
   std::string await_network = {};
-  // Attachments on this network only (detach, network delete, CNI); on every
-  // network otherwise.
+  // Attachments on this network only (detach, network delete, CNI, gc's
+  // attachments); on every network otherwise.
   std::optional<std::string> network = {};
+  // host_links: the host ends deleted are added here (gc names each one).
+  std::vector<std::string>* deleted_links = nullptr;
 };
 
 // The kinds `event` releases for `owners`, in order. Pure.

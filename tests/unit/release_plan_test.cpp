@@ -76,10 +76,22 @@ TEST(ReleasePlan, CniDelete) {
             (std::vector<K>{K::firewall, K::shaping, K::host_links, K::addresses}));
 }
 
+// gc's pass over a network's attachments whose owner or host end is gone:
+// the host ends and addresses only. A container owner's processes are its
+// container pass's; the firewall and forwards into the addresses its
+// firewall pass's (each named in its report).
+TEST(ReleasePlan, GcOfStaleAttachments) {
+  EXPECT_EQ(
+      plan({"netns/gone", "container/ghost"}, {.event = E::attachment_collected, .network = "web"}),
+      (std::vector<K>{K::host_links, K::addresses}));
+  EXPECT_EQ(plan({"cni/abc/eth0"}, {.event = E::attachment_collected, .network = "web"}),
+            (std::vector<K>{K::host_links, K::addresses}));
+}
+
 // Whatever the event, firewall entries go before the links and addresses
 // they point at, and processes before everything.
 TEST(ReleasePlan, OrderHoldsForEveryEvent) {
-  for (int e = 0; e <= static_cast<int>(E::cni_deleted); ++e) {
+  for (int e = 0; e <= static_cast<int>(E::attachment_collected); ++e) {
     auto kinds = plan({"container/box"}, {.event = static_cast<E>(e)});
     EXPECT_TRUE(std::is_sorted(kinds.begin(), kinds.end())) << e;
     auto at = [&](K k) { return std::find(kinds.begin(), kinds.end(), k) - kinds.begin(); };
