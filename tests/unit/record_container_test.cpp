@@ -65,6 +65,33 @@ TEST(RecordContainer, AsThePreviousBinaryWroteIt) {
   EXPECT_TRUE(validate_record(kContainerKind, json::parse(kWritten)));
 }
 
+// A record a newer version wrote, rewritten by this one (marked exited by its
+// monitor): what this version does not know stays, in its parts too;
+// "schema" is the store's and is not kept.
+TEST(RecordContainer, KeepsUnknownKeysWhenRewritten) {
+  auto text = json::parse(kWritten);
+  text["later"] = {{"mode", "x"}};
+  text["security"]["later"] = 1;
+  text["security"]["user"]["later"] = 2;
+  text["cgroups"][0]["later"] = 3;
+  text["userns"]["later"] = 4;
+  auto r = ContainerRecord::from_json(text);
+  ASSERT_TRUE(r) << r.error().message();
+  r->status = "exited";
+  r->exit_code = 0;
+  json out = r->to_json();
+  EXPECT_EQ("exited", out["status"]);
+  EXPECT_EQ(json({{"mode", "x"}}), out["later"]);
+  EXPECT_EQ(1, out["security"]["later"]);
+  EXPECT_EQ(2, out["security"]["user"]["later"]);
+  EXPECT_EQ(3, out["cgroups"][0]["later"]);
+  EXPECT_EQ(4, out["userns"]["later"]);
+  EXPECT_FALSE(out.contains("schema"));
+  // An unknown key does not make a corrupt field readable.
+  text["pid"] = "19";
+  EXPECT_EQ(error_of(text), "field \"pid\" is not an integer");
+}
+
 TEST(RecordContainer, AnOldRecordWithoutLaterFieldsIsRead) {
   // Before security, cgroups, limits, user namespaces and tty were recorded
   // (tests/fuzz/corpus/state/containers-box).

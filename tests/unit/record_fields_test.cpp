@@ -13,17 +13,20 @@ struct Link {
   std::string name;
   int ifindex = 0;
   Phase phase = Phase::whole;
+  Unknown unknown = {};
   static Result<Link> from_json(const json& j, std::string_view where) {
     Fields f(j, where);
     Link l;
     TRY(f.req("name", l.name));
     TRY(f.opt("ifindex", l.ifindex));
     TRY(f.opt("phase", l.phase));
+    l.unknown = f.unknown();
     return l;
   }
   json to_json() const {
     json j{{"name", name}, {"ifindex", ifindex}};
     put_phase(j, phase);
+    unknown.put(j);
     return j;
   }
 };
@@ -36,6 +39,7 @@ struct Sample {
   std::optional<std::string> address;
   std::vector<std::string> tags;
   std::vector<Link> links;
+  Unknown unknown = {};
   static Result<Sample> from_json(const json& j) {
     Fields f(j);
     TRY(f.object());
@@ -46,6 +50,7 @@ struct Sample {
     TRY(f.opt("address", s.address));
     TRY(f.opt("tags", s.tags));
     TRY(f.opt("links", s.links));
+    s.unknown = f.unknown();
     return s;
   }
   json to_json() const {
@@ -55,6 +60,7 @@ struct Sample {
            {"tags", tags},
            {"links", to_json_array(links)}};
     j["address"] = address ? json(*address) : json(nullptr);
+    unknown.put(j);
     return j;
   }
 };
@@ -87,6 +93,49 @@ TEST(RecordFields, AbsentAndNull) {
   EXPECT_FALSE(s->address);
   EXPECT_FALSE(s->created);
   EXPECT_TRUE(s->links.empty());
+}
+
+// A record written by a newer version: the fields this one does not read
+// (at the top and in parts) are kept and written back; those it reads are
+// its own, absent ones included.
+TEST(RecordFields, UnknownFieldsAreKept) {
+  json newer{{"name", "a"},
+             {"address", nullptr},
+             {"zone", "blue"},
+             {"limits", {{"cpu", 2}}},
+             {"links", {{{"name", "vh1"}, {"mtu", 9000}}, {{"name", "vh2"}}}}};
+  auto s = Sample::from_json(newer);
+  ASSERT_TRUE(s) << s.error().message();
+  EXPECT_EQ(s->unknown.fields(), (json{{"zone", "blue"}, {"limits", {{"cpu", 2}}}}));
+  EXPECT_EQ(s->links[0].unknown.fields(), (json{{"mtu", 9000}}));
+  EXPECT_TRUE(s->links[1].unknown.empty());
+  s->created = true;
+  json out = s->to_json();
+  EXPECT_EQ(out["zone"], "blue");
+  EXPECT_EQ(out["limits"], (json{{"cpu", 2}}));
+  EXPECT_EQ(out["links"][0]["mtu"], 9000);
+  EXPECT_FALSE(out["links"][1].contains("mtu"));
+  EXPECT_EQ(out["created"], true);
+  // Read again: the same record.
+  auto again = Sample::from_json(out);
+  ASSERT_TRUE(again);
+  EXPECT_EQ(again->to_json(), out);
+  // A record of this version has none.
+  EXPECT_TRUE(Sample::from_json(json{{"name", "a"}, {"created", true}})->unknown.empty());
+}
+
+// A field this version writes wins over a kept one of the same name.
+TEST(RecordFields, KnownFieldsWinOverKeptOnes) {
+  Unknown kept(json{{"name", "old"}, {"zone", "blue"}});
+  json j{{"name", "new"}};
+  kept.put(j);
+  EXPECT_EQ(j, (json{{"name", "new"}, {"zone", "blue"}}));
+}
+
+// An unknown field does not make a corrupt record readable.
+TEST(RecordFields, UnknownFieldsDoNotHideWrongOnes) {
+  EXPECT_EQ(error_of(json{{"name", 1}, {"zone", "blue"}}), "field \"name\" is not a string");
+  EXPECT_EQ(error_of(json{{"zone", "blue"}}), "field \"name\" is missing");
 }
 
 TEST(RecordFields, EveryWrongFieldIsNamed) {

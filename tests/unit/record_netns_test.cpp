@@ -74,6 +74,35 @@ TEST(NetnsRecord, ToleratesUnknownKeys) {
   EXPECT_EQ("valid", why<NetnsRecord>(j));
 }
 
+// A record a newer version wrote, rewritten after a change (a link forgotten,
+// one added): its fields and its links' fields this version does not know stay.
+TEST(NetnsRecord, KeepsUnknownKeysWhenRewritten) {
+  json j = kOld;
+  j["later"] = {{"a", 1}};
+  j["links"][2]["later"] = "x";
+  auto r = NetnsRecord::from_json(j);
+  ASSERT_TRUE(r) << r.error().message();
+  EXPECT_EQ(j, r->to_json());
+  r->links.erase(r->links.begin());
+  NetnsLink added;
+  added.name = "vh5";
+  added.peer = "eth3";
+  r->links.push_back(added);
+  json out = r->to_json();
+  EXPECT_EQ(json({{"a", 1}}), out["later"]);
+  EXPECT_EQ("x", out["links"][1]["later"]);
+  EXPECT_FALSE(out["links"][3].contains("later"));
+  // And by identity.
+  json id = json::parse(R"({"id": "4:1", "ref": "pid:42", "owner": "nsid/4:1", "created": false,
+                            "links": [], "later": true})");
+  auto by_id = NetnsIdRecord::from_json(id);
+  ASSERT_TRUE(by_id) << by_id.error().message();
+  EXPECT_EQ(id, by_id->to_json());
+  // An unknown key does not make a corrupt field readable.
+  j["name"] = 3;
+  EXPECT_EQ("field \"name\" is not a string", why<NetnsRecord>(j));
+}
+
 TEST(NetnsRecord, RefusesEachCorruptField) {
   auto with = [](const char* pointer, json value) {
     json j = kOld;

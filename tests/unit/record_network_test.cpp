@@ -124,6 +124,36 @@ TEST(NetworkRecord, ToleratesUnknownKeys) {
   EXPECT_EQ("valid", why(j));
 }
 
+// A record a newer version wrote, rewritten after a change (an attachment
+// released, a detach): what this version does not know stays, at the top and
+// in the attachments, releasing entries and further subnets kept.
+TEST(NetworkRecord, KeepsUnknownKeysWhenRewritten) {
+  json j = kOld;
+  j["later"] = {1, 2};
+  j["attachments"][1]["later"] = true;
+  j["releasing"][0]["later"] = "x";
+  j["more_subnets"][0]["later"] = nullptr;
+  auto r = NetworkRecord::from_json(j);
+  ASSERT_TRUE(r) << r.error().message();
+  EXPECT_EQ(j, r->to_json());
+  r->attachments.erase(r->attachments.begin());
+  r->releasing.pop_back();
+  json out = r->to_json();
+  EXPECT_EQ(json({1, 2}), out["later"]);
+  ASSERT_EQ(1u, out["attachments"].size());
+  EXPECT_EQ(true, out["attachments"][0]["later"]);
+  EXPECT_EQ("x", out["releasing"][0]["later"]);
+  ASSERT_TRUE(out["more_subnets"][0].contains("later"));
+  // An unknown key does not make a corrupt field readable.
+  j["attachments"][1]["address"] = "nowhere";
+  EXPECT_NE("valid", why(j));
+  EXPECT_EQ(why(j), [] {
+    json k = kOld;
+    k["attachments"][1]["address"] = "nowhere";
+    return why(k);
+  }());
+}
+
 TEST(NetworkRecord, RefusesEachCorruptField) {
   auto with = [](const char* pointer, json value) {
     json j = kOld;

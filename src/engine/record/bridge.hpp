@@ -19,6 +19,8 @@ struct BridgeRecord {
   bool created = true;
   record::Phase phase = record::Phase::whole;
 
+  record::Unknown unknown = {};  // a newer version's fields (record/fields.hpp)
+
   static Result<BridgeRecord> from_json(const nlohmann::json& j) {
     record::Fields f(j);
     TRY(f.object());
@@ -26,11 +28,13 @@ struct BridgeRecord {
     TRY(f.opt("name", r.name));
     TRY(f.opt("created", r.created));
     TRY(f.opt("phase", r.phase));
+    r.unknown = f.unknown();
     return r;
   }
   nlohmann::json to_json() const {
     nlohmann::json j{{"name", name}, {"created", created}};
     record::put_phase(j, phase);
+    unknown.put(j);
     return j;
   }
 };

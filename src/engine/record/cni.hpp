@@ -17,14 +17,21 @@ struct CniNetworkRecord {
   static constexpr std::string_view kKind = "cni";
   std::string network;
 
+  record::Unknown unknown = {};  // a newer version's fields (record/fields.hpp)
+
   static Result<CniNetworkRecord> from_json(const nlohmann::json& j) {
     record::Fields f(j);
     TRY(f.object());
     CniNetworkRecord r;
     TRY(f.opt("network", r.network));
+    r.unknown = f.unknown();
     return r;
   }
-  nlohmann::json to_json() const { return {{"network", network}}; }
+  nlohmann::json to_json() const {
+    nlohmann::json j{{"network", network}};
+    unknown.put(j);
+    return j;
+  }
 };
 
 static_assert(record::Record<CniNetworkRecord>);

@@ -27,11 +27,14 @@ Result<ContainerCgroupRecord> ContainerCgroupRecord::from_json(const json& j,
   TRY(f.req("path", g.path));
   TRY(f.opt("v2", g.v2));
   TRY(f.opt("controllers", g.controllers));
+  g.unknown = f.unknown();
   return g;
 }
 
 json ContainerCgroupRecord::to_json() const {
-  return {{"path", path}, {"v2", v2}, {"controllers", controllers}};
+  json j{{"path", path}, {"v2", v2}, {"controllers", controllers}};
+  unknown.put(j);
+  return j;
 }
 
 Result<ContainerUsernsRecord> ContainerUsernsRecord::from_json(const json& j,
@@ -43,12 +46,14 @@ Result<ContainerUsernsRecord> ContainerUsernsRecord::from_json(const json& j,
   TRY(f.req("uid_map", u.uid_map));
   TRY(f.req("gid_map", u.gid_map));
   TRY(f.opt("joined", u.joined));
+  u.unknown = f.unknown();
   return u;
 }
 
 json ContainerUsernsRecord::to_json() const {
   json j{{"mode", mode}, {"uid_map", uid_map}, {"gid_map", gid_map}};
   if (joined) j["joined"] = true;
+  unknown.put(j);
   return j;
 }
 
@@ -59,11 +64,14 @@ Result<ContainerUserRecord> ContainerUserRecord::from_json(const json& j, std::s
   TRY(f.opt("uid", u.uid));
   TRY(f.opt("gid", u.gid));
   TRY(f.opt("groups", u.groups));
+  u.unknown = f.unknown();
   return u;
 }
 
 json ContainerUserRecord::to_json() const {
-  return {{"uid", uid}, {"gid", gid}, {"groups", groups}};
+  json j{{"uid", uid}, {"gid", gid}, {"groups", groups}};
+  unknown.put(j);
+  return j;
 }
 
 Result<ContainerSecurityRecord> ContainerSecurityRecord::from_json(const json& j,
@@ -97,6 +105,7 @@ Result<ContainerSecurityRecord> ContainerSecurityRecord::from_json(const json& j
   if (s.seccomp_program && (s.seccomp_program->size() % 16 != 0 || !all_hex(*s.seccomp_program)))
     return fail(Error::failed(fmt::format("field {} is not a seccomp program in hexadecimal",
                                           f.name("seccomp_program"))));
+  s.unknown = f.unknown();
   return s;
 }
 
@@ -117,6 +126,7 @@ json ContainerSecurityRecord::to_json() const {
          {"shm_options", shm_options}};
   if (user) j["user"] = user->to_json();
   if (seccomp_program) j["seccomp_program"] = *seccomp_program;
+  unknown.put(j);
   return j;
 }
 
@@ -155,6 +165,7 @@ Result<ContainerRecord> ContainerRecord::from_json(const json& j) {
   TRY(f.opt("pasta_pid", r.pasta_pid));
   TRY(f.opt("pasta_start", r.pasta_start));
   TRY(f.opt("security", r.security));
+  r.unknown = f.unknown();
   return r;
 }
 
@@ -188,6 +199,7 @@ json ContainerRecord::to_json() const {
   if (oom_killed) j["oom_killed"] = *oom_killed;
   if (finished) j["finished"] = *finished;
   record::put_phase(j, phase);
+  unknown.put(j);
   return j;
 }
 

@@ -37,6 +37,8 @@ struct ContainerCgroupRecord {
   bool v2 = false;
   std::vector<std::string> controllers = {};
 
+  record::Unknown unknown = {};  // a newer version's fields (record/fields.hpp)
+
   static Result<ContainerCgroupRecord> from_json(const nlohmann::json& j, std::string_view where);
   nlohmann::json to_json() const;
 };
@@ -48,6 +50,8 @@ struct ContainerUsernsRecord {
   std::string gid_map = {};
   bool joined = false;  // it joined a user namespace of the caller's
 
+  record::Unknown unknown = {};  // a newer version's fields (record/fields.hpp)
+
   static Result<ContainerUsernsRecord> from_json(const nlohmann::json& j, std::string_view where);
   nlohmann::json to_json() const;
 };
@@ -57,6 +61,8 @@ struct ContainerUserRecord {
   std::uint32_t uid = 0;
   std::uint32_t gid = 0;
   std::vector<std::uint32_t> groups = {};
+
+  record::Unknown unknown = {};  // a newer version's fields (record/fields.hpp)
 
   static Result<ContainerUserRecord> from_json(const nlohmann::json& j, std::string_view where);
   nlohmann::json to_json() const;
@@ -81,6 +87,8 @@ struct ContainerSecurityRecord {
   std::string shm_options = {};
   // A profile file's program as run loaded it (hex, 16 digits an instruction).
   std::optional<std::string> seccomp_program = {};
+
+  record::Unknown unknown = {};  // a newer version's fields (record/fields.hpp)
 
   static Result<ContainerSecurityRecord> from_json(const nlohmann::json& j, std::string_view where);
   nlohmann::json to_json() const;
@@ -117,6 +125,8 @@ struct ContainerRecord {
   std::optional<bool> oom_killed = {};
   std::optional<std::string> finished = {};
   record::Phase phase = record::Phase::whole;
+
+  record::Unknown unknown = {};  // a newer version's fields (record/fields.hpp)
 
   static Result<ContainerRecord> from_json(const nlohmann::json& j);
   nlohmann::json to_json() const;

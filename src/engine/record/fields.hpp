@@ -7,6 +7,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <concepts>
 #include <cstdint>
 #include <limits>
@@ -36,12 +37,38 @@ inline void put_phase(nlohmann::json& j, Phase p) {
   if (p != Phase::whole) j["phase"] = phase_name(p);
 }
 
+// The fields of a record (or of a part of one) that this version does not
+// read: a newer version's. Kept with the struct and written back by its
+// to_json, so that rewriting a record (gc, a detach, a container's exit)
+// does not drop what a newer contain wrote. Every from_json ends with
+// `r.unknown = f.unknown();`, every to_json with `unknown.put(j);`.
+class Unknown {
+ public:
+  Unknown() = default;
+  explicit Unknown(nlohmann::json fields) : fields_(std::move(fields)) {}
+  bool empty() const { return fields_.empty(); }
+  // The fields as read (an object, or null for none).
+  const nlohmann::json& fields() const { return fields_; }
+  // Adds the fields to `j`, never over a field `j` has (one this version
+  // writes without reading it: its own value wins).
+  void put(nlohmann::json& j) const {
+    if (fields_.empty() || !j.is_object()) return;
+    for (auto it = fields_.begin(); it != fields_.end(); ++it)
+      if (!j.contains(it.key())) j[it.key()] = it.value();
+  }
+  friend bool operator==(const Unknown&, const Unknown&) = default;
+
+ private:
+  nlohmann::json fields_;  // null while there are none: most records have none
+};
+
 // A record kind: a struct stored under /run/contain/<kKind>/<name>.
 template <class R>
 concept Record = requires(const R& r, const nlohmann::json& j) {
   { R::kKind } -> std::convertible_to<std::string_view>;
   { R::from_json(j) } -> std::same_as<Result<R>>;
   { r.to_json() } -> std::same_as<nlohmann::json>;
+  { r.unknown } -> std::convertible_to<const Unknown&>;
 };
 
 // A part of a record (a link of a namespace, an attachment of a network): read
@@ -50,6 +77,7 @@ template <class P>
 concept Part = requires(const P& p, const nlohmann::json& j, std::string_view where) {
   { P::from_json(j, where) } -> std::same_as<Result<P>>;
   { p.to_json() } -> std::same_as<nlohmann::json>;
+  { p.unknown } -> std::convertible_to<const Unknown&>;
 };
 
 // A core value kept in a record as its text (an address, a CIDR, a rate) or
@@ -129,7 +157,7 @@ class Fields {
   // The field must be there, of T's type.
   template <class T>
   Status req(std::string_view key, T& out) const {
-    auto it = object_.find(key);
+    auto it = find(key);
     if (it == object_.end())
       return fail(Error::failed(fmt::format("field {} is missing", name(key))));
     return read(*it, name(key), out);
@@ -137,14 +165,14 @@ class Fields {
   // Left as it is (its default) when absent.
   template <class T>
   Status opt(std::string_view key, T& out) const {
-    auto it = object_.find(key);
+    auto it = find(key);
     if (it == object_.end()) return {};
     return read(*it, name(key), out);
   }
   // Absent or null: nullopt.
   template <class T>
   Status opt(std::string_view key, std::optional<T>& out) const {
-    auto it = object_.find(key);
+    auto it = find(key);
     if (it == object_.end() || it->is_null()) {
       out.reset();
       return {};
@@ -158,11 +186,23 @@ class Fields {
     }
     return {};
   }
-  bool has(std::string_view key) const { return object_.contains(key); }
+  bool has(std::string_view key) const { return find(key) != object_.end(); }
   // The field as it is, for the rare part kept as raw JSON (an opaque object).
   const nlohmann::json* raw(std::string_view key) const {
-    auto it = object_.find(key);
+    auto it = find(key);
     return it == object_.end() ? nullptr : &*it;
+  }
+  // The fields no call above looked at (see Unknown): call it last. A
+  // record's "schema" is the store's (it writes its own), never kept.
+  Unknown unknown() const {
+    if (!object_.is_object() || seen_.size() == object_.size()) return {};
+    nlohmann::json rest = nlohmann::json::object();
+    for (auto it = object_.begin(); it != object_.end(); ++it)
+      if (std::find(seen_.begin(), seen_.end(), &*it) == seen_.end() &&
+          !(where_.empty() && it.key() == "schema"))
+        rest[it.key()] = *it;
+    if (rest.empty()) return {};
+    return Unknown(std::move(rest));
   }
   std::string name(std::string_view key) const {
     return where_.empty() ? fmt::format("\"{}\"", key) : fmt::format("{}.\"{}\"", where_, key);
@@ -276,8 +316,18 @@ class Fields {
     return {};
   }
 
+  // Looks `key` up and notes it as read (a field this version knows).
+  nlohmann::json::const_iterator find(std::string_view key) const {
+    auto it = object_.find(key);
+    if (it != object_.end() && std::find(seen_.begin(), seen_.end(), &*it) == seen_.end())
+      seen_.push_back(&*it);
+    return it;
+  }
+
   const nlohmann::json& object_;
   std::string where_;
+  // The fields looked up, by address in object_ (a record has a few dozen at most).
+  mutable std::vector<const nlohmann::json*> seen_;
 };
 
 // For to_json: the parts as a JSON array.

@@ -10,6 +10,7 @@ Result<FirewallRecord> FirewallRecord::from_json(const nlohmann::json& j) {
   FirewallRecord r;
   TRY(f.opt("family", r.family));
   TRY(f.opt("name", r.name));
+  r.unknown = f.unknown();
   return r;
 }
 

@@ -9,6 +9,7 @@
 #include <string_view>
 
 #include "core/error.hpp"
+#include "engine/record/fields.hpp"
 
 namespace contain::engine {
 
@@ -18,8 +19,14 @@ struct FirewallRecord {
   std::string family = "inet";
   std::string name = "contain";
 
+  record::Unknown unknown = {};  // a newer version's fields (record/fields.hpp)
+
   static Result<FirewallRecord> from_json(const nlohmann::json& j);
-  nlohmann::json to_json() const { return {{"family", family}, {"name", name}}; }
+  nlohmann::json to_json() const {
+    nlohmann::json j{{"family", family}, {"name", name}};
+    unknown.put(j);
+    return j;
+  }
 };
 
 }  // namespace contain::engine

@@ -12,14 +12,17 @@ Result<ForwardTargetRecord> ForwardTargetRecord::from_json(const json& j, std::s
   TRY(f.req("port", t.port));
   TRY(f.opt("subnet", t.subnet));
   TRY(f.opt("localnet", t.localnet));
+  t.unknown = f.unknown();
   return t;
 }
 
 json ForwardTargetRecord::to_json() const {
-  return {{"address", address.str()},
-          {"port", port.value()},
-          {"subnet", subnet ? json(subnet->str()) : json(nullptr)},
-          {"localnet", localnet ? json(*localnet) : json(nullptr)}};
+  json j{{"address", address.str()},
+         {"port", port.value()},
+         {"subnet", subnet ? json(subnet->str()) : json(nullptr)},
+         {"localnet", localnet ? json(*localnet) : json(nullptr)}};
+  unknown.put(j);
+  return j;
 }
 
 std::vector<Endpoint> ForwardRecord::endpoints() const {
@@ -39,6 +42,7 @@ Result<ForwardRecord> ForwardRecord::from_json(const json& j) {
   TRY(f.opt("owner", r.owner));
   TRY(f.opt("targets", r.targets));
   TRY(f.opt("phase", r.phase));
+  r.unknown = f.unknown();
   return r;
 }
 
@@ -50,6 +54,7 @@ json ForwardRecord::to_json() const {
          {"owner", owner},
          {"targets", record::to_json_array(targets)}};
   record::put_phase(j, phase);
+  unknown.put(j);
   return j;
 }
 

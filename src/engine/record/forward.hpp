@@ -29,6 +29,8 @@ struct ForwardTargetRecord {
   std::optional<std::string> localnet = {};
 
   Endpoint endpoint() const { return {address, port}; }
+  record::Unknown unknown = {};  // a newer version's fields (record/fields.hpp)
+
   static Result<ForwardTargetRecord> from_json(const nlohmann::json& j, std::string_view where);
   nlohmann::json to_json() const;
 };
@@ -45,6 +47,8 @@ struct ForwardRecord {
   record::Phase phase = record::Phase::whole;
 
   std::vector<Endpoint> endpoints() const;
+  record::Unknown unknown = {};  // a newer version's fields (record/fields.hpp)
+
   static Result<ForwardRecord> from_json(const nlohmann::json& j);
   nlohmann::json to_json() const;
 };

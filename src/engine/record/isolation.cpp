@@ -13,11 +13,14 @@ Result<IsolationRecord> IsolationRecord::from_json(const json& j) {
   TRY(f.opt("bridge", r.bridge));
   TRY(f.opt("subnet", r.subnet));
   TRY(f.opt("owner", r.owner));
+  r.unknown = f.unknown();
   return r;
 }
 
 json IsolationRecord::to_json() const {
-  return {{"bridge", bridge}, {"subnet", subnet}, {"owner", owner}};
+  json j{{"bridge", bridge}, {"subnet", subnet}, {"owner", owner}};
+  unknown.put(j);
+  return j;
 }
 
 }  // namespace contain::engine

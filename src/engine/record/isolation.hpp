@@ -8,6 +8,7 @@
 #include <string_view>
 
 #include "core/error.hpp"
+#include "engine/record/fields.hpp"
 
 namespace contain::engine {
 
@@ -18,6 +19,7 @@ struct IsolationRecord {
   std::string bridge = {};
   std::string subnet = {};  // the network's, for whoever reads the store
   std::string owner = {};
+  record::Unknown unknown = {};  // a newer version's fields (record/fields.hpp)
 
   // The bridge, or for a record without one, the record's name.
   const std::string& bridge_or(const std::string& name) const {

@@ -9,6 +9,7 @@ Result<LocalnetRecord> LocalnetRecord::from_json(const nlohmann::json& j) {
   TRY(f.object());
   LocalnetRecord r;
   TRY(f.opt("previous", r.previous));
+  r.unknown = f.unknown();
   return r;
 }
 

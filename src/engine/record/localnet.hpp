@@ -8,6 +8,7 @@
 #include <string_view>
 
 #include "core/error.hpp"
+#include "engine/record/fields.hpp"
 
 namespace contain::engine {
 
@@ -15,8 +16,14 @@ struct LocalnetRecord {
   static constexpr std::string_view kKind = "localnet";
   std::string previous = "0";
 
+  record::Unknown unknown = {};  // a newer version's fields (record/fields.hpp)
+
   static Result<LocalnetRecord> from_json(const nlohmann::json& j);
-  nlohmann::json to_json() const { return {{"previous", previous}}; }
+  nlohmann::json to_json() const {
+    nlohmann::json j{{"previous", previous}};
+    unknown.put(j);
+    return j;
+  }
 };
 
 }  // namespace contain::engine

@@ -13,11 +13,14 @@ Result<NatRecord> NatRecord::from_json(const json& j) {
   TRY(f.req("subnet", r.subnet));
   TRY(f.opt("out", r.out));
   TRY(f.opt("owner", r.owner));
+  r.unknown = f.unknown();
   return r;
 }
 
 json NatRecord::to_json() const {
-  return {{"subnet", subnet.str()}, {"out", out ? json(*out) : json(nullptr)}, {"owner", owner}};
+  json j{{"subnet", subnet.str()}, {"out", out ? json(*out) : json(nullptr)}, {"owner", owner}};
+  unknown.put(j);
+  return j;
 }
 
 }  // namespace contain::engine

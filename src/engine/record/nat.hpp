@@ -9,6 +9,7 @@
 
 #include "core/error.hpp"
 #include "core/ip.hpp"
+#include "engine/record/fields.hpp"
 
 namespace contain::engine {
 
@@ -19,6 +20,8 @@ struct NatRecord {
   // outside the NAT subnets.
   std::optional<std::string> out = {};
   std::string owner = {};  // "" when made by `nat enable`
+
+  record::Unknown unknown = {};  // a newer version's fields (record/fields.hpp)
 
   static Result<NatRecord> from_json(const nlohmann::json& j);
   nlohmann::json to_json() const;

@@ -16,6 +16,7 @@ Result<NetnsLink> NetnsLink::from_json(const json& j, std::string_view where) {
   TRY(f.opt("network", l.network));
   TRY(f.opt("address", l.address));
   TRY(f.opt("phase", l.phase));
+  l.unknown = f.unknown();
   return l;
 }
 
@@ -25,6 +26,7 @@ json NetnsLink::to_json() const {
   if (network) j["network"] = *network;
   if (address) j["address"] = *address;
   record::put_phase(j, phase);
+  unknown.put(j);
   return j;
 }
 
@@ -36,12 +38,14 @@ Result<NetnsRecord> NetnsRecord::from_json(const json& j) {
   TRY(f.opt("created", r.created));
   TRY(f.opt("links", r.links));
   TRY(f.opt("phase", r.phase));
+  r.unknown = f.unknown();
   return r;
 }
 
 json NetnsRecord::to_json() const {
   json j{{"name", name}, {"created", created}, {"links", record::to_json_array(links)}};
   record::put_phase(j, phase);
+  unknown.put(j);
   return j;
 }
 
@@ -55,6 +59,7 @@ Result<NetnsIdRecord> NetnsIdRecord::from_json(const json& j) {
   TRY(f.opt("created", r.created));
   TRY(f.opt("links", r.links));
   TRY(f.opt("phase", r.phase));
+  r.unknown = f.unknown();
   return r;
 }
 
@@ -65,6 +70,7 @@ json NetnsIdRecord::to_json() const {
          {"created", created},
          {"links", record::to_json_array(links)}};
   record::put_phase(j, phase);
+  unknown.put(j);
   return j;
 }
 

@@ -31,6 +31,8 @@ struct NetnsLink {
   std::optional<std::string> address;  // the namespace end's address (CIDR; "" for none)
   record::Phase phase = record::Phase::whole;
 
+  record::Unknown unknown = {};  // a newer version's fields (record/fields.hpp)
+
   static Result<NetnsLink> from_json(const nlohmann::json& j, std::string_view where);
   nlohmann::json to_json() const;
 };
@@ -42,6 +44,8 @@ struct NetnsRecord {
   bool created = false;  // contain made the namespace (and deletes it)
   std::vector<NetnsLink> links;
   record::Phase phase = record::Phase::whole;
+
+  record::Unknown unknown = {};  // a newer version's fields (record/fields.hpp)
 
   static Result<NetnsRecord> from_json(const nlohmann::json& j);
   nlohmann::json to_json() const;
@@ -56,6 +60,8 @@ struct NetnsIdRecord {
   bool created = false;
   std::vector<NetnsLink> links;
   record::Phase phase = record::Phase::whole;
+
+  record::Unknown unknown = {};  // a newer version's fields (record/fields.hpp)
 
   static Result<NetnsIdRecord> from_json(const nlohmann::json& j);
   nlohmann::json to_json() const;

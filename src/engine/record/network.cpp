@@ -57,12 +57,14 @@ Result<NetworkSubnetRecord> NetworkSubnetRecord::from_json(const json& j, std::s
   TRY(f.object());
   NetworkSubnetRecord s;
   TRY(read_subnet(f, s));
+  s.unknown = f.unknown();
   return s;
 }
 
 json NetworkSubnetRecord::to_json() const {
   json j = json::object();
   write_subnet(j, *this);
+  unknown.put(j);
   return j;
 }
 
@@ -80,6 +82,7 @@ Result<NetworkAttachmentRecord> NetworkAttachmentRecord::from_json(const json& j
   TRY(f.req("address", a.address));
   TRY(parse_addresses(f, "more_addresses", a.more_addresses));
   TRY(f.opt("phase", a.phase));
+  a.unknown = f.unknown();
   return a;
 }
 
@@ -93,6 +96,7 @@ json NetworkAttachmentRecord::to_json() const {
   if (ref) j["ref"] = *ref;
   if (!more_addresses.empty()) j["more_addresses"] = texts_of(more_addresses);
   record::put_phase(j, phase);
+  unknown.put(j);
   return j;
 }
 
@@ -104,12 +108,14 @@ Result<ReleasingRecord> ReleasingRecord::from_json(const json& j, std::string_vi
   TRY(f.opt("host", r.host));
   TRY(f.opt("ifindex", r.ifindex));
   TRY(parse_addresses(f, "more_addresses", r.more_addresses));
+  r.unknown = f.unknown();
   return r;
 }
 
 json ReleasingRecord::to_json() const {
   json j{{"address", address.str()}, {"host", host}, {"ifindex", ifindex}};
   if (!more_addresses.empty()) j["more_addresses"] = texts_of(more_addresses);
+  unknown.put(j);
   return j;
 }
 
@@ -127,6 +133,7 @@ Result<NetworkRecord> NetworkRecord::from_json(const json& j) {
   TRY(f.opt("releasing", r.releasing));
   TRY(f.opt("more_subnets", r.more_subnets));
   TRY(f.opt("phase", r.phase));
+  r.unknown = f.unknown();
   return r;
 }
 
@@ -141,6 +148,7 @@ json NetworkRecord::to_json() const {
   if (!more_subnets.empty()) j["more_subnets"] = record::to_json_array(more_subnets);
   if (!releasing.empty()) j["releasing"] = record::to_json_array(releasing);
   record::put_phase(j, phase);
+  unknown.put(j);
   return j;
 }
 

@@ -36,6 +36,8 @@ struct NetworkSubnetRecord {
   std::optional<IpAddress> range_start;
   std::optional<IpAddress> range_end;
 
+  record::Unknown unknown = {};  // a newer version's fields (record/fields.hpp)
+
   static Result<NetworkSubnetRecord> from_json(const nlohmann::json& j, std::string_view where);
   nlohmann::json to_json() const;
 };
@@ -51,6 +53,8 @@ struct NetworkAttachmentRecord {
   std::vector<IpAddress> more_addresses;  // one per further subnet, in order
   record::Phase phase = record::Phase::whole;
 
+  record::Unknown unknown = {};  // a newer version's fields (record/fields.hpp)
+
   static Result<NetworkAttachmentRecord> from_json(const nlohmann::json& j, std::string_view where);
   nlohmann::json to_json() const;
 };
@@ -60,6 +64,8 @@ struct ReleasingRecord {
   std::string host;  // the host end of the veth being destroyed
   int ifindex = 0;   // 0: known by its name alone
   std::vector<IpAddress> more_addresses;
+
+  record::Unknown unknown = {};  // a newer version's fields (record/fields.hpp)
 
   static Result<ReleasingRecord> from_json(const nlohmann::json& j, std::string_view where);
   nlohmann::json to_json() const;
@@ -77,6 +83,8 @@ struct NetworkRecord {
   std::vector<NetworkAttachmentRecord> attachments;
   std::vector<ReleasingRecord> releasing;
   record::Phase phase = record::Phase::whole;
+
+  record::Unknown unknown = {};  // a newer version's fields (record/fields.hpp)
 
   static Result<NetworkRecord> from_json(const nlohmann::json& j);
   nlohmann::json to_json() const;

@@ -58,6 +58,7 @@ Result<ShapeTargetRecord> ShapeTargetRecord::from_json(const json& j, std::strin
   TRY(f.opt("dev", t.dev));
   TRY(f.opt("netns_id", t.netns_id));
   TRY(f.opt("ref", t.ref));
+  t.unknown = f.unknown();
   return t;
 }
 
@@ -68,6 +69,7 @@ json ShapeTargetRecord::to_json() const {
   if (netns_id) j["netns_id"] = *netns_id;
   if (ref) j["ref"] = *ref;
   if (ifname) j["ifname"] = *ifname;
+  unknown.put(j);
   return j;
 }
 
@@ -81,6 +83,7 @@ Result<ShapeDeviceRecord> ShapeDeviceRecord::from_json(const json& j, std::strin
   TRY(read_name<Qdisc>(f, "qdisc", qdisc, {{"root", Qdisc::root}, {"ingress", Qdisc::ingress}}));
   d.qdisc = qdisc.value_or(Qdisc::root);
   TRY(read_direction(f, d.direction));
+  d.unknown = f.unknown();
   return d;
 }
 
@@ -89,6 +92,7 @@ json ShapeDeviceRecord::to_json() const {
          {"ifname", ifname},
          {"qdisc", qdisc_name(qdisc)}};
   if (direction) j["direction"] = direction_name(*direction);
+  unknown.put(j);
   return j;
 }
 
@@ -116,6 +120,7 @@ Result<ShapeRecord> ShapeRecord::from_json(const json& j) {
   TRY(f.opt("devices", r.devices));
   TRY(f.opt("ifb", r.ifb));
   TRY(f.opt("phase", r.phase));
+  r.unknown = f.unknown();
   return r;
 }
 
@@ -138,6 +143,7 @@ json ShapeRecord::to_json() const {
   if (ingress_burst_bytes) j["ingress_burst_bytes"] = *ingress_burst_bytes;
   if (ifb) j["ifb"] = *ifb;
   record::put_phase(j, phase);
+  unknown.put(j);
   return j;
 }
 

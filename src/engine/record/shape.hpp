@@ -35,6 +35,8 @@ struct ShapeTargetRecord {
   std::optional<std::string> ref = {};       // with netns_id: what the user called it
   std::optional<std::string> ifname = {};    // the interface's namespace end
 
+  record::Unknown unknown = {};  // a newer version's fields (record/fields.hpp)
+
   static Result<ShapeTargetRecord> from_json(const nlohmann::json& j, std::string_view where);
   nlohmann::json to_json() const;
 };
@@ -49,6 +51,8 @@ struct ShapeDeviceRecord {
   // The direction it limits; absent in a "creating" record, which lists the
   // devices the shaping was to touch.
   std::optional<Direction> direction = {};
+
+  record::Unknown unknown = {};  // a newer version's fields (record/fields.hpp)
 
   static Result<ShapeDeviceRecord> from_json(const nlohmann::json& j, std::string_view where);
   nlohmann::json to_json() const;
@@ -75,6 +79,8 @@ struct ShapeRecord {
   std::vector<ShapeDeviceRecord> devices = {};
   std::optional<std::string> ifb = {};  // the ifb device a host device's ingress goes through
   record::Phase phase = record::Phase::whole;
+
+  record::Unknown unknown = {};  // a newer version's fields (record/fields.hpp)
 
   static Result<ShapeRecord> from_json(const nlohmann::json& j);
   nlohmann::json to_json() const;
