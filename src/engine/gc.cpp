@@ -265,18 +265,6 @@ struct Collector {
     return {};
   }
 
-  // Forgets the host end `host_end` in the record of the namespace an
-  // attachment names (by name or by identity).
-  Status forget_attachment_link(const NetworkAttachmentRecord& a, const std::string& host_end) {
-    auto is_it = [&](const NetnsLink& l) { return l.name == host_end; };
-    std::string netns_name = a.netns.value_or("");
-    if (auto netns = NetnsName::parse(netns_name); netns && !netns_name.empty())
-      return forget_netns_links(store, *netns, is_it);
-    if (auto id = NetnsId::parse(a.netns_id.value_or("")))
-      return forget_netns_links(store, NetnsKey(*id, a.ref.value_or(""), a.owner), is_it);
-    return {};
-  }
-
   // Releases `stale` attachments of network `name` (with why each goes) and
   // says what went. A namespace held by a process keeps the interface (and
   // so the address) alive: its host end is deleted before the address is
@@ -314,16 +302,16 @@ struct Collector {
       const std::string& bridge = record.bridge;
       const auto* link = links.named(bridge);
       if (!link) {
-        auto& attachments = record.attachments;
-        for (const auto& a : attachments) {
-          const std::string& host_end = a.host;
-          if (const auto* h = links.named(host_end); h && h->alias.starts_with(kAliasPrefix)) {
-            if (TRY(delete_if_present(host, h->ifindex)))
-              done.push_back(
-                  fmt::format("deleted link {} (its network {} is gone)", host_end, name));
-          }
-          TRY(forget_attachment_link(a, host_end));
-        }
+        // Its attachments' host ends, and their links in the namespaces'
+        // records, through the one release path (release.hpp).
+        std::vector<std::string> deleted;
+        TRY(release_owned_by(&store, {network_owner(name)},
+                             {.event = ReleaseEvent::network_collected,
+                              .network = name,
+                              .deleted_links = &deleted}));
+        for (const auto& host_end : deleted)
+          done.push_back(fmt::format("deleted link {} (its network {} is gone)", host_end, name));
+        const auto& attachments = record.attachments;
         note_removed_subnets(record);
         TRY(store.erase<NetworkRecord>(name));
         done.push_back(fmt::format(
@@ -334,19 +322,19 @@ struct Collector {
       }
       auto& attachments = record.attachments;
       auto before = attachments.size();
-      // Attachments whose owner or interface is gone, and why: given back by
-      // the one release path (release.hpp) once all are known.
+      // Attachments whose attach was killed half way (undone: link and
+      // address), and those whose owner or interface is gone, with why: given
+      // back by the one release path (release.hpp) once all are known.
+      std::vector<std::string> interrupted;  // their owners
       std::vector<std::pair<NetworkAttachmentRecord, std::string>> stale;
       for (auto it = attachments.begin(); it != attachments.end();) {
         std::string owner = it->owner;
         std::string host_end = it->host;
         if (it->phase == record::Phase::creating) {
-          // Its attach was killed half way: undone, link and address.
-          TRY(delete_named_link(host_end));
-          TRY(forget_attachment_link(*it, host_end));
           done.push_back(
               fmt::format("removed the attachment of {} to network {} (its attach was interrupted)",
                           owner_words(owner), name));
+          interrupted.push_back(std::move(owner));
           it = attachments.erase(it);
           continue;
         }
@@ -362,6 +350,9 @@ struct Collector {
         stale.emplace_back(std::move(*it), std::move(why));
         it = attachments.erase(it);
       }
+      if (!interrupted.empty())
+        TRY(release_owned_by(&store, interrupted,
+                             {.event = ReleaseEvent::attach_interrupted, .network = name}));
       if (!stale.empty()) TRY(release_stale(name, stale));
       bool changed = attachments.size() != before;
       // Addresses of exited containers, held until the kernel has destroyed

@@ -128,9 +128,10 @@ class Release {
     if (auto r = TRY(s.get<NetworkRecord>(*o_.network))) out.emplace_back(*o_.network, *r);
     return out;
   }
-  // The attachments released: the owners', or on a deleted network all of them.
+  // The attachments released: the owners', or on a network that goes all of them.
   bool released(const NetworkAttachmentRecord& a) const {
-    return o_.event == ReleaseEvent::network_deleted || set_.contains(a.owner);
+    return o_.event == ReleaseEvent::network_deleted ||
+           o_.event == ReleaseEvent::network_collected || set_.contains(a.owner);
   }
 
   Status releasing() {
@@ -179,17 +180,23 @@ class Release {
     return forget_shaping(s, *TRY(host()), netns_names, host_links);
   }
 
-  // Deletes the host ends of the attachments released. gc deletes a
-  // collected container's by name (a command killed before it set our alias
-  // leaves none); the others only links that carry our alias (an attachment
-  // gc collects because its host end is gone may name a link someone else
-  // made since). detach and network delete also forget
-  // them in their namespace's record.
+  // Deletes the host ends of the attachments released. gc deletes those of a
+  // collected container and of an interrupted attach by name (a command
+  // killed before it set our alias leaves none); the others only links that
+  // carry our alias (an attachment gc collects because its host end is gone
+  // may name a link someone else made since). detach, network delete and gc's
+  // interrupted attaches and networks also forget them in their namespace's
+  // record.
   Status host_links() {
     const StateStore& s = *TRY(store());
-    bool by_name = o_.event == ReleaseEvent::container_collected;
-    bool forget =
-        o_.event == ReleaseEvent::attachment_detached || o_.event == ReleaseEvent::network_deleted;
+    ReleaseEvent e = o_.event;
+    bool by_name = e == ReleaseEvent::container_collected || e == ReleaseEvent::attach_interrupted;
+    bool forget = e == ReleaseEvent::attachment_detached || e == ReleaseEvent::network_deleted ||
+                  e == ReleaseEvent::attach_interrupted || e == ReleaseEvent::network_collected;
+    // detach and network delete hold the lock: nothing else deletes the link
+    // meanwhile. Elsewhere the kernel may be destroying it with its namespace
+    // between the look-up and the delete: gone is what was wanted.
+    bool strict = e == ReleaseEvent::attachment_detached || e == ReleaseEvent::network_deleted;
     for (const auto& [name, record] : TRY(networks())) {
       for (const auto& a : record.attachments) {
         if (!released(a)) continue;
@@ -197,8 +204,7 @@ class Release {
         if (auto link = kernel::get_link(h, a.host);
             link && (by_name || link->alias.starts_with(kAliasPrefix))) {
           auto gone = kernel::delete_link(h, link->ifindex);
-          // detach and network delete hold the lock: nothing else deletes it meanwhile.
-          if (!gone && (forget || gone.error().code() != ENODEV))
+          if (!gone && (strict || gone.error().code() != ENODEV))
             return fail(std::move(gone).error());
           if (gone && o_.deleted_links) o_.deleted_links->push_back(a.host);
         }

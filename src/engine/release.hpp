@@ -58,6 +58,15 @@ enum class ReleaseEvent : std::uint8_t {
   // address is handed out meanwhile); its namespace pass already forgot the
   // links in the records of namespaces.
   attachment_collected,
+  // gc: an attachment whose `network attach` was killed half way. Its host
+  // end by name (the attach may have been killed before it set our alias),
+  // the link in its namespace's record, and its address.
+  attach_interrupted,
+  // gc: a network whose bridge was deleted outside contain. Only its
+  // attachments' host ends (with our alias) and their links in the records of
+  // namespaces: gc removes its record, and its firewall pass its NAT,
+  // isolation and the forwards into its subnets, naming each.
+  network_collected,
 };
 
 struct ReleaseKindInfo {
@@ -112,14 +121,15 @@ inline constexpr ReleaseKindInfo kReleaseOrder[] = {
     {ReleaseKind::host_links, "host links",
      on({ReleaseEvent::container_collected, ReleaseEvent::attachment_detached,
          ReleaseEvent::network_deleted, ReleaseEvent::cni_deleted,
-         ReleaseEvent::attachment_collected})},
+         ReleaseEvent::attachment_collected, ReleaseEvent::attach_interrupted,
+         ReleaseEvent::network_collected})},
     // Addresses last but one: nothing points at them any more. A deleted
     // network takes its attachments with its record (the caller's).
     {ReleaseKind::addresses, "addresses",
      on({ReleaseEvent::namespace_deleted, ReleaseEvent::container_exited,
          ReleaseEvent::container_removed, ReleaseEvent::container_collected,
          ReleaseEvent::attachment_detached, ReleaseEvent::cni_deleted,
-         ReleaseEvent::attachment_collected})},
+         ReleaseEvent::attachment_collected, ReleaseEvent::attach_interrupted})},
     // What `bridge attach`, `net veth`, ... container:NAME recorded: the
     // container's namespace went with it.
     {ReleaseKind::netns_records, "namespace records",

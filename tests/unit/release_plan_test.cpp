@@ -88,10 +88,25 @@ TEST(ReleasePlan, GcOfStaleAttachments) {
             (std::vector<K>{K::host_links, K::addresses}));
 }
 
+// gc undoing an attach killed half way: its host end (by name), the link in
+// its namespace's record and its address.
+TEST(ReleasePlan, GcOfAnInterruptedAttach) {
+  EXPECT_EQ(plan({"netns/a"}, {.event = E::attach_interrupted, .network = "web"}),
+            (std::vector<K>{K::host_links, K::addresses}));
+}
+
+// gc removing a network whose bridge was deleted outside contain: the host
+// ends of its attachments; its record (attachments and all) is gc's, its
+// firewall entries gc's firewall pass's.
+TEST(ReleasePlan, GcOfANetworkWithoutItsBridge) {
+  EXPECT_EQ(plan({"network/web"}, {.event = E::network_collected, .network = "web"}),
+            (std::vector<K>{K::host_links}));
+}
+
 // Whatever the event, firewall entries go before the links and addresses
 // they point at, and processes before everything.
 TEST(ReleasePlan, OrderHoldsForEveryEvent) {
-  for (int e = 0; e <= static_cast<int>(E::attachment_collected); ++e) {
+  for (int e = 0; e <= static_cast<int>(E::network_collected); ++e) {
     auto kinds = plan({"container/box"}, {.event = static_cast<E>(e)});
     EXPECT_TRUE(std::is_sorted(kinds.begin(), kinds.end())) << e;
     auto at = [&](K k) { return std::find(kinds.begin(), kinds.end(), k) - kinds.begin(); };
