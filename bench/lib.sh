@@ -20,6 +20,20 @@ wait_links_gone() {
   local deadline=$((SECONDS + 20))
   while (( $(links_left) > 0 && SECONDS < deadline )); do sleep 0.01; done
 }
+# The kernel destroys network namespaces after their last user is gone, in a
+# work queue that holds the RTNL lock: a lab taken down just before another is
+# brought up slows the new one down (namespace creation needs RTNL here), and
+# whoever comes next pays for whoever went before. settle_netns waits (bounded)
+# until the number of namespaces the kernel holds is back to the count taken by
+# netns_baseline, so that each measured step starts on a quiet kernel.
+netns_objects() { awk '$1 == "net_namespace" { print $2 }' /proc/slabinfo; }
+netns_baseline() { NETNS_BASELINE=$(netns_objects); }
+settle_netns() {
+  local deadline=$((SECONDS + 60))
+  while (( $(netns_objects) > ${NETNS_BASELINE:?netns_baseline first} + 2 && SECONDS < deadline )); do
+    sleep 0.05
+  done
+}
 # interleave RUNS FN...: RUNS rounds, each calling every FN once in turn, each
 # call timed on its own with bash's clock, its output dropped: load from other
 # work on the machine falls on all alike. Each round draws a new order, so that

@@ -5,7 +5,9 @@
 # no controller), interleaved in the same run. For the star also `contain
 # batch` of the same steps on a host bridge against one `ip` per step, `ip
 # -batch` and one contain process per step; then `topo check` of a 10-host full
-# mesh. Usage: bench/run topo [N] [ROUNDS] [star|linear]
+# mesh. Each measured "up" starts once the kernel has finished destroying the
+# namespaces of the step before (settle_netns in lib.sh), whoever made them.
+# Usage: bench/run topo [N] [ROUNDS] [star|linear]
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 N=${1:-100}
@@ -120,22 +122,27 @@ if /usr/bin/python3 -c 'import mininet.net' 2>/dev/null && command -v brctl >/de
 fi
 contain topo gen "$SHAPE" "$N" > lab.yml
 
+netns_baseline
 declare -a c_up c_down s_up s_down b_up b_down m_up m_down
 for ((r = 0; r < ROUNDS; r++)); do
+  settle_netns
   t=$EPOCHREALTIME; contain topo up lab.yml >/dev/null; c_up+=("$(ms_since "$t")")
   reachable
   t=$EPOCHREALTIME; contain topo down "$SHAPE$N"; c_down+=("$(ms_since "$t")")
   [[ -z $(ip netns list) ]] || { echo "contain left namespaces" >&2; exit 1; }
 
+  settle_netns
   t=$EPOCHREALTIME; ip_steps_up; s_up+=("$(ms_since "$t")")
   reachable
   t=$EPOCHREALTIME; ip_steps_down; s_down+=("$(ms_since "$t")")
 
+  settle_netns
   t=$EPOCHREALTIME; ip_batch_up; b_up+=("$(ms_since "$t")")
   reachable
   t=$EPOCHREALTIME; ip_down; b_down+=("$(ms_since "$t")")
 
   if ((have_mininet)); then
+    settle_netns
     read -r mu md < <(/usr/bin/python3 mn_star.py)
     m_up+=("$mu"); m_down+=("$md")
   fi
@@ -204,12 +211,16 @@ if [[ $SHAPE == star ]]; then
   }
   declare -a k_b k_s k_p k_ip
   for ((r = 0; r < ROUNDS; r++)); do
+    settle_netns
     t=$EPOCHREALTIME; contain batch star.contain >/dev/null; k_b+=("$(ms_since "$t")")
     reachable; hb_contain_down
+    settle_netns
     t=$EPOCHREALTIME; hb_ip_steps_up; k_s+=("$(ms_since "$t")")
     reachable; hb_down
+    settle_netns
     t=$EPOCHREALTIME; hb_ip_batch_up; k_ip+=("$(ms_since "$t")")
     reachable; hb_down
+    settle_netns
     t=$EPOCHREALTIME
     while read -r -a line; do contain "${line[@]}" >/dev/null; done < star.contain
     k_p+=("$(ms_since "$t")")

@@ -451,6 +451,8 @@ Result<TopoUpSummary> topo_up(const model::Topology& t, const TopoUpOptions& opt
     nodes[i].sock = TRY(kernel::NetlinkSocket::open_in(nodes[i].fd.get()));
     return {};
   };
+  // A namespace and a netlink socket per node, held by several threads.
+  kernel::reserve_descriptors(2 * namespace_count + nodes.size());
   if (namespace_count > 0) TRY_WRAP(make(0), what);
   TRY_WRAP(parallel_for(namespace_count - std::min<std::size_t>(1, namespace_count), cpu_threads(),
                         [&](std::size_t i) { return make(i + 1); }),

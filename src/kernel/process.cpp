@@ -8,12 +8,14 @@
 #include <sched.h>
 #include <signal.h>
 #include <sys/mount.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/statvfs.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -104,6 +106,22 @@ std::optional<std::uint64_t> process_start_time(pid_t pid) {
     while (*p && *p != ' ') ++p;
   }
   return std::nullopt;
+}
+
+void reserve_descriptors(std::size_t count) {
+  rlimit limit{};
+  if (::getrlimit(RLIMIT_NOFILE, &limit) < 0) return;
+  const rlim_t wanted = static_cast<rlim_t>(count) + 64;
+  if (limit.rlim_cur < wanted && limit.rlim_cur < limit.rlim_max) {
+    limit.rlim_cur = std::min(wanted, limit.rlim_max);
+    (void)::setrlimit(RLIMIT_NOFILE, &limit);
+  }
+  const int highest = static_cast<int>(std::min<rlim_t>(wanted, limit.rlim_cur) - 1);
+  if (highest <= 2) return;
+  // A copy at the lowest free descriptor >= highest: the table grows to hold it.
+  UniqueFd any(::open("/", O_PATH | O_CLOEXEC));
+  if (any) [[maybe_unused]]
+    UniqueFd grown(::fcntl(any.get(), F_DUPFD_CLOEXEC, highest));
 }
 
 bool process_alive(pid_t pid, std::uint64_t start_time) {

@@ -48,4 +48,12 @@ std::optional<std::uint64_t> process_start_time(pid_t pid);
 // True if `pid` runs and started at `start_time` (and is not a zombie).
 bool process_alive(pid_t pid, std::uint64_t start_time);
 
+// Before starting threads that will hold about `count` descriptors: raises the
+// soft RLIMIT_NOFILE towards the hard one if it is lower, and grows the
+// descriptor table to `count` entries at once. Once the table is shared by
+// threads, each growth waits for an RCU grace period (expand_fdtable), which
+// a lab of a thousand namespaces paid a dozen times. Best effort: nothing
+// fails here; a later open says what went wrong.
+void reserve_descriptors(std::size_t count);
+
 }  // namespace contain::kernel
