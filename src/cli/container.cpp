@@ -54,13 +54,17 @@ void add_limit_options(CLI::App* sub, model::LimitOptions& o, bool all) {
 }
 
 // Docker's -t and -i (so that `-it` works as people type it). stdin always
-// reaches the command, so -i changes nothing.
-void add_terminal_flags(CLI::App* sub, bool& tty, bool& interactive) {
+// reaches the command, so -i changes nothing (run refuses -dit: model).
+void add_terminal_flags(CLI::App* sub, bool& tty, bool& interactive, bool detachable) {
   sub->add_flag("-t,--tty", tty,
-                "Run the command on a pseudo-terminal of its own (the container's devpts), "
-                "relayed to ours (in raw mode while it runs)");
+                std::string("Run the command on a pseudo-terminal of its own (the container's "
+                            "devpts), relayed to ours (in raw mode while it runs") +
+                    (detachable ? "; with -d, into the log" : "") +
+                    "); TERM=xterm unless -e sets TERM");
   sub->add_flag("-i,--interactive", interactive,
-                "Accepted as Docker's: stdin always reaches the command, with or without it");
+                std::string("Accepted as Docker's: stdin always reaches the command, with or "
+                            "without it") +
+                    (detachable ? " (not with -d -t: there is no attach)" : ""));
 }
 
 // --rootfs: the folder it names, for the spec (model/container_options); the
@@ -75,15 +79,11 @@ Result<std::string> resolve_rootfs(const std::string& rootfs) {
 void add_run(Commands& commands) {
   auto* sub = commands.app().add_subcommand(
       "run", "Run a command in a new container (PID, UTS, IPC, mount, cgroup, network namespaces)");
-  // The spec's options, and -i, which only needs accepting.
-  struct RunOptions : model::ContainerOptions {
-    bool interactive = false;
-  };
-  auto o = std::make_shared<RunOptions>();
+  auto o = std::make_shared<model::ContainerOptions>();
   sub->add_flag("-d,--detach", o->detach,
                 "Run in the background: print the id once the command started; output goes to "
                 "'contain logs'");
-  add_terminal_flags(sub, o->tty, o->interactive);
+  add_terminal_flags(sub, o->tty, o->interactive, /*detachable=*/true);
   sub->add_option("--name", o->name, "Container name (unique; generated if absent)");
   sub->add_option("--hostname", o->hostname, "Hostname inside (default: the container name)");
   sub->add_option("--network", o->network, "none (loopback only), netns:NS or a network NAME")
@@ -142,7 +142,6 @@ void add_run(Commands& commands) {
               [&commands, sub, o]() -> Result<int> {
                 model::ContainerInputs inputs{.id = TRY(engine::new_container_id())};
                 if (!o->rootfs.empty()) inputs.rootfs = resolve_rootfs(o->rootfs);
-                if (const char* term = std::getenv("TERM")) inputs.term = term;
                 model::ContainerOptions options = *o;
                 options.command = commands.command_of(sub);
                 auto spec = TRY(model::build_container_spec(options, inputs));
@@ -173,7 +172,7 @@ void add_exec(Commands& commands) {
     std::vector<std::string> env;
   };
   auto f = std::make_shared<ExecFlags>();
-  add_terminal_flags(sub, f->tty, f->interactive);
+  add_terminal_flags(sub, f->tty, f->interactive, /*detachable=*/false);
   sub->add_option("-u,--user", f->user,
                   "Run as NAME|UID[:GROUP|GID] instead of the container's user");
   sub->add_flag("--privileged", f->privileged,

@@ -248,4 +248,46 @@ Status relay_terminal(int master, int pidfd) {
   }
 }
 
+Status log_terminal_output(int master, int pidfd, int log) {
+  // Non-blocking: the reads after the exit stop at EAGAIN should something the
+  // command passed on still hold the peer.
+  ::fcntl(master, F_SETFL, ::fcntl(master, F_GETFL) | O_NONBLOCK);
+  char output[16384];
+  // What is left, read until nothing is: once no process holds the peer, a
+  // read first pushes what the kernel still had in flight (n_tty_read flushes
+  // the terminal's buffer work), then says EIO; so nothing written before the
+  // exit is lost.
+  auto drain = [&] {
+    for (;;) {
+      ssize_t n = ::read(master, output, sizeof output);
+      if (n < 0 && errno == EINTR) continue;
+      if (n <= 0) return;
+      (void)write_all(log, output, static_cast<std::size_t>(n));
+    }
+  };
+  bool peer_open = true;
+  for (;;) {
+    // EIO while the command lives (it closed its stdio, nothing else holds the
+    // peer): the master is kept, but no longer polled (it would report
+    // POLLHUP at once, for ever). Should the command reopen /dev/tty after
+    // that, what it writes there reaches the log at its exit.
+    pollfd fds[2] = {{pidfd, POLLIN, 0}, {master, static_cast<short>(peer_open ? POLLIN : 0), 0}};
+    if (::poll(fds, 2, -1) < 0) {
+      if (errno == EINTR) continue;
+      return fail(Error::system("log the terminal: poll"));
+    }
+    if (fds[0].revents & POLLIN) {
+      drain();
+      return {};
+    }
+    if (fds[1].revents & (POLLIN | POLLHUP | POLLERR)) {
+      ssize_t n = ::read(master, output, sizeof output);
+      if (n > 0)
+        (void)write_all(log, output, static_cast<std::size_t>(n));
+      else if (n == 0 || (errno != EINTR && errno != EAGAIN))
+        peer_open = false;
+    }
+  }
+}
+
 }  // namespace contain::kernel

@@ -64,4 +64,14 @@ class RawMode {
 // signalfd.
 Status relay_terminal(int master, int pidfd);
 
+// The monitor of a detached -t container: appends what the command writes to
+// its terminal to `log` as the terminal gives it (`\r\n` line ends, as Docker's
+// log of a -t container), until the command (`pidfd`) has exited and the
+// master is drained. Nothing is written to the master: the command's input
+// stays open and empty. The master stays open all along, so the command never
+// gets a hangup (SIGHUP, EIO) from its terminal, even once nothing holds its
+// peer for a while. A log that cannot be written loses that output, not the
+// container. Event-driven: one poll over master and pidfd.
+Status log_terminal_output(int master, int pidfd, int log);
+
 }  // namespace contain::kernel

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cctype>
 #include <charconv>
 
@@ -143,12 +144,10 @@ Result<std::string> parse_environment_entry(std::string_view text) {
 }
 
 std::vector<std::string> container_environment(const std::string& hostname,
-                                               const std::vector<std::string>& user_entries,
-                                               const char* caller_term) {
+                                               const std::vector<std::string>& user_entries) {
   std::vector<std::string> env = {
       "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", "HOSTNAME=" + hostname,
       "HOME=/root"};
-  if (caller_term && *caller_term) env.push_back(std::string("TERM=") + caller_term);
   for (const auto& entry : user_entries) {
     std::string_view key = std::string_view(entry).substr(0, entry.find('=') + 1);
     std::erase_if(env, [&](const std::string& e) { return e.starts_with(key); });
@@ -157,12 +156,15 @@ std::vector<std::string> container_environment(const std::string& hostname,
   return env;
 }
 
+std::vector<std::string> process_environment(std::vector<std::string> configured,
+                                             bool on_terminal) {
+  if (on_terminal &&
+      std::ranges::none_of(configured, [](const std::string& e) { return e.starts_with("TERM="); }))
+    configured.push_back("TERM=xterm");
+  return configured;
+}
+
 Status validate(const ContainerSpec& spec) {
-  // A detached container writes to its log: nothing would relay a terminal.
-  if (spec.tty && spec.detach)
-    return fail(Error::usage(
-        "-t cannot be used with -d: a detached container's output goes to its log, and there is "
-        "no terminal to relay; run it in the foreground with -t, or without -t with -d"));
   if (spec.ip && spec.network.kind != NetworkChoice::Kind::managed)
     return fail(Error::usage("--ip needs a managed network: add --network NAME"));
   if (auto limits = validate_limits(spec.limits); !limits) return limits;

@@ -65,10 +65,12 @@ Result<std::string> parse_environment_entry(std::string_view text);
 
 struct ContainerSpec {
   ContainerName name;
-  std::string id;                             // 64 hex digits
-  std::string hostname = {};                  // defaults to the name
-  std::vector<std::string> command = {};      // argv; /bin/sh if the user gave none
-  std::vector<std::string> environment = {};  // KEY=VAL, the complete environment
+  std::string id;                         // 64 hex digits
+  std::string hostname = {};              // defaults to the name
+  std::vector<std::string> command = {};  // argv; /bin/sh if the user gave none
+  // KEY=VAL, as configured (container_environment); a process on a terminal
+  // also gets TERM=xterm (process_environment).
+  std::vector<std::string> environment = {};
   std::string workdir = "/";
   std::optional<std::string> rootfs = {};  // absolute path; none: share the host's files
   NetworkChoice network = {};
@@ -76,19 +78,26 @@ struct ContainerSpec {
   std::vector<PortMapping> ports = {};
   bool init = false;    // our own minimal init as PID 1
   bool detach = false;  // -d
-  bool tty = false;     // -t: the command on a pseudo-terminal of its own (not with -d)
+  bool tty = false;     // -t: the command on a pseudo-terminal of its own
   ContainerSecurity security = {};
   ResourceLimits limits = {};               // --memory, --pids-limit, --cpus, ... (cgroups)
   std::vector<DeviceRequest> devices = {};  // --device
   UsernsRequest userns = {};                // --userns, --uidmap, --gidmap
 };
 
-// The environment a container starts with, as Docker gives it: PATH, HOSTNAME,
-// HOME, TERM (when the caller has one), then the user's -e entries, a later
-// entry replacing an earlier one with the same key.
+// The environment a container is configured with, as Docker's Config.Env:
+// PATH, HOSTNAME, HOME, then the user's -e entries, a later entry replacing an
+// earlier one with the same key. No TERM unless the user gives one: the
+// caller's own is not handed in (it names the caller's terminal, not the
+// container's).
 std::vector<std::string> container_environment(const std::string& hostname,
-                                               const std::vector<std::string>& user_entries,
-                                               const char* caller_term);
+                                               const std::vector<std::string>& user_entries);
+
+// The environment a process of the container gets (`run`, `exec`): the
+// configured one and, on a terminal of ours (-t), TERM=xterm unless it sets
+// TERM, as Docker does for `run -t` and `exec -t`. Not recorded: an `exec`
+// without -t into a `run -t` container has no TERM, as in Docker.
+std::vector<std::string> process_environment(std::vector<std::string> configured, bool on_terminal);
 
 // Checks what cannot be checked option by option (--ip needs a managed network,
 // -w must be absolute, ...). Usage errors only.

@@ -84,8 +84,7 @@ Result<ContainerSpec> build_container_spec(const ContainerOptions& o,
   if (spec.command.empty()) spec.command = {"/bin/sh"};
   std::vector<std::string> env;
   for (const auto& e : o.env) env.push_back(TRY(parse_environment_entry(e)));
-  spec.environment =
-      container_environment(spec.hostname, env, inputs.term ? inputs.term->c_str() : nullptr);
+  spec.environment = container_environment(spec.hostname, env);
   spec.workdir = o.workdir;
   if (!o.rootfs.empty()) {
     // The caller's slip, not the user's: a spec never holds a path nobody resolved.
@@ -106,6 +105,13 @@ Result<ContainerSpec> build_container_spec(const ContainerOptions& o,
   spec.init = o.init;
   spec.detach = o.detach;
   spec.tty = o.tty;
+  // Docker's -dit keeps the terminal's input open for a later `docker attach`;
+  // contain has no attach, so -i would promise what nothing can deliver.
+  if (o.detach && o.tty && o.interactive)
+    return fail(Error::usage(
+        "-i cannot be used with -d -t: it would keep the terminal's input open for a later "
+        "'attach', and contain has no attach; use -dt (the command keeps its terminal, its "
+        "output goes to 'contain logs') and 'contain exec -it NAME' to work in it"));
   auto& sec = spec.security;
   sec.capabilities = {o.cap_add, o.cap_drop, o.privileged};
   for (const auto& opt : o.security_opt) TRY(apply_security_opt(opt, sec.options));

@@ -2,8 +2,8 @@
 // them into a ContainerSpec: `contain run` fills the options from its command
 // line, `topo up` from a lab file's container node; CNI and an OCI config will
 // feed the same seam. Pure: whatever needs the system (a fresh id, the real
-// path of --rootfs, the caller's TERM) is found out by the caller and handed
-// in as ContainerInputs.
+// path of --rootfs) is found out by the caller and handed in as
+// ContainerInputs.
 #pragma once
 
 #include <nlohmann/json_fwd.hpp>
@@ -39,6 +39,7 @@ struct ContainerOptions {
   std::string ip = {};                    // --ip
   std::vector<std::string> ports = {};    // -p
   bool detach = false, init = false, tty = false;
+  bool interactive = false;  // -i: stdin reaches the command anyway; refused with -d -t
   // Confinement.
   std::vector<std::string> cap_add = {}, cap_drop = {}, security_opt = {}, group_add = {},
                            tmpfs = {}, volumes = {}, ulimits = {};
@@ -59,7 +60,6 @@ struct ContainerInputs {
   // options.rootfs is set; the error is reported where --rootfs comes among
   // the options, so that the first bad option is the one named.
   std::optional<Result<std::string>> rootfs = {};
-  std::optional<std::string> term = {};  // the caller's TERM, handed on to the container
 };
 
 // The spec, every option parsed and every combination checked (model::validate),

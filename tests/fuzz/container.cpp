@@ -74,6 +74,7 @@ ContainerOptions options_of(std::string_view text, ContainerInputs& inputs) {
   o.detach = flags.find('d') != std::string::npos;
   o.tty = flags.find('t') != std::string::npos;
   o.init = flags.find('i') != std::string::npos;
+  o.interactive = flags.find('I') != std::string::npos;
   o.privileged = flags.find('p') != std::string::npos;
   o.read_only = flags.find('r') != std::string::npos;
   o.overlay = flags.find('o') != std::string::npos;
@@ -87,7 +88,7 @@ ContainerOptions options_of(std::string_view text, ContainerInputs& inputs) {
 
 // What the builder promises of the spec it returns, and of its refusals.
 void check_builder(std::string_view text) {
-  ContainerInputs inputs{.id = std::string(64, 'a'), .term = "xterm"};
+  ContainerInputs inputs{.id = std::string(64, 'a')};
   auto o = options_of(text, inputs);
   auto spec = build_container_spec(o, inputs);
   if (!spec) {
@@ -105,7 +106,8 @@ void check_builder(std::string_view text) {
   // The user's -e entry is the environment's last word.
   if (!o.env.empty()) FUZZ_CHECK(spec->environment.back() == o.env.back());
   FUZZ_CHECK(!spec->ip || spec->network.kind == NetworkChoice::Kind::managed);
-  FUZZ_CHECK(!(spec->tty && spec->detach));
+  // -dit promises an attach contain does not have.
+  FUZZ_CHECK(!(spec->tty && spec->detach && o.interactive));
   for (const auto& p : spec->ports) {
     auto again = PortMapping::parse(p.str());
     FUZZ_CHECK(again && same(*again, p));
@@ -147,8 +149,15 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     FUZZ_CHECK(*entry == text);
     FUZZ_CHECK(entry->find('=') != std::string::npos && entry->find('=') > 0);
     FUZZ_CHECK(entry->find('\0') == std::string::npos);
-    auto env = container_environment("host", {*entry}, "xterm");
+    auto env = container_environment("host", {*entry});
     FUZZ_CHECK(!env.empty() && env.back() == *entry);
+    // On a terminal: one TERM, the user's if the entry sets it, else xterm.
+    auto on_terminal = process_environment(env, true);
+    FUZZ_CHECK(std::count_if(on_terminal.begin(), on_terminal.end(),
+                             [](const std::string& e) { return e.starts_with("TERM="); }) == 1);
+    FUZZ_CHECK(entry->starts_with("TERM=") ? on_terminal == env
+                                           : on_terminal.back() == "TERM=xterm");
+    FUZZ_CHECK(process_environment(env, false) == env);
     // A later entry replaces an earlier one with the same key: each key appears once.
     std::string key = entry->substr(0, entry->find('=') + 1);
     FUZZ_CHECK(std::count_if(env.begin(), env.end(),

@@ -1,6 +1,7 @@
 #include <gtest/gtest.h>
 
 #include "model/container.hpp"
+#include "model/container_options.hpp"
 
 namespace contain::model {
 namespace {
@@ -89,12 +90,31 @@ TEST(Environment, EntriesAndDefaults) {
   EXPECT_TRUE(parse_environment_entry("EMPTY="));
   EXPECT_FALSE(parse_environment_entry("NOVALUE"));
   EXPECT_FALSE(parse_environment_entry("=x"));
-  auto env = container_environment("box", {"HOME=/srv", "A=1", "A=2"}, "xterm");
+  auto env = container_environment("box", {"HOME=/srv", "A=1", "A=2"});
   std::vector<std::string> expected = {
       "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", "HOSTNAME=box",
-      "TERM=xterm", "HOME=/srv", "A=2"};
+      "HOME=/srv", "A=2"};
   EXPECT_EQ(env, expected);
-  EXPECT_EQ(container_environment("box", {}, nullptr).size(), 3u);
+  EXPECT_EQ(container_environment("box", {}).size(), 3u);
+}
+
+// Docker's rule: TERM=xterm for a process on a terminal (-t) unless the
+// configured environment sets TERM; never without one.
+TEST(Environment, TermOnlyOnATerminal) {
+  auto env = container_environment("box", {"A=1"});
+  EXPECT_EQ(process_environment(env, false), env);
+  auto on_terminal = process_environment(env, true);
+  ASSERT_EQ(on_terminal.size(), env.size() + 1);
+  EXPECT_EQ(on_terminal.back(), "TERM=xterm");
+  auto chosen = container_environment("box", {"TERM=vt100"});
+  EXPECT_EQ(process_environment(chosen, true), chosen);
+  EXPECT_EQ(process_environment(chosen, false), chosen);
+  // An empty TERM is still the user's choice.
+  auto empty = container_environment("box", {"TERM="});
+  EXPECT_EQ(process_environment(empty, true), empty);
+  // A key that only starts like it is another variable.
+  auto other = container_environment("box", {"TERMINAL=x"});
+  EXPECT_EQ(process_environment(other, true).back(), "TERM=xterm");
 }
 
 TEST(ContainerSpec, ValidateCrossOptionRules) {
@@ -112,13 +132,25 @@ TEST(ContainerSpec, ValidateCrossOptionRules) {
   auto long_host = spec;
   long_host.hostname = std::string(65, 'h');
   EXPECT_FALSE(validate(long_host));
+  // -d -t: the monitor logs the terminal (-dit is refused by the builder).
   auto terminal = spec;
   terminal.tty = true;
   EXPECT_TRUE(validate(terminal));
   terminal.detach = true;
-  auto refused = validate(terminal);
+  EXPECT_TRUE(validate(terminal));
+}
+
+TEST(ContainerSpec, DetachedTerminalWithInteractiveIsRefused) {
+  ContainerOptions o;
+  o.detach = o.tty = true;
+  EXPECT_TRUE(build_container_spec(o, {.id = std::string(64, 'a')}));
+  o.interactive = true;
+  auto refused = build_container_spec(o, {.id = std::string(64, 'a')});
   ASSERT_FALSE(refused);
   EXPECT_EQ(refused.error().exit_code(), 2);
+  EXPECT_NE(refused.error().message().find("no attach"), std::string::npos);
+  o.detach = false;
+  EXPECT_TRUE(build_container_spec(o, {.id = std::string(64, 'a')}));
 }
 
 }  // namespace

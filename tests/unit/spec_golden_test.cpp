@@ -21,8 +21,8 @@ constexpr const char* kId = "0123456789abcdef0123456789abcdef0123456789abcdef012
 // What the caller found on the system: a fixed id, --rootfs resolved (when
 // given) to /resolved/ and its text, or, for "missing", to the error the
 // command line gives for a folder that is not there (cli/container).
-ContainerInputs inputs_for(const ContainerOptions& o, std::optional<std::string> term = {}) {
-  ContainerInputs inputs{.id = kId, .term = std::move(term)};
+ContainerInputs inputs_for(const ContainerOptions& o) {
+  ContainerInputs inputs{.id = kId};
   if (o.rootfs == "missing")
     inputs.rootfs =
         fail(Error::usage(fmt::format("--rootfs {}: {}", quote(o.rootfs), std::strerror(ENOENT))));
@@ -34,7 +34,6 @@ ContainerInputs inputs_for(const ContainerOptions& o, std::optional<std::string>
 struct ContainerCase {
   std::string name;
   ContainerOptions options;
-  std::optional<std::string> term = {};
 };
 
 // Every option `run` takes, each set to something other than its default.
@@ -50,6 +49,7 @@ ContainerOptions every_option() {
   o.ip = "198.51.100.7";
   o.ports = {"8080:80", "127.0.0.1:5353:53/udp", "[2001:db8::1]:8443:443/tcp"};
   o.detach = true;
+  o.tty = true;
   o.init = true;
   o.cap_add = {"NET_ADMIN", "cap_sys_time"};
   o.cap_drop = {"MKNOD"};
@@ -79,8 +79,8 @@ ContainerOptions every_option() {
 
 std::vector<ContainerCase> container_cases() {
   std::vector<ContainerCase> cases;
-  auto add = [&](std::string name, ContainerOptions o, std::optional<std::string> term = {}) {
-    cases.push_back({std::move(name), std::move(o), std::move(term)});
+  auto add = [&](std::string name, ContainerOptions o) {
+    cases.push_back({std::move(name), std::move(o)});
   };
   auto bad = [&](std::string name, auto change) {
     ContainerOptions o;
@@ -89,7 +89,7 @@ std::vector<ContainerCase> container_cases() {
   };
   // Accepted.
   add("container_defaults", {});
-  add("container_every_option", every_option(), "xterm-256color");
+  add("container_every_option", every_option());
   {
     ContainerOptions o;
     o.tty = true;
@@ -98,7 +98,7 @@ std::vector<ContainerCase> container_cases() {
     o.ports = {"8080:80"};
     o.userns = "auto";
     o.security_opt = {"seccomp=unconfined", "no-new-privileges=false"};
-    add("container_tty_rootless", o, "");
+    add("container_tty_rootless", o);
   }
   {
     // What `topo up` builds for a container node (engine/topo).
@@ -152,9 +152,10 @@ std::vector<ContainerCase> container_cases() {
   bad("userns", [](auto& o) { o.userns = "keep-id"; });
   bad("uidmap", [](auto& o) { o.uidmap = {"0:100000"}; });
   // Refused: combinations (model::validate).
-  bad("tty_detach", [](auto& o) {
-    o.tty = true;
+  bad("detach_tty_interactive", [](auto& o) {
     o.detach = true;
+    o.tty = true;
+    o.interactive = true;
   });
   bad("ip_without_network", [](auto& o) { o.ip = "198.51.100.7"; });
   bad("port_without_network", [](auto& o) { o.ports = {"8080:80"}; });
@@ -233,7 +234,7 @@ class ContainerSpecGolden : public testing::TestWithParam<ContainerCase> {};
 
 TEST_P(ContainerSpecGolden, MatchesGolden) {
   const auto& c = GetParam();
-  auto spec = build_container_spec(c.options, inputs_for(c.options, c.term));
+  auto spec = build_container_spec(c.options, inputs_for(c.options));
   if (c.name.starts_with("container_error_")) {
     ASSERT_FALSE(spec) << "accepted: " << json_text(to_json(*spec));
     EXPECT_EQ(spec.error().exit_code(), 2);

@@ -114,7 +114,9 @@ Result<int> exec_in_container(const ContainerName& name, const std::vector<std::
   std::string root_path = fmt::format("/proc/{}/root", pid);
   UniqueFd root(::open(root_path.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
   if (!root) return fail(Error::system(fmt::format("{}: open {}", what, root_path)));
-  std::vector<std::string> env = recorded_environment(r);
+  // As docker exec: the container's configured environment, TERM=xterm on a
+  // terminal unless that sets TERM, then -e.
+  std::vector<std::string> env = model::process_environment(recorded_environment(r), options.tty);
   for (const auto& entry : options.environment) {
     auto key = entry.substr(0, entry.find('=') + 1);
     std::erase_if(env, [&](const std::string& e) { return e.starts_with(key); });

@@ -24,6 +24,7 @@
 #include "kernel/memory.hpp"
 #include "kernel/nft/context.hpp"
 #include "kernel/process.hpp"
+#include "kernel/terminal.hpp"
 
 namespace contain::engine {
 
@@ -77,12 +78,18 @@ struct MonitorReport {
   report.ok = 1;
   [[maybe_unused]] auto n = ::write(report_fd, &report, sizeof report);
   ::close(report_fd);
-  ::close(log_fd);
   // We stay as long as the container does: what the firewall work used is
   // given back (its removal at the end makes a new context, ~0.5 ms).
   kernel::Nftables::close_process_context();
   kernel::give_back_free_memory();
 
+  // -t: the command writes to its terminal, whose master only we hold: its
+  // output goes into the log from here, and the master stays open until it
+  // has ended (closed, it would hang the command up). Without -t, the command
+  // writes to the log itself.
+  if (started->terminal)
+    (void)kernel::log_terminal_output(started->terminal.get(), started->pidfd.get(), log_fd);
+  ::close(log_fd);
   int code = wait_for(started->pid);
   bool oom = detail::oom_killed(security.cgroups);
   (void)detail::remove_cgroups(security.cgroups);

@@ -57,6 +57,7 @@ struct Starting {
   SignalForwarding* forwarding;
   TerminalHandoff* terminal;
   bool report_later;
+  std::vector<std::string> environment = {};  // the configured one, TERM=xterm with -t
   std::vector<char*> argv = {}, envp = {};
   UniqueFd join_netns = {};                  // --network netns:NS
   UniqueFd parent_end = {}, child_end = {};  // the sync socket
@@ -73,7 +74,8 @@ Status prepare(Starting& s, Stdio stdio) {
   const ContainerSpec& spec = s.spec;
   const PreparedSecurity& security = s.security;
   s.argv = c_strings(spec.command);
-  s.envp = c_strings(spec.environment);
+  s.environment = model::process_environment(spec.environment, spec.tty);
+  s.envp = c_strings(s.environment);
   if (spec.network.kind == NetworkChoice::Kind::netns)
     s.join_netns = TRY_WRAP(
         TRY_WRAP(resolve_netns(TRY(model::NetnsSpec::parse(spec.network.name))), s.what).open(),
