@@ -97,18 +97,18 @@ Result<UniqueFd> open_netns_path(const std::string& path) {
 }
 
 Result<UniqueFd> open_netns_of_container(const model::ContainerName& name, std::string_view text) {
-  auto record = TRY(StateStore::reader().read(kContainerKind, name.str()));
+  auto record = TRY(StateStore::reader().get<ContainerRecord>(name.str()));
   if (!record)
     return fail(
         Error::failed(fmt::format("{}: no such container (see 'contain ps')", text), ENOENT));
-  pid_t pid = record->value("pid", 0);
-  auto start = record->value("pid_start", std::uint64_t{0});
+  pid_t pid = record->pid;
+  auto start = record->pid_start.value_or(0);
   auto not_running = [&] {
     return fail(Error::failed(
         fmt::format("{}: container {} is not running (see 'contain ps -a')", text, name.str()),
         ESRCH));
   };
-  if (record->value("status", "") != "running" || pid <= 0 || !kernel::process_alive(pid, start))
+  if (record->status != "running" || pid <= 0 || !kernel::process_alive(pid, start))
     return not_running();
   auto pidfd = kernel::open_pidfd(pid);
   // The pidfd pins the process: checked after opening, the pid cannot have been reused.

@@ -12,6 +12,7 @@
 #include "engine/firewall.hpp"
 #include "engine/network.hpp"
 #include "engine/records.hpp"
+#include "engine/release.hpp"
 #include "engine/shape.hpp"
 #include "engine/state.hpp"
 #include "kernel/netlink/addr.hpp"
@@ -103,23 +104,14 @@ Status ensure_network(const CniNetworkSpec& spec) {
 }
 
 // Releases the attachments of `owners` on the network, under the caller's
-// lock: forwards and NAT by owner, shaping of their host ends, the host ends
-// (the namespace ends go with them), the addresses.
-Status release_owned(const StateStore& store, const kernel::NetlinkSocket& host,
-                     const NetworkRecord& record, const std::set<std::string>& owners) {
-  TRY(remove_firewall_owned_by(store, owners));
-  std::vector<std::string> host_links;
-  for (const auto& a : record.attachments)
-    if (owners.contains(a.owner)) host_links.push_back(a.host);
-  TRY(forget_shaping(store, host, {}, host_links));
-  for (const auto& name : host_links) {
-    auto link = kernel::get_link(host, name);
-    if (!link || !link->alias.starts_with(kAliasPrefix)) continue;
-    if (auto gone = kernel::delete_link(host, link->ifindex);
-        !gone && gone.error().code() != ENODEV)
-      return fail(std::move(gone).error());
-  }
-  return release_attachments(store, {owners.begin(), owners.end()});
+// lock (release.hpp): forwards and NAT by owner, shaping of their host ends,
+// the host ends (the namespace ends go with them), the addresses. Forwards
+// are owned by the attachment, whatever the network's state: they go even
+// when the network has no record.
+Status release_owned(const StateStore& store, const NetworkName& network,
+                     const std::set<std::string>& owners) {
+  return release_owned_by(&store, {owners.begin(), owners.end()},
+                          {.event = ReleaseEvent::cni_deleted, .network = network.str()});
 }
 
 // After a DEL or GC: deletes the network if an ADD made it and nothing is
@@ -320,14 +312,16 @@ Status cni_detach(const NetworkName& network, const std::string& owner) {
   {
     auto store = TRY(StateStore::lock());
     auto record = TRY(store.get<NetworkRecord>(network.str()));
-    // Forwards are owned by the attachment, whatever the network's state.
-    if (!record) return remove_firewall_owned_by(store, owner);
-    auto host = TRY(kernel::NetlinkSocket::open());
-    bool last = TRY(store.get<CniNetworkRecord>(network.str())).has_value() &&
-                std::all_of(record->attachments.begin(), record->attachments.end(),
-                            [&](const NetworkAttachmentRecord& a) { return a.owner == owner; });
-    if (last) return delete_with_last_attachment(store, host, std::move(*record), owner);
-    TRY(release_owned(store, host, *record, {owner}));
+    // The DEL of the last attachment of a network an ADD made takes the
+    // network with it in one step (see delete_with_last_attachment).
+    if (record && TRY(store.get<CniNetworkRecord>(network.str())).has_value() &&
+        std::all_of(record->attachments.begin(), record->attachments.end(),
+                    [&](const NetworkAttachmentRecord& a) { return a.owner == owner; })) {
+      auto host = TRY(kernel::NetlinkSocket::open());
+      return delete_with_last_attachment(store, host, std::move(*record), owner);
+    }
+    TRY(release_owned(store, network, {owner}));
+    if (!TRY(store.get<NetworkRecord>(network.str()))) return {};
   }
   return delete_if_unused(network);
 }
@@ -344,8 +338,7 @@ Status cni_collect(const NetworkName& network, const std::set<std::string>& vali
         stale.insert(owner);
     }
     if (stale.empty()) return {};
-    auto host = TRY(kernel::NetlinkSocket::open());
-    TRY(release_owned(store, host, *record, stale));
+    TRY(release_owned(store, network, stale));
   }
   return delete_if_unused(network);
 }

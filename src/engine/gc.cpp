@@ -84,8 +84,8 @@ class Owners {
     if (kind == "netns") return netns_alive(name);
     if (kind == "nsid") return id_alive(live_, name);
     if (kind == "container") {
-      auto r = TRY(store_.read(kContainerKind, name));
-      return r && r->value("status", "created") != "exited";
+      auto r = TRY(store_.get<ContainerRecord>(name));
+      return r && r->status != "exited";
     }
     if (kind == "network") return TRY(store_.get<NetworkRecord>(name)).has_value();
     if (kind == "bridge") return TRY(store_.get<BridgeRecord>(name)).has_value();
@@ -129,12 +129,6 @@ struct Collector {
     }
     return (more.empty() ? "address " : "addresses ") + words;
   }
-  // Whether the table is made again from the records even when it exists.
-  // Always: a command killed between writing a record and adding its element
-  // (nat enable into a table that exists), or between removing an element and
-  // its record, leaves the table and the records apart, and the records say
-  // what is ours. One transaction, atomic for packets.
-  bool firewall_stale = true;
 
   // Containers whose process and monitor died.
   Status containers() {
@@ -292,7 +286,6 @@ struct Collector {
       if (record.phase == record::Phase::deleting) {
         note_removed_subnets(record);
         TRY(finish_network_delete(store, host, name, record));
-        firewall_stale = true;
         done.push_back(fmt::format(
             "removed network {} ('network delete' was interrupted; finished it)", name));
         continue;
@@ -426,10 +419,7 @@ struct Collector {
     }));
     TRY(store.visit<ForwardRecord>([&](const std::string& name, const ForwardRecord& f) -> Status {
       std::string why;
-      if (f.phase == record::Phase::creating) {
-        why = "the command adding it was interrupted";
-        firewall_stale = true;
-      }
+      if (f.phase == record::Phase::creating) why = "the command adding it was interrupted";
       if (why.empty()) why = TRY(owner_gone(f.owner));
       if (why.empty()) {
         for (const auto& t : f.targets) {
@@ -457,8 +447,7 @@ struct Collector {
           done.push_back(fmt::format("removed the isolation of {} ({})", bridge, why));
           return {};
         }));
-    for (auto& line : TRY(collect_firewall_garbage(store, refs, firewall_stale)))
-      done.push_back(std::move(line));
+    for (auto& line : TRY(collect_firewall_garbage(store, refs))) done.push_back(std::move(line));
     return {};
   }
 

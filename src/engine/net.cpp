@@ -18,6 +18,7 @@
 #include "engine/firewall.hpp"
 #include "engine/network.hpp"
 #include "engine/records.hpp"
+#include "engine/release.hpp"
 #include "engine/shape.hpp"
 #include "engine/state.hpp"
 #include "kernel/netns.hpp"
@@ -137,17 +138,10 @@ Status delete_netns(const std::vector<NetnsName>& names) {
     nl_socket_set_buffer_size(host.get(), 4 << 20, 0);
     TRY(host.check(nl_socket_add_membership(host.get(), RTNLGRP_LINK), "watch link changes"));
   }
-  // Forwards to a namespace go with it (their targets would point at nothing).
-  TRY(remove_firewall_owned_by(store, std::set<std::string>(owners.begin(), owners.end())));
-  // Shaping goes with the links; ifb devices of ours on their host ends do not.
-  std::vector<std::string> netns_names(owners.size());
-  for (std::size_t i = 0; i < names.size(); ++i) netns_names[i] = names[i].str();
-  TRY(forget_shaping(store, host, netns_names,
-                     std::vector<std::string>(recorded_names.begin(), recorded_names.end())));
-  // The namespaces' addresses on managed networks are free again. Their veths
-  // are not deleted one by one (about 30 ms each): the kernel destroys them
-  // with the namespace, in one batch.
-  TRY(release_attachments(store, owners));
+  // Forwards, shaping and addresses on managed networks go with the
+  // namespaces (release.hpp). Their veths are not deleted one by one (about
+  // 30 ms each): the kernel destroys them with the namespace, in one batch.
+  TRY(release_owned_by(&store, owners, {.event = ReleaseEvent::namespace_deleted}));
   TRY(remove_all(store, names));
   // If something else still holds a namespace (a process inside it), the kernel
   // keeps it and its veth pairs: remove our host ends ourselves.

@@ -12,6 +12,7 @@
 #include "engine/firewall.hpp"
 #include "engine/net.hpp"
 #include "engine/records.hpp"
+#include "engine/release.hpp"
 #include "engine/state.hpp"
 #include "kernel/netlink/addr.hpp"
 #include "kernel/netlink/link.hpp"
@@ -144,27 +145,6 @@ Result<NetworkRecord> load_network(const StoreReader& store, const NetworkName& 
   return std::move(*record);
 }
 
-// Removes the host end of an attachment if it still exists (and is ours); the
-// kernel removes the namespace end with it.
-Status remove_host_end(const kernel::NetlinkSocket& host, const std::string& name) {
-  auto link = kernel::get_link(host, name);
-  if (!link || !link->alias.starts_with(kAliasPrefix)) return {};
-  return kernel::delete_link(host, link->ifindex);
-}
-
-// Forgets the link `host_name` in the record of the namespace an attachment
-// names (by name or by identity), if any.
-Status forget_netns_link(const StateStore& store, const Attachment& a,
-                         const std::string& host_name) {
-  std::optional<NetnsKey> key;
-  if (auto name = NetnsName::parse(a.netns); name && !a.netns.empty())
-    key.emplace(*name);
-  else if (auto id = NetnsId::parse(a.netns_id))
-    key.emplace(*id, a.ref, a.owner);
-  if (!key) return {};
-  return forget_netns_links(store, *key, [&](const NetnsLink& l) { return l.name == host_name; });
-}
-
 }  // namespace
 
 Result<model::AddressPool> pool_of(const NetworkInfo& info) {
@@ -278,18 +258,12 @@ Status delete_network(const NetworkName& name, bool force) {
 
 Status finish_network_delete(const StateStore& store, const kernel::NetlinkSocket& host,
                              const std::string& name, NetworkRecord record) {
-  auto info = info_of(record);
-  // Veths of exited containers still being destroyed go first: nothing stays.
-  TRY(settle_releasing(host, record, {}, true));
-  // NAT and isolation go before the bridge does.
-  TRY(remove_firewall_owned_by(store, network_owner(name)));
-  TRY(remove_forwards_into(store, info.subnet));
-  for (const auto& m : info.more_subnets) TRY(remove_forwards_into(store, m.subnet));
-  for (const auto& a : info.attachments) {
-    TRY(remove_host_end(host, a.host));
-    TRY(forget_netns_link(store, a, a.host));
-  }
-  if (auto link = kernel::get_link(host, info.bridge);
+  // Veths of exited containers still being destroyed, NAT and isolation,
+  // forwards into its subnets, its attachments' links: all before the bridge
+  // (release.hpp).
+  TRY(release_owned_by(&store, {network_owner(name)},
+                       {.event = ReleaseEvent::network_deleted, .network = name}));
+  if (auto link = kernel::get_link(host, record.bridge);
       link && link->alias == owner_alias(network_owner(name)))
     TRY(kernel::delete_link(host, link->ifindex));
   TRY(store.erase<NetworkRecord>(name));
@@ -509,19 +483,11 @@ Status detach_from_network(const NetworkName& network, const NetnsRef& netns) {
                                           "{}')",
                                           what, network.str()),
                               ENOENT));
-  std::string host_name = it->host;
-  auto host = TRY_WRAP(kernel::NetlinkSocket::open(), what);
-  // Forwards to the address it had on this network would lead nowhere.
-  TRY_WRAP(remove_forwards_into(store, Cidr(it->address, it->address.bits())), what);
-  for (const auto& address : it->more_addresses)
-    TRY_WRAP(remove_forwards_into(store, Cidr(address, address.bits())), what);
-  TRY_WRAP(remove_host_end(host, host_name), what);
-  if (auto key = netns_key(netns))
-    TRY_WRAP(
-        forget_netns_links(store, *key, [&](const NetnsLink& l) { return l.name == host_name; }),
-        what);
-  attachments.erase(it);
-  TRY_WRAP(store.put(network.str(), record), what);
+  // Forwards to the addresses it had on this network would lead nowhere; its
+  // host end goes (the namespace end with it), then its addresses (release.hpp).
+  TRY_WRAP(release_owned_by(&store, {owner},
+                            {.event = ReleaseEvent::attachment_detached, .network = network.str()}),
+           what);
   return {};
 }
 
@@ -560,22 +526,6 @@ Result<std::vector<ReleasingRecord>> settle_all_releasing(const kernel::NetlinkS
   std::vector<ReleasingRecord> deleted;
   TRY(settle_releasing(host, record, {}, true, &deleted));
   return deleted;
-}
-
-Status delete_attachment_links(const StateStore& store, const std::string& owner) {
-  std::optional<kernel::NetlinkSocket> host;
-  for (const auto& [n, record] : TRY(store.get_all<NetworkRecord>())) {
-    for (const auto& a : record.attachments) {
-      if (a.owner != owner) continue;
-      if (!host) host = TRY(kernel::NetlinkSocket::open());
-      auto link = kernel::get_link(*host, a.host);
-      if (!link) continue;
-      if (auto gone = kernel::delete_link(*host, link->ifindex);
-          !gone && gone.error().code() != ENODEV)
-        return fail(std::move(gone).error());
-    }
-  }
-  return {};
 }
 
 Status release_attachments(const StateStore& store, const std::vector<std::string>& owners) {

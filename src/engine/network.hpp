@@ -137,11 +137,6 @@ Status detach_from_network(const NetworkName& network, const NetnsRef& netns);
 // one of `owners` (used when namespaces are deleted; the caller holds the lock).
 Status release_attachments(const StateStore& store, const std::vector<std::string>& owners);
 
-// For gc, about an owner that is gone (a container whose process died): deletes
-// the host ends of its attachments that still exist, rather than leave them to
-// the kernel's destruction of its namespace, which may not have happened yet.
-Status delete_attachment_links(const StateStore& store, const std::string& owner);
-
 // For an owner that is gone while the kernel still destroys its veth (host end
 // `ifindex`) with its namespace: moves its attachments to the network's
 // "releasing" list. The address is handed out again once that link is gone

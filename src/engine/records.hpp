@@ -20,6 +20,7 @@
 #include "core/names.hpp"
 #include "core/netns_id.hpp"
 #include "engine/record/bridge.hpp"
+#include "engine/record/container.hpp"
 #include "engine/record/netns.hpp"
 #include "engine/record/network.hpp"
 #include "engine/state.hpp"
@@ -31,7 +32,7 @@ inline constexpr std::string_view kNetnsKind = NetnsRecord::kKind;
 inline constexpr std::string_view kNetnsIdKind = NetnsIdRecord::kKind;
 inline constexpr std::string_view kBridgeKind = BridgeRecord::kKind;
 inline constexpr std::string_view kNetworkKind = NetworkRecord::kKind;
-inline constexpr std::string_view kContainerKind = "containers";
+inline constexpr std::string_view kContainerKind = ContainerRecord::kKind;
 inline constexpr std::string_view kNatKind = "nat";
 inline constexpr std::string_view kForwardKind = "forward";
 inline constexpr std::string_view kIsolationKind = "isolation";

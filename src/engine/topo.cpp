@@ -385,7 +385,7 @@ Result<TopoUpSummary> topo_up(const model::Topology& t, const TopoUpOptions& opt
                                             what, quote(nodes[i].netns.str())),
                                 EEXIST));
   for (const auto& c : containers)
-    if (TRY(store->read(kContainerKind, c.name.str())))
+    if (TRY(store->get<ContainerRecord>(c.name.str())))
       return fail(Error::failed(
           fmt::format("{}: container name {} is already in use (remove it with 'contain rm {}', "
                       "or choose a --prefix)",
@@ -711,20 +711,17 @@ namespace {
 // take the lock, so its process and monitor are killed here and its record
 // and log removed (where engine/container keeps them).
 Status kill_half_made_container(const StateStore& store, const std::string& name) {
-  auto r = TRY(store.read(kContainerKind, name));
+  auto r = TRY(store.get<ContainerRecord>(name));
   if (!r) return {};
-  for (auto [pid_key, start_key] :
-       {std::pair{"monitor_pid", "monitor_start"}, {"pid", "pid_start"}}) {
-    int pid = r->value(pid_key, 0);
-    if (pid <= 0 || pid == ::getpid() ||
-        !kernel::process_alive(pid, r->value(start_key, std::uint64_t{0})))
-      continue;
+  for (auto [pid, start] :
+       {std::pair{r->monitor_pid, r->monitor_start}, std::pair{r->pid, r->pid_start.value_or(0)}}) {
+    if (pid <= 0 || pid == ::getpid() || !kernel::process_alive(pid, start)) continue;
     auto pidfd = kernel::open_pidfd(pid);
     if (!pidfd) continue;  // gone meanwhile
     TRY(kernel::signal_pidfd(pidfd->get(), SIGKILL));
     TRY(kernel::wait_pidfd(pidfd->get(), 5000));
   }
-  TRY(store.remove(kContainerKind, name));
+  TRY(store.erase<ContainerRecord>(name));
   ::unlink(fmt::format("{}/logs/{}.log", StateStore::kRoot, name).c_str());
   return {};
 }

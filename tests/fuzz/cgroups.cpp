@@ -41,8 +41,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   }
   auto json = nlohmann::json::parse(text, nullptr, false);
   if (!json.is_discarded())
-    if (auto plan = engine::detail::CgroupPlan::from_record(json))
-      for (const auto& g : plan->groups)
-        FUZZ_CHECK(g.path.ends_with("/contain/" + json.value("id", std::string())));
+    if (auto record = engine::ContainerRecord::from_json(json))
+      if (auto plan = engine::detail::CgroupPlan::from_record(*record))
+        for (const auto& g : plan->groups) FUZZ_CHECK(g.path.ends_with("/contain/" + record->id));
   return 0;
 }

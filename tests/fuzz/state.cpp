@@ -34,6 +34,7 @@
 #include "engine/net.hpp"
 #include "engine/network.hpp"
 #include "engine/record/cni.hpp"
+#include "engine/record/container.hpp"
 #include "engine/record/firewall.hpp"
 #include "engine/record/forward.hpp"
 #include "engine/record/isolation.hpp"
@@ -117,8 +118,7 @@ const Reader kReaders[] = {
      [] {
        check(list_containers(true));
        check(list_containers(false));
-     },
-     true},
+     }},
     {"list_nat", [] { check(list_nat()); }},
     {"list_forwards", [] { check(list_forwards()); }},
     {"NetnsRecord", typed_kind<NetnsRecord>},
@@ -132,6 +132,7 @@ const Reader kReaders[] = {
     {"LocalnetRecord", typed_kind<LocalnetRecord>},
     {"FirewallRecord", typed_kind<FirewallRecord>},
     {"ShapeRecord", typed_kind<ShapeRecord>},
+    {"ContainerRecord", typed_kind<ContainerRecord>},
     // The firewall table's elements as every record of nat, forward and
     // isolation describes them (what gc and every firewall change read first).
     {"firewall load_all", [] { check(firewall_detail::load_all(StateStore::reader())); }},

@@ -341,7 +341,9 @@ TEST_F(FakeTree, V2WriterFillsTheGroupsFiles) {
   // v2 has no per-thread move across domains: no `tasks` file for the child.
   EXPECT_TRUE(engine::detail::open_v1_tasks(plan)->empty());
   // The record round trip keeps the group, and refuses one that is not ours.
-  auto record = nlohmann::json{{"id", id}, {"cgroups", plan.to_json()}};
+  engine::ContainerRecord record;
+  record.id = id;
+  record.cgroups = plan.to_record();
   EXPECT_EQ(engine::detail::CgroupPlan::from_record(record)->groups.size(), 1u);
 }
 
@@ -389,18 +391,21 @@ TEST_F(FakeTree, V1WriterWritesDevicesAndLimits) {
 
 TEST(CgroupRecords, ForeignPathsAreRefused) {
   std::string id(64, 'c');
-  auto bad = nlohmann::json{
-      {"id", id}, {"cgroups", {{{"path", "/sys/fs/cgroup/pids"}, {"controllers", {"pids"}}}}}};
-  EXPECT_FALSE(engine::detail::CgroupPlan::from_record(bad));
-  auto good = nlohmann::json{
-      {"id", id},
-      {"cgroups", {{{"path", "/sys/fs/cgroup/pids/x/contain/" + id}, {"controllers", {"pids"}}}}}};
-  EXPECT_TRUE(engine::detail::CgroupPlan::from_record(good));
-  auto other = nlohmann::json{
-      {"id", id},
-      {"cgroups",
-       {{{"path", "/sys/fs/cgroup/pids/contain/" + std::string(64, 'd')}, {"controllers", {}}}}}};
-  EXPECT_FALSE(engine::detail::CgroupPlan::from_record(other));
+  auto with_group = [&](std::string path) {
+    engine::ContainerRecord r;
+    r.id = id;
+    r.cgroups = {{std::move(path), false, {"pids"}}};
+    return r;
+  };
+  EXPECT_FALSE(engine::detail::CgroupPlan::from_record(with_group("/sys/fs/cgroup/pids")));
+  EXPECT_TRUE(
+      engine::detail::CgroupPlan::from_record(with_group("/sys/fs/cgroup/pids/x/contain/" + id)));
+  EXPECT_FALSE(engine::detail::CgroupPlan::from_record(
+      with_group("/sys/fs/cgroup/pids/contain/" + std::string(64, 'd'))));
+  // A record whose id is not ours names no group of ours.
+  auto no_id = with_group("/sys/fs/cgroup/pids/x/contain/" + id);
+  no_id.id = "../x";
+  EXPECT_FALSE(engine::detail::CgroupPlan::from_record(no_id));
 }
 
 TEST(CgroupPlanning, MissingControllerIsAClearError) {

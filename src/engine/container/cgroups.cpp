@@ -206,31 +206,27 @@ const CgroupGroup* CgroupPlan::for_controller(std::string_view controller) const
   return nullptr;
 }
 
-json CgroupPlan::to_json() const {
-  json out = json::array();
-  for (const auto& g : groups)
-    out.push_back({{"path", g.path}, {"v2", g.v2}, {"controllers", g.controllers}});
+std::vector<ContainerCgroupRecord> CgroupPlan::to_record() const {
+  std::vector<ContainerCgroupRecord> out;
+  for (const auto& g : groups) out.push_back({g.path, g.v2, g.controllers});
   return out;
 }
 
-Result<CgroupPlan> CgroupPlan::from_record(const json& record) {
+Result<CgroupPlan> CgroupPlan::from_record(const ContainerRecord& record) {
   CgroupPlan plan;
-  if (!record.contains("cgroups") || !record["cgroups"].is_array()) return plan;
-  std::string id = record.value("id", "");
+  if (record.cgroups.empty()) return plan;
+  const std::string& id = record.id;
   if (!is_hex_id(id)) return fail(Error::failed("the container record has no valid id"));
-  for (const auto& g : record["cgroups"]) {
-    if (!g.is_object() || !g.contains("path") || !g["path"].is_string()) continue;
+  for (const auto& g : record.cgroups) {
     CgroupGroup group;
-    group.path = g["path"].get<std::string>();
+    group.path = g.path;
     if (!is_container_group(group.path, id))
       return fail(Error::failed(fmt::format(
           "the container record names {} as its cgroup, which is not a contain/{} group; "
           "refusing to touch it",
           group.path, id.substr(0, 12))));
-    group.v2 = g.value("v2", false);
-    if (g.contains("controllers") && g["controllers"].is_array())
-      for (const auto& c : g["controllers"])
-        if (c.is_string()) group.controllers.push_back(c.get<std::string>());
+    group.v2 = g.v2;
+    group.controllers = g.controllers;
     plan.groups.push_back(std::move(group));
   }
   return plan;

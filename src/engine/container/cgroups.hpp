@@ -15,6 +15,7 @@
 #include "core/device_rules.hpp"
 #include "core/error.hpp"
 #include "core/unique_fd.hpp"
+#include "engine/record/container.hpp"
 #include "kernel/cgroup.hpp"
 #include "model/cgroups.hpp"
 #include "model/container.hpp"
@@ -44,10 +45,10 @@ struct CgroupPlan {
   std::vector<DeviceNode> device_nodes;
 
   const CgroupGroup* for_controller(std::string_view controller) const;
-  nlohmann::json to_json() const;  // the record's "cgroups"
+  std::vector<ContainerCgroupRecord> to_record() const;  // the record's "cgroups"
   // From a record; groups whose path is not a contain/<id> group of this
   // container are refused (a damaged record must never make us kill others).
-  static Result<CgroupPlan> from_record(const nlohmann::json& record);
+  static Result<CgroupPlan> from_record(const ContainerRecord& record);
 };
 
 // Host side, before anything is created: reads the layout and decides the

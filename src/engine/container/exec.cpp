@@ -103,7 +103,7 @@ Result<int> exec_in_container(const ContainerName& name, const std::vector<std::
         "{}: it is not running (see 'contain ps -a'; start a new one with 'contain run')", what)));
   };
   if (!is_running(r)) return not_running();
-  pid_t pid = recorded_pid(r);
+  pid_t pid = r.pid;
   auto pidfd = kernel::open_pidfd(pid);
   // The pidfd pins the process: checked after opening, the pid cannot have been reused.
   if (!pidfd || !is_running(r)) return not_running();
@@ -116,13 +116,13 @@ Result<int> exec_in_container(const ContainerName& name, const std::vector<std::
   if (!root) return fail(Error::system(fmt::format("{}: open {}", what, root_path)));
   // As docker exec: the container's configured environment, TERM=xterm on a
   // terminal unless that sets TERM, then -e.
-  std::vector<std::string> env = model::process_environment(recorded_environment(r), options.tty);
+  std::vector<std::string> env = model::process_environment(r.environment, options.tty);
   for (const auto& entry : options.environment) {
     auto key = entry.substr(0, entry.find('=') + 1);
     std::erase_if(env, [&](const std::string& e) { return e.starts_with(key); });
     env.push_back(entry);
   }
-  std::string workdir = options.workdir.empty() ? recorded_workdir(r) : options.workdir;
+  std::string workdir = options.workdir.empty() ? r.workdir : options.workdir;
   auto security = TRY_WRAP(
       detail::exec_security(r, {.user = options.user, .privileged = options.privileged}, pid),
       what);
@@ -131,9 +131,9 @@ Result<int> exec_in_container(const ContainerName& name, const std::vector<std::
   // In its user namespace we arrive as nobody: become its root (or --user) there.
   // Rootless, we join it here already: only inside it may we enter its PID
   // namespace, and there is no way back out (see below).
-  const bool rootless = detail::is_rootless(r);
-  const int userns_flag = detail::has_userns(r) && !rootless ? CLONE_NEWUSER : 0;
-  if (detail::has_userns(r)) security.change_user = true;
+  const bool rootless = r.rootless();
+  const int userns_flag = r.userns && !rootless ? CLONE_NEWUSER : 0;
+  if (r.userns) security.change_user = true;
   const kernel::Confinement confinement = security.confinement();
   std::vector<char*> args = c_strings(argv), envp = c_strings(env);
 

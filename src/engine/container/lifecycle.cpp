@@ -16,6 +16,7 @@
 #include "engine/net.hpp"
 #include "engine/network.hpp"
 #include "engine/records.hpp"
+#include "engine/release.hpp"
 #include "engine/state.hpp"
 #include "kernel/process.hpp"
 
@@ -41,7 +42,7 @@ Result<std::vector<ContainerInfo>> list_containers(bool all, bool all_users,
   for (const auto& net : TRY(list_networks()))
     for (const auto& a : net.attachments) on_networks[a.owner].push_back({net.name, a.ip.str()});
   for (const auto& [store, user] : stores) {
-    auto records = store.read_all(kContainerKind);
+    auto records = store.get_all<ContainerRecord>();
     if (!records && user != ::geteuid()) {
       // A user's own folder: theirs to mend, not a reason to hide everyone else's.
       if (skipped)
@@ -74,14 +75,13 @@ namespace {
 
 // Kills (SIGTERM, then SIGKILL after `seconds`; SIGKILL at once if negative)
 // and waits until the container and its monitor have finished.
-Status end_container(const ContainerName& name, const json& r, int seconds) {
+Status end_container(const ContainerName& name, const ContainerRecord& r, int seconds) {
   std::string what = fmt::format("stop container {}", quote(name.str()));
-  pid_t pid = recorded_pid(r);
+  pid_t pid = r.pid;
   auto pidfd = kernel::open_pidfd(pid);
   if (!pidfd || !is_running(r)) return {};  // it ended meanwhile
   UniqueFd monitor;
-  if (auto m = kernel::open_pidfd(recorded_monitor_pid(r)); m && monitor_alive(r))
-    monitor = std::move(*m);
+  if (auto m = kernel::open_pidfd(r.monitor_pid); m && monitor_alive(r)) monitor = std::move(*m);
   bool exited = false;
   if (seconds >= 0) {
     TRY_WRAP(kernel::signal_pidfd(pidfd->get(), SIGTERM), what);
@@ -115,30 +115,28 @@ Status remove_container(const ContainerName& name, bool force) {
           quote(name.str()), name.str(), name.str())));
     // Marked before it is ended: should rm be killed from here on, gc
     // finishes the removal once the container has ended.
-    TRY(update_record(name, mark_deleting));
+    TRY(update_record(name, [](ContainerRecord& now) { now.phase = record::Phase::deleting; }));
     TRY(end_container(name, r, -1));
   }
-  // Its monitor removed its cgroups when it ended; if the monitor was killed, we do.
-  if (auto plan = detail::CgroupPlan::from_record(r)) TRY(detail::remove_cgroups(*plan));
   auto store = TRY(StateStore::lock_containers());
-  detail::stop_recorded_pasta(r);
-  if (auto now = TRY(store.read(kContainerKind, name.str())); now && !is_deleting(*now)) {
-    mark_deleting(*now);
-    TRY(store.write(kContainerKind, name.str(), *now));
+  if (auto now = TRY(store.get<ContainerRecord>(name.str()));
+      now && now->phase != record::Phase::deleting) {
+    now->phase = record::Phase::deleting;
+    TRY(store.put(name.str(), *now));
   }
-  // Its monitor freed its address when it ended; if the monitor was killed, we do.
-  TRY(remove_firewall_owned_by(store, container_owner(name.str())));
-  TRY(release_attachments(store, {container_owner(name.str())}));
-  TRY(forget_netns_records_owned_by(store, {container_owner(name.str())}));
-  TRY(store.remove(kContainerKind, name.str()));
+  // Its monitor removed its cgroups and gave back its address when it ended;
+  // if the monitor was killed, we do (release.hpp).
+  TRY(release_owned_by(&store, {container_owner(name.str())},
+                       {.event = ReleaseEvent::container_removed, .container_record = &r}));
+  TRY(store.erase<ContainerRecord>(name.str()));
   remove_log(name.str());
   return {};
 }
 
 Result<std::vector<ContainerStats>> container_stats(const std::vector<ContainerName>& names) {
-  std::vector<json> records;
+  std::vector<ContainerRecord> records;
   if (names.empty()) {
-    for (auto& [name, r] : TRY(StateStore::reader().read_all(kContainerKind)))
+    for (auto& [name, r] : TRY(StateStore::reader().get_all<ContainerRecord>()))
       if (is_running(r)) records.push_back(std::move(r));
   } else {
     for (const auto& name : names) {
@@ -153,8 +151,8 @@ Result<std::vector<ContainerStats>> container_stats(const std::vector<ContainerN
   for (const auto& r : records) {
     auto plan = TRY(detail::CgroupPlan::from_record(r));
     auto sample = detail::read_stats(plan);
-    out.push_back({recorded_name(r), recorded_id(r), sample.memory_usage, sample.memory_limit,
-                   sample.cpu_usage_ns, sample.pids, sample.pids_limit, sample.throttled_periods});
+    out.push_back({r.name, r.id, sample.memory_usage, sample.memory_limit, sample.cpu_usage_ns,
+                   sample.pids, sample.pids_limit, sample.throttled_periods});
   }
   return out;
 }
@@ -174,37 +172,36 @@ Status update_container(const ContainerName& name, const model::ResourceLimits& 
 
 Result<std::vector<std::string>> collect_container_garbage(const StateStore& store) {
   std::vector<std::string> done;
-  for (auto& [name, r] : TRY(store.read_all(kContainerKind))) {
-    std::string status = recorded_status(r);
+  for (auto& [name, r] : TRY(store.get_all<ContainerRecord>())) {
+    const std::string status = r.status;
     // An `rm` killed half way marked it "deleting": finished once it has ended.
-    bool removing = is_deleting(r);
+    bool removing = r.phase == record::Phase::deleting;
     if (is_running(r) || monitor_alive(r)) continue;
-    detail::stop_recorded_pasta(r);
     // Its cgroups, also of an exited container whose monitor died before
-    // removing them (their processes are ended first).
-    auto cgroups = detail::CgroupPlan::from_record(r);
+    // removing them (their processes are ended first), and its pasta; unless
+    // it exited (its monitor gave them back), its links, forwards and
+    // addresses (release.hpp).
     bool had_cgroups = false;
-    if (cgroups) {
+    if (auto cgroups = detail::CgroupPlan::from_record(r))
       for (const auto& g : cgroups->groups) had_cgroups |= ::access(g.path.c_str(), F_OK) == 0;
-      TRY(detail::remove_cgroups(*cgroups));
-    }
-    if (status == "exited" && !removing) {
+    bool exited = status == "exited" && !removing;
+    TRY(release_owned_by(
+        &store, {container_owner(name)},
+        {.event = exited ? ReleaseEvent::exited_collected : ReleaseEvent::container_collected,
+         .container_record = &r}));
+    if (exited) {
       if (had_cgroups) done.push_back(fmt::format("removed the cgroups of container {}", name));
       continue;
     }
-    TRY(delete_attachment_links(store, container_owner(name)));
-    TRY(remove_firewall_owned_by(store, container_owner(name)));
-    TRY(release_attachments(store, {container_owner(name)}));
-    TRY(forget_netns_records_owned_by(store, {container_owner(name)}));
     if (removing) {
-      TRY(store.remove(kContainerKind, name));
+      TRY(store.erase<ContainerRecord>(name));
       ::unlink(log_path(name).c_str());
       done.push_back(
           fmt::format("removed container {} ('contain rm' was interrupted; finished it)", name));
       continue;
     }
-    if (!is_detached(r)) {
-      TRY(store.remove(kContainerKind, name));
+    if (!r.detached) {
+      TRY(store.erase<ContainerRecord>(name));
       done.push_back(
           fmt::format("removed the record of container {} (it and its 'contain run' "
                       "are gone){}",
@@ -212,7 +209,7 @@ Result<std::vector<std::string>> collect_container_garbage(const StateStore& sto
       continue;
     }
     mark_exited(r);
-    TRY(store.write(kContainerKind, name, r));
+    TRY(store.put(name, r));
     done.push_back(fmt::format("marked container {} exited (it and its monitor are gone){}", name,
                                had_cgroups ? "; removed its cgroups" : ""));
   }
@@ -224,7 +221,7 @@ Result<std::vector<std::string>> collect_container_garbage(const StateStore& sto
       std::string_view file = entry->d_name;
       if (!file.ends_with(".log")) continue;
       std::string name(file.substr(0, file.size() - 4));
-      if (!TRY(store.read(kContainerKind, name))) orphans.push_back(std::move(name));
+      if (!TRY(store.get<ContainerRecord>(name))) orphans.push_back(std::move(name));
     }
     ::closedir(dir);
     for (const auto& name : orphans) {
@@ -239,7 +236,10 @@ Result<std::vector<std::string>> collect_container_garbage(const StateStore& sto
   // a record's removal and its groups' cannot happen, but a record set aside
   // as corrupt can leave them).
   std::vector<std::string> ids;
-  for (const auto& [name, r] : TRY(store.read_all(kContainerKind))) ids.push_back(recorded_id(r));
+  TRY(store.visit<ContainerRecord>([&](const std::string&, const ContainerRecord& r) {
+    ids.push_back(r.id);
+    return Status{};
+  }));
   // Only empty ones: processes in a group no record of ours names may be
   // another state store's (a sandbox with a /run of its own under the same
   // caller's group), never ours to kill.

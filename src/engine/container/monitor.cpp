@@ -92,9 +92,7 @@ struct MonitorReport {
   ::close(log_fd);
   int code = wait_for(started->pid);
   bool oom = detail::oom_killed(security.cgroups);
-  (void)detail::remove_cgroups(security.cgroups);
-  detail::stop_pasta(started->pasta);
-  release_container(started->network);
+  release_container(spec, started->network, &security.cgroups, &started->pasta);
   (void)record_exited(spec.name, code, oom);
   ::_exit(0);
 }
@@ -148,7 +146,7 @@ Result<std::string> run_container_detached(ContainerSpec spec) {
 Status read_logs(const ContainerName& name, bool follow,
                  const std::function<void(std::string_view)>& sink) {
   auto r = TRY(load_record(name));
-  if (!is_detached(r))
+  if (!r.detached)
     return fail(Error::failed(fmt::format(
         "container {} runs in the foreground: its output goes to the terminal of 'contain run', "
         "there is no log (use 'contain run -d' for one)",
@@ -169,7 +167,7 @@ Status read_logs(const ContainerName& name, bool follow,
   // Watch before reading, so that nothing written in between is missed.
   UniqueFd watch, monitor;
   if (follow && monitor_alive(r)) {
-    if (auto m = kernel::open_pidfd(recorded_monitor_pid(r)); m && monitor_alive(r)) {
+    if (auto m = kernel::open_pidfd(r.monitor_pid); m && monitor_alive(r)) {
       monitor = std::move(*m);
       watch.reset(::inotify_init1(IN_CLOEXEC | IN_NONBLOCK));
       if (!watch || ::inotify_add_watch(watch.get(), path.c_str(), IN_MODIFY) < 0)

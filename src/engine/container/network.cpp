@@ -1,16 +1,13 @@
 #include "engine/container/network.hpp"
 
 #include <fmt/format.h>
-#include <linux/rtnetlink.h>
-#include <netlink/socket.h>
 #include <sys/socket.h>
-
-#include <chrono>
 
 #include "engine/firewall.hpp"
 #include "engine/net.hpp"
 #include "engine/network.hpp"
 #include "engine/records.hpp"
+#include "engine/release.hpp"
 #include "engine/state.hpp"
 #include "kernel/netlink/link.hpp"
 #include "kernel/netns.hpp"
@@ -67,44 +64,16 @@ Status check_network_available(const ContainerSpec& spec) {
   return {};
 }
 
-namespace {
-
-// Waits until the host end of an exited container's veth is gone. The kernel
-// destroys the container's network namespace, and the veth pair in it, in its
-// batched cleanup (a few ms here, tens under load): cheaper than deleting the
-// pair ourselves, and what makes `ip link` show nothing of the container once
-// `contain run`, `stop` or `rm` returns. Bounded: if something else still
-// holds the namespace after the bound, the pair is deleted by hand.
-// Returns false if the link may still be there.
-bool await_host_link_gone(int host_ifindex) {
-  auto watch = kernel::NetlinkSocket::open();
-  if (!watch) return false;
-  nl_socket_disable_seq_check(watch->get());
-  nl_socket_set_buffer_size(watch->get(), 1 << 20, 0);
-  // Subscribe, then look, so that no removal can slip in between.
-  if (!watch->check(nl_socket_add_membership(watch->get(), RTNLGRP_LINK), "watch link changes"))
-    return false;
-  auto link = kernel::get_link(*watch, host_ifindex);
-  if (!link) return link.error().code() == ENODEV;
-  if (wait_for_links_gone(*watch, {host_ifindex}, std::chrono::milliseconds(2000)).empty())
-    return true;
-  auto deleted = kernel::delete_link(*watch, host_ifindex);
-  return deleted || deleted.error().code() == ENODEV;
-}
-
-}  // namespace
-
-void release_container(NetworkAttachment& attachment) {
-  if (!attachment.network) return;
-  bool gone = await_host_link_gone(attachment.host_ifindex);
-  if (auto store = StateStore::lock_containers()) {
-    if (attachment.forwards) (void)remove_firewall_owned_by(*store, attachment.owner);
-    if (gone || !defer_release(*store, attachment.owner, attachment.host_ifindex,
-                               attachment.network->str()))
-      (void)release_attachments(*store, {attachment.owner});
-    // What `bridge attach`, `net veth` ... container:NAME recorded since.
-    (void)forget_netns_records_owned_by(*store, {attachment.owner});
-  }
+void release_container(const ContainerSpec& spec, NetworkAttachment& attachment,
+                       const CgroupPlan* cgroups, PastaProcess* pasta) {
+  ReleaseOptions options{.event = ReleaseEvent::container_exited,
+                         .cgroups = cgroups,
+                         .pasta = pasta,
+                         .networked = attachment.network.has_value(),
+                         .firewall = attachment.forwards,
+                         .await_ifindex = attachment.host_ifindex,
+                         .await_network = attachment.network ? attachment.network->str() : ""};
+  (void)release_owned_by(nullptr, {container_owner(spec.name.str())}, options);
   attachment.network.reset();
 }
 
@@ -140,7 +109,7 @@ Result<NetworkAttachment> attach_container(const ContainerSpec& spec, int pidfd,
     return {};
   }();
   if (!published) {
-    release_container(attachment);
+    release_container(spec, attachment);
     return fail(std::move(published).error());
   }
   return attachment;

@@ -16,6 +16,9 @@
 
 namespace contain::engine::detail {
 
+struct CgroupPlan;
+struct PastaProcess;
+
 // A container's place on a managed network. Its network namespace is held
 // only while the link is made in it: when the container exits, the kernel
 // starts destroying the namespace (and the veth pair in it) at once, in its
@@ -39,12 +42,16 @@ Status check_network_available(const model::ContainerSpec& spec);
 // and the -p ports forwarded to it. Nothing for other networks.
 Result<NetworkAttachment> attach_container(const model::ContainerSpec& spec, int pidfd, pid_t pid);
 
-// After the container has exited: waits for its veth to go with its
-// namespace (without holding the state lock), then removes its published
-// ports and gives its address back. Should the veth outlive the wait, the
-// address stays marked as releasing until that link is gone (see
-// defer_release): it is never handed to another container while the old veth
-// could still answer for it.
-void release_container(NetworkAttachment& attachment);
+// After the container has exited (its monitor, or the foreground `run`):
+// gives back what it holds through the one release path (engine/release):
+// its cgroups and pasta, if given; its veth waited for as it goes with its
+// namespace (without holding the state lock); then its published ports and
+// its address. Should the veth outlive the wait, the address stays marked as
+// releasing until that link is gone (see defer_release): it is never handed
+// to another container while the old veth could still answer for it.
+// A start that fails gives back only the network this way: its cgroups and
+// pasta are undone by the start's stage table.
+void release_container(const model::ContainerSpec& spec, NetworkAttachment& attachment,
+                       const CgroupPlan* cgroups = nullptr, PastaProcess* pasta = nullptr);
 
 }  // namespace contain::engine::detail

@@ -128,9 +128,9 @@ void stop_pasta(PastaProcess& pasta) {
   pasta.pid = 0;
 }
 
-void stop_recorded_pasta(const nlohmann::json& record) {
-  pid_t pid = record.value("pasta_pid", 0);
-  std::uint64_t start = record.value("pasta_start", std::uint64_t{0});
+void stop_recorded_pasta(const ContainerRecord& record) {
+  pid_t pid = record.pasta_pid.value_or(0);
+  std::uint64_t start = record.pasta_start.value_or(0);
   if (pid <= 0 || !kernel::process_alive(pid, start)) return;
   PastaProcess pasta;
   if (auto fd = kernel::open_pidfd(pid); fd && kernel::process_alive(pid, start)) {

@@ -10,10 +10,10 @@
 #include <sys/types.h>
 
 #include <cstdint>
-#include <nlohmann/json.hpp>
 
 #include "core/error.hpp"
 #include "core/unique_fd.hpp"
+#include "engine/record/container.hpp"
 #include "model/container.hpp"
 
 namespace contain::engine::detail {
@@ -33,6 +33,6 @@ Result<PastaProcess> start_pasta(const model::ContainerSpec& spec, pid_t pid);
 // Ends pasta (it would also leave on its own once the namespace is gone).
 void stop_pasta(PastaProcess& pasta);
 // The same for a pasta recorded as "pasta_pid"/"pasta_start" (rm, gc), if it still runs.
-void stop_recorded_pasta(const nlohmann::json& record);
+void stop_recorded_pasta(const ContainerRecord& record);
 
 }  // namespace contain::engine::detail

@@ -44,92 +44,73 @@ Error no_such_container(const ContainerName& name) {
       fmt::format("container {} does not exist (see 'contain ps -a')", quote(name.str())), ENOENT);
 }
 
-Result<json> load_record(const ContainerName& name) {
-  auto record = TRY(StateStore::containers_reader().read(kContainerKind, name.str()));
+Result<ContainerRecord> load_record(const ContainerName& name) {
+  auto record = TRY(StateStore::containers_reader().get<ContainerRecord>(name.str()));
   if (!record) return fail(no_such_container(name));
   return std::move(*record);
 }
 
-bool is_running(const json& r) {
-  return r.value("status", "") == "running" &&
-         kernel::process_alive(r.value("pid", 0), r.value("pid_start", std::uint64_t{0}));
+bool is_running(const ContainerRecord& r) {
+  return r.status == "running" && kernel::process_alive(r.pid, r.pid_start.value_or(0));
 }
 
-bool monitor_alive(const json& r) {
-  return kernel::process_alive(r.value("monitor_pid", 0),
-                               r.value("monitor_start", std::uint64_t{0}));
+bool monitor_alive(const ContainerRecord& r) {
+  return kernel::process_alive(r.monitor_pid, r.monitor_start);
 }
-
-pid_t recorded_pid(const json& r) { return r["pid"].get<int>(); }
-
-pid_t recorded_monitor_pid(const json& r) { return r.value("monitor_pid", 0); }
-
-bool is_detached(const json& r) { return r.value("detached", false); }
-
-std::string recorded_status(const json& r) { return r.value("status", "created"); }
-
-std::string recorded_id(const json& r) { return r.value("id", ""); }
-
-std::string recorded_name(const json& r) { return r.value("name", ""); }
-
-std::vector<std::string> recorded_environment(const json& r) {
-  return r.value("environment", std::vector<std::string>{});
-}
-
-std::string recorded_workdir(const json& r) { return r.value("workdir", "/"); }
 
 namespace {
 
-json new_record(const ContainerSpec& spec, const PreparedSecurity& security) {
-  json ports = json::array();
-  for (const auto& p : spec.ports) ports.push_back(p.str());
-  return {{"name", spec.name.str()},
-          {"id", spec.id},
-          {"hostname", spec.hostname},
-          {"command", spec.command},
-          {"environment", spec.environment},
-          {"workdir", spec.workdir},
-          {"rootfs", spec.rootfs ? json(*spec.rootfs) : json(nullptr)},
-          {"network", spec.network.str()},
-          {"address", spec.ip ? json(spec.ip->str()) : json(nullptr)},
-          {"ports", ports},
-          {"init", spec.init},
-          {"detached", spec.detach},
-          {"tty", spec.tty},
-          {"security", security.to_json(spec)},
-          // Recorded before they are made: gc removes them after a crash.
-          {"cgroups", security.cgroups.to_json()},
-          {"limits", limits_json(spec.limits)},
-          {"userns", security.userns.to_json()},
-          {"created", now_utc()},
-          {"status", "created"},
-          {"pid", 0},
-          // Until the container runs, the process starting it answers for it
-          // (gc leaves a container alone while its monitor lives).
-          {"monitor_pid", ::getpid()},
-          {"monitor_start", kernel::process_start_time(::getpid()).value_or(0)}};
+ContainerRecord new_record(const ContainerSpec& spec, const PreparedSecurity& security) {
+  ContainerRecord r;
+  r.name = spec.name.str();
+  r.id = spec.id;
+  r.hostname = spec.hostname;
+  r.command = spec.command;
+  r.environment = spec.environment;
+  r.workdir = spec.workdir;
+  r.rootfs = spec.rootfs;
+  r.network = spec.network.str();
+  if (spec.ip) r.address = spec.ip->str();
+  for (const auto& p : spec.ports) r.ports.push_back(p.str());
+  r.init = spec.init;
+  r.detached = spec.detach;
+  r.tty = spec.tty;
+  r.security = security.to_record(spec);
+  // Recorded before they are made: gc removes them after a crash.
+  r.cgroups = security.cgroups.to_record();
+  r.limits = limits_json(spec.limits);
+  r.userns = security.userns.to_record();
+  r.created = now_utc();
+  r.status = "created";
+  r.pid = 0;
+  // Until the container runs, the process starting it answers for it (gc
+  // leaves a container alone while its monitor lives).
+  r.monitor_pid = ::getpid();
+  r.monitor_start = kernel::process_start_time(::getpid()).value_or(0);
+  return r;
 }
 
 }  // namespace
 
-Status update_record(const ContainerName& name, const std::function<void(json&)>& change) {
+Status update_record(const ContainerName& name,
+                     const std::function<void(ContainerRecord&)>& change) {
   auto store = TRY(StateStore::lock_containers());
-  auto record = TRY(store.read(kContainerKind, name.str()));
+  auto record = TRY(store.get<ContainerRecord>(name.str()));
   if (!record) return fail(no_such_container(name));
   change(*record);
-  return store.write(kContainerKind, name.str(), *record);
+  return store.put(name.str(), *record);
 }
 
 void remove_record(const ContainerName& name) {
   if (auto store = StateStore::lock_containers()) {
-    (void)store->remove(kContainerKind, name.str());
+    (void)store->erase<ContainerRecord>(name.str());
     remove_log(name.str());
   }
 }
 
 Result<UniqueFd> reserve_name(const ContainerSpec& spec, PreparedSecurity& security) {
   auto store = TRY(StateStore::lock_containers());
-  if (TRY(store.read(kContainerKind, spec.name.str())))
+  if (TRY(store.get<ContainerRecord>(spec.name.str())))
     return fail(Error::failed(
         fmt::format("container name {} is already in use (remove it with 'contain rm {}' or "
                     "choose another with --name)",
@@ -147,7 +128,7 @@ Result<UniqueFd> reserve_name(const ContainerSpec& spec, PreparedSecurity& secur
         UniqueFd(::open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC, 0640));
     if (!log_fd) return fail(Error::system(fmt::format("{}: create {}", what, log)));
   }
-  auto written = store.write(kContainerKind, spec.name.str(), new_record(spec, security));
+  auto written = store.put(spec.name.str(), new_record(spec, security));
   if (!written) {
     remove_log(spec.name.str());
     return fail(std::move(written).error());
@@ -157,79 +138,74 @@ Result<UniqueFd> reserve_name(const ContainerSpec& spec, PreparedSecurity& secur
 
 Status record_running(const ContainerName& name, const RunningState& state) {
   pid_t self = ::getpid();
-  return update_record(name, [&](json& r) {
-    if (state.address) r["address"] = *state.address;
+  return update_record(name, [&](ContainerRecord& r) {
+    if (state.address) r.address = *state.address;
     if (state.pasta_pid) {
-      r["pasta_pid"] = state.pasta_pid;
-      r["pasta_start"] = state.pasta_start;
+      r.pasta_pid = state.pasta_pid;
+      r.pasta_start = state.pasta_start;
     }
-    r["status"] = "running";
-    r["pid"] = state.pid;
-    r["pid_start"] = state.start_time;
+    r.status = "running";
+    r.pid = state.pid;
+    r.pid_start = state.start_time;
     // The process that reserved the name is the monitor of a foreground run
     // already; a detached container's monitor takes over here.
-    if (r.value("monitor_pid", 0) != self) {
-      r["monitor_pid"] = self;
-      r["monitor_start"] = kernel::process_start_time(self).value_or(0);
+    if (r.monitor_pid != self) {
+      r.monitor_pid = self;
+      r.monitor_start = kernel::process_start_time(self).value_or(0);
     }
   });
 }
 
 Status record_exited(const ContainerName& name, int exit_code, bool oom_killed) {
-  return update_record(name, [&](json& r) {
-    r["status"] = "exited";
-    r["exit_code"] = exit_code;
-    r["oom_killed"] = oom_killed;
-    r["finished"] = now_utc();
+  return update_record(name, [&](ContainerRecord& r) {
+    r.status = "exited";
+    r.exit_code = exit_code;
+    r.oom_killed = oom_killed;
+    r.finished = now_utc();
   });
 }
 
 Status record_limits(const ContainerName& name, const model::ResourceLimits& limits) {
-  return update_record(name, [&](json& record) {
-    json& recorded = record["limits"];
-    if (!recorded.is_object()) recorded = json::object();
+  return update_record(name, [&](ContainerRecord& record) {
     const json given = limits_json(limits);
-    for (auto it = given.begin(); it != given.end(); ++it) recorded[it.key()] = it.value();
+    for (auto it = given.begin(); it != given.end(); ++it) record.limits[it.key()] = it.value();
   });
 }
 
-void mark_deleting(json& record) { record["phase"] = kPhaseDeleting; }
-
-bool is_deleting(const json& record) { return in_phase(record, kPhaseDeleting); }
-
-void mark_exited(json& record) {
-  record["status"] = "exited";
-  record["finished"] = now_utc();
+void mark_exited(ContainerRecord& record) {
+  record.status = "exited";
+  record.finished = now_utc();
 }
 
-ContainerInfo container_summary(std::string_view name, const json& r) {
+ContainerInfo container_summary(std::string_view name, const ContainerRecord& r) {
   ContainerInfo info;
-  info.name = r.value("name", std::string(name));
-  info.id = r.value("id", "");
-  info.status = r.value("status", "created");
+  info.name = r.name.empty() ? std::string(name) : r.name;
+  info.id = r.id;
+  info.status = r.status;
   if (info.status == "running" && !is_running(r)) info.status = "exited";
-  if (r.contains("exit_code")) info.exit_code = r["exit_code"].get<int>();
-  info.oom_killed = r.value("oom_killed", false);
-  if (info.status == "running") info.pid = r.value("pid", 0);
+  info.exit_code = r.exit_code;
+  info.oom_killed = r.oom_killed.value_or(false);
+  if (info.status == "running") info.pid = r.pid;
   return info;
 }
 
-void add_container_details(const json& r, ContainerInfo& info) {
-  info.network = r.value("network", "none");
-  if (r.contains("address") && r["address"].is_string()) info.address = r["address"];
-  info.ports = r.value("ports", std::vector<std::string>{});
-  info.command = r.value("command", std::vector<std::string>{});
-  info.created = r.value("created", "");
-  info.finished = r.value("finished", "");
-  info.detached = r.value("detached", false);
+void add_container_details(const ContainerRecord& r, ContainerInfo& info) {
+  info.network = r.network;
+  info.address = r.address.value_or("");
+  info.ports = r.ports;
+  info.command = r.command;
+  info.created = r.created;
+  info.finished = r.finished.value_or("");
+  info.detached = r.detached;
 }
 
-json inspect_view(json r) {
-  if (r.value("status", "") == "running" && !is_running(r)) r["status"] = "exited";
+json inspect_view(const ContainerRecord& record) {
+  json r = record.to_json();
+  if (record.status == "running" && !is_running(record)) r["status"] = "exited";
   // As /proc/PID/ns names them.
   r["namespaces"] = {"pid", "uts", "ipc", "mnt", "cgroup", "net"};
-  if (!r.contains("oom_killed") && r.value("status", "") == "exited") r["oom_killed"] = false;
-  if (has_userns(r)) r["namespaces"].push_back("user");
+  if (!record.oom_killed && r["status"] == "exited") r["oom_killed"] = false;
+  if (record.userns) r["namespaces"].push_back("user");
   return r;
 }
 

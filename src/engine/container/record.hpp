@@ -1,10 +1,10 @@
 // A container's record in the state store (containers/NAME under the caller's
 // state root) and a detached container's log beside it: the record is written
 // when the name is reserved, updated as the container starts and ends, and read
-// by every other command. The look-ups of its fields are all here (each
-// facility's own part — security, cgroups, userns, pasta — in that facility's
-// file), so that typing the record is a change to this file. Internal to the
-// engine.
+// by every other command. The record is a typed struct
+// (engine/record/container.hpp, ContainerRecord); each facility reads its own
+// part of it (security, cgroups, userns, pasta) in its own file. Internal to
+// the engine.
 #pragma once
 
 #include <sys/types.h>
@@ -20,6 +20,7 @@
 #include "core/error.hpp"
 #include "core/unique_fd.hpp"
 #include "engine/container/container.hpp"
+#include "engine/record/container.hpp"
 #include "model/container.hpp"
 
 namespace contain::engine::detail {
@@ -37,26 +38,17 @@ std::string now_utc();
 
 Error no_such_container(const model::ContainerName& name);
 // The container's record; no_such_container (ENOENT) if there is none.
-Result<nlohmann::json> load_record(const model::ContainerName& name);
+Result<ContainerRecord> load_record(const model::ContainerName& name);
 
 // The record says running and its process (pid and start time) is still there.
-bool is_running(const nlohmann::json& record);
+bool is_running(const ContainerRecord& record);
 // The process that answers for it (a detached container's monitor, or the
 // `contain run` of a foreground one) is still there.
-bool monitor_alive(const nlohmann::json& record);
-pid_t recorded_pid(const nlohmann::json& record);
-pid_t recorded_monitor_pid(const nlohmann::json& record);
-bool is_detached(const nlohmann::json& record);
-std::string recorded_status(const nlohmann::json& record);  // "created" if none yet
-std::string recorded_id(const nlohmann::json& record);
-std::string recorded_name(const nlohmann::json& record);
-// exec: the container's environment and working directory.
-std::vector<std::string> recorded_environment(const nlohmann::json& record);
-std::string recorded_workdir(const nlohmann::json& record);
+bool monitor_alive(const ContainerRecord& record);
 
 // Changes a record under the store's lock.
 Status update_record(const model::ContainerName& name,
-                     const std::function<void(nlohmann::json&)>& change);
+                     const std::function<void(ContainerRecord&)>& change);
 // The record and the log, under the store's lock; best effort (undo paths).
 void remove_record(const model::ContainerName& name);
 
@@ -79,18 +71,15 @@ Status record_running(const model::ContainerName& name, const RunningState& stat
 Status record_exited(const model::ContainerName& name, int exit_code, bool oom_killed);
 // `contain update`: the limits given, over those recorded.
 Status record_limits(const model::ContainerName& name, const model::ResourceLimits& limits);
-// rm: marked before it is ended, so that gc finishes a removal that was killed.
-void mark_deleting(nlohmann::json& record);
-bool is_deleting(const nlohmann::json& record);
 // gc: a detached container whose monitor is gone without a word.
-void mark_exited(nlohmann::json& record);
+void mark_exited(ContainerRecord& record);
 
 // ps: what the record says, its status corrected (recorded running, but gone: exited).
-ContainerInfo container_summary(std::string_view name, const nlohmann::json& record);
+ContainerInfo container_summary(std::string_view name, const ContainerRecord& record);
 // ... and, for those listed, the rest (not `networks` nor `user`, which the
 // record does not hold).
-void add_container_details(const nlohmann::json& record, ContainerInfo& info);
+void add_container_details(const ContainerRecord& record, ContainerInfo& info);
 // inspect: the record, its status corrected, with its namespaces.
-nlohmann::json inspect_view(nlohmann::json record);
+nlohmann::json inspect_view(const ContainerRecord& record);
 
 }  // namespace contain::engine::detail

@@ -26,8 +26,6 @@ std::string read_text(const std::string& path) {
   return text.str();
 }
 
-std::string hex_capabilities(model::CapabilitySet set) { return fmt::format("{:016x}", set); }
-
 std::string program_hex(const kernel::seccomp::Program& program) {
   std::string out;
   out.reserve(program.size() * 16);
@@ -83,32 +81,27 @@ kernel::Confinement PreparedSecurity::confinement() const {
   return c;
 }
 
-json PreparedSecurity::to_json(const model::ContainerSpec& spec) const {
+ContainerSecurityRecord PreparedSecurity::to_record(const model::ContainerSpec& spec) const {
   const auto& s = spec.security;
-  json volumes = json::array(), tmpfs = json::array(), ulimits = json::array();
-  for (const auto& v : s.volumes) volumes.push_back(v.str());
-  for (const auto& t : s.tmpfs) tmpfs.push_back(t.str());
-  for (const auto& u : s.ulimits) ulimits.push_back(u.str());
-  json out = {
-      {"privileged", privileged},
-      {"capabilities", hex_capabilities(capabilities)},
-      {"capability_names", model::capability_names(capabilities)},
-      {"seccomp", seccomp},
-      {"no_new_privileges", no_new_privs},
-      {"user", {{"uid", user.uid}, {"gid", user.gid}, {"groups", user.groups}}},
-      {"user_spec", s.user ? json(s.user->str()) : json(nullptr)},
-      {"masked_paths", masked_paths},
-      {"read_only", s.read_only},
-      {"overlay", s.overlay},
-      {"volumes", volumes},
-      {"tmpfs", tmpfs},
-      {"ulimits", ulimits},
-      {"oom_score_adj", s.oom_score_adj},
-      {"shm_options", shm_options},
+  ContainerSecurityRecord out{
+      .privileged = privileged,
+      .capabilities = capabilities,
+      .capability_names = model::capability_names(capabilities),
+      .seccomp = seccomp,
+      .no_new_privileges = no_new_privs,
+      .user = ContainerUserRecord{user.uid, user.gid, user.groups},
+      .user_spec = s.user ? std::optional(s.user->str()) : std::nullopt,
+      .masked_paths = masked_paths,
+      .read_only = s.read_only,
+      .overlay = s.overlay,
+      .oom_score_adj = s.oom_score_adj,
+      .shm_options = shm_options,
   };
+  for (const auto& v : s.volumes) out.volumes.push_back(v.str());
+  for (const auto& t : s.tmpfs) out.tmpfs.push_back(t.str());
+  for (const auto& u : s.ulimits) out.ulimits.push_back(u.str());
   // A profile file may change or vanish: exec loads what run loaded.
-  if (seccomp != "default" && seccomp != "unconfined")
-    out["seccomp_program"] = program_hex(program);
+  if (seccomp != "default" && seccomp != "unconfined") out.seccomp_program = program_hex(program);
   return out;
 }
 
@@ -144,33 +137,33 @@ Result<PreparedSecurity> prepare_security(const model::ContainerSpec& spec) {
   return p;
 }
 
-Result<PreparedSecurity> exec_security(const json& record, const ExecOverrides& overrides,
-                                       int container_pid) {
+Result<PreparedSecurity> exec_security(const ContainerRecord& record,
+                                       const ExecOverrides& overrides, int container_pid) {
   PreparedSecurity p;
-  const json security = record.value("security", json::object());
-  p.privileged = overrides.privileged || security.value("privileged", false);
+  const ContainerSecurityRecord security = record.security.value_or(ContainerSecurityRecord{});
+  p.privileged = overrides.privileged || security.privileged;
   if (p.privileged) {
     p.capabilities = TRY(caller_bounding_set());
     p.seccomp = "unconfined";
   } else {
-    p.capabilities = std::stoull(security.value("capabilities", "0"), nullptr, 16);
-    p.no_new_privs = security.value("no_new_privileges", false);
-    p.seccomp = security.value("seccomp", "default");
+    p.capabilities = security.capabilities;
+    p.no_new_privs = security.no_new_privileges;
+    p.seccomp = security.seccomp;
     if (p.seccomp == "default")
       p.program = TRY(seccomp_program({}, p.capabilities, container_state_root()));
     else if (p.seccomp != "unconfined")
-      p.program = TRY(program_from_hex(security.value("seccomp_program", "")));
+      p.program = TRY(program_from_hex(security.seccomp_program.value_or("")));
   }
   if (overrides.user) {
     // Names are resolved in the container's own root, as it is now.
     std::string root = fmt::format("/proc/{}/root", container_pid);
     set_user(p, TRY(resolve_in_root(root, overrides.user, {})), true);
-  } else if (security.contains("user")) {
+  } else if (security.user) {
     model::ResolvedUser user;
-    user.uid = security["user"].value("uid", 0u);
-    user.gid = security["user"].value("gid", 0u);
-    user.groups = security["user"].value("groups", std::vector<std::uint32_t>{});
-    set_user(p, std::move(user), !security["user_spec"].is_null());
+    user.uid = security.user->uid;
+    user.gid = security.user->gid;
+    user.groups = security.user->groups;
+    set_user(p, std::move(user), security.user_spec.has_value());
   }
   return p;
 }
@@ -192,14 +185,13 @@ Status apply_limits(pid_t pid, const std::vector<model::Ulimit>& ulimits,
   return {};
 }
 
-Status apply_recorded_limits(pid_t pid, const json& record) {
-  const json security = record.value("security", json::object());
+Status apply_recorded_limits(pid_t pid, const ContainerRecord& record) {
+  const ContainerSecurityRecord security = record.security.value_or(ContainerSecurityRecord{});
   std::vector<model::Ulimit> ulimits;
-  for (const auto& text : security.value("ulimits", std::vector<std::string>{}))
-    ulimits.push_back(TRY(model::Ulimit::parse(text)));
-  int oom = security.value("oom_score_adj", 0);
+  for (const auto& text : security.ulimits) ulimits.push_back(TRY(model::Ulimit::parse(text)));
+  int oom = security.oom_score_adj;
   return apply_limits(pid, ulimits,
-                      is_rootless(record) && oom == 0 ? std::nullopt : std::optional<int>(oom));
+                      record.rootless() && oom == 0 ? std::nullopt : std::optional<int>(oom));
 }
 
 }  // namespace contain::engine::detail

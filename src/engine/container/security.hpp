@@ -40,7 +40,7 @@ struct PreparedSecurity {
   // Points into this object: it must outlive the child's use.
   kernel::Confinement confinement() const;
   // What the record keeps ("security") for exec and inspect.
-  nlohmann::json to_json(const model::ContainerSpec& spec) const;
+  ContainerSecurityRecord to_record(const model::ContainerSpec& spec) const;
 };
 
 // Resolves capabilities against the caller's bounding set, the seccomp program,
@@ -54,8 +54,8 @@ struct ExecOverrides {
   std::optional<model::UserRequest> user = {};
   bool privileged = false;
 };
-Result<PreparedSecurity> exec_security(const nlohmann::json& record, const ExecOverrides& overrides,
-                                       int container_pid);
+Result<PreparedSecurity> exec_security(const ContainerRecord& record,
+                                       const ExecOverrides& overrides, int container_pid);
 
 // Gives process `pid` the container's --ulimit limits and, if set, its OOM
 // score adjustment, from the host side (prlimit, /proc/PID/oom_score_adj): a
@@ -65,6 +65,6 @@ Status apply_limits(pid_t pid, const std::vector<model::Ulimit>& ulimits,
                     std::optional<int> oom_score_adj);
 // The same from a container's record, for a process exec starts in it (its
 // score only where run set it: not rootless without --oom-score-adj).
-Status apply_recorded_limits(pid_t pid, const nlohmann::json& record);
+Status apply_recorded_limits(pid_t pid, const ContainerRecord& record);
 
 }  // namespace contain::engine::detail

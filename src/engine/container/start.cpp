@@ -194,7 +194,7 @@ Status attach_network(Starting& s) {
   s.started.network = TRY_WRAP(attach_container(s.spec, s.child.pidfd.get(), s.child.pid), s.what);
   return {};
 }
-void release_network(Starting& s) { release_container(s.started.network); }
+void release_network(Starting& s) { release_container(s.spec, s.started.network); }
 
 // Under the store's lock: the record says running, with the pid and address,
 // before the command runs, so that whoever it tells it is up finds it.
@@ -320,9 +320,7 @@ Result<int> run_container(ContainerSpec spec, RunOutcome* outcome) {
     relayed = relay_terminal_or_kill(started.terminal.get(), started.pidfd.get());
   int status = wait_for(started.pid);
   if (outcome) outcome->oom_killed = detail::oom_killed(security.cgroups);
-  (void)detail::remove_cgroups(security.cgroups);
-  detail::stop_pasta(started.pasta);
-  release_container(started.network);
+  release_container(spec, started.network, &security.cgroups, &started.pasta);
   // Every holder of the child's end is gone now: this read does not block.
   kernel::ChildError report;
   if (kernel::read_child_error(started.sync.get(), report))

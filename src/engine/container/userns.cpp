@@ -51,13 +51,12 @@ Result<std::vector<IdRange>> subordinate_ids(const char* file, const std::string
 
 }  // namespace
 
-json PreparedUserns::to_json() const {
-  if (!enabled()) return nullptr;
-  json out = {{"mode", rootless ? "rootless" : model::UsernsRequest{mode}.str()},
-              {"uid_map", model::id_map_str(uid_map)},
-              {"gid_map", model::id_map_str(gid_map)}};
-  if (joins()) out["joined"] = true;
-  return out;
+std::optional<ContainerUsernsRecord> PreparedUserns::to_record() const {
+  if (!enabled()) return std::nullopt;
+  return ContainerUsernsRecord{.mode = rootless ? "rootless" : model::UsernsRequest{mode}.str(),
+                               .uid_map = model::id_map_str(uid_map),
+                               .gid_map = model::id_map_str(gid_map),
+                               .joined = joins()};
 }
 
 namespace {
@@ -187,16 +186,16 @@ Result<PreparedUserns> prepare_userns(const model::ContainerSpec& spec) {
 Status allocate_userns(const StateStore& store, PreparedUserns& userns) {
   if (userns.mode != Mode::automatic || userns.rootless) return {};
   std::vector<IdRange> used_uids, used_gids;
-  for (const auto& [name, r] : TRY(store.read_all(kContainerKind))) {
-    if (!r.contains("userns") || !r["userns"].is_object()) continue;
-    const json& u = r["userns"];
-    if (u.value("mode", "") == "rootless") continue;
-    std::string what = fmt::format("the user namespace recorded for container {}", name);
-    auto uids = TRY_WRAP(model::parse_id_map(u.value("uid_map", ""), "uid_map"), what);
-    auto gids = TRY_WRAP(model::parse_id_map(u.value("gid_map", ""), "gid_map"), what);
-    for (auto range : model::host_ranges(uids)) used_uids.push_back(range);
-    for (auto range : model::host_ranges(gids)) used_gids.push_back(range);
-  }
+  TRY(store.visit<ContainerRecord>(
+      [&](const std::string& name, const ContainerRecord& r) -> Status {
+        if (!r.userns || r.rootless()) return Status{};
+        std::string what = fmt::format("the user namespace recorded for container {}", name);
+        auto uids = TRY_WRAP(model::parse_id_map(r.userns->uid_map, "uid_map"), what);
+        auto gids = TRY_WRAP(model::parse_id_map(r.userns->gid_map, "gid_map"), what);
+        for (auto range : model::host_ranges(uids)) used_uids.push_back(range);
+        for (auto range : model::host_ranges(gids)) used_gids.push_back(range);
+        return Status{};
+      }));
   passwd* pw = ::getpwnam("contain");
   std::uint32_t contain_uid = pw ? pw->pw_uid : static_cast<std::uint32_t>(-1);
   auto uid_pool = TRY(subordinate_ids("/etc/subuid", "contain", contain_uid));
@@ -342,14 +341,6 @@ Status configure_userns(const model::ContainerSpec& spec, const PreparedUserns& 
   std::vector<int> fds;
   for (const auto& t : trees) fds.push_back(t.get());
   return kernel::send_with_fds(sync_fd, kMapsReady, fds);
-}
-
-bool has_userns(const json& record) {
-  return record.contains("userns") && record["userns"].is_object();
-}
-
-bool is_rootless(const json& record) {
-  return has_userns(record) && record["userns"].value("mode", "") == "rootless";
 }
 
 }  // namespace contain::engine::detail

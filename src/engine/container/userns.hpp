@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "core/error.hpp"
+#include "engine/record/container.hpp"
 #include "engine/state.hpp"
 #include "kernel/process.hpp"
 #include "model/container.hpp"
@@ -40,8 +41,8 @@ struct PreparedUserns {
   bool joins() const { return joins_owner; }
 
   bool enabled() const { return mode != model::UsernsRequest::Mode::host || rootless; }
-  // The record's "userns": {"mode", "uid_map", "gid_map", "rootless"}; null if none.
-  nlohmann::json to_json() const;
+  // The record's "userns" (engine/record/container.hpp); none if disabled.
+  std::optional<ContainerUsernsRecord> to_record() const;
 };
 
 // Before anything is created: the maps asked for, or how rootless maps will
@@ -69,11 +70,6 @@ Result<kernel::Cloned> clone_container(std::uint64_t flags, const PreparedUserns
 // limits any more) and sends the maps-ready byte with the mounts.
 Status configure_userns(const model::ContainerSpec& spec, const PreparedUserns& userns, pid_t pid,
                         int sync_fd);
-
-// exec: whether the container's record says it has a user namespace.
-bool has_userns(const nlohmann::json& record);
-// ... and whether it is a rootless container's.
-bool is_rootless(const nlohmann::json& record);
 
 // The byte the parent sends once the maps are written.
 inline constexpr char kMapsReady = 'U';

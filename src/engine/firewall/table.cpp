@@ -173,8 +173,7 @@ Status remove_firewall_owned_by(const StateStore& store, const std::set<std::str
 // --- Garbage collection (contain gc) ---
 
 Result<std::vector<std::string>> collect_firewall_garbage(
-    const StateStore& store, const std::vector<std::pair<std::string, std::string>>& records,
-    bool rebuild) {
+    const StateStore& store, const std::vector<std::pair<std::string, std::string>>& records) {
   std::string what = "collect firewall garbage";
   std::vector<std::string> done;
   auto nft = TRY_WRAP(kernel::Nftables::open(), what);
@@ -224,7 +223,7 @@ Result<std::vector<std::string>> collect_firewall_garbage(
   } else {
     if (!TRY(table_in_kernel()))
       TRY(apply(store, {}, {}, what, &left));
-    else if (rebuild)
+    else
       TRY(nft.run(model::rebuild_table(left.elements), what));
     if (was_deleted)
       done.push_back(

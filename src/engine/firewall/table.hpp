@@ -30,14 +30,15 @@ Status remove_firewall_owned_by(const StateStore& store, const std::set<std::str
 // For `contain gc` (the caller holds the lock): removes the records
 // ({kind, name}, kind "nat", "forward" or "isolation") and their elements in one
 // transaction, then reconciles the rest with the kernel: the table is made again
-// from the records if it was deleted behind our back, deleted if no entry is
-// left, and route_localnet is restored where no forward needs it any more.
-// With `rebuild`, the table is made again from the records even if it exists
-// (a command killed between removing records and their elements leaves
-// elements nobody records). Returns one line per thing done beyond removing `records`.
+// from the records (deleted if no entry is left), and route_localnet is
+// restored where no forward needs it any more. Made again even when it exists:
+// a command killed between writing a record and adding its element (nat
+// enable into a table that exists), or between removing an element and its
+// record, leaves the table and the records apart, and the records say what is
+// ours. One transaction, atomic for packets. Returns one line per thing done
+// beyond removing `records`.
 Result<std::vector<std::string>> collect_firewall_garbage(
-    const StateStore& store, const std::vector<std::pair<std::string, std::string>>& records,
-    bool rebuild = false);
+    const StateStore& store, const std::vector<std::pair<std::string, std::string>>& records);
 
 namespace firewall_detail {
 

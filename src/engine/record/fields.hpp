@@ -224,6 +224,20 @@ class Fields {
     }
     return {};
   }
+  template <std::integral I>
+  requires(!std::same_as<I, bool>) static Status
+      read(const nlohmann::json& v, const std::string& field, std::vector<I>& out) {
+    std::string_view type =
+        std::is_signed_v<I> ? "an array of integers" : "an array of non-negative integers";
+    if (!v.is_array()) return wrong(field, type);
+    out.clear();
+    for (const auto& e : v) {
+      I value{};
+      if (!read(e, field, value)) return wrong(field, type);
+      out.push_back(value);
+    }
+    return {};
+  }
   template <Coded T>
   static Result<T> parsed(const nlohmann::json& v, const std::string& field) {
     typename Codec<T>::Stored stored{};
