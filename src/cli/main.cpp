@@ -14,9 +14,12 @@ void print_error(const std::string& message) { fmt::print(stderr, "contain: {}\n
 }  // namespace
 
 int main(int argc, char** argv) {
+  // Before the plugin mode too: an ADD or DEL loads libnftables, which maps
+  // and unmaps several large blocks per transaction (two mallopt calls, no
+  // system call: free for VERSION).
+  contain::kernel::keep_heap();
   // The CNI plugin mode decides first: no command-line parser is built for it.
   if (contain::cni::is_plugin_invocation(argc, argv)) return contain::cni::run_plugin();
-  contain::kernel::keep_heap();
   auto parsed = contain::cli::parse_command_line({argv + 1, argv + argc});
   if (!parsed) {
     print_error(parsed.error().message());

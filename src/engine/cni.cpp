@@ -131,6 +131,37 @@ Status delete_if_unused(const NetworkName& name) {
   return {};
 }
 
+// The DEL of the last attachment of a network an ADD made: the network goes
+// with it, under the one lock. What a release and a delete_network would do
+// one after the other, merged: one nftables transaction for the forwards of
+// the attachment and the NAT and isolation of the network (the table goes
+// with its last element), and one link deletion for the host end and the
+// bridge (see kernel::delete_links: each unregistration waits for RCU grace
+// periods, 20-30 ms each here). The record is marked "deleting" before
+// anything goes, so gc finishes what a kill interrupts.
+Status delete_with_last_attachment(const StateStore& store, const kernel::NetlinkSocket& host,
+                                   NetworkRecord record, const std::string& owner) {
+  std::string name = record.name;
+  std::string network_owner_name = network_owner(name);
+  std::vector<std::string> host_links;
+  for (const auto& a : record.attachments) host_links.push_back(a.host);
+  record.phase = record::Phase::deleting;
+  TRY(store.put(name, record));
+  TRY(remove_firewall_owned_by(store, std::set<std::string>{owner, network_owner_name}));
+  TRY(forget_shaping(store, host, {}, host_links));
+  std::vector<int> links;
+  for (const auto& l : host_links)
+    if (auto link = kernel::get_link(host, l); link && link->alias.starts_with(kAliasPrefix))
+      links.push_back(link->ifindex);
+  if (auto link = kernel::get_link(host, record.bridge);
+      link && link->alias == owner_alias(network_owner_name))
+    links.push_back(link->ifindex);
+  TRY(kernel::delete_links(host, links));
+  // Settles the rest (each step finds its part gone) and erases the record.
+  TRY(finish_network_delete(store, host, name, std::move(record)));
+  return store.erase<CniNetworkRecord>(name);
+}
+
 Status shape_attachment(const std::string& host_end, const model::cni::Bandwidth& b) {
   if (b.empty()) return {};
   // Traffic entering the container leaves the host end (the device's egress,
@@ -201,7 +232,14 @@ Result<CniAttachment> cni_attach(const CniAttachRequest& request) {
   if (!request.mac.empty()) TRY_WRAP(kernel::set_link_mac(inside, peer.ifindex, request.mac), what);
   // The address may have been another container's a moment ago: neighbours
   // still holding its old MAC would send there (the bridge plugin does the same).
-  TRY_WRAP(kernel::announce_address(netns.get(), peer.ifindex, attachment.ip), what);
+  // Only what is on the bridge can hold such an entry, and everything on it
+  // is in the network's record (written before a link is made, erased after
+  // it is gone); alone there, nobody needs telling (the host's entry is
+  // forgotten below). Worth knowing: closing the packet socket waits for an
+  // RCU grace period (packet_release, 5-6 ms here).
+  auto now = TRY_WRAP(read_network(name), what);
+  if (!now || now->attachments.size() > 1 || !now->releasing.empty())
+    TRY_WRAP(kernel::announce_address(netns.get(), peer.ifindex, attachment.ip), what);
   // The host's own entry: an IPv4 one is forgotten (resolved again on use);
   // an IPv6 one says the MAC the interface has now (see learn_neighbour).
   auto bridge = TRY_WRAP(kernel::get_link(host, attachment.bridge), what);
@@ -273,6 +311,15 @@ Result<CniAttachment> cni_attach(const CniAttachRequest& request) {
 Status cni_detach(const NetworkName& network, const std::string& owner) {
   {
     auto store = TRY(StateStore::lock());
+    auto record = TRY(store.get<NetworkRecord>(network.str()));
+    // The DEL of the last attachment of a network an ADD made takes the
+    // network with it in one step (see delete_with_last_attachment).
+    if (record && TRY(store.get<CniNetworkRecord>(network.str())).has_value() &&
+        std::all_of(record->attachments.begin(), record->attachments.end(),
+                    [&](const NetworkAttachmentRecord& a) { return a.owner == owner; })) {
+      auto host = TRY(kernel::NetlinkSocket::open());
+      return delete_with_last_attachment(store, host, std::move(*record), owner);
+    }
     TRY(release_owned(store, network, {owner}));
     if (!TRY(store.get<NetworkRecord>(network.str()))) return {};
   }

@@ -91,7 +91,7 @@ sh -c 'true' || die "the host cannot fork"
 started=$(now_ms)
 contain stop --time 0 bomb
 elapsed=$(($(now_ms) - started))
-((elapsed < 2000)) || die "stop took ${elapsed} ms"
+((elapsed < 2000)) || die "stop took ${elapsed} ms (load: $(cat /proc/loadavg))"
 [[ ! -d $g ]] || die "$g left after stop"
 contain rm bomb
 step "the real one, :(){ :|:& };: under a time limit"
@@ -104,7 +104,7 @@ sh -c 'true' || die "the host cannot fork"
 started=$(now_ms)
 contain rm -f bomb2
 elapsed=$(($(now_ms) - started))
-((elapsed < 2000)) || die "rm -f took ${elapsed} ms"
+((elapsed < 2000)) || die "rm -f took ${elapsed} ms (load: $(cat /proc/loadavg))"
 assert_eq "" "$(groups_below_ours)" "groups after the fork bombs"
 
 step "memory hog: --memory 64m, dd of 200M is OOM-killed: 137, reported"

@@ -97,6 +97,31 @@ TEST(LinkChange, ByNameWithAliasOrByIndexUp) {
   EXPECT_FALSE(tb[IFLA_IFALIAS]);
 }
 
+// Several links deleted in one unregistration: each is put in a group, then
+// the group goes with one RTM_DELLINK that names no link (ifindex 0, no name:
+// the kernel reads IFLA_GROUP only then).
+TEST(LinkGroup, JoinThenDeleteTheGroup) {
+  auto join = build_link_group_request(9, 0x80001234u);
+  ASSERT_TRUE(join);
+  nlmsghdr* header = nlmsg_hdr(join->get());
+  EXPECT_EQ(header->nlmsg_type, RTM_SETLINK);
+  EXPECT_EQ(static_cast<ifinfomsg*>(nlmsg_data(header))->ifi_index, 9);
+  nlattr* tb[IFLA_MAX + 1];
+  ASSERT_EQ(nlmsg_parse(header, sizeof(ifinfomsg), tb, IFLA_MAX, nullptr), 0);
+  ASSERT_TRUE(tb[IFLA_GROUP]);
+  EXPECT_EQ(nla_get_u32(tb[IFLA_GROUP]), 0x80001234u);
+
+  auto del = build_delete_group_request(0x80001234u);
+  ASSERT_TRUE(del);
+  header = nlmsg_hdr(del->get());
+  EXPECT_EQ(header->nlmsg_type, RTM_DELLINK);
+  EXPECT_EQ(static_cast<ifinfomsg*>(nlmsg_data(header))->ifi_index, 0);
+  ASSERT_EQ(nlmsg_parse(header, sizeof(ifinfomsg), tb, IFLA_MAX, nullptr), 0);
+  EXPECT_FALSE(tb[IFLA_IFNAME]);
+  ASSERT_TRUE(tb[IFLA_GROUP]);
+  EXPECT_EQ(nla_get_u32(tb[IFLA_GROUP]), 0x80001234u);
+}
+
 TEST(VethRequest, PeerMacIsSetWhenGiven) {
   VethRequest request{*IfName::parse("host0"), *IfName::parse("eth0"), 42, true, 0, 0,
                       "0a:58:c0:00:02:32"};

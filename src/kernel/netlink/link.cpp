@@ -219,6 +219,62 @@ Status delete_link(const NetlinkSocket& sock, int ifindex) {
                     fmt::format("delete link {}", ifindex));
 }
 
+Result<NlMsgPtr> build_link_group_request(int ifindex, std::uint32_t group) {
+  NlMsgPtr msg(nlmsg_alloc_simple(RTM_SETLINK, 0));
+  if (!msg) return fail(Error::system("allocate a netlink message", ENOMEM));
+  ifinfomsg ifi{};
+  ifi.ifi_family = AF_UNSPEC;
+  ifi.ifi_index = ifindex;
+  if (nlmsg_append(msg.get(), &ifi, sizeof ifi, NLMSG_ALIGNTO) < 0 ||
+      nla_put_u32(msg.get(), IFLA_GROUP, group) < 0)
+    return fail(Error::failed("build link group request: message too large"));
+  return msg;
+}
+
+Result<NlMsgPtr> build_delete_group_request(std::uint32_t group) {
+  NlMsgPtr msg(nlmsg_alloc_simple(RTM_DELLINK, 0));
+  if (!msg) return fail(Error::system("allocate a netlink message", ENOMEM));
+  ifinfomsg ifi{};
+  ifi.ifi_family = AF_UNSPEC;  // ifindex 0 and no name: the kernel deletes by group
+  if (nlmsg_append(msg.get(), &ifi, sizeof ifi, NLMSG_ALIGNTO) < 0 ||
+      nla_put_u32(msg.get(), IFLA_GROUP, group) < 0)
+    return fail(Error::failed("build link group delete request: message too large"));
+  return msg;
+}
+
+Status delete_links(const NetlinkSocket& sock, const std::vector<int>& ifindexes) {
+  if (ifindexes.empty()) return {};
+  if (ifindexes.size() == 1) {
+    auto gone = delete_link(sock, ifindexes.front());
+    if (!gone && gone.error().code() == ENODEV) return {};
+    return gone;
+  }
+  // A group nobody else uses: random, never the default group 0. The links
+  // are ours and the state lock is held, so nothing else joins it meanwhile.
+  std::uint32_t group = 0;
+  while (group == 0) {
+    unsigned char bytes[4];
+    random_bytes(bytes);
+    group = (std::uint32_t{bytes[0]} << 24 | std::uint32_t{bytes[1]} << 16 |
+             std::uint32_t{bytes[2]} << 8 | bytes[3]) |
+            0x80000000u;
+  }
+  std::size_t joined = 0;
+  for (int ifindex : ifindexes) {
+    auto msg = TRY(build_link_group_request(ifindex, group));
+    auto set = sock.check(nl_send_sync(sock.get(), msg.release()),
+                          fmt::format("put link {} in group {}", ifindex, group));
+    if (!set && set.error().code() != ENODEV) return set;
+    if (set) ++joined;
+  }
+  if (joined == 0) return {};
+  auto msg = TRY(build_delete_group_request(group));
+  auto gone = sock.check(nl_send_sync(sock.get(), msg.release()),
+                         fmt::format("delete the links of group {}", group));
+  if (!gone && gone.error().code() == ENODEV) return {};
+  return gone;
+}
+
 bool bring_loopback_up(ChildError& e) {
   int fd = ::socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
   if (fd < 0) return e.fail("bring loopback up: open a netlink socket");
