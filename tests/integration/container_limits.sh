@@ -264,3 +264,18 @@ expect_fail 1 'no-such-device' -- contain run --device /dev/no-such-device -- tr
 expect_fail 2 'not a device node' -- contain run --device /etc/hostname -- true
 assert_eq "" "$(groups_below_ours)" "groups after refusals"
 assert_eq 1 "$(contain ps -a | wc -l)" "ps after refusals (the header only)"
+
+step "a real-time caller cannot join a v1 cpu group without a real-time budget: a clear error, nothing left"
+# The test's own cpu group gets a real-time budget, so that chrt works in it
+# (a group without one refuses real-time tasks); the container's new group,
+# below it, starts with none.
+rt=$(mount_of cpu)$(own_of cpu)/cpu.rt_runtime_us
+echo 100000 > "$rt"
+chrt -f 10 true || die "chrt does not work in our group"
+expect_fail 1 'run contain with a normal policy' -- chrt -f 10 "$CONTAIN" run -- true
+contain run -d --name steady -- sleep 1000 >/dev/null
+expect_fail 1 'real-time budget' -- chrt -f 10 "$CONTAIN" exec steady -- true
+contain rm -f steady
+echo 0 > "$rt"
+assert_eq "" "$(groups_below_ours)" "groups after the real-time refusals"
+assert_eq 1 "$(contain ps -a | wc -l)" "ps after the real-time refusals (the header only)"
