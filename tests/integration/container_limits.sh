@@ -153,10 +153,17 @@ read -r used throttled < <(cpu_test limited --cpus 0.2)
 echo "with --cpus 0.2: ${used} ms of CPU, throttled ${throttled} times"
 ((used >= 150 && used <= 260)) || die "with --cpus 0.2 the loop used ${used} ms, expected 150..260"
 ((throttled > 0)) || die "nr_throttled is $throttled"
-read -r used throttled < <(cpu_test unlimited)
-echo "without a limit: ${used} ms of CPU, throttled ${throttled} times"
-((used >= 900)) || die "without --cpus the loop used only ${used} ms (is the machine busy?)"
-assert_eq 0 "$throttled" "nr_throttled without a limit"
+# Without a limit the loop must get (nearly) a whole CPU. nr_throttled = 0 is
+# the direct proof that no quota applies, checked every time; the CPU time also
+# depends on what else the machine runs (a VM's stolen time, other tests), so a
+# short sample is taken again, up to three times, before it counts as a failure.
+for try in 1 2 3; do
+  read -r used throttled < <(cpu_test "unlimited$try")
+  echo "without a limit: ${used} ms of CPU, throttled ${throttled} times"
+  assert_eq 0 "$throttled" "nr_throttled without a limit"
+  ((used >= 900)) && break
+  ((try < 3)) || die "without --cpus the loop used only ${used} ms, three times (load: $(cat /proc/loadavg))"
+done
 echo 1024 > "$(mount_of cpu)$(own_of cpu)/cpu.shares"
 
 step "cpuset: --cpuset-cpus 0"
