@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <fmt/format.h>
 #include <poll.h>
+#include <sched.h>
 #include <signal.h>
 #include <sys/inotify.h>
 #include <sys/stat.h>
@@ -252,6 +253,17 @@ bool join_self(int tasks_fd) {
   do n = ::write(tasks_fd, "0", 1);
   while (n < 0 && errno == EINTR);
   return n == 1;
+}
+
+const char* join_failure_hint(int err) {
+  int saved = errno;
+  int policy = ::sched_getscheduler(0);
+  errno = saved;
+  if (err == EINVAL && (policy == SCHED_FIFO || policy == SCHED_RR))
+    return "contain runs with a real-time scheduling policy, and a real-time process can only "
+           "join a cpu cgroup with a real-time budget (cpu.rt_runtime_us): run contain with a "
+           "normal policy (not under chrt -f or -r)";
+  return nullptr;
 }
 
 Result<std::vector<pid_t>> processes(const std::string& group) {

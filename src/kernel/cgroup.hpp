@@ -88,6 +88,11 @@ Result<UniqueFd> open_tasks(const std::string& group);
 // In the process that moves: one write(2) of "0" to an open `tasks` file.
 // Async-signal-safe (a child between clone and exec calls it); errno is kept.
 bool join_self(int tasks_fd);
+// In the process that failed to join (join_self or a cgroup.procs write),
+// what errno's text does not say, or nullptr: a real-time process can only
+// join a cpu group that has a real-time budget (cpu.rt_runtime_us), and the
+// kernel answers EINVAL. Async-signal-safe; errno is kept.
+const char* join_failure_hint(int err);
 // The processes in a group (cgroup.procs), as our PID namespace numbers them.
 Result<std::vector<pid_t>> processes(const std::string& group);
 
