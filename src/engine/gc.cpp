@@ -311,13 +311,12 @@ struct Collector {
                               .deleted_links = &deleted}));
         for (const auto& host_end : deleted)
           done.push_back(fmt::format("deleted link {} (its network {} is gone)", host_end, name));
-        const auto& attachments = record.attachments;
         note_removed_subnets(record);
         TRY(store.erase<NetworkRecord>(name));
         done.push_back(fmt::format(
             "removed network {} (its bridge {} was deleted outside contain; {} attachment(s) "
             "released)",
-            name, bridge, attachments.size()));
+            name, bridge, record.attachments.size()));
         continue;
       }
       auto& attachments = record.attachments;

@@ -255,15 +255,19 @@ bool join_self(int tasks_fd) {
   return n == 1;
 }
 
-const char* join_failure_hint(int err) {
-  int saved = errno;
+bool join_self(int tasks_fd, ChildError& e) {
+  if (join_self(tasks_fd)) return true;
+  int err = errno;
   int policy = ::sched_getscheduler(0);
-  errno = saved;
-  if (err == EINVAL && (policy == SCHED_FIFO || policy == SCHED_RR))
-    return "contain runs with a real-time scheduling policy, and a real-time process can only "
-           "join a cpu cgroup with a real-time budget (cpu.rt_runtime_us): run contain with a "
-           "normal policy (not under chrt -f or -r)";
-  return nullptr;
+  if (err == EINVAL && (policy == SCHED_FIFO || policy == SCHED_RR)) {
+    errno = 0;  // the reason says it all; EINVAL's text would mislead
+    return e.fail(
+        "join the container's cgroups: contain runs with a real-time scheduling policy, and a "
+        "real-time process can only join a cpu cgroup with a real-time budget "
+        "(cpu.rt_runtime_us): run contain with a normal policy (not under chrt -f or -r)");
+  }
+  errno = err;
+  return e.fail("join the container's cgroups");
 }
 
 Result<std::vector<pid_t>> processes(const std::string& group) {

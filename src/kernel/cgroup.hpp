@@ -17,6 +17,7 @@
 #include "core/device_rules.hpp"
 #include "core/error.hpp"
 #include "core/unique_fd.hpp"
+#include "kernel/child.hpp"
 
 namespace contain::kernel::cgroup {
 
@@ -88,11 +89,11 @@ Result<UniqueFd> open_tasks(const std::string& group);
 // In the process that moves: one write(2) of "0" to an open `tasks` file.
 // Async-signal-safe (a child between clone and exec calls it); errno is kept.
 bool join_self(int tasks_fd);
-// In the process that failed to join (join_self or a cgroup.procs write),
-// what errno's text does not say, or nullptr: a real-time process can only
-// join a cpu group that has a real-time budget (cpu.rt_runtime_us), and the
-// kernel answers EINVAL. Async-signal-safe; errno is kept.
-const char* join_failure_hint(int err);
+// join_self for a cloned child: on failure, records in `e` what went wrong.
+// A real-time process can only join a cpu group that has a real-time budget
+// (cpu.rt_runtime_us), and the kernel answers EINVAL, whose text misleads:
+// then the report says that instead. Async-signal-safe.
+bool join_self(int tasks_fd, ChildError& e);
 // The processes in a group (cgroup.procs), as our PID namespace numbers them.
 Result<std::vector<pid_t>> processes(const std::string& group);
 

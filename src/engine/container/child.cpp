@@ -54,12 +54,7 @@ bool reset_signals(const ChildPlan& plan, ChildError& e) {
 // the child does and starts counts against the container's limits.
 bool join_cgroups(const ChildPlan& plan, ChildError& e) {
   for (int i = 0; i < plan.cgroup_tasks_fd_count; ++i) {
-    if (!kernel::cgroup::join_self(plan.cgroup_tasks_fds[i])) {
-      const char* hint = kernel::cgroup::join_failure_hint(errno);
-      if (hint) errno = 0;  // the hint says it all; EINVAL's text would mislead
-      return hint ? e.fail("join the container's cgroups: %s", hint)
-                  : e.fail("join the container's cgroups");
-    }
+    if (!kernel::cgroup::join_self(plan.cgroup_tasks_fds[i], e)) return false;
     ::close(plan.cgroup_tasks_fds[i]);
   }
   return true;

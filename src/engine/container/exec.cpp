@@ -65,12 +65,7 @@ struct ExecChild {
   // kernel::cgroup::open_tasks); a failure is reported after the go.
   bool joined = true;
   for (const auto& tasks : c.cgroup_tasks)
-    if (joined && !kernel::cgroup::join_self(tasks.get())) {
-      const char* hint = kernel::cgroup::join_failure_hint(errno);
-      if (hint) errno = 0;  // the hint says it all; EINVAL's text would mislead
-      joined = hint ? e.fail("join the container's cgroups: %s", hint)
-                    : e.fail("join the container's cgroups");
-    }
+    if (joined) joined = kernel::cgroup::join_self(tasks.get(), e);
   kernel::reset_signals(c.signals_to_reset);
   ::sigprocmask(SIG_SETMASK, &c.forwarding.caller_mask(), nullptr);
   // The parent hands over the terminal, then says go.
