@@ -32,40 +32,40 @@ KILL_POINTS_FAILED=0
 # read (so the Nth call of a kind counts as contain counts it).
 KP_SYSCALLS=sendmsg,sendto,mount,umount2,mkdir,mkdirat,rmdir,unlink,unlinkat,rename,renameat,renameat2,kill,pidfd_send_signal,write,pwrite64
 
-# The kill points of a reference trace (strace -yy, one process): "CALL N" per
-# line, N counting calls of that kind from 1, for the calls that succeeded and
-# change something.
-kp_parse() {
-  python3 - "$1" <<'EOF'
-import re, sys
-counts = {}
-for line in open(sys.argv[1]):
-    m = re.match(r'^([a-z0-9_]+)\((.*)\)\s+= (-?\d+|\?)', line)
-    if not m:
-        continue
-    call, args, result = m.groups()
-    counts[call] = counts.get(call, 0) + 1
-    if result == '?' or int(result) < 0:
-        continue  # a refused call changed nothing
-    if call in ('sendmsg', 'sendto'):
-        if 'NETLINK' not in args.split(',')[0]:
-            continue
-        t = re.search(r'nlmsg_type=([A-Za-z_0-9]+)', args)
-        if not t:
-            continue
-        kind = t.group(1)
-        if 'NLM_F_DUMP' in args or '_GET' in kind:
-            continue  # a read
-        if kind.startswith('0x'):  # not decoded (a socket in another namespace)
-            n = int(kind, 16)
-            if 16 <= n < 100 and (n - 16) % 4 == 2:
-                continue  # RTM_GET*
-    elif call in ('write', 'pwrite64'):
-        path = re.match(r'\d+<([^>]*)>', args)
-        if not path or not re.match(r'/proc/sys/|/sys/fs/cgroup/|/proc/\d+/(uid_map|gid_map|setgroups)', path.group(1)):
-            continue  # the state store's temporary files count at their rename
-    print(call, counts[call])
-EOF
+# The kill points of a reference trace, "CALL N SIGNATURE" per line, and the
+# signature of the call a kill run stopped at: see kp_trace.py.
+kp_parse() { python3 "$TESTS_SUPPORT/kp_trace.py" points "$1"; }
+kp_killed() { python3 "$TESTS_SUPPORT/kp_trace.py" killed "$1"; }
+
+# Global sysctls that a command turns on and nothing turns off again, like
+# net.ipv4.ip_forward: the first run writes them, later runs find them set and
+# skip the write, and their calls would be numbered differently. Their values
+# are recorded before the reference run and put back before each kill run, so
+# every run starts from the reference's kernel settings.
+KP_SYSCTL_FILES=(/proc/sys/net/ipv4/ip_forward /proc/sys/net/ipv6/conf/all/forwarding
+  /proc/sys/net/ipv6/conf/default/forwarding /proc/sys/net/ipv4/conf/all/forwarding
+  /proc/sys/net/ipv4/conf/default/forwarding /proc/sys/net/ipv4/conf/all/route_localnet)
+kp_sysctls_save() {
+  KP_SYSCTLS=()
+  local f
+  for f in "${KP_SYSCTL_FILES[@]}"; do KP_SYSCTLS+=("$(<"$f")"); done
+}
+kp_sysctls_restore() {
+  local i
+  for i in "${!KP_SYSCTL_FILES[@]}"; do echo "${KP_SYSCTLS[i]}" >"${KP_SYSCTL_FILES[i]}"; done
+}
+
+# Proves a kill run stopped where it was meant to: on entering the Nth call of
+# its kind, the one with the reference's signature, which never returned
+# ("= ?"), and strace died of the same signal.
+kp_check_killed() {
+  local strace_rc=$1 call=$2 n=$3 sig=$4 last killed
+  last=$(grep -v '^+++' "$trace" | tail -1)
+  [[ $strace_rc -eq 137 && $(grep -c "^$call(" "$trace") -eq $n && $last == "$call("*"= ?" ]] ||
+    die "'$name' was not killed at $point (strace exit $strace_rc, last call: $last)"
+  killed=$(kp_killed "$trace")
+  [[ $killed == "$sig" ]] ||
+    die "'$name' killed at $point: that call acted on $killed, in the reference run on $sig (the command's calls differ from run to run)"
 }
 
 # What a user (and gc) could see, with the names and numbers that differ from
@@ -177,7 +177,7 @@ kp_after_kill() {
 kill_points() {
   local name=$1 setup=$2 teardown=$3
   shift 4
-  local before after now trace=kp.trace points point call n undone=0 finished=0 failed=0 count=0
+  local before after now trace=kp.trace points point call n sig undone=0 finished=0 failed=0 count=0
   step "kill points of '$name': the reference run"
   # The first namespace ever made also prepares /run/netns (a shared bind mount
   # of itself): done once here, so every run of the command makes the same calls.
@@ -186,6 +186,7 @@ kill_points() {
     KP_WARM=1
   fi
   "$setup" >/dev/null
+  kp_sysctls_save
   before=$(kp_snapshot)
   strace -o "$trace" -yy -s 64 -e trace="$KP_SYSCALLS" -e signal=none -- "$CONTAIN" "$@" >/dev/null ||
     die "'$name' failed without a kill"
@@ -199,10 +200,11 @@ kill_points() {
   "$teardown" >/dev/null 2>&1
   bash "$TESTS_SUPPORT/assert-clean" >/dev/null || die "teardown of '$name' left something"
   [[ -n $points ]] || die "no kill point found in the trace of '$name'"
-  echo "$(wc -l <<<"$points") kill points: $(tr '\n' ' ' <<<"$points")"
-  while read -r call n; do
-    point="$call #$n"
+  echo "$(wc -l <<<"$points") kill points: $(cut -d' ' -f1,2 <<<"$points" | tr '\n' ' ')"
+  while read -r call n sig; do
+    point="$call #$n ($sig)"
     "$setup" >/dev/null
+    kp_sysctls_restore
     now=$(kp_snapshot)
     [[ $now == "$before" ]] || kp_fail "'$name': setup differs from the reference" "$before" "$now" "$after"
     # Through sh, whose "Killed" notice goes to /dev/null with the rest.
@@ -210,12 +212,7 @@ kill_points() {
     strace_rc=$(sh -c '"$@" >/dev/null 2>&1; echo $?' sh strace -o "$trace" -yy -s 64 \
       -e trace="$call" -e signal=none -e inject="$call:signal=KILL:when=$n" -- "$CONTAIN" "$@" \
       2>/dev/null)
-    # Prove the kill happened where it was meant to: on entering the Nth call of
-    # its kind, which never returned ("= ?"), and strace died of the same signal.
-    local last
-    last=$(grep -v '^+++' "$trace" | tail -1)
-    [[ $strace_rc -eq 137 && $(grep -c "^$call(" "$trace") -eq $n && $last == "$call("*"= ?" ]] ||
-      die "'$name' was not killed at $point (strace exit $strace_rc, last call: $last)"
+    kp_check_killed "$strace_rc" "$call" "$n" "$sig"
     KP_OUTCOME=
     kp_after_kill "$@"
     case $KP_OUTCOME in
@@ -259,7 +256,7 @@ kill_points_summary() {
 kill_points_batch() {
   local name=$1 setup=$2 teardown=$3 file=$4
   local -a lines states
-  local k n trace=kp.trace points point call count=0 failed=0 now rest
+  local k n trace=kp.trace points point call sig count=0 failed=0 now rest
   local -A at_line=()
   mapfile -t lines < <(grep -Ev '^[[:space:]]*(#|$)' "$file")
   n=${#lines[@]}
@@ -282,23 +279,23 @@ kill_points_batch() {
   done
   step "kill points of '$name': the reference run"
   "$setup" >/dev/null
+  kp_sysctls_save
   strace -o "$trace" -yy -s 64 -e trace="$KP_SYSCALLS" -e signal=none -- "$CONTAIN" batch "$file" \
     >/dev/null || die "'$name' failed without a kill"
   [[ $(kp_snapshot) == "${states[n]}" ]] || die "'$name': the whole script differs from its lines"
   "$teardown" >/dev/null 2>&1
   points=$(kp_parse "$trace")
   [[ -n $points ]] || die "no kill point found in the trace of '$name'"
-  echo "$(wc -l <<<"$points") kill points: $(tr '\n' ' ' <<<"$points")"
-  while read -r call k; do
-    point="$call #$k"
+  echo "$(wc -l <<<"$points") kill points: $(cut -d' ' -f1,2 <<<"$points" | tr '\n' ' ')"
+  while read -r call k sig; do
+    point="$call #$k ($sig)"
     "$setup" >/dev/null
-    local strace_rc last
+    kp_sysctls_restore
+    local strace_rc
     strace_rc=$(sh -c '"$@" >/dev/null 2>&1; echo $?' sh strace -o "$trace" -yy -s 64 \
       -e trace="$call" -e signal=none -e inject="$call:signal=KILL:when=$k" -- \
       "$CONTAIN" batch "$file" 2>/dev/null)
-    last=$(grep -v '^+++' "$trace" | tail -1)
-    [[ $strace_rc -eq 137 && $(grep -c "^$call(" "$trace") -eq $k && $last == "$call("*"= ?" ]] ||
-      die "'$name' was not killed at $point (strace exit $strace_rc, last call: $last)"
+    kp_check_killed "$strace_rc" "$call" "$k" "$sig"
     local gc_out rc=0 done_lines=-1
     gc_out=$("$CONTAIN" gc 2>&1) || rc=$?
     ((rc == 0)) || kp_fail "'$name' killed at $point: gc exited $rc: $gc_out" "${states[0]}" \
