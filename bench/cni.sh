@@ -10,6 +10,12 @@
 # left out on both sides, as a runtime builds them in-process.
 #   1. ADD and DEL of a container with one published port, ROUNDS each, and
 #      VERSION (a runtime runs it for every plugin of every network on every command);
+#   1b. the kernel's floor for 1.: the same kernel work as contain's ADD and
+#      DEL (a bridge with its address, a veth pair into the namespace, the
+#      addresses and default route, NAT and one DNAT rule; then one
+#      RTM_DELLINK of both links as a link group and the table's removal) done
+#      by iproute2 and nft from batch files: three processes per verb (their cost
+#      alone is measured too), to set the "<= 0.1x" target against;
 #   2. one ADD with 1,000 port mappings (20000-20999) and its DEL, BIG_ROUNDS
 #      rounds (the reference takes about a minute per ADD);
 #   3. while those 1,000 mappings exist, the ADD of one more container with one
@@ -118,6 +124,44 @@ report() {  # WHAT LABEL
 # --- 1. one container with one published port ---
 mappings maps/ref 8080 8080
 mappings maps/contain 9090 9090
+# The floor's batch files (1b).
+cat >floor-host-add <<'EOF'
+link add cni-floor type bridge
+addr add 10.90.0.1/16 dev cni-floor
+link set cni-floor up
+link add vfloor type veth peer name eth0 netns floor
+link set vfloor master cni-floor up
+EOF
+cat >floor-ns-add <<'EOF'
+addr add 10.90.0.2/16 dev eth0
+link set eth0 up
+route add default via 10.90.0.1
+EOF
+cat >floor-nft-add <<'EOF'
+table inet floor {
+  chain pre { type nat hook prerouting priority dstnat; tcp dport 9191 dnat ip to 10.90.0.2:9191; }
+  chain out { type nat hook output priority dstnat; fib daddr type local tcp dport 9191 dnat ip to 10.90.0.2:9191; }
+  chain post { type nat hook postrouting priority srcnat; ip saddr 10.90.0.0/16 ip daddr != 10.90.0.0/16 masquerade; }
+  chain fwd { type filter hook forward priority filter; ip daddr 10.90.0.2 tcp dport 9191 accept; }
+}
+EOF
+cat >floor-host-del <<'EOF'
+link set vfloor group 4077
+link set cni-floor group 4077
+link delete group 4077
+EOF
+echo 'delete table inet floor' >floor-nft-del
+floor() {  # VERB: prints its milliseconds
+  local t=$EPOCHREALTIME
+  if [[ $1 == ADD ]]; then
+    ip -batch floor-host-add && ip -n floor -batch floor-ns-add && nft -f floor-nft-add
+  elif [[ $1 == EMPTY ]]; then  # the three processes alone, with nothing to do
+    ip -batch /dev/null && ip -n floor -batch /dev/null && nft -f /dev/null
+  else
+    nft -f floor-nft-del && ip -batch floor-host-del
+  fi
+  ms_since "$t"
+}
 for ((i = 1; i <= rounds; i++)); do
   ip netns add "r$i"
   ip netns add "k$i"
@@ -125,6 +169,11 @@ for ((i = 1; i <= rounds; i++)); do
   pair del DEL "r$i" "k$i" maps/ref maps/contain $((i % 2))
   ip netns del "r$i"
   ip netns del "k$i"
+  ip netns add floor
+  floor ADD >>floor_add
+  floor DEL >>floor_del
+  floor EMPTY >>floor_empty
+  ip netns del floor
   t=$EPOCHREALTIME
   CNI_COMMAND=VERSION $cni/bridge <<<'{"cniVersion":"1.0.0"}' >/dev/null
   ms_since "$t" >>ref_version
@@ -136,6 +185,11 @@ echo "CNI plugin mode against bridge+host-local, portmap, firewall; medians in m
 report add "ADD, one published port ($rounds)"
 report del "DEL ($rounds)"
 report version "VERSION (reference: the bridge plugin alone)"
+printf '%-44s %s / %s ms (ADD / DEL), of which %s ms the processes; 0.1x the reference: %s / %s ms\n' \
+  "kernel floor (ip -batch, nft -f; 1b)" "$(median <floor_add)" "$(median <floor_del)" \
+  "$(median <floor_empty)" \
+  "$(awk -v r="$(median <ref_add)" 'BEGIN { printf "%.1f", r / 10 }')" \
+  "$(awk -v r="$(median <ref_del)" 'BEGIN { printf "%.1f", r / 10 }')"
 
 # --- 2. and 3. 1,000 port mappings, and one more container beside them ---
 mappings maps/big 20000 20999
@@ -205,4 +259,4 @@ for side in ref contain; do
   done
 done
 ip link del cni-ref 2>/dev/null || true
-rm -rf plugins maps ref_* contain_* prev.* par_* wall_* call.sh
+rm -rf plugins maps ref_* contain_* prev.* par_* wall_* call.sh floor-* floor_*

@@ -28,6 +28,12 @@ namespace contain::model::cni {
 inline constexpr std::array<std::string_view, 5> kSupportedVersions = {"0.3.0", "0.3.1", "0.4.0",
                                                                        "1.0.0", "1.1.0"};
 inline constexpr std::string_view kLatestVersion = "1.1.0";
+// VERSION's answer as text, exactly as encode_version_info() prints it (a unit
+// test holds the two together): the executable writes it before any library is
+// initialised (cli/cni_version_early.cpp).
+inline constexpr std::string_view kVersionInfoText =
+    R"({"cniVersion":"1.1.0","supportedVersions":["0.3.0","0.3.1","0.4.0","1.0.0","1.1.0"]})"
+    "\n";
 
 // The spec's well-known error codes; 100 and above are ours.
 enum class Code : int {

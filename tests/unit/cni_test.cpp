@@ -441,6 +441,8 @@ TEST(CniResult, ErrorAndVersionInfo) {
   EXPECT_FALSE(bad.contains("details"));
   json v = mc::encode_version_info();
   EXPECT_EQ(v["supportedVersions"], json::array({"0.3.0", "0.3.1", "0.4.0", "1.0.0", "1.1.0"}));
+  // The early answer (before any library is initialised) is the same text.
+  EXPECT_EQ(contain::model::json_text(v) + "\n", mc::kVersionInfoText);
   EXPECT_EQ(mc::request_version(R"({"cniVersion":"0.3.1"})"), "0.3.1");
   EXPECT_EQ(mc::request_version("garbage"), "1.1.0");
 }
