@@ -38,6 +38,18 @@ assert_eq '["0.3.0","0.3.1","0.4.0","1.0.0","1.1.0"]' "$(jq -c .supportedVersion
 out=$(env -i CNI_COMMAND=VERSION "$CONTAIN" cni </dev/null)
 assert_eq "1.1.0" "$(jq -r .cniVersion <<<"$out")"
 assert_eq "" "$(find /run/contain -mindepth 1)" "the state store after VERSION"
+# Answered before anything else runs: the only files opened are the dynamic
+# loader's (its cache and the libraries); the runtime's whole configuration is
+# read (the writer of a 300 KB stdin, more than a pipe holds, finishes).
+env -i CNI_COMMAND=VERSION "$(command -v strace)" -f -o version.trace -e trace=openat,open \
+  "$CONTAIN" </dev/null >/dev/null
+opened=$(grep -oE '"[^"]+"' version.trace | tr -d '"' | grep -vE '^/etc/ld\.so\.cache$|^/(usr/)?lib' || true)
+grep -q 'ld.so.cache' version.trace || die "strace saw no openat at all (observer broken)"
+assert_eq "" "$opened" "files opened by VERSION besides the loader's"
+out=$(head -c 300000 /dev/zero | tr '\0' ' ' | env -i CNI_COMMAND=VERSION "$CONTAIN")
+assert_eq "1.1.0" "$(jq -r .cniVersion <<<"$out")" "VERSION after a 300 KB stdin"
+# With arguments, contain is not a plugin: CNI_COMMAND=VERSION changes nothing.
+assert_eq "$("$CONTAIN" --version)" "$(CNI_COMMAND=VERSION "$CONTAIN" --version)" "--version under CNI_COMMAND"
 
 step "bad environment and configuration: the spec's codes, nothing changed"
 before=$(kernel_state)

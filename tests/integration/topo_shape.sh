@@ -30,9 +30,13 @@ EOF2
 goodput='[.intervals[] | select(.sum.omitted | not) | .sum] | (map(.bytes) | add) * 8 / (map(.seconds) | add) / 1e6'
 # SENDER RECEIVER SENDER_ADDR: SENDER sends for 6 s; the client runs in the
 # receiver with -R, so the intervals measured are the receiver's.
+# Both iperf3 run at nice -15: a sender that other tests (or builds) keep off
+# the CPU for longer than the bucket lets the tokens overflow, and that loss is
+# the scheduler's, not the shaper's (9.17 of 10 Mbit/s once in 20 suite runs
+# beside two builds, at load 7).
 measure() {
-  start_ready "listening" timeout 30 ip netns exec "$1" iperf3 -s -1 -B "$3" --forceflush
-  ip netns exec "$2" iperf3 -c "$3" -t 6 -O 1 -R -J --connect-timeout 3000 | jq "$goodput"
+  start_ready "listening" timeout 30 nice -n -15 ip netns exec "$1" iperf3 -s -1 -B "$3" --forceflush
+  nice -n -15 ip netns exec "$2" iperf3 -c "$3" -t 6 -O 1 -R -J --connect-timeout 3000 | jq "$goodput"
   wait "$SERVER_PID"
 }
 within() {  # value low high what
