@@ -46,6 +46,7 @@ struct GroupEntry {
   int order;
   void (*add)(Commands&);
   std::string_view commands;  // the top-level commands it adds, separated by spaces
+  void (*add_one)(Commands&, std::string_view);
 };
 std::vector<GroupEntry>& groups() {
   static std::vector<GroupEntry> all;
@@ -55,8 +56,9 @@ std::vector<GroupEntry>& groups() {
 }  // namespace
 
 CommandGroup::CommandGroup(const char* name, int order, void (*add)(Commands&),
-                           const char* commands) {
-  groups().push_back({name, order, add, commands ? commands : name});
+                           const char* commands,
+                           void (*add_one)(Commands&, std::string_view command)) {
+  groups().push_back({name, order, add, commands ? commands : name, add_one});
 }
 
 void add_all_command_groups(Commands& commands) {
@@ -70,7 +72,10 @@ bool add_command_group(Commands& commands, std::string_view name) {
     for (std::string_view rest = g.commands; !rest.empty();) {
       std::size_t space = rest.find(' ');
       if (rest.substr(0, space) == name) {
-        g.add(commands);
+        if (g.add_one)
+          g.add_one(commands, name);
+        else
+          g.add(commands);
         return true;
       }
       rest = space == std::string_view::npos ? std::string_view() : rest.substr(space + 1);

@@ -93,14 +93,17 @@ void print_json(const nlohmann::json& value);
 // Each command group (net, bridge, network, ...) registers itself from its own
 // file with `static CommandGroup group{"net", 10, add_net_commands};`, so adding
 // a group touches no shared file. `order` sorts them in the help. A group whose
-// commands are not one command named after it lists them (`"run exec ps"`).
+// commands are not one command named after it lists them (`"run exec ps"`),
+// and can add one of them alone (`add_one`), for a command line that names it.
 struct CommandGroup {
-  CommandGroup(const char* name, int order, void (*add)(Commands&), const char* commands = nullptr);
+  CommandGroup(const char* name, int order, void (*add)(Commands&), const char* commands = nullptr,
+               void (*add_one)(Commands&, std::string_view command) = nullptr);
 };
 void add_all_command_groups(Commands& commands);
-// Only the group that defines the top-level command `name` (start-up is most
-// of a short command's time, and building every group's parser costs about a
-// millisecond). Returns false, with nothing added, when no group defines it.
+// Only the group that defines the top-level command `name`, or that command
+// alone if its group can add it alone (start-up is most of a short command's
+// time, and building every group's parser costs about a millisecond). Returns
+// false, with nothing added, when no group defines it.
 bool add_command_group(Commands& commands, std::string_view name);
 
 }  // namespace contain::cli

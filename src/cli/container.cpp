@@ -498,20 +498,30 @@ void add_update(Commands& commands) {
   });
 }
 
+struct ContainerCommand {
+  std::string_view name;
+  void (*add)(Commands&);
+};
+// In the order of the help.
+constexpr ContainerCommand kContainerCommands[] = {
+    {"run", add_run},         {"exec", add_exec},   {"ps", add_ps},
+    {"inspect", add_inspect}, {"logs", add_logs},   {"stop", add_stop},
+    {"rm", add_rm},           {"stats", add_stats}, {"update", add_update},
+};
+
 void add_container_commands(Commands& commands) {
-  add_run(commands);
-  add_exec(commands);
-  add_ps(commands);
-  add_inspect(commands);
-  add_logs(commands);
-  add_stop(commands);
-  add_rm(commands);
-  add_stats(commands);
-  add_update(commands);
+  for (const auto& c : kContainerCommands) c.add(commands);
+}
+
+// `contain run ...` builds run's parser alone: every other command of the group
+// is about as many objects again, made and destroyed before the container starts.
+void add_container_command(Commands& commands, std::string_view name) {
+  for (const auto& c : kContainerCommands)
+    if (c.name == name) c.add(commands);
 }
 
 CommandGroup container_group{"container", 60, add_container_commands,
-                             "run exec ps logs stop rm stats update"};
+                             "run exec ps logs stop rm stats update", add_container_command};
 
 }  // namespace
 

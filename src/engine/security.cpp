@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "core/unique_fd.hpp"
+#include "kernel/caps.hpp"
 #include "kernel/seccomp_prebuilt.hpp"
 #include "model/seccomp_cache.hpp"
 #include "model/seccomp_profile.hpp"
@@ -21,13 +22,7 @@ namespace contain::engine {
 
 namespace ms = model::seccomp;
 
-Result<model::CapabilitySet> caller_bounding_set() {
-  std::ifstream status("/proc/self/status");
-  std::string line;
-  while (std::getline(status, line))
-    if (line.starts_with("CapBnd:")) return std::stoull(line.substr(7), nullptr, 16);
-  return fail(Error::failed("read the capability bounding set from /proc/self/status"));
-}
+Result<model::CapabilitySet> caller_bounding_set() { return kernel::bounding_set(); }
 
 namespace {
 

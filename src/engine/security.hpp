@@ -11,7 +11,7 @@
 
 namespace contain::engine {
 
-// The caller's capability bounding set, from /proc/self/status.
+// The caller's capability bounding set (kernel/caps).
 Result<model::CapabilitySet> caller_bounding_set();
 
 // The seccomp program for `options` and the container's `capabilities`: empty

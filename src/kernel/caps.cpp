@@ -2,8 +2,11 @@
 
 #include <fmt/format.h>
 #include <linux/capability.h>
+#include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <unistd.h>
+
+#include <cerrno>
 
 namespace contain::kernel {
 
@@ -28,6 +31,17 @@ Status require_admin_capabilities(std::string_view command) {
                   command,
                   !admin && !net_admin ? "both" : (!admin ? "CAP_SYS_ADMIN" : "CAP_NET_ADMIN")),
       EPERM));
+}
+
+Result<std::uint64_t> bounding_set() {
+  std::uint64_t set = 0;
+  for (int cap = 0; cap < 64; ++cap) {
+    int in = ::prctl(PR_CAPBSET_READ, cap, 0, 0, 0);
+    if (in < 0 && errno == EINVAL) break;  // past the last capability this kernel has
+    if (in < 0) return fail(Error::system("read the capability bounding set"));
+    if (in) set |= std::uint64_t{1} << cap;
+  }
+  return set;
 }
 
 }  // namespace contain::kernel

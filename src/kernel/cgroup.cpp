@@ -2,11 +2,13 @@
 
 #include <fcntl.h>
 #include <fmt/format.h>
+#include <linux/magic.h>
 #include <poll.h>
 #include <sched.h>
 #include <signal.h>
 #include <sys/inotify.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
@@ -205,6 +207,45 @@ Result<Layout> detect_layout() {
   auto mountinfo = TRY(read_file("/proc/self/mountinfo"));
   auto proc_cgroup = TRY(read_file("/proc/self/cgroup"));
   return layout_from(mountinfo, proc_cgroup);
+}
+
+bool own_groups_unwritable(std::string_view proc_cgroup,
+                           const std::vector<std::string>& controllers, const std::string& base) {
+  auto memberships = parse_proc_cgroup(proc_cgroup);
+  if (!memberships) return false;
+  auto unwritable = [](const std::string& dir, decltype(statfs::f_type) magic) {
+    struct statfs fs {};
+    if (::statfs(dir.c_str(), &fs) != 0 || fs.f_type != magic) return false;
+    return ::access(dir.c_str(), W_OK) != 0 &&
+           (errno == EACCES || errno == EPERM || errno == EROFS);
+  };
+  for (const auto& controller : controllers) {
+    auto v1 = std::find_if(memberships->begin(), memberships->end(), [&](const Membership& m) {
+      return std::find(m.controllers.begin(), m.controllers.end(), controller) !=
+             m.controllers.end();
+    });
+    if (v1 != memberships->end()) {
+      std::string hierarchy;
+      for (const auto& c : v1->controllers) hierarchy += (hierarchy.empty() ? "" : ",") + c;
+      if (!unwritable(join_path(base + "/" + hierarchy, v1->path), CGROUP_SUPER_MAGIC))
+        return false;
+      continue;
+    }
+    // Not bound to v1: on v2, if anywhere.
+    auto v2 = std::find_if(memberships->begin(), memberships->end(), [](const Membership& m) {
+      return m.hierarchy_id == 0 && m.controllers.empty();
+    });
+    if (v2 == memberships->end()) continue;  // nowhere: the layout has no group for it either
+    bool refused = false;
+    for (const std::string& mount : {base, base + "/unified"}) {
+      struct statfs fs {};
+      if (::statfs(mount.c_str(), &fs) != 0 || fs.f_type != CGROUP2_SUPER_MAGIC) continue;
+      refused = unwritable(join_path(mount, v2->path), CGROUP2_SUPER_MAGIC);
+      break;
+    }
+    if (!refused) return false;
+  }
+  return true;
 }
 
 Status write_file(const std::string& path, std::string_view value) {

@@ -72,6 +72,19 @@ Result<Layout> layout_from(std::string_view mountinfo, std::string_view proc_cgr
 // The caller's layout (/proc/self/mountinfo, /proc/self/cgroup).
 Result<Layout> detect_layout();
 
+// Whether the caller's own groups of `controllers` are all known not to be
+// writable by it, without the layout: /proc/self/mountinfo is formatted whole
+// by the kernel (0.03-0.1 ms), which a rootless caller on cgroup v1, or on v2
+// without delegation, pays for nothing. Each group is looked for where cgroup
+// file systems are mounted on every distribution: <base>/<the hierarchy's
+// controllers> for v1, <base> or <base>/unified (the hybrid layout) for v2; it
+// must be there, on a file system of that kind, and access(W_OK) must refuse
+// it. False when unsure (not there, writable, another error): then the layout
+// decides. `proc_cgroup` is the text of /proc/self/cgroup.
+bool own_groups_unwritable(std::string_view proc_cgroup,
+                           const std::vector<std::string>& controllers,
+                           const std::string& base = "/sys/fs/cgroup");
+
 // A cgroup file, one write(2) as the kernel expects; the error names the file.
 Status write_file(const std::string& path, std::string_view value);
 Result<std::string> read_file(const std::string& path);

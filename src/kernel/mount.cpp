@@ -46,6 +46,8 @@ bool prepare_dev(const char* rootfs, const char* shm_options, ChildError& e) {
     return false;
   // Device nodes are made with mknod (a mount each would cost more to make and
   // to tear down); where mknod is not allowed, they are bound from the host.
+  // Refused once (a user namespace: always), it is not tried for the others.
+  bool may_mknod = true;
   static const struct {
     const char* name;
     unsigned major, minor;
@@ -55,12 +57,13 @@ bool prepare_dev(const char* rootfs, const char* shm_options, ChildError& e) {
     char host[64], inside[4200];
     std::snprintf(host, sizeof host, "/dev/%s", node.name);
     std::snprintf(inside, sizeof inside, "%s/dev/%s", rootfs, node.name);
-    if (::mknod(inside, S_IFCHR | 0666, makedev(node.major, node.minor)) == 0) {
+    if (may_mknod && ::mknod(inside, S_IFCHR | 0666, makedev(node.major, node.minor)) == 0) {
       // mknod obeys the umask; device nodes are world-usable.
       ::chmod(inside, 0666);
       continue;
     }
-    if (errno != EPERM) return e.fail("create %s", inside);
+    if (may_mknod && errno != EPERM) return e.fail("create %s", inside);
+    may_mknod = false;
     if (!ensure_file(inside, e)) return false;
     if (::mount(host, inside, nullptr, MS_BIND, nullptr) < 0)
       return e.fail("bind %s into the container", host);

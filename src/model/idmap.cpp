@@ -23,6 +23,16 @@ bool overlap(std::uint64_t a, std::uint64_t a_count, std::uint64_t b, std::uint6
   return a < b + b_count && b < a + a_count;
 }
 
+// The next line of `text` (taken off it), without its trailing blanks.
+std::string_view next_subordinate_line(std::string_view& text) {
+  auto end = text.find('\n');
+  std::string_view line = text.substr(0, end);
+  text.remove_prefix(end == std::string_view::npos ? text.size() : end + 1);
+  while (!line.empty() && (line.back() == '\r' || line.back() == ' ' || line.back() == '\t'))
+    line.remove_suffix(1);
+  return line;
+}
+
 }  // namespace
 
 Result<IdMapEntry> parse_id_map_entry(std::string_view text, std::string_view option) {
@@ -137,6 +147,14 @@ std::string UsernsRequest::str() const {
   return "host";
 }
 
+bool lists_subordinate_ids(std::string_view text) {
+  while (!text.empty()) {
+    std::string_view line = next_subordinate_line(text);
+    if (!line.empty() && line.front() != '#') return true;
+  }
+  return false;
+}
+
 Result<std::vector<IdRange>> parse_subordinate_ids(std::string_view text, std::string_view user,
                                                    std::uint32_t uid, std::string_view file) {
   std::vector<IdRange> ranges;
@@ -144,11 +162,7 @@ Result<std::vector<IdRange>> parse_subordinate_ids(std::string_view text, std::s
   std::size_t line_number = 0;
   while (!text.empty()) {
     ++line_number;
-    auto end = text.find('\n');
-    std::string_view line = text.substr(0, end);
-    text.remove_prefix(end == std::string_view::npos ? text.size() : end + 1);
-    while (!line.empty() && (line.back() == '\r' || line.back() == ' ' || line.back() == '\t'))
-      line.remove_suffix(1);
+    std::string_view line = next_subordinate_line(text);
     if (line.empty() || line.front() == '#') continue;
     auto parts = split(line, ':');
     auto first = parts.size() == 3 ? number(parts[1]) : std::nullopt;

@@ -70,6 +70,9 @@ struct IdRange {
 // with '#' are skipped; a malformed line is an error naming its number.
 Result<std::vector<IdRange>> parse_subordinate_ids(std::string_view text, std::string_view user,
                                                    std::uint32_t uid, std::string_view file);
+// Whether `text` has a line parse_subordinate_ids would look at (one neither
+// blank nor a comment): if neither file has one, the caller's name is not needed.
+bool lists_subordinate_ids(std::string_view text);
 
 // The pool automatic ranges come from when /etc/subuid has no entry for the
 // user "contain": 65536 × 16384 ids from 1,000,000,000 (below 2^31, which

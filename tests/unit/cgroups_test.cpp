@@ -7,6 +7,7 @@
 
 #include <gtest/gtest.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <filesystem>
@@ -296,6 +297,53 @@ TEST_F(FakeTree, HybridLayoutPerController) {
   EXPECT_EQ(layout.for_controller("cpuacct")->own, root_ + "/cpu,cpuacct");
   EXPECT_TRUE(layout.for_controller("hugetlb")->v2);
   EXPECT_EQ(layout.for_controller("pids"), nullptr);
+}
+
+// The rootless shortcut (kernel::cgroup::own_groups_unwritable) says "no
+// group can be written" only of real cgroup file systems: a tree of folders
+// that looks right is no reason, nor is a group missing where it is looked for.
+TEST_F(FakeTree, UnwritableOnlyOnCgroupFileSystems) {
+  file("/memory/user.slice/tasks");
+  file("/cpu,cpuacct/tasks");
+  ::chmod((root_ + "/memory/user.slice").c_str(), 0555);
+  const std::vector<std::string> wanted{"memory", "cpu", "cpuacct"};
+  const std::string proc = "4:memory:/user.slice\n3:cpu,cpuacct:/\n0::/user.slice\n";
+  EXPECT_FALSE(kernel::cgroup::own_groups_unwritable(proc, wanted, root_));
+  EXPECT_FALSE(kernel::cgroup::own_groups_unwritable("4:memory:/elsewhere\n", {"memory"}, root_));
+  EXPECT_FALSE(kernel::cgroup::own_groups_unwritable("garbage", {"memory"}, root_));
+  ::chmod((root_ + "/memory/user.slice").c_str(), 0755);
+}
+
+// On this machine, with its real layout: when the shortcut says no group can
+// be written, the layout agrees for every controller a container is put in.
+// As root (who may write every group) the check runs as nobody, in a child.
+TEST(CgroupLayout, UnwritableAgreesWithTheLayout) {
+  auto check = [] {
+    auto proc = kernel::cgroup::read_file("/proc/self/cgroup");
+    auto layout = kernel::cgroup::detect_layout();
+    if (!proc || !layout) return 3;
+    const std::vector<std::string> wanted{"memory", "pids", "cpu", "cpuacct", "devices"};
+    if (!kernel::cgroup::own_groups_unwritable(*proc, wanted)) return 2;  // the layout decides
+    for (const auto& controller : wanted)
+      if (const auto* h = layout->for_controller(controller))
+        if (::access(h->own.c_str(), W_OK) == 0) return 1;
+    return 0;
+  };
+  if (::geteuid() != 0) {
+    EXPECT_NE(check(), 1);
+    return;
+  }
+  pid_t pid = ::fork();
+  ASSERT_GE(pid, 0);
+  if (pid == 0) {
+    if (::setresgid(65534, 65534, 65534) != 0 || ::setresuid(65534, 65534, 65534) != 0) _exit(4);
+    _exit(check());
+  }
+  int status = 0;
+  ASSERT_EQ(::waitpid(pid, &status, 0), pid);
+  ASSERT_TRUE(WIFEXITED(status));
+  EXPECT_NE(WEXITSTATUS(status), 1) << "a group the shortcut calls unwritable is writable";
+  EXPECT_NE(WEXITSTATUS(status), 4);
 }
 
 TEST_F(FakeTree, V2WriterFillsTheGroupsFiles) {

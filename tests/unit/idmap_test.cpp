@@ -88,6 +88,19 @@ TEST(SubordinateIds, ByNameOrUidSkippingCommentsAndOthers) {
   EXPECT_NE(bad.error().message().find("/etc/subuid line 2"), std::string::npos);
 }
 
+TEST(SubordinateIds, ListedOnlyWithALineTheParserReads) {
+  // Without such a line the caller's name is never looked up (engine/container/userns).
+  EXPECT_FALSE(lists_subordinate_ids(""));
+  EXPECT_FALSE(lists_subordinate_ids("\n  \n\t\r\n# alice:100000:65536\n"));
+  EXPECT_TRUE(lists_subordinate_ids("# comment\n\nalice:100000:65536"));
+  EXPECT_TRUE(lists_subordinate_ids("broken line\n"));
+  // An empty name then matches no line: only the uid's lines count.
+  EXPECT_EQ(
+      parse_subordinate_ids("alice:100000:65536\n1000:300000:65536\n", "", 1000, "/etc/subuid")
+          .value(),
+      (std::vector<IdRange>{{300000, 65536}}));
+}
+
 TEST(Allocation, FirstFreeRangeOfThePool) {
   std::vector<IdRange> pool{{100000, 65536 * 3}};
   EXPECT_EQ(allocate_range(pool, {}, 65536), 100000u);

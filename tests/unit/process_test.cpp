@@ -5,6 +5,10 @@
 #include <signal.h>
 
 #include <cstdint>
+#include <fstream>
+#include <string>
+
+#include "kernel/caps.hpp"
 
 namespace {
 
@@ -30,4 +34,22 @@ TEST(SignalsNotDefault, IgnoredAndCaughtButNotDefault) {
   changed = contain::kernel::signals_not_default();
   EXPECT_FALSE(changed & bit(SIGUSR2));
   EXPECT_FALSE(changed & bit(SIGWINCH));
+}
+
+// kernel/caps asks prctl for each capability instead of reading CapBnd.
+TEST(BoundingSet, AsProcSelfStatusShowsIt) {
+  std::ifstream status("/proc/self/status");
+  std::string line;
+  std::uint64_t from_status = 0;
+  bool found = false;
+  while (std::getline(status, line))
+    if (line.starts_with("CapBnd:")) {
+      from_status = std::stoull(line.substr(7), nullptr, 16);
+      found = true;
+    }
+  ASSERT_TRUE(found);
+  auto set = contain::kernel::bounding_set();
+  ASSERT_TRUE(set) << set.error().message();
+  EXPECT_EQ(*set, from_status);
+  EXPECT_NE(*set, 0u);  // some capability is in every test runner's bounding set
 }

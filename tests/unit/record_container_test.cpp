@@ -1,6 +1,9 @@
 // engine/record/container.hpp: the record of a container.
 #include <gtest/gtest.h>
 
+#include <ctime>
+
+#include "engine/container/record.hpp"
 #include "engine/record/container.hpp"
 #include "engine/record_schema.hpp"
 #include "engine/records.hpp"
@@ -196,6 +199,24 @@ TEST(RecordContainer, EveryCorruptFieldIsNamed) {
   auto valid = validate_record(kContainerKind, json{{"name", 1}});
   ASSERT_FALSE(valid);
   EXPECT_EQ(valid.error().message(), "field \"name\" is not a string");
+}
+
+// Times are computed without gmtime() (engine/container/record): they must
+// read as gmtime writes them.
+TEST(ContainerRecord, TimesAreUtcAsGmtimeWritesThem) {
+  auto format = [](std::time_t t) {
+    std::tm tm{};
+    gmtime_r(&t, &tm);
+    char text[32];
+    std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    return std::string(text);
+  };
+  std::time_t before = std::time(nullptr);
+  std::string now = detail::now_utc();
+  std::time_t after = std::time(nullptr) + 1;  // time() may lag the precise clock
+  bool matched = false;
+  for (std::time_t t = before; t <= after; ++t) matched = matched || now == format(t);
+  EXPECT_TRUE(matched) << now << " is not " << format(before);
 }
 
 }  // namespace

@@ -42,6 +42,15 @@ bool is_container_group(std::string_view path, std::string_view id) {
 
 bool exists(const std::string& path) { return ::access(path.c_str(), F_OK) == 0; }
 
+// Where a container is placed: the accounting controllers, cpuset when asked
+// for, devices unless privileged.
+std::vector<std::string> wanted_controllers(const model::ContainerSpec& spec) {
+  std::vector<std::string> wanted(std::begin(kAccounting), std::end(kAccounting));
+  if (spec.limits.cpuset_cpus || spec.limits.cpuset_mems) wanted.push_back("cpuset");
+  if (!spec.security.capabilities.privileged) wanted.push_back("devices");
+  return wanted;
+}
+
 Error unavailable(const model::NeededController& need, std::string_view why) {
   return Error::failed(fmt::format("{}: {}; nothing was created (run without {}, or {})",
                                    need.option, why, need.option,
@@ -233,6 +242,15 @@ Result<CgroupPlan> CgroupPlan::from_record(const ContainerRecord& record) {
 }
 
 Result<CgroupPlan> plan_cgroups(const model::ContainerSpec& spec) {
+  // Rootless without limits, on cgroup v1 or v2 without delegation: no group
+  // of ours can be made, as the layout would say; said without it, whose
+  // /proc/self/mountinfo is most of this function's time. The plan is what
+  // the layout's would be: no group, the device rules alone.
+  if (::geteuid() != 0 && model::needed_controllers(spec.limits).empty()) {
+    auto proc_cgroup = cgroup::read_file("/proc/self/cgroup");
+    if (proc_cgroup && cgroup::own_groups_unwritable(*proc_cgroup, wanted_controllers(spec)))
+      return plan_cgroups_in(cgroup::Layout{}, spec);
+  }
   auto layout = cgroup::detect_layout();
   if (!layout) {
     auto needs = model::needed_controllers(spec.limits);
@@ -250,10 +268,8 @@ Result<CgroupPlan> plan_cgroups_in(const kernel::cgroup::Layout& layout_,
   const auto* layout = &layout_;
   // The controllers to place the container in, each in the hierarchy that
   // carries it; one group per hierarchy.
-  std::vector<std::string> wanted(std::begin(kAccounting), std::end(kAccounting));
-  if (limits.cpuset_cpus || limits.cpuset_mems) wanted.push_back("cpuset");
+  std::vector<std::string> wanted = wanted_controllers(spec);
   plan.restrict_devices = !spec.security.capabilities.privileged;
-  if (plan.restrict_devices) wanted.push_back("devices");
   auto writable = [](const cgroup::Hierarchy& h) { return ::access(h.own.c_str(), W_OK) == 0; };
   for (const auto& need : needs) {
     const auto* h = layout->for_controller(need.controller);

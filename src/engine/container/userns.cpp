@@ -130,10 +130,19 @@ Status prepare_rootless(const model::ContainerSpec& spec, PreparedUserns& u) {
           "your own files as root's; copy it as yourself (cp -a) or run as root with --userns",
           *spec.rootfs, st.st_uid, uid)));
   }
-  passwd* pw = ::getpwuid(uid);
-  std::string name = pw ? pw->pw_name : std::to_string(uid);
-  auto uids = TRY(subordinate_ids("/etc/subuid", name, uid));
-  auto gids = TRY(subordinate_ids("/etc/subgid", name, uid));
+  // The files first (missing ones list nothing): most systems list nobody, and
+  // the caller's name, which only a listed line is compared with, costs an NSS
+  // lookup (nsswitch.conf, nscd, /etc/passwd; LDAP on some), more than the
+  // rest of this preparation.
+  std::string subuid = read_text("/etc/subuid").value_or("");
+  std::string subgid = read_text("/etc/subgid").value_or("");
+  std::string name;
+  if (model::lists_subordinate_ids(subuid) || model::lists_subordinate_ids(subgid)) {
+    passwd* pw = ::getpwuid(uid);
+    name = pw ? pw->pw_name : std::to_string(uid);
+  }
+  auto uids = TRY(model::parse_subordinate_ids(subuid, name, uid, "/etc/subuid"));
+  auto gids = TRY(model::parse_subordinate_ids(subgid, name, uid, "/etc/subgid"));
   u.uid_map = {{0, uid, 1}};
   u.gid_map = {{0, gid, 1}};
   if (!uids.empty() && !gids.empty()) {
