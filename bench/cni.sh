@@ -139,10 +139,10 @@ route add default via 10.90.0.1
 EOF
 cat >floor-nft-add <<'EOF'
 table inet floor {
-  chain pre { type nat hook prerouting priority dstnat; tcp dport 9191 dnat ip to 10.90.0.2:9191; }
-  chain out { type nat hook output priority dstnat; fib daddr type local tcp dport 9191 dnat ip to 10.90.0.2:9191; }
-  chain post { type nat hook postrouting priority srcnat; ip saddr 10.90.0.0/16 ip daddr != 10.90.0.0/16 masquerade; }
-  chain fwd { type filter hook forward priority filter; ip daddr 10.90.0.2 tcp dport 9191 accept; }
+  chain f_pre { type nat hook prerouting priority -100; tcp dport 9191 dnat ip to 10.90.0.2:9191; }
+  chain f_out { type nat hook output priority -100; fib daddr type local tcp dport 9191 dnat ip to 10.90.0.2:9191; }
+  chain f_post { type nat hook postrouting priority 100; ip saddr 10.90.0.0/16 ip daddr != 10.90.0.0/16 masquerade; }
+  chain f_fwd { type filter hook forward priority 0; ip daddr 10.90.0.2 tcp dport 9191 accept; }
 }
 EOF
 cat >floor-host-del <<'EOF'
