@@ -11,6 +11,7 @@
 #include <cstring>
 #include <string_view>
 
+#include "cni/plugin.hpp"
 #include "model/cni.hpp"
 
 namespace {
@@ -24,11 +25,8 @@ const char* cni_command(char** envp) {
   return nullptr;
 }
 
-// The same invocations cni::is_plugin_invocation accepts: no arguments, or
-// `contain cni`.
 void answer_version_early(int argc, char** argv, char** envp) {
-  bool plugin = argc == 1 || (argc == 2 && std::strcmp(argv[1], "cni") == 0);
-  const char* command = plugin ? cni_command(envp) : nullptr;
+  const char* command = contain::cni::plugin_arguments(argc, argv) ? cni_command(envp) : nullptr;
   if (!command || std::strcmp(command, "VERSION") != 0) return;
   // The runtime writes the network configuration to stdin: read it all, so
   // that its writer never meets a closed pipe. VERSION ignores it.

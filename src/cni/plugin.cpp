@@ -171,8 +171,7 @@ int run(const mc::Environment& env, const mc::Config& config) {
 }  // namespace
 
 bool is_plugin_invocation(int argc, char** argv) {
-  if (argc == 2 && std::strcmp(argv[1], "cni") == 0) return true;
-  return argc == 1 && std::getenv("CNI_COMMAND") != nullptr;
+  return plugin_arguments(argc, argv) && (argc == 2 || std::getenv("CNI_COMMAND") != nullptr);
 }
 
 int run_plugin() {
