@@ -3,7 +3,6 @@
 
 #include <cstdio>
 #include <cstdlib>
-#include <iostream>
 
 #include "cli/command_line.hpp"
 #include "cni/plugin.hpp"
@@ -19,10 +18,10 @@ void print_error(const std::string& message) { fmt::print(stderr, "contain: {}\n
 // returns, and the kernel takes back memory and descriptors whole; freeing
 // them one by one only writes to pages that, after `run` cloned its
 // container, are shared copy-on-write with the child: on a virtual machine
-// a fault each (the exit of a rootless `run` took ~1 ms of that here).
+// a fault each (0.4-0.7 ms of a rootless `run` here, bench/RESULTS.md).
+// All output goes through stdio (fmt, and the standard streams, which stay
+// synchronised with it), so one fflush is enough.
 [[noreturn]] void leave(int code) {
-  std::cout.flush();
-  std::cerr.flush();
   std::fflush(nullptr);
   std::_Exit(code);
 }
