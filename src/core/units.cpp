@@ -3,8 +3,8 @@
 #include <fmt/format.h>
 
 #include <cctype>
-#include <charconv>
-#include <cmath>
+#include <cerrno>
+#include <cstdlib>
 #include <string>
 
 #include "core/names.hpp"
@@ -26,8 +26,13 @@ bool split_number(std::string_view text, double& number, std::string& unit) {
   if (i == 0) return false;
   std::string digits(text.substr(0, i));
   if (digits.find('.') != digits.rfind('.')) return false;
-  auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), number);
-  if (ec != std::errc() || end != digits.data() + digits.size()) return false;
+  // Digits with at most one point, in the C locale (contain sets none): strtod
+  // reads them exactly as from_chars would, and keeps libstdc++'s from_chars,
+  // which needs libm, out of the binary.
+  char* end = nullptr;
+  errno = 0;
+  number = std::strtod(digits.c_str(), &end);
+  if (errno != 0 || end != digits.c_str() + digits.size()) return false;
   unit.clear();
   for (char c : text.substr(i))
     unit += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
@@ -82,7 +87,7 @@ Result<Rate> Rate::parse(std::string_view text) {
         "rate {} is invalid: it must be at least 8bit (one byte per second)", quote(text))));
   }
   Rate r;
-  r.bits_ = static_cast<std::uint64_t>(std::llround(v));
+  r.bits_ = round_to_integer(v);
   r.text_ = std::string(text);
   return r;
 }
@@ -94,7 +99,7 @@ Result<Size> Size::parse(std::string_view text) {
       {"kbit", 128.0},  {"mbit", 131072.0}, {"gbit", 134217728.0}};
   double v = TRY(parse_with_units(text, units, "size", "32kb, 1500b, 1mb", double(kMax)));
   Size s;
-  s.bytes_ = static_cast<std::uint64_t>(std::llround(v));
+  s.bytes_ = round_to_integer(v);
   s.text_ = std::string(text);
   return s;
 }
@@ -106,7 +111,7 @@ Result<Duration> Duration::parse(std::string_view text) {
   double v =
       TRY(parse_with_units(text, units, "time", "50ms, 1s, 200us", double(kMaxMicroseconds)));
   Duration d;
-  d.us_ = static_cast<std::uint64_t>(std::llround(v));
+  d.us_ = round_to_integer(v);
   d.text_ = std::string(text);
   return d;
 }

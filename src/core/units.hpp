@@ -10,6 +10,14 @@
 
 namespace contain {
 
+// The nearest integer to v, halves away from zero as std::llround; v must be
+// non-negative and below 2^64. contain links no libm: loading it costs every
+// start a mapping and its relocations, for the two functions it was used for.
+constexpr std::uint64_t round_to_integer(double v) {
+  auto whole = static_cast<std::uint64_t>(v);
+  return v - static_cast<double>(whole) >= 0.5 ? whole + 1 : whole;  // exact below 2^53
+}
+
 // Bits per second. tc's units: bit kbit mbit gbit tbit (SI, x1000), kibit mibit
 // gibit tibit (x1024), bps kbps mbps gbps tbps (bytes per second); a bare number
 // is bits per second.

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <string>
 #include <vector>
 
@@ -72,6 +73,30 @@ TEST(TokenBucket, DefaultsFollowTheRate) {
   auto given = model::plan_token_bucket(10'000'000, 32'768, 20'000);
   EXPECT_EQ(given.burst_bytes, 32'768u);
   EXPECT_EQ(given.limit_bytes, 32'768u + 25'000u);
+}
+
+// As std::llround, for the values the parsers produce (non-negative, below 2^64).
+TEST(RoundToInteger, HalvesAwayFromZeroLikeLlround) {
+  for (double v : {0.0, 0.4, 0.5, 0.49999999999999994, 1.5, 2.5, 8.5, 1000.0005, 12345.4999,
+                   4294967295.5, 9007199254740991.0, 9007199254740993.0, 1.6e10, 1e18}) {
+    EXPECT_EQ(round_to_integer(v), static_cast<std::uint64_t>(std::llround(v))) << v;
+  }
+  EXPECT_EQ(Rate::parse("8.5bit")->bits_per_second(), 9u);
+  EXPECT_EQ(Duration::parse("2.4us")->microseconds(), 2u);
+  EXPECT_EQ(Size::parse("1.5")->bytes(), 2u);
+}
+
+// Digits and one point only: no exponent, sign, hex or inf; too many digits fail.
+TEST(Units, NumberGrammar) {
+  EXPECT_FALSE(Rate::parse("1e9bit"));
+  EXPECT_FALSE(Rate::parse("+8bit"));
+  EXPECT_FALSE(Rate::parse("0x10bit"));
+  EXPECT_FALSE(Rate::parse("infbit"));
+  EXPECT_FALSE(Rate::parse("1.2.3mbit"));
+  EXPECT_FALSE(Rate::parse(".mbit"));
+  EXPECT_FALSE(Rate::parse(std::string(400, '9') + "bit"));
+  EXPECT_EQ(Rate::parse(".5kbit")->bits_per_second(), 500u);
+  EXPECT_EQ(Rate::parse("5.kbit")->bits_per_second(), 5000u);
 }
 
 }  // namespace

@@ -14,8 +14,9 @@
 #include <netlink/route/qdisc/netem.h>
 #include <netlink/route/qdisc/tbf.h>
 
-#include <cmath>
 #include <limits>
+
+#include "core/units.hpp"
 
 namespace contain::kernel {
 
@@ -81,8 +82,8 @@ Result<NlMsgPtr> build_netem_request(int ifindex, const NetemParams& params) {
   if (params.jitter_us) rtnl_netem_set_jitter(q.get(), static_cast<int>(params.jitter_us));
   if (params.loss_percent > 0) {
     // netem's loss is a probability scaled to 0..UINT32_MAX, as tc computes it.
-    double scaled = std::round(params.loss_percent / 100.0 * 4294967295.0);
-    auto prob = static_cast<std::uint32_t>(std::min(scaled, 4294967295.0));
+    auto prob = static_cast<std::uint32_t>(std::min(
+        round_to_integer(params.loss_percent / 100.0 * 4294967295.0), std::uint64_t{0xffffffff}));
     rtnl_netem_set_loss(q.get(), static_cast<int>(prob));
   }
   return build_add(q.get(), NLM_F_CREATE | NLM_F_EXCL, "netem");
