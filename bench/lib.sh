@@ -64,6 +64,12 @@ interleave() {
   done
 }
 median_us() { local -n times="t_$1"; printf %.0f "$(median "${times[@]}")"; }
+# pooled_median_us FN...: the median of all their calls together.
+pooled_median_us() {
+  local fn all=()
+  for fn; do local -n times="t_$fn"; all+=("${times[@]}"); unset -n times; done
+  printf %.0f "$(median "${all[@]}")"
+}
 mean_us() { local -n times="t_$1"; printf '%s\n' "${times[@]}" | awk '{ s += $1 } END { printf "%d", s / NR }'; }
 # fraction A B -> A/B with two decimals
 fraction() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
