@@ -155,6 +155,17 @@ bool lists_subordinate_ids(std::string_view text) {
   return false;
 }
 
+bool names_users_by_uid(std::string_view text) {
+  while (!text.empty()) {
+    std::string_view line = next_subordinate_line(text);
+    if (line.empty() || line.front() == '#') continue;
+    std::string_view name = line.substr(0, line.find(':'));
+    if (!name.empty() && name.find_first_not_of("0123456789") == std::string_view::npos)
+      return true;
+  }
+  return false;
+}
+
 Result<std::vector<IdRange>> parse_subordinate_ids(std::string_view text, std::string_view user,
                                                    std::uint32_t uid, std::string_view file) {
   std::vector<IdRange> ranges;

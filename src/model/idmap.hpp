@@ -73,6 +73,9 @@ Result<std::vector<IdRange>> parse_subordinate_ids(std::string_view text, std::s
 // Whether `text` has a line parse_subordinate_ids would look at (one neither
 // blank nor a comment): if neither file has one, the caller's name is not needed.
 bool lists_subordinate_ids(std::string_view text);
+// Whether a line of `text` names its user by number ("UID:FIRST:COUNT"): only
+// then does finding a user's ranges need the user's uid.
+bool names_users_by_uid(std::string_view text);
 
 // The pool automatic ranges come from when /etc/subuid has no entry for the
 // user "contain": 65536 × 16384 ids from 1,000,000,000 (below 2^31, which

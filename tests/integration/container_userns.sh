@@ -109,4 +109,24 @@ expect_fail 1 "enter the working directory /nowhere" -- contain run --userns --r
 # The value of --userns is never the next word: that is the command.
 assert_eq "0 $pool 65536" "$(contain run --userns cat /proc/self/uid_map | xargs)" \
   "--userns followed by the command"
-rm -rf shared idmapped rootfs owner_inside
+step "the pool: /etc/subuid and /etc/subgid entries of the user contain, by name"
+# Private copies over the host's files, in this test's mount namespace only.
+printf 'someone:100000:65536\ncontain:300000:131072\n' > subuid
+printf '# the gids\ncontain:400000:65536\n' > subgid
+mount --bind subuid /etc/subuid
+mount --bind subgid /etc/subgid
+assert_eq "0 300000 65536" "$(contain run --userns -- cat /proc/self/uid_map | xargs)" \
+  "uid_map from contain's /etc/subuid range"
+assert_eq "0 400000 65536" "$(contain run --userns -- cat /proc/self/gid_map | xargs)" \
+  "gid_map from contain's /etc/subgid range"
+step "... and by uid: the user contain's, from /etc/passwd"
+{ grep -v '^contain:' /etc/passwd; echo 'contain:x:987:987::/nonexistent:/usr/sbin/nologin'; } > passwd
+mount --bind passwd /etc/passwd
+printf '986:100000:65536\n987:500000:65536\n' > subuid
+printf '987:600000:65536\n' > subgid
+assert_eq "0 500000 65536" "$(contain run --userns -- cat /proc/self/uid_map | xargs)" \
+  "uid_map from a range keyed by contain's uid"
+assert_eq "0 600000 65536" "$(contain run --userns -- cat /proc/self/gid_map | xargs)" \
+  "gid_map from a range keyed by contain's uid"
+umount /etc/passwd /etc/subuid /etc/subgid
+rm -rf shared idmapped rootfs owner_inside subuid subgid passwd

@@ -94,6 +94,13 @@ TEST(SubordinateIds, ListedOnlyWithALineTheParserReads) {
   EXPECT_FALSE(lists_subordinate_ids("\n  \n\t\r\n# alice:100000:65536\n"));
   EXPECT_TRUE(lists_subordinate_ids("# comment\n\nalice:100000:65536"));
   EXPECT_TRUE(lists_subordinate_ids("broken line\n"));
+  EXPECT_FALSE(names_users_by_uid(""));
+  EXPECT_FALSE(names_users_by_uid("# 1000:100000:65536\ncontain:100000:65536\nalice2:1:2\n"));
+  EXPECT_FALSE(names_users_by_uid("broken line\n:1:2\n"));
+  EXPECT_TRUE(names_users_by_uid("contain:100000:65536\n987:300000:65536\n"));
+  // parse_subordinate_ids compares the whole field: " 987" is nobody's uid.
+  EXPECT_FALSE(names_users_by_uid(" 987:300000:65536\n"));
+  EXPECT_TRUE(names_users_by_uid("987\n"));
   // An empty name then matches no line: only the uid's lines count.
   EXPECT_EQ(
       parse_subordinate_ids("alice:100000:65536\n1000:300000:65536\n", "", 1000, "/etc/subuid")

@@ -41,14 +41,6 @@ std::optional<std::string> read_text(const char* path) {
   return text.str();
 }
 
-// The ranges /etc/subuid (or subgid) gives `user`; none if the file is missing.
-Result<std::vector<IdRange>> subordinate_ids(const char* file, const std::string& user,
-                                             std::uint32_t uid) {
-  auto text = read_text(file);
-  if (!text) return std::vector<IdRange>{};
-  return model::parse_subordinate_ids(*text, user, uid, file);
-}
-
 }  // namespace
 
 std::optional<ContainerUsernsRecord> PreparedUserns::to_record() const {
@@ -205,10 +197,18 @@ Status allocate_userns(const StateStore& store, PreparedUserns& userns) {
         for (auto range : model::host_ranges(gids)) used_gids.push_back(range);
         return Status{};
       }));
-  passwd* pw = ::getpwnam("contain");
-  std::uint32_t contain_uid = pw ? pw->pw_uid : static_cast<std::uint32_t>(-1);
-  auto uid_pool = TRY(subordinate_ids("/etc/subuid", "contain", contain_uid));
-  auto gid_pool = TRY(subordinate_ids("/etc/subgid", "contain", contain_uid));
+  // The files first (missing ones list nothing). The user "contain" is found
+  // by name; its uid matters only to a line keyed by number, and looking it up
+  // goes through NSS: here nsswitch.conf, /etc/passwd and libnss_systemd
+  // (loaded with libcap and libm, then asking systemd's user database), 0.4 ms
+  // of a 2 ms user namespace.
+  std::string subuid = read_text("/etc/subuid").value_or("");
+  std::string subgid = read_text("/etc/subgid").value_or("");
+  auto contain_uid = static_cast<std::uint32_t>(-1);
+  if (model::names_users_by_uid(subuid) || model::names_users_by_uid(subgid))
+    if (passwd* pw = ::getpwnam("contain")) contain_uid = pw->pw_uid;
+  auto uid_pool = TRY(model::parse_subordinate_ids(subuid, "contain", contain_uid, "/etc/subuid"));
+  auto gid_pool = TRY(model::parse_subordinate_ids(subgid, "contain", contain_uid, "/etc/subgid"));
   if (uid_pool.empty()) uid_pool = {model::kDefaultPool};
   if (gid_pool.empty()) gid_pool = {model::kDefaultPool};
   auto uid = model::allocate_range(uid_pool, used_uids, model::kContainerIds);
