@@ -30,6 +30,22 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
       FUZZ_CHECK(inside);
     }
   }
+  // What lets the callers skip the NSS lookup of a user: with no line keyed by
+  // uid, the uid changes nothing (the same ranges, or the same error); with no
+  // line at all, nobody has ranges.
+  if (!model::names_users_by_uid(text)) {
+    auto with = model::parse_subordinate_ids(text, "contain", 1000, "/etc/subuid");
+    auto without = model::parse_subordinate_ids(text, "contain", ~0u, "/etc/subuid");
+    FUZZ_CHECK(with.has_value() == without.has_value());
+    if (with)
+      FUZZ_CHECK(*with == *without);
+    else
+      FUZZ_CHECK(with.error().message() == without.error().message());
+  }
+  if (!model::lists_subordinate_ids(text)) {
+    auto ranges = model::parse_subordinate_ids(text, "", 0, "/etc/subuid");
+    FUZZ_CHECK(ranges && ranges->empty());
+  }
   auto colon = text.find('|');
   if (colon != std::string_view::npos) {
     std::vector<std::string> uid{std::string(text.substr(0, colon))};
