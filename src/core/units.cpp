@@ -1,10 +1,11 @@
 #include "core/units.hpp"
 
 #include <fmt/format.h>
+#include <locale.h>
+#include <stdlib.h>
 
 #include <cctype>
 #include <cerrno>
-#include <cstdlib>
 #include <string>
 
 #include "core/names.hpp"
@@ -26,12 +27,13 @@ bool split_number(std::string_view text, double& number, std::string& unit) {
   if (i == 0) return false;
   std::string digits(text.substr(0, i));
   if (digits.find('.') != digits.rfind('.')) return false;
-  // Digits with at most one point, in the C locale (contain sets none): strtod
-  // reads them exactly as from_chars would, and keeps libstdc++'s from_chars,
-  // which needs libm, out of the binary.
+  // Digits with at most one point: strtod in the C locale (whatever setlocale
+  // may say: the point is always '.') reads them exactly as from_chars would,
+  // and keeps libstdc++'s from_chars, which needs libm, out of the binary.
+  static const locale_t c_locale = ::newlocale(LC_ALL_MASK, "C", locale_t{});
   char* end = nullptr;
   errno = 0;
-  number = std::strtod(digits.c_str(), &end);
+  number = ::strtod_l(digits.c_str(), &end, c_locale);
   if (errno != 0 || end != digits.c_str() + digits.size()) return false;
   unit.clear();
   for (char c : text.substr(i))
