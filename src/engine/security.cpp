@@ -8,12 +8,11 @@
 
 #include <algorithm>
 #include <cstring>
-#include <fstream>
-#include <sstream>
 #include <vector>
 
 #include "core/unique_fd.hpp"
 #include "kernel/caps.hpp"
+#include "kernel/files.hpp"
 #include "kernel/seccomp_prebuilt.hpp"
 #include "model/seccomp_cache.hpp"
 #include "model/seccomp_profile.hpp"
@@ -135,13 +134,11 @@ Result<kernel::seccomp::Program> seccomp_program(const model::SecurityOptions& o
                           cache_root);
   }
   std::string source = fmt::format("--security-opt seccomp={}", options.seccomp_file);
-  std::ifstream file(options.seccomp_file);
-  if (!file)
+  auto text = kernel::read_config_file(options.seccomp_file);
+  if (!text || !*text)
     return fail(Error::usage(fmt::format("{}: cannot read the file: {}", source,
-                                         std::strerror(errno ? errno : ENOENT))));
-  std::stringstream text;
-  text << file.rdbuf();
-  auto profile = TRY(ms::parse_profile(text.str(), source));
+                                         text ? std::strerror(ENOENT) : text.error().message())));
+  auto profile = TRY(ms::parse_profile(**text, source));
   return TRY_WRAP(compile_cached(ms::resolve(profile, capabilities, kernel::seccomp::native_arch()),
                                  cache_root),
                   source);

@@ -202,6 +202,23 @@ before=$(cd rootfs && find . -printf '%p %s %m\n' | sort | sha256sum)
 contain run --rootfs rootfs --overlay -- sh -c 'echo new > /new && rm /bin/ls && echo x >> /etc/passwd'
 assert_eq "$before" "$(cd rootfs && find . -printf '%p %s %m\n' | sort | sha256sum)" "rootfs after --overlay"
 
+step "the root's /etc/passwd is read inside the root: no link out of it, no FIFO"
+mkdir -p linked/bin linked/etc
+cp "$(command -v busybox)" linked/bin/busybox
+echo 'evil:x:4242:4242::/:/bin/sh' > outside-passwd
+# The observer first: as a file of the root, the line gives the user.
+cp outside-passwd linked/etc/passwd
+assert_eq "4242" "$(contain run --rootfs linked -u evil -- /bin/busybox id -u)" "-u evil from the root's file"
+# A link to a host file resolves inside the root, where there is no such file.
+rm linked/etc/passwd && ln -s "$PWD/outside-passwd" linked/etc/passwd
+expect_fail 2 "no user named 'evil'" -- contain run --rootfs linked -u evil -- /bin/busybox true
+rm linked/etc/passwd && ln -s ../../outside-passwd linked/etc/passwd
+expect_fail 2 "no user named 'evil'" -- contain run --rootfs linked -u evil -- /bin/busybox true
+# A FIFO would block the start for ever: refused without being opened.
+rm linked/etc/passwd && mkfifo linked/etc/passwd
+expect_fail 1 "etc/passwd is not a regular file" -- timeout 20 "$CONTAIN" run --rootfs linked -- /bin/busybox true
+rm -rf linked outside-passwd
+
 step "bad values are refused before anything is created"
 expect_fail 2 "unknown capability 'NOPE'" -- contain run --cap-add NOPE -- true
 expect_fail 2 "'abc' is not a number" -- contain run --ulimit nofile=abc -- true

@@ -6,25 +6,16 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <fstream>
-#include <sstream>
-
 #include "core/unique_fd.hpp"
 #include "engine/security.hpp"
 #include "engine/state.hpp"
+#include "kernel/files.hpp"
 
 namespace contain::engine::detail {
 
 namespace {
 
 using nlohmann::json;
-
-std::string read_text(const std::string& path) {
-  std::ifstream file(path);
-  std::stringstream text;
-  text << file.rdbuf();
-  return text.str();
-}
 
 std::string program_hex(const kernel::seccomp::Program& program) {
   std::string out;
@@ -52,8 +43,12 @@ Result<kernel::seccomp::Program> program_from_hex(std::string_view hex) {
 Result<model::ResolvedUser> resolve_in_root(const std::string& root,
                                             const std::optional<model::UserRequest>& user,
                                             const std::vector<std::string>& group_add) {
-  return model::resolve_user(user, group_add, read_text(root + "/etc/passwd"),
-                             read_text(root + "/etc/group"));
+  // Read inside the root: its owner may have made /etc/passwd a link to a host
+  // file, or a FIFO. Missing files list nobody.
+  const std::string& in = root.empty() ? std::string("/") : root;
+  auto passwd = TRY(kernel::read_config_file_in(in, "etc/passwd"));
+  auto group = TRY(kernel::read_config_file_in(in, "etc/group"));
+  return model::resolve_user(user, group_add, passwd.value_or(""), group.value_or(""));
 }
 
 void set_user(PreparedSecurity& p, model::ResolvedUser user, bool asked) {

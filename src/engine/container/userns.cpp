@@ -14,14 +14,13 @@
 #include <unistd.h>
 
 #include <cstring>
-#include <fstream>
-#include <sstream>
 
 #include "core/unique_fd.hpp"
 #include "engine/bridge_link.hpp"
 #include "engine/container/child.hpp"
 #include "engine/container/security.hpp"
 #include "engine/records.hpp"
+#include "kernel/files.hpp"
 #include "kernel/userns.hpp"
 
 namespace contain::engine::detail {
@@ -32,14 +31,6 @@ using model::IdMap;
 using model::IdRange;
 using Mode = model::UsernsRequest::Mode;
 using nlohmann::json;
-
-std::optional<std::string> read_text(const char* path) {
-  std::ifstream file(path);
-  if (!file) return std::nullopt;
-  std::stringstream text;
-  text << file.rdbuf();
-  return text.str();
-}
 
 }  // namespace
 
@@ -126,8 +117,8 @@ Status prepare_rootless(const model::ContainerSpec& spec, PreparedUserns& u) {
   // the caller's name, which only a listed line is compared with, costs an NSS
   // lookup (nsswitch.conf, nscd, /etc/passwd; LDAP on some), more than the
   // rest of this preparation.
-  std::string subuid = read_text("/etc/subuid").value_or("");
-  std::string subgid = read_text("/etc/subgid").value_or("");
+  std::string subuid = TRY(kernel::read_config_file("/etc/subuid")).value_or("");
+  std::string subgid = TRY(kernel::read_config_file("/etc/subgid")).value_or("");
   std::string name;
   if (model::lists_subordinate_ids(subuid) || model::lists_subordinate_ids(subgid)) {
     passwd* pw = ::getpwuid(uid);
@@ -202,8 +193,8 @@ Status allocate_userns(const StateStore& store, PreparedUserns& userns) {
   // goes through NSS: here nsswitch.conf, /etc/passwd and libnss_systemd
   // (loaded with libcap and libm, then asking systemd's user database), 0.4 ms
   // of a 2 ms user namespace.
-  std::string subuid = read_text("/etc/subuid").value_or("");
-  std::string subgid = read_text("/etc/subgid").value_or("");
+  std::string subuid = TRY(kernel::read_config_file("/etc/subuid")).value_or("");
+  std::string subgid = TRY(kernel::read_config_file("/etc/subgid")).value_or("");
   auto contain_uid = static_cast<std::uint32_t>(-1);
   if (model::names_users_by_uid(subuid) || model::names_users_by_uid(subgid))
     if (passwd* pw = ::getpwnam("contain")) contain_uid = pw->pw_uid;
