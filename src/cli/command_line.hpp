@@ -11,6 +11,7 @@
 
 #include "cli/app.hpp"
 #include "core/error.hpp"
+#include "model/container_options.hpp"
 
 namespace contain::cli {
 
@@ -32,5 +33,10 @@ struct ParsedCommandLine {
 // option (with the closest known one), a missing argument, a command after
 // `--` for a command that takes none. Nothing is run.
 Result<ParsedCommandLine> parse_command_line(const std::vector<std::string>& words);
+
+// `contain run` once its options are read: by CLI11 (cli/container), or, for
+// the commonest command lines, by model::read_common_run in main(), which
+// builds no parser.
+Result<int> run_command(model::ContainerOptions options);
 
 }  // namespace contain::cli

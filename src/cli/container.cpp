@@ -140,23 +140,9 @@ void add_run(Commands& commands) {
       "Exit status: the command's own, or 128+N if signal N killed it.");
   commands.on(sub, "run",
               [&commands, sub, o]() -> Result<int> {
-                model::ContainerInputs inputs{.id = TRY(engine::new_container_id())};
-                if (!o->rootfs.empty()) inputs.rootfs = resolve_rootfs(o->rootfs);
                 model::ContainerOptions options = *o;
                 options.command = commands.command_of(sub);
-                auto spec = TRY(model::build_container_spec(options, inputs));
-                if (!spec.detach) {
-                  std::string name = spec.name.str();
-                  engine::RunOutcome outcome;
-                  int status = TRY(engine::run_container(std::move(spec), &outcome));
-                  if (outcome.oom_killed)
-                    std::fprintf(stderr, "contain: container %s exited (%d, out of memory)\n",
-                                 quote(name).c_str(), status);
-                  return status;
-                }
-                auto started_id = TRY(engine::run_container_detached(std::move(spec)));
-                std::puts(started_id.c_str());
-                return 0;
+                return run_command(std::move(options));
               },
               // An ordinary user runs rootless containers of their own (engine/container_userns).
               {.privileged = false, .takes_command = true});
@@ -524,5 +510,23 @@ CommandGroup container_group{"container", 60, add_container_commands,
                              "run exec ps logs stop rm stats update", add_container_command};
 
 }  // namespace
+
+Result<int> run_command(model::ContainerOptions options) {
+  model::ContainerInputs inputs{.id = TRY(engine::new_container_id())};
+  if (!options.rootfs.empty()) inputs.rootfs = resolve_rootfs(options.rootfs);
+  auto spec = TRY(model::build_container_spec(options, inputs));
+  if (!spec.detach) {
+    std::string name = spec.name.str();
+    engine::RunOutcome outcome;
+    int status = TRY(engine::run_container(std::move(spec), &outcome));
+    if (outcome.oom_killed)
+      std::fprintf(stderr, "contain: container %s exited (%d, out of memory)\n",
+                   quote(name).c_str(), status);
+    return status;
+  }
+  auto started_id = TRY(engine::run_container_detached(std::move(spec)));
+  std::puts(started_id.c_str());
+  return 0;
+}
 
 }  // namespace contain::cli

@@ -186,4 +186,39 @@ json to_json(const ContainerSpec& spec) {
         {"gid_map", id_map_json(spec.userns.gid_map)}}}};
 }
 
+std::optional<ContainerOptions> read_common_run(const std::vector<std::string>& words) {
+  ContainerOptions options;
+  std::vector<bool> seen(std::size(kCommonRunValues) + std::size(kCommonRunFlags), false);
+  auto first_time = [&](std::size_t which) {
+    if (seen[which]) return false;
+    seen[which] = true;
+    return true;
+  };
+  for (std::size_t i = 0; i < words.size(); ++i) {
+    const std::string& word = words[i];
+    if (word == "--") {
+      options.command.assign(words.begin() + static_cast<std::ptrdiff_t>(i) + 1, words.end());
+      return options;
+    }
+    bool known = false;
+    for (std::size_t k = 0; k < std::size(kCommonRunValues) && !known; ++k) {
+      const auto& o = kCommonRunValues[k];
+      if (word != o.name && (*o.short_name == '\0' || word != o.short_name)) continue;
+      if (!first_time(k) || i + 1 >= words.size()) return std::nullopt;
+      const std::string& value = words[++i];
+      if (value.empty() || value.front() == '-') return std::nullopt;
+      options.*o.field = value;
+      known = true;
+    }
+    for (std::size_t k = 0; k < std::size(kCommonRunFlags) && !known; ++k) {
+      if (word != kCommonRunFlags[k].name) continue;
+      if (!first_time(std::size(kCommonRunValues) + k)) return std::nullopt;
+      options.*kCommonRunFlags[k].field = true;
+      known = true;
+    }
+    if (!known) return std::nullopt;
+  }
+  return std::nullopt;  // no "--": CLI11 decides what the words are
+}
+
 }  // namespace contain::model

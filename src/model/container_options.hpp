@@ -52,6 +52,43 @@ struct ContainerOptions {
   std::vector<std::string> uidmap = {}, gidmap = {};
 };
 
+// `contain run`'s commonest command lines, read without CLI11: building its
+// parser for run's 45 options costs 1.3-1.5 ms of a 14 ms rootless run
+// (bench/RESULTS.md). `words` are those after "run". Only what CLI11 reads
+// exactly one way is read here:
+// - a value option of kCommonRunValues as two words (`--name NAME`), whose
+//   value is neither empty nor starts with '-';
+// - a flag of kCommonRunFlags as one word;
+// - each at most once, then "--" and the command (which may be empty).
+// Anything else (another option, --opt=VALUE, -wDIR, -ti, a repeated option, a
+// word that is not an option, no "--") gives nothing, and the caller parses the
+// line with CLI11 as any other: what this reads, CLI11 reads the same
+// (tests/integration/cli_run_common.sh runs both on the same lines).
+std::optional<ContainerOptions> read_common_run(const std::vector<std::string>& words);
+
+struct CommonRunValue {
+  const char* name;
+  const char* short_name;  // "" if none
+  std::string ContainerOptions::*field;
+};
+inline constexpr CommonRunValue kCommonRunValues[] = {
+    {"--name", "", &ContainerOptions::name},
+    {"--hostname", "", &ContainerOptions::hostname},
+    {"--rootfs", "", &ContainerOptions::rootfs},
+    {"--network", "", &ContainerOptions::network},
+    {"--workdir", "-w", &ContainerOptions::workdir},
+    {"--user", "-u", &ContainerOptions::user},
+};
+struct CommonRunFlag {
+  const char* name;
+  bool ContainerOptions::*field;
+};
+inline constexpr CommonRunFlag kCommonRunFlags[] = {
+    {"--init", &ContainerOptions::init},
+    {"--read-only", &ContainerOptions::read_only},
+    {"--privileged", &ContainerOptions::privileged},
+};
+
 // What the caller found out on the system for one container.
 struct ContainerInputs {
   std::string id;  // a fresh container id, 64 hex digits (engine::new_container_id)

@@ -120,6 +120,38 @@ void check_builder(std::string_view text) {
 
 }  // namespace
 
+namespace {
+
+// The input's lines as the words after `contain run`. What read_common_run
+// reads is only its table's options, each once with a value that cannot be
+// an option, then "--" and the command as given.
+void check_common_run(std::string_view text) {
+  std::vector<std::string> words;
+  for (std::size_t start = 0; start <= text.size();) {
+    auto end = std::min(text.find('\n', start), text.size());
+    words.emplace_back(text.substr(start, end - start));
+    start = end + 1;
+  }
+  auto options = read_common_run(words);
+  if (!options) return;
+  auto dashes = std::find(words.begin(), words.end(), "--");
+  FUZZ_CHECK(dashes != words.end());
+  FUZZ_CHECK(options->command == std::vector<std::string>(dashes + 1, words.end()));
+  for (auto w = words.begin(); w != dashes; ++w) {
+    bool flag = std::any_of(std::begin(kCommonRunFlags), std::end(kCommonRunFlags),
+                            [&](const auto& f) { return *w == f.name; });
+    if (flag) continue;
+    auto value = std::find_if(std::begin(kCommonRunValues), std::end(kCommonRunValues),
+                              [&](const auto& v) { return *w == v.name || *w == v.short_name; });
+    FUZZ_CHECK(value != std::end(kCommonRunValues) && !w->empty());
+    ++w;
+    FUZZ_CHECK(w != dashes && !w->empty() && w->front() != '-');
+    FUZZ_CHECK((*options).*(value->field) == *w);
+  }
+}
+
+}  // namespace
+
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   std::string_view text = fuzz::text_of(data, size);
   check_builder(text);
@@ -168,5 +200,6 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     FUZZ_CHECK(Port::parse(port->str()) == *port);
   }
   if (auto protocol = parse_protocol(text)) FUZZ_CHECK(protocol_name(*protocol) == text);
+  check_common_run(text);
   return 0;
 }
