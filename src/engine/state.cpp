@@ -18,6 +18,7 @@
 #include <set>
 
 #include "engine/record_schema.hpp"
+#include "kernel/files.hpp"
 #include "model/json_text.hpp"
 
 namespace contain::engine {
@@ -179,15 +180,7 @@ Result<std::optional<nlohmann::json>> StoreReader::read_file(std::string_view ki
     if (errno == ENOENT) return std::optional<nlohmann::json>();
     return fail(Error::system(fmt::format("read {}", path)));
   }
-  std::string text;
-  char buf[8192];
-  for (;;) {
-    ssize_t n = ::read(fd.get(), buf, sizeof buf);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) return fail(Error::system(fmt::format("read {}", path)));
-    if (n == 0) break;
-    text.append(buf, static_cast<std::size_t>(n));
-  }
+  std::string text = TRY(kernel::read_all(fd.get(), path));
   auto record = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
   if (record.is_discarded()) return fail(corrupt(kind, name, "it is not valid JSON (truncated?)"));
   if (auto valid = validate_record(kind, record); !valid)

@@ -18,6 +18,7 @@
 #include <cstring>
 
 #include "core/text.hpp"
+#include "kernel/files.hpp"
 #include "kernel/process.hpp"
 
 namespace contain::kernel::cgroup {
@@ -261,15 +262,7 @@ Status write_file(const std::string& path, std::string_view value) {
 Result<std::string> read_file(const std::string& path) {
   UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
   if (!fd) return fail(Error::system(fmt::format("open {}", path)));
-  std::string out;
-  char buffer[8192];
-  for (;;) {
-    ssize_t n = ::read(fd.get(), buffer, sizeof buffer);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) return fail(Error::system(fmt::format("read {}", path)));
-    if (n == 0) return out;
-    out.append(buffer, static_cast<std::size_t>(n));
-  }
+  return read_all(fd.get(), path);
 }
 
 Result<bool> make_group(const std::string& path) {

@@ -29,27 +29,28 @@ Result<std::optional<std::string>> read_opened_path(UniqueFd path_fd, const std:
         "{} is not a regular file (a FIFO, device or folder is never read: it could block or "
         "never end); make it a file or remove it",
         what)));
-  if (static_cast<std::uint64_t>(st.st_size) > kConfigFileLimit)
-    return fail(Error::failed(fmt::format("{} is larger than {} MB; is it the right file?", what,
-                                          kConfigFileLimit >> 20)));
   std::string proc_path = fmt::format("/proc/self/fd/{}", path_fd.get());
   UniqueFd fd(::open(proc_path.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY));
   if (!fd) return fail(Error::system(fmt::format("open {}", what)));
-  std::string out;
-  char buffer[8192];
-  for (;;) {
-    ssize_t n = ::read(fd.get(), buffer, sizeof buffer);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) return fail(Error::system(fmt::format("read {}", what)));
-    if (n == 0) return std::optional<std::string>(std::move(out));
-    out.append(buffer, static_cast<std::size_t>(n));
-    if (out.size() > kConfigFileLimit)
-      return fail(Error::failed(fmt::format("{} is larger than {} MB; is it the right file?", what,
-                                            kConfigFileLimit >> 20)));
-  }
+  return read_all(fd.get(), what, kConfigFileLimit);
 }
 
 }  // namespace
+
+Result<std::string> read_all(int fd, const std::string& what, std::size_t limit) {
+  std::string out;
+  char buffer[8192];
+  for (;;) {
+    ssize_t n = ::read(fd, buffer, sizeof buffer);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return fail(Error::system(fmt::format("read {}", what)));
+    if (n == 0) return out;
+    out.append(buffer, static_cast<std::size_t>(n));
+    if (out.size() > limit)
+      return fail(Error::failed(
+          fmt::format("{} is larger than {} MB; is it the right file?", what, limit >> 20)));
+  }
+}
 
 Result<std::optional<std::string>> read_config_file(const std::string& path) {
   return read_opened_path(UniqueFd(::open(path.c_str(), O_PATH | O_CLOEXEC)), path);

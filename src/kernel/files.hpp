@@ -11,6 +11,11 @@
 
 namespace contain::kernel {
 
+// Everything left to read from `fd` (interrupted reads retried), at most
+// `limit` bytes (more is an error that says so); `what` names it in errors.
+Result<std::string> read_all(int fd, const std::string& what,
+                             std::size_t limit = static_cast<std::size_t>(-1));
+
 // The most read_config_file reads: a large site's /etc/passwd is a few MB.
 inline constexpr std::size_t kConfigFileLimit = 16u << 20;
 
