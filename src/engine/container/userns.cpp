@@ -191,8 +191,8 @@ Status allocate_userns(const StateStore& store, PreparedUserns& userns) {
   // The files first (missing ones list nothing). The user "contain" is found
   // by name; its uid matters only to a line keyed by number, and looking it up
   // goes through NSS: here nsswitch.conf, /etc/passwd and libnss_systemd
-  // (loaded with libcap and libm, then asking systemd's user database), 0.4 ms
-  // of a 2 ms user namespace.
+  // (loaded with libcap and libm, then asking systemd's user database), about
+  // 1.9 ms of every --userns run (bench/RESULTS.md).
   std::string subuid = TRY(kernel::read_config_file("/etc/subuid")).value_or("");
   std::string subgid = TRY(kernel::read_config_file("/etc/subgid")).value_or("");
   auto contain_uid = static_cast<std::uint32_t>(-1);
