@@ -7,14 +7,13 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
-#include <iostream>
-#include <sstream>
 
 #include "cli/app.hpp"
 #include "cli/command_line.hpp"
 #include "cli/topo.hpp"
 #include "core/names.hpp"
 #include "engine/batch_session.hpp"
+#include "kernel/files.hpp"
 #include "model/batch_script.hpp"
 
 namespace contain::cli {
@@ -23,12 +22,9 @@ namespace {
 
 Result<std::string> read_script(const std::string& path) {
   if (path != "-") return read_text_file(path);
-  std::ostringstream text;
-  text << std::cin.rdbuf();
-  if (std::cin.bad())
-    return fail(
-        Error::usage(fmt::format("cannot read the script from stdin: {}", std::strerror(errno))));
-  return text.str();
+  auto text = kernel::read_all(STDIN_FILENO, "the script from stdin");
+  if (!text) return fail(Error::usage(text.error().message()));
+  return std::move(*text);
 }
 
 // Commands a script may not hold: a batch inside a batch would read its own

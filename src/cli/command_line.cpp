@@ -2,6 +2,9 @@
 
 #include <fmt/format.h>
 
+#include <cstdio>
+#include <sstream>
+
 namespace contain::cli {
 
 namespace {
@@ -40,7 +43,13 @@ int ParsedCommandLine::print_help() const {
   try {
     std::rethrow_exception(help);
   } catch (const CLI::Error& e) {
-    return cli->app.exit(e);
+    // Through stdio, as everything contain prints: the standard streams are
+    // never constructed (src/cli/standard_streams.cpp).
+    std::ostringstream out, err;
+    int code = cli->app.exit(e, out, err);
+    std::fputs(out.str().c_str(), stdout);
+    std::fputs(err.str().c_str(), stderr);
+    return code;
   }
 }
 
