@@ -197,8 +197,27 @@ Error StoreReader::corrupt(std::string_view kind, std::string_view name,
                        EBADMSG);
 }
 
-Status StateStore::write(std::string_view kind, std::string_view name,
-                         const nlohmann::json& record) const {
+namespace {
+
+FileStamp stamp_of(const struct stat& st) {
+  return {.device = st.st_dev, .inode = st.st_ino, .size = st.st_size, .modified = st.st_mtim};
+}
+
+}  // namespace
+
+Result<bool> StoreReader::unchanged_since(std::string_view kind, std::string_view name,
+                                          const FileStamp& stamp) const {
+  std::string path = path_of(root_, kind, name);
+  struct stat st {};
+  if (::stat(path.c_str(), &st) < 0) {
+    if (errno == ENOENT) return false;
+    return fail(Error::system(fmt::format("stat {}", path)));
+  }
+  return stamp_of(st) == stamp;
+}
+
+Status StateStore::write(std::string_view kind, std::string_view name, const nlohmann::json& record,
+                         FileStamp* stamp) const {
   std::string dir = fmt::format("{}/{}", root_, kind);
   TRY(root_ == kRoot ? make_dir(root_) : make_private_dir(root_));
   TRY(make_dir(dir));
@@ -220,6 +239,15 @@ Status StateStore::write(std::string_view kind, std::string_view name,
       return fail(std::move(e));
     }
     done += static_cast<std::size_t>(n);
+  }
+  if (stamp) {
+    struct stat st {};
+    if (::fstat(fd.get(), &st) < 0) {
+      Error e = Error::system(fmt::format("stat {}", tmp));
+      ::unlink(tmp.c_str());
+      return fail(std::move(e));
+    }
+    *stamp = stamp_of(st);
   }
   fd.reset();
   if (::rename(tmp.c_str(), path.c_str()) < 0) {

@@ -235,7 +235,16 @@ contain exec st -- sh -c 'sleep 0 & wait'
 assert_eq 20 "$(field st limits.pids_limit)" "recorded limit"
 contain update st --memory 128m
 assert_eq 134217728 "$(cat "$(group_of memory "$(id_of st)")/memory.limit_in_bytes")" "memory after update"
-contain rm -f st
+step "the exit is recorded over what update recorded"
+# The monitor keeps the record it wrote and writes the exit without reading
+# it back, unless the file changed meanwhile, as update changed it: then it
+# reads it, and the limits update recorded stay. (stop waits for the monitor.)
+contain stop --time 1 st
+assert_eq exited "$(field st status)" "status after stop"
+assert_eq 137 "$(field st exit_code)" "exit code after stop"
+assert_eq 20 "$(field st limits.pids_limit)" "recorded pids limit after the exit"
+assert_eq 134217728 "$(field st limits.memory)" "recorded memory limit after the exit"
+contain rm st
 rm -f big
 expect_fail 1 'does not exist' -- contain update st --pids-limit 5
 contain run -d --name ended -- true >/dev/null

@@ -45,7 +45,7 @@ struct MonitorReport {
 // The monitor: in its own session, the container's parent. Starts it, says so,
 // waits for it, records how it ended.
 [[noreturn]] void run_monitor(const ContainerSpec& spec, const detail::PreparedSecurity& security,
-                              int log_fd, int report_fd) {
+                              detail::WrittenRecord& written, int log_fd, int report_fd) {
   // Nothing of the caller's may stay open here (its pipes, its terminal): a
   // caller reading our output until EOF would otherwise wait for the container.
   // We keep the log (3), the report pipe (4) and /dev/null (5), CLOEXEC.
@@ -65,7 +65,7 @@ struct MonitorReport {
   ::signal(SIGPIPE, SIG_IGN);
 
   MonitorReport report;
-  auto started = start_process(spec, security, {null_fd, log_fd, log_fd});
+  auto started = start_process(spec, security, {null_fd, log_fd, log_fd}, &written);
   if (!started) {
     const Error& e = started.error();
     report.err = e.code();
@@ -93,7 +93,7 @@ struct MonitorReport {
   int code = wait_for(started->pid);
   bool oom = detail::oom_killed(security.cgroups);
   release_container(spec, started->network, &security.cgroups, &started->pasta);
-  (void)record_exited(spec.name, code, oom);
+  (void)record_exited(spec.name, code, oom, &written);
   ::_exit(0);
 }
 
@@ -103,7 +103,8 @@ Result<std::string> run_container_detached(ContainerSpec spec) {
   auto security = TRY(detail::prepare_security(spec));
   security.cgroups = TRY(detail::plan_cgroups(spec));
   TRY(check_network_available(spec));
-  UniqueFd log_fd = TRY(reserve_name(spec, security));
+  detail::WrittenRecord written;
+  UniqueFd log_fd = TRY(reserve_name(spec, security, &written));
   Undo undo;
   undo.add([&] { remove_record(spec.name); });
   std::string what = fmt::format("start container {}", quote(spec.name.str()));
@@ -121,7 +122,7 @@ Result<std::string> run_container_detached(ContainerSpec spec) {
     ::setsid();
     pid_t monitor = ::fork();
     if (monitor != 0) ::_exit(monitor < 0 ? 1 : 0);
-    run_monitor(spec, security, log_fd.release(), report_write.release());
+    run_monitor(spec, security, written, log_fd.release(), report_write.release());
   }
   report_write.reset();
   log_fd.reset();

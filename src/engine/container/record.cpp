@@ -100,13 +100,21 @@ ContainerRecord new_record(const ContainerSpec& spec, const PreparedSecurity& se
 
 }  // namespace
 
-Status update_record(const ContainerName& name,
-                     const std::function<void(ContainerRecord&)>& change) {
+Status update_record(const ContainerName& name, const std::function<void(ContainerRecord&)>& change,
+                     WrittenRecord* written) {
   auto store = TRY(StateStore::lock_containers());
+  if (written && TRY(store.unchanged_since(ContainerRecord::kKind, name.str(), written->stamp))) {
+    change(written->record);
+    return store.put(name.str(), written->record, &written->stamp);
+  }
   auto record = TRY(store.get<ContainerRecord>(name.str()));
   if (!record) return fail(no_such_container(name));
   change(*record);
-  return store.put(name.str(), *record);
+  if (!written) return store.put(name.str(), *record);
+  // Somebody else changed it meanwhile (`contain update`, `rm -f`): what we
+  // know of it is what was read.
+  written->record = std::move(*record);
+  return store.put(name.str(), written->record, &written->stamp);
 }
 
 void remove_record(const ContainerName& name) {
@@ -116,7 +124,8 @@ void remove_record(const ContainerName& name) {
   }
 }
 
-Result<UniqueFd> reserve_name(const ContainerSpec& spec, PreparedSecurity& security) {
+Result<UniqueFd> reserve_name(const ContainerSpec& spec, PreparedSecurity& security,
+                              WrittenRecord* written) {
   auto store = TRY(StateStore::lock_containers());
   if (TRY(store.get<ContainerRecord>(spec.name.str())))
     return fail(Error::failed(
@@ -136,41 +145,51 @@ Result<UniqueFd> reserve_name(const ContainerSpec& spec, PreparedSecurity& secur
         UniqueFd(::open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC, 0640));
     if (!log_fd) return fail(Error::system(fmt::format("{}: create {}", what, log)));
   }
-  auto written = store.put(spec.name.str(), new_record(spec, security));
-  if (!written) {
+  ContainerRecord record = new_record(spec, security);
+  FileStamp stamp;
+  if (auto put = store.put(spec.name.str(), record, &stamp); !put) {
     remove_log(spec.name.str());
-    return fail(std::move(written).error());
+    return fail(std::move(put).error());
   }
+  if (written) *written = {std::move(record), stamp};
   return log_fd;
 }
 
-Status record_running(const ContainerName& name, const RunningState& state) {
+Status record_running(const ContainerName& name, const RunningState& state,
+                      WrittenRecord* written) {
   pid_t self = ::getpid();
-  return update_record(name, [&](ContainerRecord& r) {
-    if (state.address) r.address = *state.address;
-    if (state.pasta_pid) {
-      r.pasta_pid = state.pasta_pid;
-      r.pasta_start = state.pasta_start;
-    }
-    r.status = "running";
-    r.pid = state.pid;
-    r.pid_start = state.start_time;
-    // The process that reserved the name is the monitor of a foreground run
-    // already; a detached container's monitor takes over here.
-    if (r.monitor_pid != self) {
-      r.monitor_pid = self;
-      r.monitor_start = kernel::process_start_time(self).value_or(0);
-    }
-  });
+  return update_record(
+      name,
+      [&](ContainerRecord& r) {
+        if (state.address) r.address = *state.address;
+        if (state.pasta_pid) {
+          r.pasta_pid = state.pasta_pid;
+          r.pasta_start = state.pasta_start;
+        }
+        r.status = "running";
+        r.pid = state.pid;
+        r.pid_start = state.start_time;
+        // The process that reserved the name is the monitor of a foreground run
+        // already; a detached container's monitor takes over here.
+        if (r.monitor_pid != self) {
+          r.monitor_pid = self;
+          r.monitor_start = kernel::process_start_time(self).value_or(0);
+        }
+      },
+      written);
 }
 
-Status record_exited(const ContainerName& name, int exit_code, bool oom_killed) {
-  return update_record(name, [&](ContainerRecord& r) {
-    r.status = "exited";
-    r.exit_code = exit_code;
-    r.oom_killed = oom_killed;
-    r.finished = now_utc();
-  });
+Status record_exited(const ContainerName& name, int exit_code, bool oom_killed,
+                     WrittenRecord* written) {
+  return update_record(
+      name,
+      [&](ContainerRecord& r) {
+        r.status = "exited";
+        r.exit_code = exit_code;
+        r.oom_killed = oom_killed;
+        r.finished = now_utc();
+      },
+      written);
 }
 
 Status record_limits(const ContainerName& name, const model::ResourceLimits& limits) {

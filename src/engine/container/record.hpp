@@ -21,6 +21,7 @@
 #include "core/unique_fd.hpp"
 #include "engine/container/container.hpp"
 #include "engine/record/container.hpp"
+#include "engine/state.hpp"
 #include "model/container.hpp"
 
 namespace contain::engine::detail {
@@ -46,9 +47,19 @@ bool is_running(const ContainerRecord& record);
 // `contain run` of a foreground one) is still there.
 bool monitor_alive(const ContainerRecord& record);
 
-// Changes a record under the store's lock.
+// A record as this process last wrote it, and the stamp of that write.
+struct WrittenRecord {
+  ContainerRecord record;
+  FileStamp stamp;
+};
+
+// Changes a record under the store's lock. With `written` (what this process
+// wrote last), the record is not read back if its file is still the one
+// written (read, parsed and checked, a record costs 0.3 ms of every `run`);
+// `written` is then what is written now.
 Status update_record(const model::ContainerName& name,
-                     const std::function<void(ContainerRecord&)>& change);
+                     const std::function<void(ContainerRecord&)>& change,
+                     WrittenRecord* written = nullptr);
 // The record and the log, under the store's lock; best effort (undo paths).
 void remove_record(const model::ContainerName& name);
 
@@ -56,7 +67,9 @@ void remove_record(const model::ContainerName& name);
 // before any process exists, so that a crash leaves something `gc` can find.
 // A detached container's log file is made here too (the log folder is removed
 // under the lock when its last log goes), and returned.
-Result<UniqueFd> reserve_name(const model::ContainerSpec& spec, PreparedSecurity& security);
+// `written`, if given, receives the record written, for update_record.
+Result<UniqueFd> reserve_name(const model::ContainerSpec& spec, PreparedSecurity& security,
+                              WrittenRecord* written = nullptr);
 
 // What start records once the child exists, before the go.
 struct RunningState {
@@ -66,9 +79,11 @@ struct RunningState {
   pid_t pasta_pid = 0;                 // --network pasta
   std::uint64_t pasta_start = 0;
 };
-Status record_running(const model::ContainerName& name, const RunningState& state);
+Status record_running(const model::ContainerName& name, const RunningState& state,
+                      WrittenRecord* written = nullptr);
 // The monitor, once the command has ended.
-Status record_exited(const model::ContainerName& name, int exit_code, bool oom_killed);
+Status record_exited(const model::ContainerName& name, int exit_code, bool oom_killed,
+                     WrittenRecord* written = nullptr);
 // `contain update`: the limits given, over those recorded.
 Status record_limits(const model::ContainerName& name, const model::ResourceLimits& limits);
 // gc: a detached container whose monitor is gone without a word.

@@ -57,6 +57,7 @@ struct Starting {
   SignalForwarding* forwarding;
   TerminalHandoff* terminal;
   bool report_later;
+  WrittenRecord* written;                     // the record as reserve_name wrote it
   std::vector<std::string> environment = {};  // the configured one, TERM=xterm with -t
   std::vector<char*> argv = {}, envp = {};
   UniqueFd join_netns = {};                  // --network netns:NS
@@ -201,14 +202,16 @@ void release_network(Starting& s) { release_container(s.spec, s.started.network)
 // Undo: none here; the caller removes the whole record (reserve_name's undo).
 Status record(Starting& s) {
   const Started& started = s.started;
-  TRY_WRAP(record_running(s.spec.name, {.pid = started.pid,
-                                        .start_time = started.start_time,
-                                        .address = started.network.network
-                                                       ? std::optional(started.network.ip.str())
-                                                       : std::nullopt,
-                                        .pasta_pid = started.pasta.pid,
-                                        .pasta_start = started.pasta.start_time}),
-           s.what);
+  TRY_WRAP(
+      record_running(s.spec.name,
+                     {.pid = started.pid,
+                      .start_time = started.start_time,
+                      .address = started.network.network ? std::optional(started.network.ip.str())
+                                                         : std::nullopt,
+                      .pasta_pid = started.pasta.pid,
+                      .pasta_start = started.pasta.start_time},
+                     s.written),
+      s.what);
   return {};
 }
 
@@ -282,14 +285,15 @@ void roll_back(Starting& s, std::size_t done) {
 }  // namespace
 
 Result<Started> start_process(const ContainerSpec& spec, const PreparedSecurity& security,
-                              Stdio stdio, SignalForwarding* forwarding, TerminalHandoff* terminal,
-                              bool report_later) {
+                              Stdio stdio, WrittenRecord* written, SignalForwarding* forwarding,
+                              TerminalHandoff* terminal, bool report_later) {
   Starting s{.spec = spec,
              .security = security,
              .what = fmt::format("start container {}", quote(spec.name.str())),
              .forwarding = forwarding,
              .terminal = terminal,
-             .report_later = report_later};
+             .report_later = report_later,
+             .written = written};
   TRY(prepare(s, stdio));
   for (std::size_t i = 0; i < std::size(kParentStages); ++i) {
     if (auto ran = kParentStages[i].run(s); !ran) {
@@ -307,14 +311,15 @@ Result<int> run_container(ContainerSpec spec, RunOutcome* outcome) {
   auto security = TRY(detail::prepare_security(spec));
   security.cgroups = TRY(detail::plan_cgroups(spec));
   TRY(check_network_available(spec));
-  TRY(reserve_name(spec, security));
+  detail::WrittenRecord written;
+  TRY(reserve_name(spec, security, &written));
   Undo undo;
   undo.add([&] { remove_record(spec.name); });
   SignalForwarding forwarding;
   // With -t the command's terminal is its own; ours stays with us, relaying.
   TerminalHandoff terminal(!spec.tty);
-  auto started =
-      TRY(start_process(spec, security, {}, &forwarding, &terminal, /*report_later=*/true));
+  auto started = TRY(
+      start_process(spec, security, {}, &written, &forwarding, &terminal, /*report_later=*/true));
   Status relayed;
   if (started.terminal)
     relayed = relay_terminal_or_kill(started.terminal.get(), started.pidfd.get());

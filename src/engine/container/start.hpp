@@ -13,6 +13,7 @@
 #include "core/unique_fd.hpp"
 #include "engine/container/network.hpp"
 #include "engine/container/pasta.hpp"
+#include "engine/container/record.hpp"
 #include "engine/container/security.hpp"
 #include "engine/foreground.hpp"
 #include "kernel/child.hpp"
@@ -47,9 +48,11 @@ Error terminal_error(const std::string& what, const kernel::ChildError& report);
 // fails. The go's last part is the child's report: EOF means exec succeeded, a
 // frame says what failed. A foreground caller skips it (`report_later`): it
 // waits for the exit anyway and then reads the report from Started::sync,
-// which saves a wake-up between clone and exec.
+// which saves a wake-up between clone and exec. `written`: the record as
+// reserve_name wrote it (update_record).
 Result<Started> start_process(const model::ContainerSpec& spec, const PreparedSecurity& security,
-                              Stdio stdio, SignalForwarding* forwarding = nullptr,
+                              Stdio stdio, WrittenRecord* written,
+                              SignalForwarding* forwarding = nullptr,
                               TerminalHandoff* terminal = nullptr, bool report_later = false);
 
 }  // namespace contain::engine::detail
