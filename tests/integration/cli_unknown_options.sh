@@ -16,6 +16,11 @@ before=$(kernel_state)
 containers=$(contain ps -a --json | jq -c '[.[].name]')
 assert_eq '["box"]' "$containers" "containers before"
 
+step "an unknown command is named as such"
+expect_fail 2 'unknown command "nosuch" \(see .contain --help.\)' -- contain nosuch -- touch "$PWD/ran0"
+expect_fail 2 'unknown command "rn"' -- contain rn -- touch "$PWD/ran0"
+ran ran0 && die "an unknown command ran its command"
+
 step "run: unknown options are refused, the closest known one suggested"
 expect_fail 2 'run: unknown option "--hostnme"; did you mean --hostname\?' -- \
   contain run --hostnme box -- touch "$PWD/ran1"
