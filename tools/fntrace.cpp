@@ -62,6 +62,13 @@ std::vector<Function> read_functions(const std::string& path) {
     std::fprintf(stderr, "fntrace: %s is not a 64-bit ELF file\n", path.c_str());
     std::exit(1);
   }
+  // Symbols are link-time addresses; the first loadable segment (at 0 in a
+  // PIE) is mapped at the base found in /proc/PID/maps.
+  const auto* segments = reinterpret_cast<const Elf64_Phdr*>(base + header->e_phoff);
+  std::uint64_t first_load = UINT64_MAX;
+  for (int i = 0; i < header->e_phnum; ++i)
+    if (segments[i].p_type == PT_LOAD) first_load = std::min(first_load, segments[i].p_vaddr);
+  first_load &= ~std::uint64_t{0xfff};
   const auto* sections = reinterpret_cast<const Elf64_Shdr*>(base + header->e_shoff);
   std::vector<Function> out;
   for (int i = 0; i < header->e_shnum; ++i) {
@@ -72,11 +79,11 @@ std::vector<Function> read_functions(const std::string& path) {
       const Elf64_Sym& s = symbols[k];
       if (ELF64_ST_TYPE(s.st_info) != STT_FUNC || s.st_size == 0 || s.st_shndx == SHN_UNDEF)
         continue;
-      out.push_back({s.st_value, names + s.st_name});
+      out.push_back({s.st_value - first_load, names + s.st_name});
     }
   }
-  std::sort(out.begin(), out.end(),
-            [](const Function& a, const Function& b) { return a.offset < b.offset; });
+  std::stable_sort(out.begin(), out.end(),
+                   [](const Function& a, const Function& b) { return a.offset < b.offset; });
   out.erase(std::unique(out.begin(), out.end(),
                         [](const Function& a, const Function& b) { return a.offset == b.offset; }),
             out.end());
@@ -98,7 +105,10 @@ class Tracer {
     pid_t child = ::fork();
     if (child < 0) die("fork");
     if (child == 0) {
-      ::ptrace(PTRACE_TRACEME, 0, nullptr, nullptr);
+      if (::ptrace(PTRACE_TRACEME, 0, nullptr, nullptr) < 0) {
+        std::fprintf(stderr, "fntrace: PTRACE_TRACEME: %s\n", std::strerror(errno));
+        ::_exit(127);
+      }
       ::raise(SIGSTOP);
       ::execvp(argv[0], argv);
       std::fprintf(stderr, "fntrace: exec %s: %s\n", argv[0], std::strerror(errno));
@@ -106,20 +116,24 @@ class Tracer {
     }
     int status = 0;
     if (::waitpid(child, &status, 0) < 0) die("waitpid");
+    if (!WIFSTOPPED(status)) return WIFEXITED(status) ? WEXITSTATUS(status) : 1;
     long options = PTRACE_O_TRACEEXEC | PTRACE_O_TRACECLONE | PTRACE_O_TRACEFORK |
                    PTRACE_O_TRACEVFORK | PTRACE_O_EXITKILL;
     if (::ptrace(PTRACE_SETOPTIONS, child, nullptr, options) < 0) die("PTRACE_SETOPTIONS");
     ::ptrace(PTRACE_CONT, child, nullptr, nullptr);
     known_.insert(child);
-    int live = 1, result = 0;
-    while (live > 0) {
+    // Until every traced process has ended and the child (our own, traced or
+    // not) has been reaped.
+    int result = -1;
+    while (!known_.empty() || result < 0) {
       pid_t pid = ::waitpid(-1, &status, __WALL);
       if (pid < 0) {
         if (errno == EINTR) continue;
         die("waitpid");
       }
       if (WIFEXITED(status) || WIFSIGNALED(status)) {
-        --live;
+        known_.erase(pid);
+        waiting_.erase(pid);
         bases_.erase(pid);
         if (pid == child) result = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
         continue;
@@ -134,7 +148,7 @@ class Tracer {
           // What the binary starts (a container's command, a detached one
           // too) is not traced: the trace ends when the binary's processes do.
           ::ptrace(PTRACE_DETACH, pid, nullptr, nullptr);
-          --live;
+          known_.erase(pid);
           continue;
         }
       } else if (event == PTRACE_EVENT_CLONE || event == PTRACE_EVENT_FORK ||
@@ -144,7 +158,6 @@ class Tracer {
         auto born = static_cast<pid_t>(new_pid);
         if (auto it = bases_.find(pid); it != bases_.end()) bases_[born] = it->second;
         known_.insert(born);
-        ++live;
         // Its first stop may have come before this event: it waited for its
         // base to be known, and goes on now.
         if (waiting_.erase(born)) ::ptrace(PTRACE_CONT, born, nullptr, nullptr);

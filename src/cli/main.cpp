@@ -19,8 +19,8 @@ void print_error(const std::string& message) { fmt::print(stderr, "contain: {}\n
 // them one by one only writes to pages that, after `run` cloned its
 // container, are shared copy-on-write with the child: on a virtual machine
 // a fault each (0.4-0.7 ms of a rootless `run` here, bench/RESULTS.md).
-// All output goes through stdio (fmt, and the standard streams, which stay
-// synchronised with it), so one fflush is enough.
+// All output goes through stdio (fmt and fputs; the standard streams are
+// never built, src/cli/standard_streams.cpp), so one fflush is enough.
 [[noreturn]] void leave(int code) {
   std::fflush(nullptr);
   std::_Exit(code);

@@ -13,6 +13,7 @@
 #include <atomic>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <map>
 #include <mutex>
 #include <set>
@@ -197,27 +198,29 @@ Error StoreReader::corrupt(std::string_view kind, std::string_view name,
                        EBADMSG);
 }
 
-namespace {
-
-FileStamp stamp_of(const struct stat& st) {
-  return {.device = st.st_dev, .inode = st.st_ino, .size = st.st_size, .modified = st.st_mtim};
-}
-
-}  // namespace
-
-Result<bool> StoreReader::unchanged_since(std::string_view kind, std::string_view name,
-                                          const FileStamp& stamp) const {
+Result<bool> StoreReader::holds(std::string_view kind, std::string_view name,
+                                std::string_view text) const {
   std::string path = path_of(root_, kind, name);
-  struct stat st {};
-  if (::stat(path.c_str(), &st) < 0) {
+  UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+  if (!fd) {
     if (errno == ENOENT) return false;
-    return fail(Error::system(fmt::format("stat {}", path)));
+    return fail(Error::system(fmt::format("read {}", path)));
   }
-  return stamp_of(st) == stamp;
+  char buffer[4096];
+  std::size_t at = 0;
+  for (;;) {
+    ssize_t n = ::read(fd.get(), buffer, sizeof buffer);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return fail(Error::system(fmt::format("read {}", path)));
+    if (n == 0) return at == text.size();
+    auto got = static_cast<std::size_t>(n);
+    if (got > text.size() - at || std::memcmp(buffer, text.data() + at, got) != 0) return false;
+    at += got;
+  }
 }
 
 Status StateStore::write(std::string_view kind, std::string_view name, const nlohmann::json& record,
-                         FileStamp* stamp) const {
+                         std::string* text_written) const {
   std::string dir = fmt::format("{}/{}", root_, kind);
   TRY(root_ == kRoot ? make_dir(root_) : make_private_dir(root_));
   TRY(make_dir(dir));
@@ -240,15 +243,6 @@ Status StateStore::write(std::string_view kind, std::string_view name, const nlo
     }
     done += static_cast<std::size_t>(n);
   }
-  if (stamp) {
-    struct stat st {};
-    if (::fstat(fd.get(), &st) < 0) {
-      Error e = Error::system(fmt::format("stat {}", tmp));
-      ::unlink(tmp.c_str());
-      return fail(std::move(e));
-    }
-    *stamp = stamp_of(st);
-  }
   fd.reset();
   if (::rename(tmp.c_str(), path.c_str()) < 0) {
     Error e = Error::system(fmt::format("replace {}", path));
@@ -270,6 +264,7 @@ Status StateStore::write(std::string_view kind, std::string_view name, const nlo
       folder.records.erase(std::string(name));  // read from the file: says why
     }
   }
+  if (text_written) *text_written = std::move(text);
   return {};
 }
 

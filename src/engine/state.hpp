@@ -4,9 +4,6 @@
 // after a crash `contain gc` can find everything that might exist.
 #pragma once
 
-#include <sys/types.h>
-
-#include <ctime>
 #include <functional>
 #include <memory>
 #include <nlohmann/json.hpp>
@@ -27,21 +24,6 @@ class StoreReader;
 // a write without the lock does not compile. It reads as a StoreReader does.
 class StateStore;
 
-// Which file a write made: every write replaces the record's file with a new
-// one (a new inode), so a record whose file still has the stamp of our write
-// is what we wrote, and a writer that kept it need not read it back to change
-// it (StoreReader::unchanged_since).
-struct FileStamp {
-  dev_t device = 0;
-  ino_t inode = 0;
-  off_t size = 0;
-  timespec modified = {};
-  bool operator==(const FileStamp& other) const {
-    return device == other.device && inode == other.inode && size == other.size &&
-           modified.tv_sec == other.modified.tv_sec && modified.tv_nsec == other.modified.tv_nsec;
-  }
-};
-
 // Reading the store needs no lock: records are replaced atomically, so readers
 // never see half a record. Functions that only read take a `const StoreReader&`
 // (a StateStore is one too).
@@ -54,10 +36,10 @@ class StoreReader {
   // is an error (EBADMSG) naming the file: "state file ... is corrupt: ...".
   Result<std::optional<nlohmann::json>> read(std::string_view kind, std::string_view name) const;
   Result<std::vector<std::string>> list(std::string_view kind) const;
-  // The record's file is the one a write stamped `stamp` (false if it was
-  // replaced or removed since).
-  Result<bool> unchanged_since(std::string_view kind, std::string_view name,
-                               const FileStamp& stamp) const;
+  // The record's file holds exactly `text` (what a write of ours wrote, see
+  // StateStore::write): false if it was replaced by another or removed since.
+  // Compared in place, without parsing or allocating.
+  Result<bool> holds(std::string_view kind, std::string_view name, std::string_view text) const;
   // Every record of `kind` with its name, in name order (ones removed meanwhile skipped).
   Result<std::vector<std::pair<std::string, nlohmann::json>>> read_all(std::string_view kind) const;
   // The same records as read_all, handed to `visit` one by one without a copy
@@ -172,14 +154,14 @@ class StateStore : public StoreReader {
   // Where `contain gc` moves records it cannot read, as "<kind>.<name>".
   static constexpr const char* kCorruptFolder = "corrupt";
 
-  // With `stamp`, the file written is stamped (see unchanged_since).
+  // With `text`, what the file holds is kept there too (see holds()).
   Status write(std::string_view kind, std::string_view name, const nlohmann::json& record,
-               FileStamp* stamp = nullptr) const;
+               std::string* text = nullptr) const;
   Status remove(std::string_view kind, std::string_view name) const;
   // Typed records (engine/record/).
   template <record::Record R>
-  Status put(std::string_view name, const R& r, FileStamp* stamp = nullptr) const {
-    return write(R::kKind, name, r.to_json(), stamp);
+  Status put(std::string_view name, const R& r, std::string* text = nullptr) const {
+    return write(R::kKind, name, r.to_json(), text);
   }
   template <record::Record R>
   Status erase(std::string_view name) const {

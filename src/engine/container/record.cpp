@@ -103,9 +103,9 @@ ContainerRecord new_record(const ContainerSpec& spec, const PreparedSecurity& se
 Status update_record(const ContainerName& name, const std::function<void(ContainerRecord&)>& change,
                      WrittenRecord* written) {
   auto store = TRY(StateStore::lock_containers());
-  if (written && TRY(store.unchanged_since(ContainerRecord::kKind, name.str(), written->stamp))) {
+  if (written && TRY(store.holds(ContainerRecord::kKind, name.str(), written->text))) {
     change(written->record);
-    return store.put(name.str(), written->record, &written->stamp);
+    return store.put(name.str(), written->record, &written->text);
   }
   auto record = TRY(store.get<ContainerRecord>(name.str()));
   if (!record) return fail(no_such_container(name));
@@ -114,7 +114,7 @@ Status update_record(const ContainerName& name, const std::function<void(Contain
   // Somebody else changed it meanwhile (`contain update`, `rm -f`): what we
   // know of it is what was read.
   written->record = std::move(*record);
-  return store.put(name.str(), written->record, &written->stamp);
+  return store.put(name.str(), written->record, &written->text);
 }
 
 void remove_record(const ContainerName& name) {
@@ -146,12 +146,12 @@ Result<UniqueFd> reserve_name(const ContainerSpec& spec, PreparedSecurity& secur
     if (!log_fd) return fail(Error::system(fmt::format("{}: create {}", what, log)));
   }
   ContainerRecord record = new_record(spec, security);
-  FileStamp stamp;
-  if (auto put = store.put(spec.name.str(), record, &stamp); !put) {
+  std::string text;
+  if (auto put = store.put(spec.name.str(), record, &text); !put) {
     remove_log(spec.name.str());
     return fail(std::move(put).error());
   }
-  if (written) *written = {std::move(record), stamp};
+  if (written) *written = {std::move(record), std::move(text)};
   return log_fd;
 }
 

@@ -21,7 +21,6 @@
 #include "core/unique_fd.hpp"
 #include "engine/container/container.hpp"
 #include "engine/record/container.hpp"
-#include "engine/state.hpp"
 #include "model/container.hpp"
 
 namespace contain::engine::detail {
@@ -47,16 +46,16 @@ bool is_running(const ContainerRecord& record);
 // `contain run` of a foreground one) is still there.
 bool monitor_alive(const ContainerRecord& record);
 
-// A record as this process last wrote it, and the stamp of that write.
+// A record as this process last wrote it, and the file's text it wrote.
 struct WrittenRecord {
   ContainerRecord record;
-  FileStamp stamp;
+  std::string text;
 };
 
 // Changes a record under the store's lock. With `written` (what this process
-// wrote last), the record is not read back if its file is still the one
-// written (read, parsed and checked, a record costs 0.3 ms of every `run`);
-// `written` is then what is written now.
+// wrote last), the record is not read back and parsed if its file still holds
+// the text written (read, parsed and checked, a record costs 0.3 ms of every
+// `run`); `written` is then what is written now.
 Status update_record(const model::ContainerName& name,
                      const std::function<void(ContainerRecord&)>& change,
                      WrittenRecord* written = nullptr);
