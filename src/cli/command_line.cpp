@@ -86,8 +86,8 @@ Result<ParsedCommandLine> parse_command_line(const std::vector<std::string>& wor
     // A first word that is no command ("contain nosuch"): CLI11 says only
     // that a command is required.
     if (deepest == &app && !words.empty() && !words[0].empty() && words[0][0] != '-')
-      return fail(Error::usage(
-          fmt::format("unknown command {} (see 'contain --help')", quote(words[0]))));
+      return fail(
+          Error::usage(fmt::format("unknown command {} (see 'contain --help')", quote(words[0]))));
     // An option the command does not have: name it and suggest the closest.
     if (dynamic_cast<const CLI::ExtrasError*>(&e) && deepest != &app) {
       auto rest = deepest->remaining();
