@@ -99,10 +99,14 @@ std::string unknown_option_message(const CLI::App& sub, std::string_view command
   std::optional<std::string> best;
   if (name.size() > 2) best = closest(name, options, std::max<std::size_t>(1, name.size() / 3));
   bool close = best.has_value();
-  std::string message = fmt::format("{}: unknown option {}", command, quote(given));
+  // No command: an option of contain's own, before any command.
+  std::string message = command.empty()
+                            ? fmt::format("unknown option {}", quote(given))
+                            : fmt::format("{}: unknown option {}", command, quote(given));
   if (close) message += fmt::format("; did you mean {}?", *best);
   if (takes_command) message += close ? " Nothing was run" : "; nothing was run";
-  std::string help = fmt::format("see 'contain {} --help'", command);
+  std::string help = command.empty() ? std::string("see 'contain --help'")
+                                     : fmt::format("see 'contain {} --help'", command);
   if (takes_command) return fmt::format("{} ({}; the command goes after '--')", message, help);
   return close ? message : fmt::format("{} ({})", message, help);
 }

@@ -74,7 +74,8 @@ Result<std::optional<T>> parse_optional(const std::string& text, Parse parse) {
 // The message for `given`, an option that `sub` does not know: names it and
 // suggests the closest option `sub` has, if one is close ("--hostnme": did you
 // mean "--hostname"?); for a command that takes a command, says that nothing
-// was run and where the command goes.
+// was run and where the command goes. An empty `command`: an option given
+// before any command ("contain --bogus").
 std::string unknown_option_message(const CLI::App& sub, std::string_view command,
                                    std::string_view given, bool takes_command);
 

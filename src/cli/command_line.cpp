@@ -88,6 +88,9 @@ Result<ParsedCommandLine> parse_command_line(const std::vector<std::string>& wor
     if (deepest == &app && !words.empty() && !words[0].empty() && words[0][0] != '-')
       return fail(
           Error::usage(fmt::format("unknown command {} (see 'contain --help')", quote(words[0]))));
+    // An option before any command ("contain --bogus"): named, as for a command's.
+    if (deepest == &app && !words.empty() && words[0].size() > 1 && words[0][0] == '-')
+      return fail(Error::usage(unknown_option_message(app, "", words[0], false)));
     // An option the command does not have: name it and suggest the closest.
     if (dynamic_cast<const CLI::ExtrasError*>(&e) && deepest != &app) {
       auto rest = deepest->remaining();

@@ -20,6 +20,8 @@ step "an unknown command is named as such"
 expect_fail 2 'unknown command "nosuch" \(see .contain --help.\)' -- contain nosuch -- touch "$PWD/ran0"
 expect_fail 2 'unknown command "rn"' -- contain rn -- touch "$PWD/ran0"
 ran ran0 && die "an unknown command ran its command"
+expect_fail 2 '^contain: unknown option "--bogus" \(see .contain --help.\)$' -- contain --bogus
+expect_fail 2 'unknown option "--versio"; did you mean --version\?' -- contain --versio
 
 step "run: unknown options are refused, the closest known one suggested"
 expect_fail 2 'run: unknown option "--hostnme"; did you mean --hostname\?' -- \
